@@ -1,0 +1,25 @@
+# Install the library, headers, tools and a relocatable CMake package + pkg-config file.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS jobmon EXPORT jobmonTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/libjobmon/include/jobmon
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_BINARY_DIR}/generated/jobmon/version.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/jobmon)
+install(EXPORT jobmonTargets NAMESPACE jobmon::
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/jobmon)
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/jobmonConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/jobmonConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/jobmon)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/jobmonConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/jobmonConfig.cmake ${PROJECT_BINARY_DIR}/jobmonConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/jobmon)
+
+configure_file(${PROJECT_SOURCE_DIR}/cmake/jobmon.pc.in ${PROJECT_BINARY_DIR}/jobmon.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/jobmon.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,0 +1,49 @@
+// Terminal rendering helpers shared by the executables: colours, progress
+// bars, durations and counts. Colour and Unicode degrade cleanly (NO_COLOR,
+// TERM=dumb, non-UTF-8 locales, output that is not a terminal).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jobmon {
+
+struct TermStyle {
+  bool color = false;
+  bool unicode = true;
+};
+
+enum class ColorMode { automatic, always, never };
+
+// Decides colour/Unicode for a file descriptor from the environment:
+// colour only on a tty, never with NO_COLOR set or TERM=dumb; Unicode unless
+// the locale (LC_ALL, LC_CTYPE, LANG) is set and not UTF-8, or TERM=dumb.
+TermStyle detect_term_style(int fd, ColorMode mode = ColorMode::automatic);
+
+enum class Color { none, red, green, yellow, blue, magenta, cyan, gray, bold };
+
+// Wraps text in an ANSI colour when the style allows it.
+std::string paint(const TermStyle& style, Color color, std::string_view text);
+
+// "45s", "12m 05s", "1h 05m", "3d 04h".
+std::string format_duration(double seconds);
+// "999", "12.3k", "1.2M", "3.4B".
+std::string format_count(double value);
+// "1,234,567".
+std::string format_thousands(std::int64_t value);
+
+// Progress bar of `width` cells. `fraction_before` is the part done before
+// the last refresh (solid), `fraction` the part done now (the difference in
+// a distinct shade); a cursor marks the leading edge while not complete.
+std::string render_bar(const TermStyle& style, int width, double fraction, double fraction_before = -1);
+
+// Display width of UTF-8 text (East Asian wide and emoji count 2, escape
+// sequences 0), for aligning columns.
+int display_width(std::string_view text);
+
+// Pads or truncates to exactly `width` display columns (… / ~ when cut).
+std::string fit(const TermStyle& style, std::string_view text, int width);
+
+}  // namespace jobmon

@@ -1,0 +1,41 @@
+// The `jobmon-status` command as a library function: the executable only
+// parses flags into StatusCommandOptions and calls run_status_command.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jobmon/aggregator.hpp"
+#include "jobmon/render.hpp"
+#include "jobmon/scanner.hpp"
+
+namespace jobmon {
+
+// Process exit codes shared by every jobmon executable.
+enum class ExitCode : int {
+  ok = 0,
+  runtime_error = 1,  // could not do the work (unreadable input, I/O failure)
+  usage = 2,          // bad command line
+  incomplete = 3,     // --check: some job is not complete
+  stopped = 4,        // the watched job is gone (hub progress: slurm job vanished)
+};
+
+struct StatusCommandOptions {
+  std::vector<std::string> targets;  // paths or globs; empty = "."
+  std::string prefix;
+  bool hide_complete = false;
+  bool json = false;
+  bool show_failed = false;
+  bool check = false;
+  bool utc = false;
+  ColorMode color = ColorMode::automatic;
+  SortOrder sort = SortOrder::name;
+  ScanOptions scan;
+};
+
+int run_status_command(const StatusCommandOptions& options, std::ostream& out, std::ostream& err,
+                       std::shared_ptr<const Storage> storage = nullptr);
+
+}  // namespace jobmon

@@ -1,0 +1,81 @@
+// Storage: the only way libjobmon touches files. LocalStorage reads the local
+// filesystem; other backends (S3, the Hub) implement the same interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace jobmon {
+
+enum class EntryType { file, directory, other, missing };
+
+struct DirEntry {
+  std::string name;
+  EntryType type = EntryType::other;  // symlinks are resolved to their target's type
+  std::optional<double> mtime;        // epoch seconds; filled only when asked for
+};
+
+struct FileStat {
+  EntryType type = EntryType::missing;
+  std::uint64_t size = 0;
+  double mtime = 0;  // epoch seconds, sub-second precision where the backend has it
+};
+
+struct ListOptions {
+  bool with_mtime = false;   // stat every entry (costly on big directories)
+  bool resolve_types = true; // follow symlinks to report the target's type
+};
+
+class Storage {
+ public:
+  static constexpr std::uint64_t default_max_read = 64ull << 20;
+
+  virtual ~Storage() = default;
+
+  // Entries of a directory, in no particular order, without "." and "..".
+  // Throws StorageError when the directory cannot be listed.
+  virtual std::vector<DirEntry> list(const std::string& dir, const ListOptions& options = {}) const = 0;
+
+  // Follows symlinks. Returns type missing (never throws) when nothing is there.
+  virtual FileStat stat(const std::string& path) const = 0;
+
+  // Whole file; throws StorageError when unreadable or larger than max_bytes.
+  virtual std::string read(const std::string& path, std::uint64_t max_bytes = default_max_read) const = 0;
+
+  // Up to length bytes from offset (fewer at end of file).
+  virtual std::string read_range(const std::string& path, std::uint64_t offset,
+                                 std::uint64_t length) const = 0;
+
+  // Joins a directory and a child name with the backend's separator.
+  virtual std::string join(std::string_view dir, std::string_view name) const;
+
+  // Counts of backend calls since construction, for benchmarks and tests.
+  struct Counters {
+    std::uint64_t lists = 0, stats = 0, reads = 0;
+  };
+  virtual Counters counters() const = 0;
+};
+
+class LocalStorage final : public Storage {
+ public:
+  LocalStorage();
+  ~LocalStorage() override;
+  std::vector<DirEntry> list(const std::string& dir, const ListOptions& options = {}) const override;
+  FileStat stat(const std::string& path) const override;
+  std::string read(const std::string& path, std::uint64_t max_bytes = default_max_read) const override;
+  std::string read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const override;
+  Counters counters() const override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Last path component ("a/b/" -> "b").
+std::string base_name(std::string_view path);
+
+}  // namespace jobmon

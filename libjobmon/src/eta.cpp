@@ -1,0 +1,105 @@
+#include "jobmon/eta.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace jobmon {
+
+EtaEstimator::EtaEstimator(double total, EtaOptions options) : total_(total), options_(options) {}
+
+void EtaEstimator::set_start(double time) {
+  start_ = time;
+  if (!last_time_) {
+    pending_start_time_ = time;
+    pending_done_ = 0;
+  }
+}
+
+void EtaEstimator::add(double time, double done) {
+  if (!std::isfinite(time) || !std::isfinite(done)) return;
+  if (!start_) set_start(time);
+  if (last_time_ && time < *last_time_) return;
+  if (done < done_) return;
+  if (!last_time_ && time < pending_start_time_) {
+    // A completion before the recorded start (clock skew): move the start.
+    start_ = time;
+    pending_start_time_ = time;
+  }
+  done_ = done;
+  const double dt = time - pending_start_time_;
+  const double dd = done - pending_done_;
+  if (dd <= 0) return;
+  last_time_ = time;
+  if (dt <= 0) return;  // same instant as the interval start: keep accumulating
+  const double elapsed = time - *start_;
+  const double tau = std::max(options_.min_time_constant, options_.time_constant_fraction * elapsed);
+  const double alpha = 1.0 - std::exp(-dt / tau);
+  ema_rate_ = ema_rate_ * (1 - alpha) + (dd / dt) * alpha;
+  ema_batch_ = ema_batch_ * (1 - alpha) + dd * alpha;
+  ema_weight_ = ema_weight_ * (1 - alpha) + alpha;
+  pending_start_time_ = time;
+  pending_done_ = done;
+}
+
+void EtaEstimator::add_completions(std::vector<double> times) {
+  std::sort(times.begin(), times.end());
+  double count = done_;
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    count += 1;
+    // Equal times are one sample: the estimator sees the whole batch at once.
+    if (i + 1 < times.size() && times[i + 1] == times[i]) continue;
+    add(times[i], count);
+  }
+}
+
+EtaEstimate EtaEstimator::finish(double now, std::optional<double> rate, std::optional<double> usual_rate) const {
+  EtaEstimate out;
+  out.rate = rate;
+  if (last_time_) out.seconds_since_progress = std::max(0.0, now - *last_time_);
+  else if (start_) out.seconds_since_progress = std::max(0.0, now - *start_);
+  if (done_ >= total_) {
+    out.remaining_seconds = 0;
+    out.finish_time = last_time_ ? *last_time_ : now;
+    return out;
+  }
+  if (usual_rate && *usual_rate > 0) {
+    const double batch = ema_weight_ > 0 ? std::max(1.0, ema_batch_ / ema_weight_) : 1.0;
+    const double usual_gap = batch / *usual_rate;
+    out.stalled = out.seconds_since_progress > std::max(options_.min_stall_seconds, options_.stall_factor * usual_gap);
+  }
+  if (rate && *rate > 0) {
+    out.remaining_seconds = (total_ - done_) / *rate;
+    out.finish_time = now + *out.remaining_seconds;
+  } else if (start_ && now - *start_ > options_.min_stall_seconds) {
+    out.stalled = true;  // nothing done at all for a long time
+  }
+  return out;
+}
+
+EtaEstimate EtaEstimator::linear(double now) const {
+  std::optional<double> rate;
+  if (start_ && done_ > 0 && now > *start_) rate = done_ / (now - *start_);
+  return finish(now, rate, rate);
+}
+
+EtaEstimate EtaEstimator::smoothed(double now) const {
+  std::optional<double> rate, usual;
+  if (ema_weight_ > 0) {
+    rate = ema_rate_ / ema_weight_;
+  } else if (start_ && last_time_ && *last_time_ > *start_ && done_ > 0) {
+    // Only one batch so far: its average since the start is the best guess.
+    rate = done_ / (*last_time_ - *start_);
+  }
+  if (rate && last_time_ && done_ < total_) {
+    // While nothing arrives, the rate cannot exceed one usual batch per
+    // silent gap: a stalled job's ETA grows with the silence. Within the
+    // usual gap between batches this changes nothing.
+    usual = rate;
+    const double batch = ema_weight_ > 0 ? std::max(1.0, ema_batch_ / ema_weight_) : std::max(1.0, done_);
+    const double silence = now - *last_time_;
+    if (silence > 0) rate = std::min(*rate, batch / silence);
+  }
+  return finish(now, rate, usual ? usual : rate);
+}
+
+}  // namespace jobmon

@@ -1,0 +1,54 @@
+// jobmon-status: status of many datatrove-style jobs. Flags only; the work
+// is jobmon::run_status_command.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "jobmon/error.hpp"
+#include "jobmon/status_command.hpp"
+#include "jobmon/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace jobmon;
+  CLI::App app{"Status of datatrove-style jobs (executor.json + completions/ markers).\n"
+               "PATH may be a job dir, a dir of job dirs, or a glob (*, ?, [..], **).",
+               "jobmon-status"};
+  StatusCommandOptions options;
+  std::string sort = "name";
+  bool no_color = false, force_color = false, recursive = false;
+  unsigned threads = 0;
+  app.add_option("paths", options.targets, "Job dirs, parents of job dirs, or globs (default: .)");
+  app.add_option("-p,--prefix,--log_prefix", options.prefix, "Only jobs whose directory name starts with this");
+  app.add_flag("--hide-complete,--hide_complete", options.hide_complete, "Hide complete jobs (totals still count them)");
+  app.add_flag("--json", options.json, "Print one JSON document on stdout");
+  app.add_flag("--failed", options.show_failed, "List incomplete ranks (as ranges) and why they failed");
+  app.add_flag("--check", options.check, "Exit 3 when any job is incomplete (or none was found)");
+  app.add_flag("-r,--recursive", recursive, "Look for jobs below non-job subdirectories too");
+  app.add_option("-j,--threads", threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));
+  app.add_option("--sort", sort, "Order: name, progress, eta, status, recent")
+      ->check(CLI::IsMember({"name", "progress", "eta", "status", "recent"}));
+  app.add_flag("--no-color", no_color, "No colour (also: NO_COLOR=1)");
+  app.add_flag("--color", force_color, "Colour even when stdout is not a terminal");
+  app.add_flag("--utc", options.utc, "Times in UTC instead of local time");
+  app.set_version_flag("-V,--version", std::string("jobmon-status ") + version_string);
+  app.footer("Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 incomplete jobs (with --check).");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+  }
+  options.sort = parse_sort_order(sort);
+  options.color = no_color ? ColorMode::never : force_color ? ColorMode::always : ColorMode::automatic;
+  options.scan.recursive = recursive;
+  options.scan.threads = threads;
+  try {
+    return run_status_command(options, std::cout, std::cerr);
+  } catch (const UsageError& e) {
+    std::cerr << "jobmon-status: " << e.what() << '\n';
+    return static_cast<int>(ExitCode::usage);
+  } catch (const std::exception& e) {
+    std::cerr << "jobmon-status: " << e.what() << '\n';
+    return static_cast<int>(ExitCode::runtime_error);
+  }
+}
