@@ -8,19 +8,11 @@
 #include <vector>
 
 #include "jobmon/aggregator.hpp"
+#include "jobmon/exit_code.hpp"
 #include "jobmon/render.hpp"
 #include "jobmon/scanner.hpp"
 
 namespace jobmon {
-
-// Process exit codes shared by every jobmon executable.
-enum class ExitCode : int {
-  ok = 0,
-  runtime_error = 1,  // could not do the work (unreadable input, I/O failure)
-  usage = 2,          // bad command line
-  incomplete = 3,     // --check: some job is not complete
-  stopped = 4,        // the watched job is gone (hub progress: slurm job vanished)
-};
 
 struct StatusCommandOptions {
   std::vector<std::string> targets;  // paths or globs; empty = "."
