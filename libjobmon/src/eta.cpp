@@ -90,14 +90,16 @@ EtaEstimate EtaEstimator::smoothed(double now) const {
     // Only one batch so far: its average since the start is the best guess.
     rate = done_ / (*last_time_ - *start_);
   }
-  if (rate && last_time_ && done_ < total_) {
-    // While nothing arrives, the rate cannot exceed one usual batch per
-    // silent gap: a stalled job's ETA grows with the silence. Within the
-    // usual gap between batches this changes nothing.
+  if (rate && *rate > 0 && last_time_ && done_ < total_) {
+    // While nothing arrives, the rate cannot stay at its old value: a
+    // stalled job's ETA grows with the silence.
     usual = rate;
     const double batch = ema_weight_ > 0 ? std::max(1.0, ema_batch_ / ema_weight_) : std::max(1.0, done_);
-    const double silence = now - *last_time_;
-    if (silence > 0) rate = std::min(*rate, batch / silence);
+    const double usual_gap = batch / *rate;
+    // Silence beyond the usual gap counts against the rate; continuous at
+    // silence = 2 gaps, so ordinary jitter between arrivals changes little.
+    const double excess = now - *last_time_ - usual_gap;
+    if (excess > 0) rate = std::min(*rate, batch / excess);
   }
   return finish(now, rate, usual ? usual : rate);
 }

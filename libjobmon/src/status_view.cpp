@@ -34,6 +34,8 @@ std::string status_icon(const TermStyle& style, JobStatus status) {
 
 namespace {
 
+const char* separator(const TermStyle& style) { return style.unicode ? " · " : " - "; }
+
 std::string row_tail(const JobRow& row, const StatusViewOptions& options) {
   const TermStyle& st = options.style;
   std::string tail;
@@ -41,7 +43,7 @@ std::string row_tail(const JobRow& row, const StatusViewOptions& options) {
     tail = row.finished_at ? "finished " + format_timestamp(*row.finished_at, options.utc) : "finished";
     return paint(st, Color::gray, tail);
   }
-  if (row.failed_ranks > 0) tail += paint(st, Color::red, fmt::format("{} failed", row.failed_ranks)) + " · ";
+  if (row.failed_ranks > 0) tail += paint(st, Color::red, fmt::format("{} failed", row.failed_ranks)) + separator(st);
   if (row.status == JobStatus::pending) return tail + paint(st, Color::gray, "not started");
   if (row.eta.remaining_seconds && *row.eta.remaining_seconds == 0) {
     return tail + "others done: relaunch to finish";
@@ -127,7 +129,7 @@ std::string render_outlook_line(const Aggregate& aggregate, const StatusViewOpti
     parts.push_back(fmt::format("ETA {} ({})", format_duration(*t.remaining_seconds),
                                 format_timestamp(aggregate.now + *t.remaining_seconds, options.utc)));
   std::string line = "Jobs: ";
-  for (std::size_t i = 0; i < parts.size(); ++i) line += (i ? " · " : "") + parts[i];
+  for (std::size_t i = 0; i < parts.size(); ++i) line += (i ? separator(options.style) : "") + parts[i];
   return line;
 }
 
