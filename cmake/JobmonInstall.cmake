@@ -21,5 +21,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/jobmonConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/jobmonConfig.cmake ${PROJECT_BINARY_DIR}/jobmonConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/jobmon)
 
+# The .pc file finds its prefix relative to itself, so the tree is relocatable.
+file(RELATIVE_PATH JOBMON_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/jobmon.pc.in ${PROJECT_BINARY_DIR}/jobmon.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/jobmon.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -147,8 +147,12 @@ JobReadResult read_job_dir(const Storage& storage, const std::string& path, cons
   JobReadResult result;
   const std::string executor_path = storage.join(path, "executor.json");
   const FileStat executor_stat = storage.stat(executor_path);
-  if (executor_stat.type != EntryType::file) {
+  if (executor_stat.type == EntryType::missing) {
     result.warnings.push_back({path, "not a job: no executor.json"});
+    return result;
+  }
+  if (executor_stat.type != EntryType::file) {
+    result.warnings.push_back({path, "cannot read executor.json: not a regular file"});
     return result;
   }
   std::string text;

@@ -90,8 +90,10 @@ struct Scanner::Impl {
     return &slot.entries;
   }
 
+  // Anything named executor.json makes a job dir; read_job_dir then says
+  // what is wrong with it if it is not a readable file.
   bool is_job_dir(const std::string& dir) {
-    return storage->stat(storage->join(dir, "executor.json")).type == EntryType::file;
+    return storage->stat(storage->join(dir, "executor.json")).type != EntryType::missing;
   }
 
   // Collects candidate directories below `dir`. A target that is itself a
