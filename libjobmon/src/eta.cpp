@@ -96,9 +96,9 @@ EtaEstimate EtaEstimator::smoothed(double now) const {
     usual = rate;
     const double batch = ema_weight_ > 0 ? std::max(1.0, ema_batch_ / ema_weight_) : std::max(1.0, done_);
     const double usual_gap = batch / *rate;
-    // Silence beyond the usual gap counts against the rate; continuous at
-    // silence = 2 gaps, so ordinary jitter between arrivals changes little.
-    const double excess = now - *last_time_ - usual_gap;
+    // Silence beyond two usual gaps counts against the rate; continuous at
+    // silence = 3 gaps, so ordinary jitter between arrivals changes nothing.
+    const double excess = now - *last_time_ - 2 * usual_gap;
     if (excess > 0) rate = std::min(*rate, batch / excess);
   }
   return finish(now, rate, usual ? usual : rate);

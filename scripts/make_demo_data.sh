@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Creates a demo logging tree of datatrove-style jobs in DIR (default demo/logs):
+# finished, running (markers spread over the last hours, so ETAs are real),
+# failed (ranks whose task logs end in a traceback) and not yet started.
+set -euo pipefail
+DIR=${1:-demo/logs}
+rm -rf "$DIR"
+mkdir -p "$DIR"
+now=$(date +%s)
+
+job() {  # job NAME WORLD_SIZE
+  mkdir -p "$DIR/$1/completions" "$DIR/$1/logs"
+  printf '{\n    "pipeline": [{"name": "JsonlReader"}, {"name": "Tokenizer"}, {"name": "ParquetWriter"}],\n    "tasks": %s,\n    "workers": 16,\n    "world_size": %s\n}' "$2" "$2" > "$DIR/$1/executor.json"
+  touch -d "@$((now - 4 * 3600))" "$DIR/$1/executor.json"
+}
+marker() {  # marker JOB RANK SECONDS_AGO
+  local f; f="$DIR/$1/completions/$(printf '%05d' "$2")"
+  : > "$f"; touch -d "@$((now - $3))" "$f"
+  printf '2026-11-22 10:00:00.000 | SUCCESS  | datatrove.executor.base:_run_for_rank:98 - Processing done for rank=%s\n' "$2" \
+    > "$DIR/$1/logs/task_$(printf '%05d' "$2").log"
+}
+running_log() {  # running_log JOB RANK
+  printf '2026-11-22 10:00:00.000 | INFO     | datatrove.utils.logging:add_task_logger:76 - Launching pipeline for rank=%s\n' "$2" \
+    > "$DIR/$1/logs/task_$(printf '%05d' "$2").log"
+}
+failed_log() {  # failed_log JOB RANK MESSAGE
+  {
+    printf '2026-11-22 10:00:00.000 | INFO     | datatrove.utils.logging:add_task_logger:76 - Launching pipeline for rank=%s\n' "$2"
+    printf '2026-11-22 10:20:00.000 | ERROR    | datatrove.executor.base:_run_for_rank:150 - %s\n' "$3"
+    printf 'Traceback (most recent call last):\n  File "pipeline.py", line 42, in run\n    shard = read(path)\n%s\n' "$3"
+  } > "$DIR/$1/logs/task_$(printf '%05d' "$2").log"
+}
+
+job tokenize_CC-MAIN-2023-40 64
+for r in $(seq 0 63); do marker tokenize_CC-MAIN-2023-40 "$r" $((3 * 3600 - r * 60)); done
+
+job tokenize_CC-MAIN-2023-50 128
+for r in $(seq 0 79); do marker tokenize_CC-MAIN-2023-50 "$r" $((79 * 130 + 60 - r * 130)); done
+for r in $(seq 80 95); do running_log tokenize_CC-MAIN-2023-50 "$r"; done
+
+job dedup_CC-MAIN-2023-50 32
+for r in $(seq 0 29); do marker dedup_CC-MAIN-2023-50 "$r" $((2 * 3600 - r * 100)); done
+failed_log dedup_CC-MAIN-2023-50 30 "OSError: [Errno 28] No space left on device: '/scratch/dedup/30.parquet'"
+failed_log dedup_CC-MAIN-2023-50 31 "ValueError: corrupt shard s3://bucket/cc/shard-00031.jsonl.gz"
+
+job filter_CC-MAIN-2024-10 256
+mkdir -p "$DIR/notes"
+echo "not a job" > "$DIR/notes/README.txt"
+echo "demo data in $DIR"
