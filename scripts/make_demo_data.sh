@@ -44,6 +44,11 @@ failed_log dedup_CC-MAIN-2023-50 30 "OSError: [Errno 28] No space left on device
 failed_log dedup_CC-MAIN-2023-50 31 "ValueError: corrupt shard s3://bucket/cc/shard-00031.jsonl.gz"
 
 job filter_CC-MAIN-2024-10 256
+# A directory's mtime is when its last entry arrived, as on a real run.
+for c in "$DIR"/*/completions; do
+  newest=$(ls -t "$c" | head -1)
+  if [[ -n "$newest" ]]; then touch -r "$c/$newest" "$c"; fi
+done
 mkdir -p "$DIR/notes"
 echo "not a job" > "$DIR/notes/README.txt"
 echo "demo data in $DIR"

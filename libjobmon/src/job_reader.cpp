@@ -227,6 +227,9 @@ JobReadResult read_job_dir(const Storage& storage, const std::string& path, cons
         if (marker.type != EntryType::missing) job->marker_mtimes.push_back(marker.mtime);
       }
       std::sort(job->marker_mtimes.begin(), job->marker_mtimes.end());
+      // The directory's mtime moves with any entry change (a stray temp file,
+      // a copy); the newest marker is the last completion.
+      if (!job->marker_mtimes.empty()) job->last_change_at = job->marker_mtimes.back();
     }
   } else if (completions_stat.type != EntryType::missing) {
     job->warnings.push_back({completions, "completions is not a directory"});
