@@ -182,9 +182,10 @@ JobReadResult read_job_dir(const Storage& storage, const std::string& path, cons
     job->last_change_at = completions_stat.mtime;
     std::vector<DirEntry> entries;
     try {
-      // Listing without times first: for a complete job no marker needs a stat.
+      // Locally, list without times: a complete job needs no stat per marker.
+      // Object stores return times with the listing for free.
       ++result.listings;
-      entries = storage.list(completions, ListOptions{false, false});
+      entries = storage.list(completions, ListOptions{storage.list_includes_mtime(), false});
     } catch (const StorageError& e) {
       job->warnings.push_back({completions, e.what()});
     }
@@ -223,7 +224,12 @@ JobReadResult read_job_dir(const Storage& storage, const std::string& path, cons
     if (want_times) {
       job->marker_mtimes.reserve(job->done_ranks.size());
       for (const auto& r : ranks) {
-        const FileStat marker = storage.stat(storage.join(completions, entries[r.second].name));
+        const DirEntry& entry = entries[r.second];
+        if (entry.mtime) {
+          job->marker_mtimes.push_back(*entry.mtime);
+          continue;
+        }
+        const FileStat marker = storage.stat(storage.join(completions, entry.name));
         if (marker.type != EntryType::missing) job->marker_mtimes.push_back(marker.mtime);
       }
       std::sort(job->marker_mtimes.begin(), job->marker_mtimes.end());

@@ -50,6 +50,10 @@ class Storage {
   virtual std::string read_range(const std::string& path, std::uint64_t offset,
                                  std::uint64_t length) const = 0;
 
+  // True when list() gives mtimes at no extra cost (object stores return
+  // them with the listing); callers then ask for them instead of stat'ing.
+  virtual bool list_includes_mtime() const { return false; }
+
   // Joins a directory and a child name with the backend's separator.
   virtual std::string join(std::string_view dir, std::string_view name) const;
 
