@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 shift || true
 bash scripts/install-deps.sh --test
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DJOBMON_WERROR=ON -DJOBMON_BUILD_TESTS=ON "$@" > /dev/null
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DJOBMON_WERROR=ON -DJOBMON_BUILD_TESTS=ON -DJOBMON_BUILD_PYTHON=ON "$@" > /dev/null
 cmake --build "$BUILD" -j"$(nproc)"
 ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)"

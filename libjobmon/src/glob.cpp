@@ -115,7 +115,20 @@ bool glob_match(std::string_view pattern, std::string_view name) {
   return p == pattern.size();
 }
 
+void validate_glob(std::string_view pattern) {
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      ++i;
+    } else if (pattern[i] == '[') {
+      std::size_t probe = i;
+      match_bracket(pattern, probe, '\0');  // throws on an unterminated set
+      i = probe - 1;
+    }
+  }
+}
+
 std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern) {
+  validate_glob(pattern);
   if (!has_glob_chars(pattern)) {
     if (storage.stat(pattern).type == EntryType::directory) return {pattern};
     return {};

@@ -18,6 +18,9 @@ bool has_glob_chars(std::string_view path);
 // unterminated `[`.
 bool glob_match(std::string_view pattern, std::string_view name);
 
+// Throws UsageError when the pattern is malformed (an unterminated `[`).
+void validate_glob(std::string_view pattern);
+
 // Expands a pattern to the directories it names, through storage, sorted.
 // A pattern without glob syntax yields itself when it is a directory.
 std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern);

@@ -1,0 +1,90 @@
+"""jobmon: where distributed data jobs stand, how long they have left, what broke.
+
+The same C++ engine as the jobmon-* command-line tools, one import away::
+
+    import jobmon
+    jobs = jobmon.scan("logs/*")            # datatrove job dirs (paths, dirs of jobs, globs)
+    agg = jobmon.aggregate(jobs)            # rows, totals, ETAs
+    print(agg.summary_line())
+    doc = jobmon.status("logs")             # the dict `jobmon-status --json` prints
+
+Errors raised by the engine are ``jobmon.Error`` subclasses: ``StorageError`` (a path cannot be
+read), ``FormatError`` (a file is not what its format says), ``UsageError`` (bad arguments; also a
+``ValueError``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable, Optional, Sequence, Union
+
+from . import _jobmon
+from ._jobmon import (  # noqa: F401  (re-exported)
+    Aggregate,
+    Error,
+    Eta,
+    FormatError,
+    Job,
+    ScanResult,
+    Scanner,
+    StorageError,
+    UsageError,
+)
+
+__version__: str = _jobmon.__version__
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+__all__ = [
+    "Aggregate", "Error", "Eta", "FormatError", "Job", "ScanResult", "Scanner", "StorageError",
+    "UsageError", "aggregate", "scan", "status", "__version__",
+]
+
+
+def _paths(targets: Iterable[PathLike]) -> list[str]:
+    out = []
+    for t in targets:
+        if isinstance(t, (list, tuple)):
+            out.extend(_paths(t))
+            continue
+        try:
+            p = os.fspath(t)
+        except TypeError:
+            raise TypeError(f"expected str or os.PathLike, not {type(t).__name__}") from None
+        if isinstance(p, bytes):
+            p = os.fsdecode(p)
+        out.append(p)
+    return out or ["."]
+
+
+def scan(*targets: PathLike, recursive: bool = False, threads: int = 0,
+         marker_times: str = "incomplete", max_logs_per_job: int = 64) -> ScanResult:
+    """Find and read datatrove job dirs.
+
+    ``targets`` are job dirs, dirs of job dirs, or globs (``*``, ``?``, ``[..]``, ``**``); the
+    default is the current directory. Returns a ``ScanResult``: iterate it (or use ``.jobs``) for
+    ``Job`` objects; ``.warnings`` lists directories that are not jobs or could not be read.
+    The GIL is released while the files are read.
+    """
+    scanner = Scanner(recursive=recursive, threads=threads, marker_times=marker_times,
+                      max_logs_per_job=max_logs_per_job)
+    return scanner.scan(_paths(targets))
+
+
+def aggregate(jobs: Union[ScanResult, Sequence[Job]], *, now: Optional[float] = None, prefix: str = "",
+              hide_complete: bool = False, sort: str = "name") -> Aggregate:
+    """Rows (status, percent, ETA) and totals for scanned jobs.
+
+    ``now`` defaults to the current time (epoch seconds); ``sort`` is one of name, progress, eta,
+    status, recent. ``hide_complete`` hides complete rows but the totals still count them.
+    """
+    job_list = list(jobs.jobs) if isinstance(jobs, ScanResult) else list(jobs)
+    return _jobmon._aggregate(job_list, now, prefix, hide_complete, sort)
+
+
+def status(*targets: PathLike, prefix: str = "", hide_complete: bool = False, sort: str = "name",
+           recursive: bool = False, threads: int = 0) -> dict:
+    """The document ``jobmon-status --json`` prints, as a dict."""
+    result = scan(*targets, recursive=recursive, threads=threads)
+    agg = aggregate(result, prefix=prefix, hide_complete=hide_complete, sort=sort)
+    return agg.to_dict(result)

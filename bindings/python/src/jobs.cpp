@@ -1,0 +1,163 @@
+// Datatrove jobs from Python: Scanner, Job, aggregate, status.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <fmt/format.h>
+
+#include "jobmon/aggregator.hpp"
+#include "jobmon/clock.hpp"
+#include "jobmon/error.hpp"
+#include "jobmon/json.hpp"
+#include "jobmon/scanner.hpp"
+#include "jobmon/status_view.hpp"
+#include "json_to_python.hpp"
+#include "registration.hpp"
+
+namespace py = pybind11;
+
+namespace jobmon::python {
+namespace {
+
+// pybind11 holders cannot be shared_ptr<const T>; Python gets read-only
+// attributes only, so the const is kept in spirit.
+using JobPtr = std::shared_ptr<JobState>;
+
+std::vector<JobPtr> unconst(std::vector<std::shared_ptr<const JobState>> jobs) {
+  std::vector<JobPtr> out;
+  out.reserve(jobs.size());
+  for (auto& j : jobs) out.push_back(std::const_pointer_cast<JobState>(std::move(j)));
+  return out;
+}
+
+MarkerTimes parse_marker_times(const std::string& s) {
+  if (s == "none") return MarkerTimes::none;
+  if (s == "incomplete") return MarkerTimes::incomplete_jobs;
+  if (s == "all") return MarkerTimes::all;
+  throw UsageError("marker_times must be 'none', 'incomplete' or 'all', not '" + s + "'");
+}
+
+// A scan result kept together with its warnings, as Python sees it.
+struct PyScan {
+  std::vector<JobPtr> jobs;
+  std::vector<Warning> warnings;
+  ScanStats stats;
+};
+
+py::list warnings_to_python(const std::vector<Warning>& warnings) {
+  py::list out;
+  for (const auto& w : warnings) out.append(to_python(to_json(w)));
+  return out;
+}
+
+std::string job_repr(const JobState& j) {
+  std::string s = fmt::format("<jobmon.Job {} {}/{} ({}%)", j.name, j.completed, j.world_size,
+                              whole_percent(j.completed, j.world_size));
+  if (j.complete()) s += " complete";
+  else if (j.failed_ranks() > 0) s += fmt::format(" {} failed", j.failed_ranks());
+  if (!j.complete()) s += " incomplete: " + format_ranges(j.incomplete_ranges(), 8);
+  return s + ">";
+}
+
+}  // namespace
+
+void register_jobs(py::module_& m) {
+  py::class_<JobState, JobPtr>(m, "Job", "One datatrove job directory as scanned.")
+      .def_readonly("path", &JobState::path)
+      .def_readonly("name", &JobState::name)
+      .def_readonly("world_size", &JobState::world_size)
+      .def_readonly("completed", &JobState::completed)
+      .def_property_readonly("complete", &JobState::complete)
+      .def_property_readonly("fraction", &JobState::fraction)
+      .def_readonly("done_ranks", &JobState::done_ranks)
+      .def_readonly("marker_mtimes", &JobState::marker_mtimes)
+      .def_readonly("launched_at", &JobState::launched_at)
+      .def_readonly("last_change_at", &JobState::last_change_at)
+      .def_readonly("stray_entries", &JobState::stray_entries)
+      .def_readonly("out_of_range_ranks", &JobState::out_of_range_ranks)
+      .def_readonly("pipeline_steps", &JobState::pipeline_steps)
+      .def_property_readonly("failed_ranks", &JobState::failed_ranks)
+      .def(
+          "incomplete_ranks", [](const JobState& j, std::size_t limit) { return j.incomplete_ranks(limit); },
+          py::arg("limit") = json_max_listed_ranks, "Incomplete ranks, at most `limit` of them.")
+      .def_property_readonly("incomplete_ranges", [](const JobState& j) { return format_ranges(j.incomplete_ranges()); })
+      .def_property_readonly("rank_issues", [](const JobState& j) {
+        py::list out;
+        for (const auto& issue : j.rank_issues) out.append(to_python(to_json(issue)));
+        return out;
+      })
+      .def_property_readonly("warnings", [](const JobState& j) { return warnings_to_python(j.warnings); })
+      .def("to_dict", [](const JobState& j) { return to_python(to_json(j)); }, "The job as in jobmon-status --json.")
+      .def("__repr__", [](const JobState& j) { return job_repr(j); });
+
+  py::class_<PyScan>(m, "ScanResult", "Jobs found by a scan, with warnings and counters.")
+      .def_readonly("jobs", &PyScan::jobs)
+      .def_property_readonly("warnings", [](const PyScan& s) { return warnings_to_python(s.warnings); })
+      .def_property_readonly("stats", [](const PyScan& s) { return to_python(to_json(s.stats)); })
+      .def("__len__", [](const PyScan& s) { return s.jobs.size(); })
+      .def("__iter__", [](const PyScan& s) { return py::iter(py::cast(s.jobs)); })
+      .def("__repr__", [](const PyScan& s) {
+        return fmt::format("<jobmon.ScanResult {} jobs, {} warnings>", s.jobs.size(), s.warnings.size());
+      });
+
+  py::class_<Scanner>(m, "Scanner",
+                      "Finds and reads datatrove job dirs; keeps a cache so scanning again costs what changed.")
+      .def(py::init([](bool recursive, unsigned threads, const std::string& marker_times, std::size_t max_logs_per_job) {
+             ScanOptions o;
+             o.recursive = recursive;
+             o.threads = threads;
+             o.marker_times = parse_marker_times(marker_times);
+             o.max_logs_per_job = max_logs_per_job;
+             return std::make_unique<Scanner>(std::make_shared<LocalStorage>(), o);
+           }),
+           py::kw_only(), py::arg("recursive") = false, py::arg("threads") = 0u,
+           py::arg("marker_times") = "incomplete", py::arg("max_logs_per_job") = 64)
+      .def(
+          "scan", [](Scanner& s, const std::vector<std::string>& targets) {
+            ScanResult r;
+            {
+              py::gil_scoped_release release;  // pure I/O: let other Python threads run
+              r = s.scan(targets);
+            }
+            return PyScan{unconst(std::move(r.jobs)), std::move(r.warnings), r.stats};
+          },
+          py::arg("targets"))
+      .def("clear_cache", &Scanner::clear_cache)
+      .def_property_readonly("threads", &Scanner::thread_count);
+
+  py::class_<Aggregate>(m, "Aggregate", "Per-job rows and totals.")
+      .def_property_readonly("rows", [](const Aggregate& a) {
+        py::list out;
+        for (const auto& row : a.rows) out.append(to_python(to_json(row)));
+        return out;
+      })
+      .def_property_readonly("totals", [](const Aggregate& a) { return to_python(to_json(a.totals)); })
+      .def_readonly("now", &Aggregate::now)
+      .def("summary_line", [](const Aggregate& a) { return render_summary_line(a.totals); })
+      .def(
+          "to_dict", [](const Aggregate& a, const PyScan* scan) {
+            std::vector<Warning> warnings;
+            if (scan != nullptr) warnings = scan->warnings;
+            for (const auto& row : a.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
+            return to_python(status_document(a, warnings));
+          },
+          py::arg("scan") = nullptr, "The document jobmon-status --json prints.")
+      .def("__repr__", [](const Aggregate& a) {
+        return "<jobmon.Aggregate " + render_summary_line(a.totals) + ">";
+      });
+
+  m.def(
+      "_aggregate",
+      [](const std::vector<JobPtr>& jobs, std::optional<double> now, const std::string& prefix, bool hide_complete,
+         const std::string& sort) {
+        AggregateOptions o;
+        o.prefix = prefix;
+        o.hide_complete = hide_complete;
+        o.sort = parse_sort_order(sort);
+        const std::vector<std::shared_ptr<const JobState>> const_jobs(jobs.begin(), jobs.end());
+        return aggregate(const_jobs, now.value_or(wall_clock_now()), o);
+      },
+      py::arg("jobs"), py::arg("now") = py::none(), py::arg("prefix") = "", py::arg("hide_complete") = false,
+      py::arg("sort") = "name");
+}
+
+}  // namespace jobmon::python

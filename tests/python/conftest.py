@@ -1,0 +1,35 @@
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+SOURCE = pathlib.Path(os.environ.get("JOBMON_SOURCE", pathlib.Path(__file__).resolve().parents[2]))
+FIXTURES = SOURCE.parent / "shared" / "fixtures"
+BIN = pathlib.Path(os.environ.get("JOBMON_BIN", SOURCE / "build" / "tools"))
+
+
+def make_job(root: pathlib.Path, name: str, world_size: int, done) -> pathlib.Path:
+    job = root / name
+    (job / "completions").mkdir(parents=True)
+    (job / "executor.json").write_text('{\n    "pipeline": [],\n    "world_size": %d\n}' % world_size)
+    for r in done:
+        (job / "completions" / f"{r:05d}").touch()
+    return job
+
+
+@pytest.fixture
+def datatrove_fixtures(tmp_path):
+    dest = tmp_path / "logs"
+    shutil.copytree(FIXTURES / "datatrove", dest)
+    return dest
+
+
+@pytest.fixture
+def cli():
+    def run(tool, *args):
+        exe = BIN / tool / tool
+        proc = subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True)
+        return proc
+    return run
