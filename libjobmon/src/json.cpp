@@ -28,6 +28,37 @@ std::string format_json_double(double d) {
   return fmt::format("{}", d);
 }
 
+void compact(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::value(kv.key()));
+        out += ':';
+        compact(out, kv.value());
+      }
+      out += '}';
+      return;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        compact(out, e);
+      }
+      out += ']';
+      return;
+    }
+    case json::kind::double_: out += format_json_double(v.get_double()); return;
+    default: out += json::serialize(v); return;
+  }
+}
+
 void pretty(std::string& out, const json::value& v, int indent) {
   const std::string pad(static_cast<std::size_t>(indent + 2), ' ');
   switch (v.kind()) {
@@ -188,6 +219,12 @@ json::value status_document(const Aggregate& aggregate, const std::vector<Warnin
   doc["warnings"] = std::move(w);
   doc["generated_at"] = format_iso8601(aggregate.now);
   return doc;
+}
+
+std::string to_compact_json(const json::value& value) {
+  std::string out;
+  compact(out, value);
+  return out;
 }
 
 std::string to_pretty_json(const json::value& value) {

@@ -29,5 +29,7 @@ boost::json::value status_document(const Aggregate& aggregate, const std::vector
 
 // Serialises with a stable key order (insertion order) and two-space indent.
 std::string to_pretty_json(const boost::json::value& value);
+// The same without whitespace (for HTTP answers and event streams).
+std::string to_compact_json(const boost::json::value& value);
 
 }  // namespace jobmon

@@ -1,0 +1,67 @@
+// HostResources: this machine's CPU, memory, disk, network (from /proc and
+// statvfs) and GPUs (through NVML, loaded at run time when libnvidia-ml is
+// present; absent otherwise, never faked). Rates need two samples, so the
+// sampler keeps the previous one.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jobmon {
+
+struct GpuSample {
+  int index = 0;
+  std::string name;
+  std::optional<double> utilization_percent;
+  std::optional<std::uint64_t> memory_used_bytes, memory_total_bytes;
+  std::optional<double> temperature_c;
+};
+
+struct DiskSample {
+  std::string path;
+  std::uint64_t total_bytes = 0, available_bytes = 0;
+};
+
+struct HostSample {
+  double time = 0;
+  std::optional<double> cpu_percent;  // busy share since the previous sample
+  int cpu_count = 0;
+  double load1 = 0, load5 = 0, load15 = 0;
+  std::uint64_t memory_total_bytes = 0, memory_available_bytes = 0;
+  std::vector<DiskSample> disks;
+  std::uint64_t net_rx_bytes = 0, net_tx_bytes = 0;  // all interfaces but lo, since boot
+  std::optional<double> net_rx_per_second, net_tx_per_second;
+  std::vector<GpuSample> gpus;
+  std::string gpu_source;  // "nvml" or "" when no GPU library is present
+};
+
+class HostResources {
+ public:
+  // `disk_paths`: whose filesystems to report (e.g. the watched roots).
+  explicit HostResources(std::vector<std::string> disk_paths = {"/"}, std::string proc_root = "/proc");
+  ~HostResources();
+  HostResources(const HostResources&) = delete;
+  HostResources& operator=(const HostResources&) = delete;
+
+  HostSample sample(double now);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+boost::json::value to_json(const HostSample& sample);
+
+// Parsers for /proc text, exposed for tests.
+struct CpuTimes {
+  std::uint64_t busy = 0, total = 0;
+};
+std::optional<CpuTimes> parse_proc_stat(const std::string& text);
+bool parse_meminfo(const std::string& text, std::uint64_t& total, std::uint64_t& available);
+bool parse_net_dev(const std::string& text, std::uint64_t& rx, std::uint64_t& tx);
+
+}  // namespace jobmon

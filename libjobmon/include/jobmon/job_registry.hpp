@@ -1,0 +1,88 @@
+// JobRegistry: every job jobmon-serve knows, behind opaque ids. Refreshing
+// goes through the caching Scanner, so a refresh costs what changed; the
+// version number moves only when some job's state changed, and waiters
+// (Server-Sent Events) are woken then.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jobmon/aggregator.hpp"
+#include "jobmon/scanner.hpp"
+#include "jobmon/storage.hpp"
+
+namespace jobmon {
+
+// One job as the web API lists it.
+struct RegistryEntry {
+  std::string id;     // opaque: a hash of the path, never a path
+  std::string kind;   // "datatrove"
+  std::string path;
+  std::string name;
+  std::string status; // running | failed | stalled | pending | complete
+  bool current = true;  // still going (or waiting); false once finished or failed for good
+  boost::json::value summary;  // what /api/jobs lists
+  JobRow row;                  // datatrove state behind the summary
+};
+
+struct RegistryChange {
+  std::string id;
+  std::string status;
+  std::int64_t completed = 0;
+};
+
+struct RegistryOptions {
+  ScanOptions scan;
+  std::size_t max_grid_ranks = 4096;   // rank grid cells in a job's detail
+  std::size_t max_chart_points = 500;  // completion-curve points in a job's detail
+};
+
+class JobRegistry {
+ public:
+  JobRegistry(std::shared_ptr<const Storage> storage, std::vector<std::string> targets, RegistryOptions options = {});
+
+  // Rescans the targets; returns the jobs whose state changed.
+  std::vector<RegistryChange> refresh(double now);
+
+  std::uint64_t version() const;
+  // Blocks until the version differs from `seen` or the timeout passes.
+  std::uint64_t wait_for_change(std::uint64_t seen, double timeout_seconds) const;
+  std::vector<RegistryChange> last_changes() const;
+
+  std::vector<RegistryEntry> entries() const;  // a consistent copy
+  std::optional<RegistryEntry> find(const std::string& id) const;
+  std::vector<Warning> warnings() const;
+  Totals totals() const;
+  double last_refresh() const;
+
+  // Full detail of one job (header, progress, ETA, stages, rank grid, chart).
+  std::optional<boost::json::value> detail(const std::string& id) const;
+
+  const Storage& storage() const { return *storage_; }
+  const std::vector<std::string>& targets() const { return targets_; }
+
+ private:
+  std::shared_ptr<const Storage> storage_;
+  std::vector<std::string> targets_;
+  RegistryOptions options_;
+  Scanner scanner_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::uint64_t version_ = 0;
+  std::vector<RegistryEntry> entries_;
+  std::vector<Warning> warnings_;
+  std::vector<RegistryChange> last_changes_;
+  Totals totals_;
+  double last_refresh_ = 0;
+};
+
+// Opaque id for a job path (16 hex digits of a 64-bit FNV-1a hash).
+std::string job_id_for(const std::string& kind, const std::string& path);
+
+}  // namespace jobmon

@@ -1,0 +1,229 @@
+#include "jobmon/web_api.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "jobmon/clock.hpp"
+#include "jobmon/error.hpp"
+#include "jobmon/json.hpp"
+#include "jobmon/version.hpp"
+
+namespace jobmon {
+namespace json = boost::json;
+namespace {
+
+HttpResponse json_response(const json::value& v, int status = 200) {
+  HttpResponse r;
+  r.status = status;
+  r.body = to_compact_json(v);
+  r.headers.push_back({"Cache-Control", "no-store"});
+  return r;
+}
+
+HttpResponse error_response(int status, const std::string& message) {
+  return json_response(json::object{{"error", message}, {"status", status}}, status);
+}
+
+std::string query_value(const HttpRequest& req, const std::string& key) {
+  auto it = req.query.find(key);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+// Parses a small non-negative integer; nullopt when malformed.
+std::optional<std::int64_t> parse_count(const std::string& s, std::int64_t max) {
+  if (s.empty() || s.size() > 12) return std::nullopt;
+  std::int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return std::min(v, max);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lines) {
+  std::vector<std::string> lines;
+  std::size_t end = text.size();
+  if (end > 0 && text[end - 1] == '\n') --end;
+  while (lines.size() < max_lines && end > 0) {
+    const std::size_t start = text.rfind('\n', end - 1);
+    const std::size_t from = start == std::string::npos ? 0 : start + 1;
+    lines.push_back(text.substr(from, end - from));
+    if (start == std::string::npos) break;
+    end = start;
+  }
+  std::reverse(lines.begin(), lines.end());
+  return lines;
+}
+
+WebApi::WebApi(JobRegistry& registry, HostResources& resources, WebApiOptions options)
+    : registry_(registry), resources_(resources), options_(std::move(options)) {}
+
+bool WebApi::authorized(const HttpRequest& request) const {
+  if (options_.token.empty()) return true;
+  const std::string bearer = "Bearer " + options_.token;
+  if (constant_time_equal(request.authorization, bearer)) return true;
+  return constant_time_equal(query_value(request, "token"), options_.token);
+}
+
+HttpResponse WebApi::handle(const HttpRequest& request) {
+  if (request.path.size() > options_.max_path_length) return error_response(414, "request path too long");
+  if (request.method != "GET" && request.method != "HEAD") {
+    HttpResponse r = error_response(405, "read-only API: only GET and HEAD");
+    r.headers.push_back({"Allow", "GET, HEAD"});
+    return r;
+  }
+  const std::string& p = request.path;
+  if (p == "/healthz") return health();
+  if (!authorized(request)) {
+    HttpResponse r = error_response(401, "a bearer token is required");
+    r.headers.push_back({"WWW-Authenticate", "Bearer"});
+    return r;
+  }
+  if (p == "/" || p == "/index.html" || p.starts_with("/job/")) {
+    HttpResponse r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = dashboard_html();
+    r.headers.push_back({"Content-Security-Policy",
+                         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                         "connect-src 'self'; img-src 'self' data:"});
+    r.headers.push_back({"X-Content-Type-Options", "nosniff"});
+    return r;
+  }
+  if (p == "/metrics") return metrics();
+  if (p == "/api/resources") return resources();
+  if (p == "/api/jobs") return jobs(request, -1);
+  if (p == "/api/jobs/current") return jobs(request, 1);
+  if (p == "/api/jobs/past") return jobs(request, 0);
+  if (p == "/api/jobs/statistics") return statistics();
+  if (p.starts_with("/api/jobs/")) {
+    std::string rest = p.substr(10);
+    const auto slash = rest.find('/');
+    const std::string id = rest.substr(0, slash);
+    const std::string tail = slash == std::string::npos ? "" : rest.substr(slash);
+    // Ids are 16 hex digits; anything else (dots, slashes, encoded paths) is simply unknown.
+    const bool well_formed = id.size() == 16 && std::all_of(id.begin(), id.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    if (!well_formed) return error_response(404, "no such job");
+    if (tail.empty()) return job(id);
+    if (tail == "/logs") return logs(id, request);
+    return error_response(404, "no such route");
+  }
+  return error_response(404, "no such route");
+}
+
+HttpResponse WebApi::jobs(const HttpRequest& request, int current_filter) {
+  const std::string status = query_value(request, "status");
+  const std::string q = lower(query_value(request, "q"));
+  const std::string kind = query_value(request, "kind");
+  json::array out;
+  for (const auto& e : registry_.entries()) {
+    if (current_filter == 1 && !e.current) continue;
+    if (current_filter == 0 && e.current) continue;
+    if (!status.empty() && e.status != status) continue;
+    if (!kind.empty() && e.kind != kind) continue;
+    if (!q.empty() && lower(e.name).find(q) == std::string::npos && lower(e.path).find(q) == std::string::npos) continue;
+    out.push_back(e.summary);
+  }
+  const std::size_t count = out.size();
+  return json_response(json::object{{"jobs", std::move(out)},
+                                    {"count", count},
+                                    {"generated_at", format_iso8601(registry_.last_refresh())}});
+}
+
+HttpResponse WebApi::statistics() {
+  const Totals t = registry_.totals();
+  json::object by_status{{"running", t.jobs_running}, {"failed", t.jobs_failed}, {"stalled", t.jobs_stalled},
+                         {"pending", t.jobs_pending}, {"complete", t.jobs_completed}};
+  json::object o = to_json(t).as_object();
+  o["by_status"] = std::move(by_status);
+  o["warnings"] = static_cast<std::int64_t>(registry_.warnings().size());
+  o["generated_at"] = format_iso8601(registry_.last_refresh());
+  return json_response(o);
+}
+
+HttpResponse WebApi::job(const std::string& id) {
+  auto detail = registry_.detail(id);
+  if (!detail) return error_response(404, "no such job");
+  return json_response(*detail);
+}
+
+HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
+  const auto entry = registry_.find(id);
+  if (!entry) return error_response(404, "no such job");
+  std::int64_t lines = 200;
+  if (const std::string t = query_value(request, "tail"); !t.empty()) {
+    auto parsed = parse_count(t, static_cast<std::int64_t>(options_.max_log_lines));
+    if (!parsed) return error_response(400, "tail must be a non-negative integer");
+    lines = *parsed;
+  }
+  std::vector<std::int64_t> ranks;
+  if (const std::string r = query_value(request, "rank"); !r.empty()) {
+    auto parsed = parse_count(r, INT64_MAX / 2);
+    if (!parsed || *parsed >= entry->row.job->world_size) return error_response(400, "rank must be an integer below world_size");
+    ranks.push_back(*parsed);
+  } else {
+    for (const auto& issue : entry->row.job->rank_issues) {
+      if (issue.state == RankState::failed && ranks.size() < options_.max_log_files) ranks.push_back(issue.rank);
+    }
+  }
+  const Storage& storage = registry_.storage();
+  json::array files;
+  for (std::int64_t rank : ranks) {
+    const std::string path = storage.join(storage.join(entry->path, "logs"), fmt::format("task_{:05d}.log", rank));
+    json::object f{{"rank", rank}, {"name", fmt::format("task_{:05d}.log", rank)}};
+    const FileStat st = storage.stat(path);
+    if (st.type != EntryType::file) {
+      f["error"] = "no log for this rank";
+      f["lines"] = json::array{};
+      files.push_back(std::move(f));
+      continue;
+    }
+    try {
+      const std::uint64_t want = std::min<std::uint64_t>(st.size, options_.max_log_bytes);
+      const std::string text = storage.read_range(path, st.size - want, want);
+      json::array out;
+      for (auto& line : tail_lines(text, static_cast<std::size_t>(lines))) out.push_back(json::value(line));
+      f["lines"] = std::move(out);
+      f["truncated"] = st.size > want;
+    } catch (const StorageError& e) {
+      f["error"] = e.what();
+      f["lines"] = json::array{};
+    }
+    files.push_back(std::move(f));
+  }
+  return json_response(json::object{{"id", id}, {"files", std::move(files)}});
+}
+
+HttpResponse WebApi::resources() { return json_response(to_json(resources_.sample(wall_clock_now()))); }
+
+HttpResponse WebApi::metrics() {
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = prometheus_metrics(registry_.entries(), registry_.totals(), wall_clock_now());
+  return r;
+}
+
+HttpResponse WebApi::health() {
+  return json_response(json::object{{"ok", true},
+                                    {"version", version_string},
+                                    {"jobs", registry_.entries().size()},
+                                    {"last_refresh", format_iso8601(registry_.last_refresh())}});
+}
+
+}  // namespace jobmon

@@ -1,0 +1,151 @@
+#include "http_server.hpp"
+
+#include <httplib.h>
+
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <fmt/format.h>
+#include <iostream>
+#include <thread>
+
+#include "jobmon/clock.hpp"
+#include "jobmon/exit_code.hpp"
+#include "jobmon/json.hpp"
+#include "jobmon/web_api.hpp"
+
+namespace jobmon::serve {
+namespace {
+
+httplib::Server* g_server = nullptr;
+
+extern "C" void on_stop_signal(int) {
+  if (g_server != nullptr) g_server->stop();  // stop() only flips flags and shuts the socket down
+}
+
+HttpRequest to_request(const httplib::Request& req) {
+  HttpRequest r;
+  r.method = req.method;
+  r.path = req.path;
+  for (const auto& [k, v] : req.params) r.query.emplace(k, v);
+  r.authorization = req.get_header_value("Authorization");
+  return r;
+}
+
+void send(const HttpResponse& from, httplib::Response& to) {
+  to.status = from.status;
+  for (const auto& [k, v] : from.headers) to.set_header(k, v);
+  to.set_content(from.body, from.content_type);
+}
+
+}  // namespace
+
+bool is_loopback(const std::string& address) {
+  return address == "localhost" || address == "::1" || address.rfind("127.", 0) == 0;
+}
+
+int run_server(const ServeOptions& options) {
+  auto storage = std::make_shared<LocalStorage>();
+  RegistryOptions registry_options;
+  registry_options.scan.threads = options.threads;
+  registry_options.scan.marker_times = MarkerTimes::all;  // complete jobs get their completion curve too
+  JobRegistry registry(storage, options.targets, registry_options);
+  HostResources resources(options.targets.empty() ? std::vector<std::string>{"/"} : options.targets);
+  WebApiOptions api_options;
+  api_options.token = options.token;
+  WebApi api(registry, resources, api_options);
+
+  registry.refresh(wall_clock_now());
+  resources.sample(wall_clock_now());  // first sample, so rates exist on the first request
+
+  httplib::Server server;
+  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  server.set_payload_max_length(64 * 1024);  // a read-only API takes no bodies
+  server.set_read_timeout(10, 0);
+  server.set_write_timeout(10, 0);
+  server.set_keep_alive_max_count(100);
+
+  std::atomic<std::size_t> stream_clients{0};
+  std::atomic<bool> stopping{false};
+
+  server.Get("/api/stream", [&](const httplib::Request& req, httplib::Response& res) {
+    const HttpRequest request = to_request(req);
+    if (!api.authorized(request)) {
+      send(api.handle(request), res);  // the same 401 as every other route
+      return;
+    }
+    if (stream_clients.load() >= options.max_stream_clients) {
+      res.status = 503;
+      res.set_content(R"({"error":"too many event streams","status":503})", "application/json");
+      return;
+    }
+    ++stream_clients;
+    res.set_header("Cache-Control", "no-store");
+    auto seen = std::make_shared<std::uint64_t>(registry.version());
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [&registry, &stopping, seen](std::size_t, httplib::DataSink& sink) {
+          if (stopping.load()) return false;
+          const std::uint64_t now_version = registry.wait_for_change(*seen, 15);
+          std::string event;
+          if (now_version != *seen) {
+            *seen = now_version;
+            boost::json::array changes;
+            for (const auto& c : registry.last_changes())
+              changes.push_back(boost::json::object{{"id", c.id}, {"status", c.status}, {"completed", c.completed}});
+            event = fmt::format("event: change\nid: {}\ndata: {}\n\n", now_version,
+                                to_compact_json(boost::json::object{{"version", now_version}, {"changes", changes}}));
+          } else {
+            event = ": keep-alive\n\n";  // comment line: keeps proxies from closing an idle stream
+          }
+          return sink.write(event.data(), event.size());
+        },
+        [&stream_clients](bool) { --stream_clients; });
+  });
+  auto handle = [&](const httplib::Request& req, httplib::Response& res) { send(api.handle(to_request(req)), res); };
+  server.Get(".*", handle);
+  // Other methods get the API's 405 rather than httplib's default page.
+  server.Post(".*", handle);
+  server.Put(".*", handle);
+  server.Delete(".*", handle);
+  server.Patch(".*", handle);
+
+  int port = options.port;
+  if (port == 0) {
+    port = server.bind_to_any_port(options.bind);
+  } else if (!server.bind_to_port(options.bind, port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    std::cerr << "jobmon-serve: cannot listen on " << options.bind << ":" << options.port << '\n';
+    return static_cast<int>(ExitCode::runtime_error);
+  }
+  std::cerr << fmt::format("jobmon-serve: listening on http://{}:{}/ ({} jobs)\n", options.bind, port,
+                           registry.entries().size());
+
+  std::thread refresher([&] {
+    while (!stopping.load()) {
+      for (int i = 0; i < static_cast<int>(options.interval_seconds * 10) && !stopping.load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (stopping.load()) break;
+      try {
+        registry.refresh(wall_clock_now());
+      } catch (const std::exception& e) {
+        std::cerr << "jobmon-serve: refresh failed: " << e.what() << '\n';
+      }
+    }
+  });
+
+  g_server = &server;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  server.listen_after_bind();
+  stopping = true;
+  refresher.join();
+  g_server = nullptr;
+  std::cerr << "jobmon-serve: stopped\n";
+  return static_cast<int>(ExitCode::ok);
+}
+
+}  // namespace jobmon::serve

@@ -1,0 +1,44 @@
+// jobmon-serve: a live web dashboard and JSON API over the jobmon library.
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "http_server.hpp"
+#include "jobmon/exit_code.hpp"
+#include "jobmon/version.hpp"
+
+int main(int argc, char** argv) {
+  using namespace jobmon;
+  CLI::App app{"Live web dashboard and JSON API for datatrove jobs.\n"
+               "ROOT may be a job dir, a dir of job dirs, or a glob.",
+               "jobmon-serve"};
+  serve::ServeOptions options;
+  app.add_option("roots", options.targets, "Job dirs, parents of job dirs, or globs")->required();
+  app.add_option("--bind", options.bind, "Address to listen on (default 127.0.0.1)");
+  app.add_option("--port", options.port, "Port (default 8787; 0 = any free port)")->check(CLI::Range(0, 65535));
+  app.add_option("--token", options.token, "Bearer token required by every request (env JOBMON_TOKEN)")
+      ->envname("JOBMON_TOKEN");
+  app.add_option("-i,--interval", options.interval_seconds, "Seconds between refreshes (default 3)")
+      ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("-j,--threads", options.threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));
+  app.set_version_flag("-V,--version", std::string("jobmon-serve ") + version_string);
+  app.footer("Read-only. Binding to a non-loopback address requires --token.\n"
+             "Exit codes: 0 stopped by a signal, 1 cannot listen, 2 usage error.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+  }
+  if (!serve::is_loopback(options.bind) && options.token.empty()) {
+    std::cerr << "jobmon-serve: binding to " << options.bind
+              << " exposes job names and logs to the network: set --token (or JOBMON_TOKEN)\n";
+    return static_cast<int>(ExitCode::usage);
+  }
+  try {
+    return serve::run_server(options);
+  } catch (const std::exception& e) {
+    std::cerr << "jobmon-serve: " << e.what() << '\n';
+    return static_cast<int>(ExitCode::runtime_error);
+  }
+}
