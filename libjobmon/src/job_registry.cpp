@@ -114,8 +114,20 @@ std::uint64_t JobRegistry::version() const {
 
 std::uint64_t JobRegistry::wait_for_change(std::uint64_t seen, double timeout_seconds) const {
   std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, std::chrono::duration<double>(timeout_seconds), [&] { return version_ != seen; });
+  changed_.wait_for(lock, std::chrono::duration<double>(timeout_seconds),
+                    [&] { return version_ != seen || closed_; });
   return version_;
+}
+
+void JobRegistry::close() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  changed_.notify_all();
+}
+
+bool JobRegistry::closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
 }
 
 std::vector<RegistryChange> JobRegistry::last_changes() const {

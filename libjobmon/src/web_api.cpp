@@ -89,6 +89,12 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
   }
   const std::string& p = request.path;
   if (p == "/healthz") return health();
+  if (p == "/favicon.ico") {
+    HttpResponse r;
+    r.status = 204;  // the page declares an inline icon; this keeps other clients quiet
+    r.content_type = "image/x-icon";
+    return r;
+  }
   if (!authorized(request)) {
     HttpResponse r = error_response(401, "a bearer token is required");
     r.headers.push_back({"WWW-Authenticate", "Bearer"});

@@ -18,10 +18,12 @@
 namespace jobmon::serve {
 namespace {
 
-httplib::Server* g_server = nullptr;
+
+std::atomic<bool> g_stop_requested{false};
 
 extern "C" void on_stop_signal(int) {
-  if (g_server != nullptr) g_server->stop();  // stop() only flips flags and shuts the socket down
+  // Only async-signal-safe work here: a flag that the watcher thread acts on.
+  g_stop_requested = true;
 }
 
 HttpRequest to_request(const httplib::Request& req) {
@@ -85,8 +87,8 @@ int run_server(const ServeOptions& options) {
     auto seen = std::make_shared<std::uint64_t>(registry.version());
     res.set_chunked_content_provider(
         "text/event-stream",
-        [&registry, &stopping, seen](std::size_t, httplib::DataSink& sink) {
-          if (stopping.load()) return false;
+        [&registry, seen](std::size_t, httplib::DataSink& sink) {
+          if (registry.closed()) return false;
           const std::uint64_t now_version = registry.wait_for_change(*seen, 15);
           std::string event;
           if (now_version != *seen) {
@@ -137,13 +139,20 @@ int run_server(const ServeOptions& options) {
     }
   });
 
-  g_server = &server;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  // Stops the server from a normal thread: event streams are woken first so
+  // their handlers return and the thread pool can drain.
+  std::thread watcher([&] {
+    while (!g_stop_requested.load() && !stopping.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    registry.close();
+    server.stop();
+  });
   server.listen_after_bind();
   stopping = true;
+  registry.close();
+  watcher.join();
   refresher.join();
-  g_server = nullptr;
   std::cerr << "jobmon-serve: stopped\n";
   return static_cast<int>(ExitCode::ok);
 }

@@ -54,6 +54,9 @@ class JobRegistry {
   // Blocks until the version differs from `seen` or the timeout passes.
   std::uint64_t wait_for_change(std::uint64_t seen, double timeout_seconds) const;
   std::vector<RegistryChange> last_changes() const;
+  // Wakes every waiter for good (server shutdown).
+  void close();
+  bool closed() const;
 
   std::vector<RegistryEntry> entries() const;  // a consistent copy
   std::optional<RegistryEntry> find(const std::string& id) const;
@@ -75,6 +78,7 @@ class JobRegistry {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::uint64_t version_ = 0;
+  bool closed_ = false;
   std::vector<RegistryEntry> entries_;
   std::vector<Warning> warnings_;
   std::vector<RegistryChange> last_changes_;
