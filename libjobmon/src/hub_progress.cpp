@@ -272,7 +272,7 @@ int run_hub_progress(const HubProgressOptions& options, HubClient& client, std::
     runtime.sleep = [](double seconds) { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); };
   }
   if (!runtime.job_listed) runtime.job_listed = slurm_job_listed;
-  if (client.config().offline) throw UsageError("HF_HUB_OFFLINE is set: jobmon-hub-progress needs the Hub");
+  if (client.config().offline) throw HubError("HF_HUB_OFFLINE is set: jobmon-hub-progress needs the Hub", 0);
   if (!(options.interval > 0)) throw UsageError("--interval must be positive");
   HubProgress progress(client, options);
   progress.resolve_total();
