@@ -283,3 +283,28 @@ TEST_CASE("HubProgress: dry run prints the card and commits nothing") {
   CHECK(s.readme() == front_matter + body);
   CHECK(s.requests("hub", "/commit/") == 0);
 }
+
+TEST_CASE("HubProgress: total from the source card's dataset_info when the datasets-server has none") {
+  const std::string card =
+      "---\nlicense: mit\ndataset_info:\n- config_name: default\n  features:\n  - name: text\n    dtype: string\n"
+      "  splits:\n  - name: train\n    num_bytes: 100\n    num_examples: 2500\n  - name: test\n    num_examples: 30\n"
+      "- config_name: other\n  splits:\n  - name: train\n    num_examples: 9\nconfigs:\n- config_name: default\n---\n# x\n";
+  CHECK(card_num_examples(card, "default", "train") == std::optional<std::int64_t>(2500));
+  CHECK(card_num_examples(card, "default", "test") == std::optional<std::int64_t>(30));
+  CHECK(card_num_examples(card, "other", "train") == std::optional<std::int64_t>(9));
+  CHECK_FALSE(card_num_examples(card, "default", "validation"));
+  CHECK_FALSE(card_num_examples("# no front matter\n", "default", "train"));
+  CHECK_FALSE(card_num_examples("---\ndataset_info:\n  splits:\n  - name: train\n    num_examples: lots\n---\n", "default", "train"));
+  CHECK(card_num_examples("---\ndataset_info:\n  splits:\n  - name: train\n    num_examples: 77\n---\n", "default", "train") ==
+        std::optional<std::int64_t>(77));
+
+  Setup s;
+  s.tree.mkdir("src/in");
+  s.tree.write("src/in/README.md", card);
+  HubProgressOptions options;
+  options.repo = "org/out";
+  options.source = "src/in";
+  CHECK(HubProgress(*s.client, options).resolve_total() == 2500);
+  options.split = "test";
+  CHECK(HubProgress(*s.client, options).resolve_total() == 30);
+}

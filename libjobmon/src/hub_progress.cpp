@@ -83,6 +83,52 @@ void write_compact(std::string& out, const json::value& v) {
 
 }  // namespace
 
+std::optional<std::int64_t> card_num_examples(std::string_view readme, const std::string& config,
+                                              const std::string& split) {
+  if (readme.substr(0, 4) != "---\n") return std::nullopt;
+  const std::size_t end = readme.find("\n---", 3);
+  if (end == std::string_view::npos) return std::nullopt;
+  const std::string_view front = readme.substr(4, end - 3);
+  bool in_info = false;
+  std::string current_config, current_split;
+  std::size_t pos = 0;
+  while (pos < front.size()) {
+    std::size_t eol = front.find('\n', pos);
+    if (eol == std::string_view::npos) eol = front.size();
+    std::string_view line = front.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    if (line.front() != ' ' && line.front() != '-') {  // a top-level key
+      in_info = line.substr(0, 13) == "dataset_info:";
+      continue;
+    }
+    if (!in_info) continue;
+    const std::size_t first = line.find_first_not_of(" -");
+    if (first == std::string_view::npos) continue;
+    const std::string_view item = line.substr(first);
+    const auto value_of = [&](std::string_view key) -> std::optional<std::string> {
+      if (item.substr(0, key.size()) != key) return std::nullopt;
+      std::string v(item.substr(key.size()));
+      v.erase(0, v.find_first_not_of(" \"'"));
+      v.erase(v.find_last_not_of(" \"'") + 1);
+      return v;
+    };
+    if (auto v = value_of("config_name:")) current_config = *v;
+    else if (auto n = value_of("name:")) current_split = *n;
+    else if (auto e = value_of("num_examples:")) {
+      if (current_split == split && (current_config.empty() || current_config == config)) {
+        try {
+          return std::stoll(*e);
+        } catch (const std::exception&) {
+          return std::nullopt;
+        }
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 std::string hub_shard_folder(const std::string& config) { return config == "default" ? "data" : config; }
 
 HubProgress::HubProgress(HubClient& client, HubProgressOptions options)
@@ -95,7 +141,17 @@ std::int64_t HubProgress::resolve_total() {
   if (total_) return *total_;
   std::optional<std::int64_t> total = options_.total;
   if (!total && !options_.source.empty()) {
-    total = client_.dataset_size(options_.source, options_.source_config, options_.split);
+    try {
+      total = client_.dataset_size(options_.source, options_.source_config, options_.split);
+    } catch (const HubError& e) {
+      if (e.status() == 401 || e.status() == 403) throw;
+      // Not indexed by the datasets-server: the card may still say.
+    }
+    if (!total) {
+      if (const auto card = client_.read_raw(options_.source, "main", "README.md")) {
+        total = card_num_examples(*card, options_.source_config, options_.split);
+      }
+    }
   }
   const auto cap = options_.max_examples && *options_.max_examples > 0 ? options_.max_examples : std::nullopt;
   if (cap) total = total ? std::min(*total, *cap) : *cap;

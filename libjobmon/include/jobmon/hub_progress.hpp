@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jobmon/eta.hpp"
@@ -60,6 +61,11 @@ struct HubPoll {
   std::string readme;               // the card as it would be committed (dry run)
 };
 
+// num_examples of a split from a dataset card's front matter
+// (dataset_info[.config_name].splits[].num_examples); nothing when absent.
+std::optional<std::int64_t> card_num_examples(std::string_view readme, const std::string& config,
+                                              const std::string& split);
+
 // The shard folder of a config: "data" for default, else the config name.
 std::string hub_shard_folder(const std::string& config);
 
@@ -67,8 +73,9 @@ class HubProgress {
  public:
   HubProgress(HubClient& client, HubProgressOptions options);
 
-  // --total, else the datasets-server size of --source, else --max-examples
-  // (which also caps the others). Throws UsageError when none is known.
+  // --total, else the datasets-server size of --source (else its card's
+  // dataset_info), else --max-examples (which also caps the others). Throws
+  // UsageError when none is known.
   std::int64_t resolve_total();
 
   // Lists the shards and sums their footers' num_rows.
