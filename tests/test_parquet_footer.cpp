@@ -247,3 +247,23 @@ TEST_CASE("ParquetFooter: random bytes and mutated real footers never crash") {
   CHECK(rejected > 0);
   CHECK(parsed + rejected == 2000 + 300 * read_manifest().size());
 }
+
+TEST_CASE("ParquetFooter: field ids beyond i16 are rejected, not overflowed") {
+  std::string m;
+  m.push_back(static_cast<char>(0x05));  // long form, type i32
+  varint(m, 2ull * 2147483647ull);       // zigzag(INT32_MAX)
+  varint(m, 0);
+  field(m, 1, 5);
+  varint(m, 0);
+  m.push_back(0);
+  CHECK_THROWS_WITH(parse_parquet_metadata(m), Catch::Matchers::Contains("field id"));
+  std::string deltas;
+  field(deltas, 3, 6);
+  varint(deltas, 2);
+  for (int i = 0; i < 3000; ++i) {  // 15 a step: past 32,767 after ~2,200 fields
+    field(deltas, 15, 5);
+    varint(deltas, 0);
+  }
+  deltas.push_back(0);
+  CHECK_THROWS_WITH(parse_parquet_metadata(deltas), Catch::Matchers::Contains("field id"));
+}

@@ -58,11 +58,10 @@ FieldHeader CompactReader::read_field_header(std::int32_t previous_id) {
   header.type = static_cast<Type>(type);
   if (header.type == Type::stop) return header;
   const int delta = byte >> 4;
-  if (delta != 0) {
-    header.id = previous_id + delta;
-  } else {
-    header.id = read_zigzag32();
-  }
+  // Field ids are i16; computed wide so a hostile sequence cannot overflow.
+  const std::int64_t id = delta != 0 ? static_cast<std::int64_t>(previous_id) + delta : read_zigzag64();
+  if (id < INT16_MIN || id > INT16_MAX) fail(fmt::format("field id {} out of range", id));
+  header.id = static_cast<std::int32_t>(id);
   return header;
 }
 
