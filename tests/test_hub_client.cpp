@@ -380,3 +380,34 @@ TEST_CASE("HubClient: header helpers") {
   CHECK(base64_encode("foobar") == "Zm9vYmFy");
   CHECK(base64_encode("\xff\xfe") == "//4=");
 }
+
+TEST_CASE("HubClient: a server that ignores Range (200, whole body) still gives the asked bytes") {
+  Repo repo;
+  test::FakeHub hub(repo.tree.root(), token);
+  hub.set_ignore_range(true);
+  HubClient client(config_for(hub));
+  const std::string file = test::read_text(repo.repo_path(repo.paths[0]));
+  const auto results = client.read_ranges("org/ds", "main", {{repo.paths[0], file.size() - 8, 8}, {repo.paths[0], 4, 10}});
+  CHECK(results[0].data == file.substr(file.size() - 8));
+  CHECK(results[1].data == file.substr(4, 10));
+  // A range past the end of what came back is an error, not garbage.
+  const auto past = client.read_ranges("org/ds", "main", {{repo.paths[0], file.size() - 4, 8}});
+  CHECK(past[0].error);
+}
+
+TEST_CASE("HubClient: a 409 on commit is retried like a 412") {
+  Repo repo;
+  test::FakeHub hub(repo.tree.root(), token);
+  HubClient client(config_for(hub));
+  hub.fault("/commit/", 409, 2, "POST");
+  const auto r = client.update_file("org/ds", "main", "README.md",
+                                    [](const std::optional<std::string>&) { return std::optional<std::string>("x\n"); },
+                                    "s");
+  CHECK(r.committed);
+  CHECK(r.attempts == 3);
+  hub.fault("/commit/", 412, 100, "POST");
+  CHECK_THROWS_AS(client.update_file("org/ds", "main", "README.md",
+                                     [](const std::optional<std::string>&) { return std::optional<std::string>("y\n"); },
+                                     "s"),
+                  HubError);
+}

@@ -308,3 +308,40 @@ TEST_CASE("HubProgress: total from the source card's dataset_info when the datas
   options.split = "test";
   CHECK(HubProgress(*s.client, options).resolve_total() == 30);
 }
+
+TEST_CASE("HubProgress: a footer bigger than the speculative tail takes a second range read") {
+  // A real shard whose footer is padded past 64 KiB: FileMetaData with
+  // num_rows 123 and a 100,000-byte unknown field (skipped by the reader).
+  std::string metadata;
+  metadata.push_back(static_cast<char>(0x36));  // field 3, i64
+  metadata.push_back(static_cast<char>(246));   // zigzag(123) = 246 as a varint
+  metadata.push_back(static_cast<char>(0x01));
+  metadata.push_back(static_cast<char>(0x28));  // field 5, binary
+  const std::size_t pad = 100000;
+  for (std::size_t v = pad; ; v >>= 7) {
+    if (v < 0x80) {
+      metadata.push_back(static_cast<char>(v));
+      break;
+    }
+    metadata.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  }
+  metadata += std::string(pad, 'k');
+  metadata.push_back(0);
+  std::string file = "PAR1" + std::string(1000, 'd') + metadata;
+  const auto length = static_cast<std::uint32_t>(metadata.size());
+  for (int i = 0; i < 4; ++i) file.push_back(static_cast<char>((length >> (8 * i)) & 0xff));
+  file += "PAR1";
+
+  Setup s;
+  s.tree.write("org/out/data/train/big.parquet", file);
+  s.add("page_index.parquet", "00000.parquet");
+  HubProgressOptions options;
+  options.repo = "org/out";
+  options.total = 10000;
+  options.dry_run = true;
+  HubProgress progress(*s.client, options);
+  const HubPoll p = progress.poll(noon);
+  CHECK(p.count.rows == 3123);
+  CHECK(p.count.skipped.empty());
+  CHECK(s.requests("cdn", "/blob/") == 3);  // two for big.parquet, one for the small shard
+}

@@ -97,6 +97,9 @@ void FakeHub::reset() const { control("POST", "reset"); }
 void FakeHub::set_cdn_delay(double seconds) const {
   control("POST", "delay", boost::json::serialize(boost::json::object{{"seconds", seconds}}));
 }
+void FakeHub::set_ignore_range(bool on) const {
+  control("POST", "ignore_range", boost::json::serialize(boost::json::object{{"on", on}}));
+}
 boost::json::object FakeHub::stats() const { return boost::json::parse(control("GET", "stats")).as_object(); }
 void FakeHub::move_branch(const std::string& repo) const { control("POST", "move?repo=" + repo); }
 

@@ -32,6 +32,8 @@ class FakeHub {
   void move_branch(const std::string& repo) const;
   // Makes every CDN answer wait, and resets the in-flight high-water mark.
   void set_cdn_delay(double seconds) const;
+  // The CDN ignores Range headers and answers 200 with the whole file.
+  void set_ignore_range(bool on) const;
   // {"cdn_max_active": most CDN requests seen at once, "commits": n}.
   boost::json::object stats() const;
 

@@ -29,6 +29,7 @@ STATE = {
     "snapshots": {},   # listing snapshot id -> entries
     "next_snapshot": 0,
     "oids": {},        # (path, size, mtime_ns) -> oid
+    "ignore_range": False,  # CDN answers 200 with the whole body, as some servers do
     "cdn_delay": 0.0,  # seconds each CDN answer waits (to observe concurrency)
     "cdn_active": 0,
     "cdn_max_active": 0,
@@ -250,7 +251,9 @@ class Handler(BaseHTTPRequestHandler):
         with open(full, "rb") as f:
             data = f.read()
         rng = self.headers.get("Range")
-        if not rng:
+        with LOCK:
+            ignore = STATE["ignore_range"]
+        if not rng or ignore:
             return self.send(200, data, content_type="application/octet-stream")
         mm = re.match(r"^bytes=(\d+)-(\d+)$", rng)
         if not mm:  # suffix or open ranges are refused on purpose: use explicit ranges
@@ -319,6 +322,10 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["cdn_delay"] = float(json.loads(self.body)["seconds"])
                 STATE["cdn_max_active"] = 0
+            return self.send(200, {"ok": True})
+        if what == "ignore_range" and self.command == "POST":
+            with LOCK:
+                STATE["ignore_range"] = bool(json.loads(self.body)["on"])
             return self.send(200, {"ok": True})
         if what == "reset":
             with LOCK:

@@ -92,6 +92,7 @@ struct HubCommitResult {
   int attempts = 0;             // commit attempts (conflicts make more than one)
 };
 
+// Not thread-safe: one client per thread (its requests already run in parallel).
 class HubClient {
  public:
   explicit HubClient(HubConfig config);
