@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -231,18 +232,23 @@ TEST_CASE("HubProgress: the loop stops complete on stats.json, stopped when sque
     CHECK(s.readme().find("4,000/6,000 docs<br>✅ Complete") != std::string::npos);
     CHECK(err.str().find("org/out [default]: 3,000/6,000 rows (50.00%)") != std::string::npos);
   }
-  SECTION("stopped") {
+  SECTION("stopped: squeue (faked through PATH) lists the job, then no longer") {
+    // The fake squeue prints the job while the file `listed` exists.
+    s.tree.write("bin/squeue", "#!/bin/sh\n[ \"$*\" = \"-h -j 4242\" ] || exit 9\n[ -e \"" + s.tree.path("listed") +
+                                   "\" ] && echo '4242 gpu gen user R 1:00 1 n1'\nexit 0\n");
+    fs::permissions(s.tree.path("bin/squeue"), fs::perms::owner_all);
+    s.tree.write("listed", "");
+    const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+    setenv("PATH", (s.tree.path("bin") + ":" + old_path).c_str(), 1);
     runtime.sleep = [&](double seconds) {
       now += seconds;
-      ++sleeps;
-    };
-    runtime.job_listed = [&](const std::string& id) -> std::optional<bool> {
-      CHECK(id == "4242");
-      return sleeps < 2;
+      if (++sleeps == 2) s.tree.remove("listed");
     };
     options.slurm_job = "4242";
     std::ostringstream out, err;
-    CHECK(run_hub_progress(options, *s.client, out, err, runtime) == 4);
+    const int rc = run_hub_progress(options, *s.client, out, err, runtime);
+    setenv("PATH", old_path.c_str(), 1);
+    CHECK(rc == 4);
     CHECK(sleeps == 2);
     CHECK(s.readme().find("3,000/6,000 docs<br>⚠️ Stopped: Slurm job 4242 is no longer running") != std::string::npos);
   }
@@ -344,4 +350,27 @@ TEST_CASE("HubProgress: a footer bigger than the speculative tail takes a second
   CHECK(p.count.rows == 3123);
   CHECK(p.count.skipped.empty());
   CHECK(s.requests("cdn", "/blob/") == 3);  // two for big.parquet, one for the small shard
+}
+
+TEST_CASE("HubProgress: squeue through PATH: listed, not listed, missing, odd job ids passed verbatim") {
+  test::TempTree bin;
+  const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  const auto with_squeue = [&](const std::string& script) {
+    bin.write("squeue", script);
+    fs::permissions(bin.path("squeue"), fs::perms::owner_all);
+    setenv("PATH", bin.root().c_str(), 1);
+  };
+  with_squeue("#!/bin/sh\necho \"  $3 gpu gen user R 1:00 1 n1\"\n");
+  CHECK(slurm_job_listed("12") == std::optional<bool>(true));
+  with_squeue("#!/bin/sh\nexit 0\n");
+  CHECK(slurm_job_listed("12") == std::optional<bool>(false));
+  with_squeue("#!/bin/sh\necho 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n");
+  CHECK(slurm_job_listed("12") == std::optional<bool>(false));
+  // The id reaches squeue as one argument, never through a shell.
+  with_squeue("#!/bin/sh\n[ \"$3\" = '1; touch pwned' ] && echo listed\n");
+  CHECK(slurm_job_listed("1; touch pwned") == std::optional<bool>(true));
+  CHECK_FALSE(fs::exists("pwned"));
+  bin.remove("squeue");
+  CHECK_FALSE(slurm_job_listed("12"));  // no squeue at all: unknown
+  setenv("PATH", old_path.c_str(), 1);
 }

@@ -327,7 +327,6 @@ int run_hub_progress(const HubProgressOptions& options, HubClient& client, std::
   if (!runtime.sleep) {
     runtime.sleep = [](double seconds) { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); };
   }
-  if (!runtime.job_listed) runtime.job_listed = slurm_job_listed;
   if (client.config().offline) throw HubError("HF_HUB_OFFLINE is set: jobmon-hub-progress needs the Hub", 0);
   if (!(options.interval > 0)) throw UsageError("--interval must be positive");
   HubProgress progress(client, options);
@@ -342,7 +341,7 @@ int run_hub_progress(const HubProgressOptions& options, HubClient& client, std::
       state = CardState::complete;
       exit_code = static_cast<int>(ExitCode::ok);
     } else if (!options.slurm_job.empty()) {
-      const auto listed = runtime.job_listed(options.slurm_job);
+      const auto listed = slurm_job_listed(options.slurm_job);
       if (!listed) {
         err << "jobmon-hub-progress: warning: could not run squeue; assuming job " << options.slurm_job
             << " still runs\n";

@@ -108,11 +108,10 @@ std::string hub_poll_line(const HubProgressOptions& options, const HubPoll& poll
 // could not be run.
 std::optional<bool> slurm_job_listed(const std::string& job_id);
 
-// Hooks so tests can drive time.
+// Hooks so tests can drive time (empty: the wall clock and a real sleep).
 struct HubProgressRuntime {
   std::function<double()> now;
   std::function<void(double)> sleep;
-  std::function<std::optional<bool>(const std::string&)> job_listed = slurm_job_listed;
 };
 
 // The jobmon-hub-progress loop; returns the exit code (0 complete or --once,
