@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Benchmark driver: N Parquet shards (default 10,000) on the fake Hub
+# (127.0.0.1), then a first count and a cached second count.
+# Usage: bench/hub_progress.sh [BUILD_DIR] [SHARDS] [MAX_IN_FLIGHT]
+# Each shard is a copy of a real fixture with a unique 8-byte tag after the
+# leading "PAR1" so that every shard has its own oid (the footer, which is
+# all a count reads, is byte-identical to the fixture's).
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$SRC/build}
+N=${2:-10000}
+INFLIGHT=${3:-32}
+WORK=$(mktemp -d -t jobmon-hub-bench-XXXXXX)
+HUB_PID=""
+trap '[[ -n "$HUB_PID" ]] && kill "$HUB_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+/usr/bin/python3 - "$SRC/../shared/fixtures/parquet" "$WORK/hub/org/big/data" "$N" <<'PY'
+import os, sys
+fixtures, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+names = ["signs.parquet", "uuid.parquet", "hyparquet_struct.parquet", "bloom_filter.parquet"]
+blobs = [open(os.path.join(fixtures, x), "rb").read() for x in names]
+for i in range(n):
+    d = os.path.join(out, "shard-%03d" % (i // 1000))
+    os.makedirs(d, exist_ok=True)
+    b = blobs[i % len(blobs)]
+    with open(os.path.join(d, "%05d.parquet" % i), "wb") as f:
+        f.write(b[:4] + i.to_bytes(8, "little") + b[4:])
+PY
+/usr/bin/python3 "$SRC/tests/support/fake_hub.py" --root "$WORK/hub" > "$WORK/ports" &
+HUB_PID=$!
+for _ in $(seq 200); do [[ -s "$WORK/ports" ]] && break; sleep 0.05; done
+PORT=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$WORK/ports")
+echo "$N shards on the fake Hub at 127.0.0.1:$PORT, max in flight $INFLIGHT ($(nproc) cores)"
+# Warm the server's oid cache so the figures measure jobmon, not the server's first hashing.
+curl -s "http://127.0.0.1:$PORT/api/datasets/org/big/tree/main/data?recursive=true" > /dev/null
+"$BUILD/bench/hub_progress_bench" "http://127.0.0.1:$PORT" org/big "$INFLIGHT"
