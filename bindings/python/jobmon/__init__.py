@@ -31,13 +31,15 @@ from ._jobmon import (  # noqa: F401  (re-exported)
     UsageError,
 )
 
+from ._jobmon import parquet_footer, parquet_num_rows  # noqa: F401
+
 __version__: str = _jobmon.__version__
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = [
     "Aggregate", "Error", "Eta", "FormatError", "Job", "ScanResult", "Scanner", "StorageError",
-    "UsageError", "aggregate", "scan", "status", "__version__",
+    "UsageError", "aggregate", "parquet_footer", "parquet_num_rows", "scan", "status", "__version__",
 ]
 
 
