@@ -8,10 +8,14 @@ build_pkgs=(
   libboost-json1.81-dev libboost-filesystem1.81-dev
   libfmt-dev libcurl4-openssl-dev libcli11-dev libsimdjson-dev libcpp-httplib-dev
 )
-test_pkgs=(catch2 tmux python3-dev pybind11-dev python3-pytest)
+test_pkgs=(catch2 tmux python3-dev pybind11-dev python3-pytest chromium curl)
 
 want=("${build_pkgs[@]}")
-if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
+if [[ "${1:-}" == "--test" ]]; then
+  want+=("${test_pkgs[@]}")
+  # Node may come from elsewhere (nodesource bundles npm): only ask apt when absent.
+  if ! command -v npm > /dev/null; then want+=(nodejs npm); fi
+fi
 
 missing=()
 for p in "${want[@]}"; do
@@ -20,14 +24,23 @@ for p in "${want[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  echo "install-deps: all ${#want[@]} packages present"
-  exit 0
-fi
-
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#want[@]} packages present"
+else
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Node packages for the browser tests (playwright-core drives Debian's
+# chromium; it never downloads a browser). Only when missing.
+if [[ "${1:-}" == "--test" ]]; then
+  browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  if [[ ! -d "$browser_dir/node_modules/playwright-core" ]]; then
+    echo "install-deps: npm install in tests/browser"
+    (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error)
+  fi
+fi
