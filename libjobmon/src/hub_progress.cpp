@@ -12,6 +12,7 @@
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/exit_code.hpp"
+#include "jobmon/json.hpp"
 #include "jobmon/parquet_footer.hpp"
 #include "jobmon/render.hpp"
 #include "jobmon/storage.hpp"
@@ -47,39 +48,6 @@ const char* state_name(CardState state) {
 // Errors that no amount of waiting fixes: stop instead of polling on.
 bool is_fatal(const HubError& e) { return e.status() == 401 || e.status() == 403 || e.status() == 404; }
 
-// One line of JSON with readable numbers ("71.5", not Boost's "7.15E1").
-void write_compact(std::string& out, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& [key, value] : v.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        out += json::serialize(json::string(key));
-        out += ':';
-        write_compact(out, value);
-      }
-      out += '}';
-      return;
-    }
-    case json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& e : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        write_compact(out, e);
-      }
-      out += ']';
-      return;
-    }
-    case json::kind::double_:
-      out += std::isfinite(v.get_double()) ? fmt::format("{}", v.get_double()) : "null";
-      return;
-    default: out += json::serialize(v); return;
-  }
-}
 
 }  // namespace
 
@@ -304,7 +272,7 @@ std::string hub_poll_json(const HubProgressOptions& options, const HubPoll& poll
   o["committed"] = poll.committed;
   o["time"] = format_iso8601(poll.time);
   std::string out;
-  write_compact(out, o);
+  out += to_compact_json(o);
   return out;
 }
 
