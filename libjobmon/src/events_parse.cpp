@@ -24,41 +24,30 @@ std::string_view trim(std::string_view s) {
 }
 
 // A number (or numeric string); nullopt for null, other types or errors.
+// The typed read comes first: On-Demand leaves the value in place when the
+// type does not match, so the fallbacks can look again.
 std::optional<double> read_double(od::value& v) {
-  od::json_type type;
-  if (v.type().get(type)) return std::nullopt;
-  if (type == od::json_type::number) {
-    double d;
-    if (v.get_double().get(d)) return std::nullopt;
-    return d;
-  }
-  if (type == od::json_type::string) {
-    std::string_view s;
-    if (v.get_string().get(s)) return std::nullopt;
-    double d;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-    if (ec == std::errc() && end == s.data() + s.size()) return d;
-  }
+  double d;
+  if (!v.get_double().get(d)) return d;
+  std::string_view s;
+  if (v.get_string().get(s)) return std::nullopt;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec == std::errc() && end == s.data() + s.size()) return d;
   return std::nullopt;
 }
 
 std::optional<std::int64_t> read_int(od::value& v) {
-  od::json_type type;
-  if (v.type().get(type)) return std::nullopt;
-  if (type == od::json_type::number) {
-    std::int64_t i;
-    if (!v.get_int64().get(i)) return i;
-    double d;
-    if (v.get_double().get(d) || d != static_cast<double>(static_cast<std::int64_t>(d))) return std::nullopt;
+  std::int64_t i;
+  if (!v.get_int64().get(i)) return i;
+  double d;
+  if (!v.get_double().get(d)) {
+    if (d != static_cast<double>(static_cast<std::int64_t>(d))) return std::nullopt;
     return static_cast<std::int64_t>(d);
   }
-  if (type == od::json_type::string) {
-    std::string_view s;
-    if (v.get_string().get(s)) return std::nullopt;
-    std::int64_t i;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
-    if (ec == std::errc() && end == s.data() + s.size()) return i;
-  }
+  std::string_view s;
+  if (v.get_string().get(s)) return std::nullopt;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
+  if (ec == std::errc() && end == s.data() + s.size()) return i;
   return std::nullopt;
 }
 
@@ -76,10 +65,25 @@ Tri read_bool(od::value& v) {
 
 // Float epoch seconds or an ISO-8601 string.
 std::optional<double> read_timestamp(od::value& v) {
-  od::json_type type;
-  if (v.type().get(type)) return std::nullopt;
-  if (type == od::json_type::string) return parse_iso8601(read_string(v));
+  double d;
+  if (!v.get_double().get(d)) return d;
+  std::string_view s;
+  if (v.get_string().get(s)) return std::nullopt;
+  if (auto t = parse_iso8601(s)) return t;
   return read_double(v);
+}
+
+// A key as written, without copying it: jobmon's keys have no escapes, and
+// a key that has some is unescaped the slow way.
+bool read_key(od::field& f, std::string_view& key) {
+  const char* start = f.key().raw();
+  const char* quote = start;
+  while (*quote != '"') {
+    if (*quote == '\\') return !f.unescaped_key().get(key);
+    ++quote;
+  }
+  key = std::string_view(start, static_cast<std::size_t>(quote - start));
+  return true;
 }
 
 // error_details of older writers may be an object: keep its JSON text.
@@ -105,10 +109,11 @@ bool read_config_summary(od::value& v, Event& e) {
   od::object o;
   if (v.get_object().get(o)) return true;  // not an object: ignore
   for (auto f : o) {
+    od::field field;
+    if (std::move(f).get(field)) return false;
     std::string_view key;
-    if (f.unescaped_key().get(key)) return false;
-    od::value fv;
-    if (f.value().get(fv)) return false;
+    if (!read_key(field, key)) return false;
+    od::value fv = field.value();
     if (key == "executor_type") e.executor_type = read_string(fv);
     else if (key == "checkpoint_strategy") e.checkpoint_strategy = read_string(fv);
   }
@@ -119,10 +124,11 @@ bool read_metadata(od::value& v, Event& e) {
   od::object o;
   if (v.get_object().get(o)) return true;  // null or not an object
   for (auto f : o) {
+    od::field field;
+    if (std::move(f).get(field)) return false;
     std::string_view key;
-    if (f.unescaped_key().get(key)) return false;
-    od::value fv;
-    if (f.value().get(fv)) return false;
+    if (!read_key(field, key)) return false;
+    od::value fv = field.value();
     if (key == "success") e.success = read_bool(fv);
     else if (key == "num_partitions") e.num_partitions = read_int(fv);
     else if (key == "total_partitions") { if (!e.total_partitions) e.total_partitions = read_int(fv); }
@@ -195,12 +201,18 @@ struct EventLineParser::Impl {
     if (parser.iterate(data, length, capacity).get(doc)) return LineIssue::corrupt;
     od::object obj;
     if (doc.get_object().get(obj)) return LineIssue::corrupt;
-    for (auto field : obj) {
+    for (auto field_result : obj) {
+      od::field field;
+      if (std::move(field_result).get(field)) return LineIssue::corrupt;
       std::string_view key;
-      if (field.unescaped_key().get(key)) return LineIssue::corrupt;
-      od::value value;
-      if (field.value().get(value)) return LineIssue::corrupt;
+      if (!read_key(field, key)) return LineIssue::corrupt;
+      od::value value = field.value();
       if (!read_field(key, value, e)) return LineIssue::corrupt;
+      // Events jobmon does not act on (dag_*, unknown) need only their time:
+      // stop there instead of walking their metadata. Their line was
+      // checked to end with '}' and stage 1 checked its strings.
+      if (e.timestamp && !e.type_name.empty() && (e.type == EventType::dag_event || e.type == EventType::unknown))
+        return LineIssue::none;
     }
     // The loop stops at the object's end; anything after it is a torn or
     // glued line, not an event.
@@ -228,7 +240,7 @@ LineIssue EventLineParser::parse(std::string_view line, Event& e, std::size_t re
   if (line.empty()) return LineIssue::blank;
   // NUL bytes are what a crash leaves in a preallocated block: never JSON.
   if (std::memchr(line.data(), '\0', line.size()) != nullptr) return LineIssue::corrupt;
-  if (line.front() != '{') return LineIssue::corrupt;
+  if (line.front() != '{' || line.back() != '}') return LineIssue::corrupt;
   if (line.size() > default_direct_limit) {
     begin_long_line();
     feed_long_line(line);
