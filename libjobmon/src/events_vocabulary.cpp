@@ -59,6 +59,7 @@ std::string_view line_issue_name(LineIssue issue) {
     case LineIssue::no_event_type: return "no_event_type";
     case LineIssue::torn: return "torn";
     case LineIssue::too_long: return "too_long";
+    case LineIssue::out_of_range: return "out_of_range";
   }
   return "unknown";
 }

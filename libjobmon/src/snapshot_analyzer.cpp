@@ -24,9 +24,12 @@ struct SnapshotAnalyzer::Impl : detail::LineConsumer {
   void on_line(const std::string& file, std::uint64_t line, LineIssue issue, const Event& event) override {
     SkippedLines& s = sources.skipped;
     if (issue == LineIssue::none) {
-      if (state.apply(event)) return;
+      if (state.apply(event)) {
+        ++state.events;
+        return;
+      }
       ++s.out_of_range;
-      issue = LineIssue::corrupt;  // listed as corrupt: ids no job could have
+      issue = LineIssue::out_of_range;
     } else if (issue == LineIssue::blank) {
       ++s.blank;
       return;

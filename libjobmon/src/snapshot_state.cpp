@@ -74,7 +74,6 @@ std::uint32_t EventState::add_error(std::string_view message) {
 }
 
 bool EventState::apply(const Event& e) {
-  ++events;
   const double t = time_or_nan(e);
   if (e.timestamp) {
     if (!last_event_time || *e.timestamp > *last_event_time) last_event_time = e.timestamp;
@@ -91,6 +90,7 @@ bool EventState::apply(const Event& e) {
       job_status = RunStatus::in_progress;
       job_terminal = false;
       end_time.reset();
+      job_error.clear();  // a new run: the previous run's failure is history
       return true;
     case EventType::job_restart:
       ++restarts;

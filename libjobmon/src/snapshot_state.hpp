@@ -49,7 +49,7 @@ class EventState {
   std::optional<std::int64_t> num_partitions;  // first job_start's metadata.num_partitions
   std::int64_t created_partitions = 0;         // partition_creation_complete events (older writers)
   std::int64_t runs = 0, restarts = 0;
-  std::uint64_t events = 0;
+  std::uint64_t events = 0;  // counted by the caller, for events apply() accepted
 
   std::vector<PartitionState> partitions;
   std::vector<std::string> operation_names;

@@ -68,7 +68,8 @@ struct Event {
 };
 
 // Why a line was not used.
-enum class LineIssue : std::uint8_t { none, blank, corrupt, no_event_type, torn, too_long };
+enum class LineIssue : std::uint8_t { none, blank, corrupt, no_event_type, torn, too_long, out_of_range };
+// out_of_range: parsed, but names a partition or operation index no job can have.
 std::string_view line_issue_name(LineIssue issue);
 
 // Parses one line (without its newline). Not thread-safe; reuse one parser
