@@ -90,10 +90,14 @@ std::string render_snapshot(const Snapshot& s, const SnapshotViewOptions& o) {
   if (s.end_time) out += fmt::format("{}: {}\n", heading(o.style, "🏁", "Ended"), when(s.end_time, o));
   out += fmt::format("{}: {}\n", o.style.unicode ? "⏱️  Duration" : "Duration",
                      s.duration_seconds ? format_duration(*s.duration_seconds) : std::string("-"));
-  if (s.eta && s.eta->remaining_seconds) {
+  if (s.eta && s.eta->stalled) {
+    // A frozen job's projected finish is meaningless: say how long it has been quiet.
+    out += fmt::format("{}: {}\n", heading(o.style, "⏳", "ETA"),
+                       paint(o.style, Color::yellow,
+                             fmt::format("unknown - stalled, no progress for {}", format_duration(s.eta->seconds_since_progress))));
+  } else if (s.eta && s.eta->remaining_seconds) {
     std::string eta = format_duration(*s.eta->remaining_seconds);
     if (s.eta->finish_time) eta += fmt::format(" (finish ~ {})", format_timestamp(*s.eta->finish_time, o.utc));
-    if (s.eta->stalled) eta += fmt::format(" {}", paint(o.style, Color::yellow, "stalled"));
     out += fmt::format("{}: {}\n", heading(o.style, "⏳", "ETA"), eta);
   }
   if (s.runs > 1 || s.restarts > 0) out += fmt::format("   Runs: {} (restarts: {})\n", s.runs, s.restarts);
