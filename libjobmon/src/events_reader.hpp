@@ -6,12 +6,17 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "jobmon/snapshot.hpp"
 #include "jobmon/snapshot_events.hpp"
 #include "jobmon/storage.hpp"
 
 namespace jobmon::detail {
+
+// find_events_files on a listing already made.
+std::vector<std::string> events_files_among(const Storage& storage, const std::string& work_dir,
+                                            const std::vector<DirEntry>& entries);
 
 class LineConsumer {
  public:

@@ -78,7 +78,7 @@ struct SnapshotAnalyzer::Impl : detail::LineConsumer {
     if (dir.type == EntryType::missing) throw StorageError(work_dir, "no such directory");
     if (dir.type != EntryType::directory) throw StorageError(work_dir, "not a directory");
     const std::vector<DirEntry> entries = storage->list(work_dir);
-    const std::vector<std::string> files = find_events_files(*storage, work_dir);
+    const std::vector<std::string> files = detail::events_files_among(*storage, work_dir, entries);
 
     bool reset = files.size() < readers.size();
     for (std::size_t i = 0; !reset && i < readers.size(); ++i)
