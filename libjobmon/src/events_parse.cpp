@@ -235,7 +235,7 @@ EventLineParser::~EventLineParser() = default;
 
 LineIssue EventLineParser::parse(std::string_view line, Event& e, std::size_t readable_after) {
   e = Event{};
-  const std::size_t original_size = line.size();
+  const char* const original_end = line.data() + line.size();
   line = trim(line);
   if (line.empty()) return LineIssue::blank;
   // NUL bytes are what a crash leaves in a preallocated block: never JSON.
@@ -246,7 +246,8 @@ LineIssue EventLineParser::parse(std::string_view line, Event& e, std::size_t re
     feed_long_line(line);
     return finish_long_line(e);
   }
-  const std::size_t after = readable_after + (original_size - line.size());  // trimmed bytes are readable too
+  // Trailing whitespace that was trimmed off is readable too.
+  const std::size_t after = readable_after + static_cast<std::size_t>(original_end - (line.data() + line.size()));
   if (after >= simdjson::SIMDJSON_PADDING) return impl_->parse_document(line.data(), line.size(), line.size() + after, e);
   return impl_->parse_padded(line, e);
 }
