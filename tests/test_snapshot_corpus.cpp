@@ -65,11 +65,15 @@ TEST_CASE("Snapshot: keeps the reference's keys in a stable order") {
   for (const auto& kv : at(doc, {"job_info"}).get_object()) info.emplace_back(kv.key());
   CHECK(info == std::vector<std::string>{"job_id", "executor_type", "status", "config_file", "work_dir",
                                          "resumption_command", "error_message"});
-  // The streamed document and the in-memory one print the same.
-  const Snapshot s = analyze_work_dir(dir("completed"), base + 100000);
-  std::ostringstream streamed;
-  write_snapshot_json(s, streamed);
-  CHECK(streamed.str() == to_pretty_json(to_json(s)));
+  // The streamed document and the in-memory one print the same, on every corpus job.
+  for (const char* name : {"completed", "failed", "running", "resumed", "old_writer", "iso_timestamps", "corrupt",
+                           "dag_plan", "job_summary"}) {
+    INFO(name);
+    const Snapshot s = analyze_work_dir(dir(name), base + 100000);
+    std::ostringstream streamed;
+    write_snapshot_json(s, streamed);
+    CHECK(streamed.str() == to_pretty_json(to_json(s)));
+  }
 }
 
 TEST_CASE("Snapshot: completed job (two job_starts, grouped ops, one checkpoint per group)") {

@@ -142,6 +142,40 @@ json::value operation_entry(const Snapshot& s, std::size_t pid, std::size_t idx)
   return o;
 }
 
+// operation_entry printed straight to text at the depth write_snapshot_json
+// puts it: there are partitions x ops of these, and building a DOM object
+// for each costs more than the whole parse. The tests check that both forms
+// print identically.
+void append_double(std::string& out, double v) {
+  if (!std::isfinite(v)) out += "null";
+  else fmt::format_to(std::back_inserter(out), "{}", v);
+}
+void append_count(std::string& out, std::int64_t v) {
+  if (v < 0) out += "null";
+  else fmt::format_to(std::back_inserter(out), "{}", v);
+}
+
+void append_operation_entry(std::string& out, const Snapshot& s, std::size_t pid, std::size_t idx) {
+  const OpState& op = s.partitions[pid].ops[idx];
+  fmt::format_to(std::back_inserter(out),
+                 "{{\n      \"partition_id\": {},\n      \"operation_idx\": {},\n      \"operation_name\": {},"
+                 "\n      \"status\": \"{}\",\n      \"start_time\": ",
+                 pid, idx, json::serialize(json::value(s.operation_names[idx])), to_string(op.status));
+  append_double(out, op.start_time);
+  out += ",\n      \"end_time\": ";
+  append_double(out, op.end_time);
+  out += ",\n      \"duration\": ";
+  append_double(out, op.duration);
+  out += ",\n      \"input_rows\": ";
+  append_count(out, op.input_rows);
+  out += ",\n      \"output_rows\": ";
+  append_count(out, op.output_rows);
+  out += op.checkpointed ? ",\n      \"checkpointed\": true" : ",\n      \"checkpointed\": false";
+  out += ",\n      \"error_message\": ";
+  out += op.error != 0 ? json::serialize(json::value(s.op_errors[op.error - 1])) : std::string("null");
+  out += "\n    }";
+}
+
 std::string operation_key(const Snapshot& s, std::size_t pid, std::size_t idx) {
   return fmt::format("p{}_op{}_{}", pid, idx, s.operation_names[idx]);
 }
@@ -327,11 +361,22 @@ void write_snapshot_json(const Snapshot& s, std::ostream& out) {
   stream_map("partition_progress", [&](auto&& put) {
     for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) put(std::to_string(pid), partition_entry(s, pid));
   });
-  stream_map("operation_progress", [&](auto&& put) {
-    for (std::size_t pid = 0; pid < s.partitions.size(); ++pid)
-      for (std::size_t idx = 0; idx < s.partitions[pid].ops.size(); ++idx)
-        if (op_listed(s.partitions[pid].ops[idx])) put(operation_key(s, pid, idx), operation_entry(s, pid, idx));
-  });
+  out << ",\n  \"operation_progress\": {";
+  bool any = false;
+  std::string text_form;
+  for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) {
+    for (std::size_t idx = 0; idx < s.partitions[pid].ops.size(); ++idx) {
+      if (!op_listed(s.partitions[pid].ops[idx])) continue;
+      text_form.clear();
+      text_form += any ? ",\n    " : "\n    ";
+      text_form += json::serialize(json::value(operation_key(s, pid, idx)));
+      text_form += ": ";
+      append_operation_entry(text_form, s, pid, idx);
+      out << text_form;
+      any = true;
+    }
+  }
+  out << (any ? "\n  }" : "}");
   for_each_section(s, emit, false);
   out << "\n}\n";
 }
