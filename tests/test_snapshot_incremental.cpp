@@ -234,3 +234,17 @@ TEST_CASE("Snapshot: load_events returns parsed events in order, without config"
   CHECK_FALSE(events.front().contains("config"));
   CHECK(load_events(std::string(JOBMON_TEST_DATA) + "/dj/resumed", 5).size() == 5);
 }
+
+TEST_CASE("Snapshot: a resume appended to the same events.jsonl after a crash is a new run") {
+  TempTree tree;
+  const std::string resume_start =
+      R"({"event_type":"job_start","timestamp":2000,"metadata":{"num_partitions":1,"is_resuming":true}})" "\n";
+  const std::string second_start = R"({"event_type":"job_start","timestamp":2000,"metadata":{"is_resuming":true}})" "\n";
+  tree.write("job/events.jsonl", start_line(1) + op_line(0, 0, "op_start", 1001) +  // crash: no terminal event
+                                     resume_start + second_start + op_line(0, 0, "op_start", 2001) +
+                                     op_line(0, 0, "op_complete", 2002));
+  const Snapshot s = analyze_work_dir(tree.path("job"), 3000);
+  CHECK(s.runs == 2);  // the pair of job_starts of one run counts once
+  CHECK(s.completed_operations == 1);
+  CHECK(s.start_time == 1000);
+}

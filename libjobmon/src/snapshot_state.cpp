@@ -74,6 +74,8 @@ std::uint32_t EventState::add_error(std::string_view message) {
 }
 
 bool EventState::apply(const Event& e) {
+  const bool after_job_start = previous_was_job_start_;
+  previous_was_job_start_ = e.type == EventType::job_start;
   const double t = time_or_nan(e);
   if (e.timestamp) {
     if (!last_event_time || *e.timestamp > *last_event_time) last_event_time = e.timestamp;
@@ -81,7 +83,10 @@ bool EventState::apply(const Event& e) {
   switch (e.type) {
     case EventType::job_start:
       if (!start_time && e.timestamp) start_time = e.timestamp;
-      if (!run_open_) ++runs;
+      // A new run: the first start after a terminal event or in a new file,
+      // or a resume appended to the same events.jsonl (older writers) after
+      // a crash that left no terminal event.
+      if (!run_open_ || (e.is_resuming == Tri::yes && !after_job_start)) ++runs;
       run_open_ = true;
       if (!num_partitions && e.num_partitions && *e.num_partitions > 0) num_partitions = e.num_partitions;
       if (!e.job_id.empty()) job_id = std::string(e.job_id);

@@ -64,6 +64,7 @@ class EventState {
   std::uint32_t add_error(std::string_view message);
 
   bool run_open_ = false;
+  bool previous_was_job_start_ = false;  // writers emit job_start in pairs
 };
 
 }  // namespace jobmon::detail
