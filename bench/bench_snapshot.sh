@@ -4,7 +4,8 @@
 # page cache), the time ratio, and jobmon-snapshot's peak RSS.
 # Targets (issue 4): >= 300 MB/s, ratio <= 10, peak RSS < 64 MB at any size.
 # Usage: bench/bench_snapshot.sh [SIZE...]   (default: 100M 1G)
-# Env: JOBMON_BUILD (default ./build), RUNS (default 3), TMPDIR.
+# Env: JOBMON_BUILD (default ./build), RUNS (default 3), TMPDIR,
+#      BENCH_RSS=proc to read VmHWM from /proc even when /usr/bin/time exists.
 set -euo pipefail
 
 BUILD="${JOBMON_BUILD:-$(dirname "$0")/../build}"
@@ -33,7 +34,7 @@ median_seconds() {
 }
 # peak_rss_kb CMD...: peak resident set of CMD in KiB.
 peak_rss_kb() {
-  if [[ -x /usr/bin/time ]]; then
+  if [[ -x /usr/bin/time && "${BENCH_RSS:-}" != proc ]]; then
     /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}'
   else  # VmHWM of the process, read just before it exits
     "$@" >/dev/null & local pid=$! hwm=0 v
@@ -70,4 +71,6 @@ for size in "${SIZES[@]}"; do
   fi
   rm -rf "$dir"
 done
-echo "(generator: $(cat "$WORK/gen.log"); runs: $RUNS, median, warm cache; time $(command -v /usr/bin/time >/dev/null && echo -v || echo VmHWM) for RSS)"
+rss_how="/usr/bin/time -v"
+[[ -x /usr/bin/time && "${BENCH_RSS:-}" != proc ]] || rss_how="VmHWM from /proc"
+echo "(generator: $(cat "$WORK/gen.log"); runs: $RUNS, median, warm cache; peak RSS by $rss_how)"

@@ -103,6 +103,7 @@ struct SnapshotAnalyzer::Impl : detail::LineConsumer {
 
 SnapshotAnalyzer::SnapshotAnalyzer(std::string work_dir, std::shared_ptr<const Storage> storage, SnapshotOptions options)
     : impl_(std::make_unique<Impl>()) {
+  while (work_dir.size() > 1 && work_dir.back() == '/') work_dir.pop_back();  // "job/" and "job" are one job
   impl_->work_dir = std::move(work_dir);
   impl_->storage = storage ? std::move(storage) : std::make_shared<LocalStorage>();
   impl_->options = options;

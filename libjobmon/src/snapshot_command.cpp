@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <ostream>
+#include <streambuf>
 #include <thread>
 
 #include "jobmon/clock.hpp"
@@ -38,10 +39,42 @@ void warn_skipped(const Snapshot& s, std::ostream& err) {
   err << '\n';
 }
 
+// Forwards text without its layout newlines and their indentation: the
+// streamed document on one line (JSON strings never hold a raw newline).
+class OneLineBuf : public std::streambuf {
+ public:
+  explicit OneLineBuf(std::ostream& out) : out_(out) {}
+
+ protected:
+  int_type overflow(int_type ch) override {
+    if (traits_type::eq_int_type(ch, traits_type::eof())) return traits_type::not_eof(ch);
+    const char c = traits_type::to_char_type(ch);
+    if (c == '\n') {
+      at_line_start_ = true;
+    } else if (!(at_line_start_ && c == ' ')) {
+      at_line_start_ = false;
+      out_.put(c);
+    }
+    return ch;
+  }
+
+ private:
+  std::ostream& out_;
+  bool at_line_start_ = false;
+};
+
 void print(const Snapshot& s, const SnapshotCommandOptions& options, std::ostream& out) {
-  if (options.human_readable) out << render_snapshot(s, view_options(options));
-  else if (options.follow) out << boost::json::serialize(to_json(s)) << '\n';  // one document per line
-  else write_snapshot_json(s, out);
+  if (options.human_readable) {
+    out << render_snapshot(s, view_options(options));
+  } else if (options.follow) {  // one document per line (NDJSON), streamed like the one-shot form
+    OneLineBuf one_line(out);
+    std::ostream compact(&one_line);
+    write_snapshot_json(s, compact);
+    compact.flush();
+    out << '\n';
+  } else {
+    write_snapshot_json(s, out);
+  }
   out.flush();
 }
 

@@ -64,7 +64,13 @@ grep -q "WORK_DIR" "$TMP/noarg.err" || fail "no WORK_DIR: message"
 # --follow: one JSON document per line; stops by itself once the job ended.
 "$BIN" --follow --count 2 --interval 0.1 "$DATA/running" >"$TMP/follow.out"
 [[ $(wc -l <"$TMP/follow.out") -eq 2 ]] || fail "--follow --count 2: $(wc -l <"$TMP/follow.out") lines"
-"$PY" -c "import json,sys; [json.loads(l) for l in open(sys.argv[1])]" "$TMP/follow.out" || fail "--follow: not NDJSON"
+"$PY" -c "
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+one = json.load(open(sys.argv[2]))
+for k in ('job_info', 'progress_summary', 'partition_progress', 'operation_progress', 'skipped_lines'):
+    assert docs[0][k] == one[k], k
+" "$TMP/follow.out" "$TMP/running.json" || fail "--follow: not NDJSON of the same document"
 timeout 20 "$BIN" --follow --interval 0.1 "$DATA/completed" >"$TMP/follow2.out" || fail "--follow on a finished job did not stop"
 [[ $(wc -l <"$TMP/follow2.out") -eq 1 ]] || fail "--follow on a finished job: more than one document"
 
