@@ -129,6 +129,7 @@ TEST_CASE("Snapshot: failed job (job_failed, success=false, partition_failed)") 
   CHECK(num(doc, {"progress_summary", "in_progress_partitions"}) == 0);
   CHECK(num(doc, {"progress_summary", "failed_operations"}) == 1);
   CHECK(str(doc, {"partition_progress", "1", "status"}) == "failed");
+  CHECK(str(doc, {"partition_progress", "1", "error_message"}) == "ValueError: bad sample");  // its op's error
   CHECK(str(doc, {"partition_progress", "2", "error_message"}) == "Ray worker died");
   CHECK(num(doc, {"partition_progress", "2", "retry_count"}) == 3);
   CHECK(num(doc, {"partition_progress", "0", "sample_count"}) == 10);

@@ -248,3 +248,17 @@ TEST_CASE("Snapshot: a resume appended to the same events.jsonl after a crash is
   CHECK(s.completed_operations == 1);
   CHECK(s.start_time == 1000);
 }
+
+TEST_CASE("Snapshot: partition_complete without a success flag after a failed op is a failure") {
+  TempTree tree;
+  tree.write("job/events.jsonl",
+             start_line(2) + op_line(0, 0, "op_start", 1001) +
+                 R"({"event_type":"op_failed","timestamp":1002,"partition_id":0,"operation_idx":0,"error_message":"KeyError: text"})" "\n"
+                 R"({"event_type":"partition_complete","timestamp":1003,"partition_id":0})" "\n" +
+                 op_line(1, 0, "op_start", 1004) + op_line(1, 0, "op_complete", 1005) +
+                 R"({"event_type":"partition_complete","timestamp":1006,"partition_id":1})" "\n");
+  const Snapshot s = analyze_work_dir(tree.path("job"), 3000);
+  CHECK(s.failed_partitions == 1);
+  CHECK(s.completed_partitions == 1);
+  CHECK(s.partitions.at(0).error_message == "KeyError: text");
+}

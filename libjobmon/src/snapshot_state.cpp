@@ -131,16 +131,24 @@ bool EventState::apply(const Event& e) {
       p->end_time = no_time;
       p->error_message.clear();
       return true;
-    case EventType::partition_complete:
+    case EventType::partition_complete: {
       p->end_time = t;
-      if (e.success == Tri::no) {
+      // The op that failed in it, if any: its message explains the partition's failure.
+      const OpState* failed_op = nullptr;
+      for (const OpState& op : p->ops)
+        if (op.status == RunStatus::failed) failed_op = &op;
+      // Current writers may send no success flag: a failed op still fails the partition.
+      if (e.success == Tri::no || (e.success == Tri::unset && failed_op != nullptr)) {
         p->status = RunStatus::failed;
-        p->error_message = e.error_message.empty() ? "partition_complete reported success=false" : clip(e.error_message);
+        if (!e.error_message.empty()) p->error_message = clip(e.error_message);
+        else if (failed_op != nullptr && failed_op->error != 0) p->error_message = op_errors[failed_op->error - 1];
+        else p->error_message = "partition_complete reported success=false";
       } else {
         p->status = RunStatus::completed;
         p->error_message.clear();
       }
       return true;
+    }
     case EventType::partition_failed:
       p->status = RunStatus::failed;
       p->end_time = t;
