@@ -262,3 +262,34 @@ TEST_CASE("Snapshot: partition_complete without a success flag after a failed op
   CHECK(s.completed_partitions == 1);
   CHECK(s.partitions.at(0).error_message == "KeyError: text");
 }
+
+// A file that vanishes between the listing and the read (log rotation), or
+// cannot be opened: LocalStorage with that one read failing as it would.
+class FailingStorage : public RecordingStorage {
+ public:
+  std::string fail_path;
+  std::string read_range(const std::string& p, std::uint64_t offset, std::uint64_t length) const override {
+    if (p == fail_path) throw StorageError(p, "cannot open: Permission denied");
+    return RecordingStorage::read_range(p, offset, length);
+  }
+};
+
+TEST_CASE("Snapshot: an unreadable events file is reported, not fatal, and retried") {
+  TempTree tree;
+  tree.write("job/events_20250917_100000.jsonl", start_line(1));
+  tree.write("job/events_20250917_110000.jsonl", op_line(0, 0, "op_start", 1001));
+  auto storage = std::make_shared<FailingStorage>();
+  storage->fail_path = tree.path("job/events_20250917_110000.jsonl");
+  SnapshotAnalyzer analyzer(tree.path("job"), storage);
+  analyzer.update();
+  Snapshot s = analyzer.snapshot(3000);
+  REQUIRE(s.events_files.size() == 2);
+  CHECK(s.events_files[0].error.empty());
+  CHECK(s.events_files[1].error.find("Permission denied") != std::string::npos);
+  CHECK(s.events_analyzed == 1);
+  storage->fail_path.clear();  // readable again
+  analyzer.update();
+  s = analyzer.snapshot(3000);
+  CHECK(s.events_files[1].error.empty());
+  CHECK(s.events_analyzed == 2);
+}

@@ -23,12 +23,13 @@ bool EventsFileReader::replaced(const Storage& storage) const {
 }
 
 EventsFileInfo EventsFileReader::info() const {
-  return EventsFileInfo{path_, offset_, lines_, events_, partial_};
+  return EventsFileInfo{path_, offset_, lines_, events_, partial_, error_};
 }
 
 void EventsFileReader::read(const Storage& storage, EventLineParser& parser, LineConsumer& consumer, bool final,
                             std::size_t chunk_size) {
   const FileStat st = storage.stat(path_);
+  error_.clear();
   if (st.type != EntryType::file) return;
   const std::uint64_t end = st.size;
   std::uint64_t pos = offset_;
@@ -42,8 +43,13 @@ void EventsFileReader::read(const Storage& storage, EventLineParser& parser, Lin
   };
 
   while (pos < end) {
-    const std::string chunk =
-        storage.read_range(path_, pos, std::min<std::uint64_t>(chunk_size, end - pos));
+    std::string chunk;
+    try {
+      chunk = storage.read_range(path_, pos, std::min<std::uint64_t>(chunk_size, end - pos));
+    } catch (const StorageError& e) {
+      error_ = e.what();  // vanished or unreadable: reported; the next update looks again
+      break;
+    }
     if (chunk.empty()) break;  // shrank while we read: the next update notices
     if (pos == 0 && head_.empty()) head_ = chunk.substr(0, head_size);
     std::size_t i = 0;

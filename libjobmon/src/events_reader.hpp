@@ -47,6 +47,7 @@ class EventsFileReader {
   std::uint64_t events_ = 0;
   std::string head_;          // first bytes, to notice a replaced file
   bool partial_ = false;
+  std::string error_;  // the last read's failure, if any
 };
 
 }  // namespace jobmon::detail

@@ -105,6 +105,8 @@ int run_snapshot_command(const SnapshotCommandOptions& options, std::ostream& ou
   const Snapshot s = analyze_work_dir(options.work_dir, wall_clock_now(), storage);
   if (s.events_files.empty()) err << "jobmon-snapshot: warning: no events*.jsonl in " << options.work_dir << '\n';
   warn_skipped(s, err);
+  for (const auto& f : s.events_files)
+    if (!f.error.empty()) err << "jobmon-snapshot: could not read " << f.error << '\n';
   print(s, options, out);
   return static_cast<int>(ExitCode::ok);
 }

@@ -264,7 +264,8 @@ json::value events_files(const Snapshot& s) {
                                {"bytes", f.bytes},
                                {"lines", f.lines},
                                {"events", f.events},
-                               {"partial_last_line", f.partial_last_line}});
+                               {"partial_last_line", f.partial_last_line},
+                               {"error", text(f.error)}});
   return arr;
 }
 

@@ -81,6 +81,7 @@ struct EventsFileInfo {
   std::uint64_t lines = 0;
   std::uint64_t events = 0;
   bool partial_last_line = false;  // an unterminated tail that was not (yet) used
+  std::string error;               // why it could not be read (it is retried on update())
 };
 
 struct DagInfo {
