@@ -63,6 +63,7 @@ TEST_CASE("Snapshot: blank, corrupt, torn, glued and NUL-filled lines are classi
   CHECK(parser.parse(R"({"event_type":"op_start","partition_id":3)", e) == LineIssue::corrupt);
   CHECK(parser.parse(R"({"event_type":"op_start","metadata":{"a":[1,2}})", e) == LineIssue::corrupt);
   CHECK(parser.parse(R"({"event_type":"op_start"}{"event_type":"op_start"})", e) == LineIssue::corrupt);
+  CHECK(e.type_name.empty());  // nothing half-parsed is left behind
   CHECK(parser.parse(R"({"event_type":"op_start","message":"unterminated})", e) == LineIssue::corrupt);
   const char with_nuls[] = "{\"event_type\":\"op_start\",\0\0\0\0\"x\":1}";
   CHECK(parser.parse(std::string(with_nuls, sizeof with_nuls - 1), e) == LineIssue::corrupt);

@@ -196,7 +196,14 @@ struct EventLineParser::Impl {
   detail::LineReducer reducer;
   bool long_line_has_nul = false;
 
+  // A line that fails leaves no half-filled event behind.
   LineIssue parse_document(const char* data, std::size_t length, std::size_t capacity, Event& e) {
+    const LineIssue issue = walk_document(data, length, capacity, e);
+    if (issue != LineIssue::none) e = Event{};
+    return issue;
+  }
+
+  LineIssue walk_document(const char* data, std::size_t length, std::size_t capacity, Event& e) {
     od::document doc;
     if (parser.iterate(data, length, capacity).get(doc)) return LineIssue::corrupt;
     od::object obj;
