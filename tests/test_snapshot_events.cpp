@@ -26,6 +26,12 @@ TEST_CASE("Snapshot: parses an op_complete with rows at the top level or in meta
   CHECK(*e.partition_id == 4);
   CHECK(e.success == Tri::no);
   CHECK_FALSE(e.timestamp);
+  // The executor puts a failed partition's error in metadata.error.
+  REQUIRE(parser.parse(R"({"event_type":"partition_complete","partition_id":1,"metadata":{"success":false,"error":"OSError: disk full","operation_idx":4}})", e) == LineIssue::none);
+  CHECK(e.error_message == "OSError: disk full");
+  CHECK(*e.operation_idx == 4);
+  REQUIRE(parser.parse(R"({"event_type":"op_failed","error_message":"top","metadata":{"error":"meta"}})", e) == LineIssue::none);
+  CHECK(e.error_message == "top");
 }
 
 TEST_CASE("Snapshot: aliases and null-filled keys of older writers") {

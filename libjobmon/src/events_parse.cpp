@@ -144,6 +144,9 @@ bool read_metadata(od::value& v, Event& e) {
     else if (key == "restart_reason") e.restart_reason = read_string(fv);
     else if (key == "resume_operation") e.resume_operation = read_string(fv);
     else if (key == "sample_count") e.sample_count = read_int(fv);
+    // partition_complete{success:false} carries its error here; op events repeat their index.
+    else if (key == "error") { if (e.error_message.empty()) e.error_message = read_text_or_json(fv); }
+    else if (key == "operation_idx") { if (!e.operation_idx) e.operation_idx = read_int(fv); }
   }
   return true;
 }
