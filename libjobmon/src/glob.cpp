@@ -116,6 +116,11 @@ bool glob_match(std::string_view pattern, std::string_view name) {
 }
 
 std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern) {
+  return expand_glob(storage, pattern, [&storage](const std::string& dir) { return storage.list(dir); });
+}
+
+std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern,
+                                     const DirectoryLister& lister) {
   if (!has_glob_chars(pattern)) {
     if (storage.stat(pattern).type == EntryType::directory) return {pattern};
     return {};
@@ -147,7 +152,7 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
     }
     std::vector<DirEntry> entries;
     try {
-      entries = storage.list(dir);
+      entries = lister(dir);
     } catch (const StorageError&) {
       return;  // unreadable directories simply match nothing, like the shell
     }
