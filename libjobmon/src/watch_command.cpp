@@ -106,13 +106,14 @@ int run_once(const StatusCommandOptions& options, Refresher& refresher, std::ost
 int run_plain(const StatusCommandOptions& options, Refresher& refresher, std::ostream& out, std::ostream& err) {
   SignalWatch signals;
   const TermStyle err_style = detect_term_style(STDERR_FILENO, options.color);
+  const bool unicode = detect_term_style(STDOUT_FILENO, options.color).unicode;
   std::set<std::pair<std::string, std::string>> seen;
   const double started = wall_clock_now();
   Refresh current = refresher.next(nullptr);
   const std::int64_t tasks_at_start = current.aggregate.totals.tasks_completed;
   for (;;) {
     print_warnings(err, err_style, current.warnings, seen);
-    out << render_watch_log_line(current.aggregate, current.delta, options.utc) << std::endl;
+    out << render_watch_log_line(current.aggregate, current.delta, options.utc, unicode) << std::endl;
     if (!out) return static_cast<int>(ExitCode::runtime_error);  // the reader went away
     if (signals.wait(options.interval - current.seconds) == SignalWatch::Event::quit) break;
     current = refresher.next(&current.aggregate);

@@ -51,6 +51,26 @@ std::string status_glyph(const TermStyle& style, JobStatus status) {
   return "?";
 }
 
+// Directory names are hostile input: a name with escape or control
+// characters must not drive the terminal.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x20 || b == 0x7f) {
+      out += '?';
+    } else if (b == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F &&
+               static_cast<unsigned char>(text[i + 1]) >= 0x80) {
+      out += '?';  // a C1 control (U+0080..U+009F): some terminals act on it
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 struct Cell {
   std::string plain;  // for width
   Color color = Color::none;
@@ -70,6 +90,9 @@ Cell eta_cell(const JobRow& row, double now) {
   if (row.eta.remaining_seconds) return {format_duration(*row.eta.remaining_seconds), Color::none};
   return {"?", Color::gray};
 }
+
+// Separator between header items; ASCII where Unicode is off.
+const char* dot(const TermStyle& style) { return style.unicode ? " · " : " | "; }
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
@@ -91,13 +114,13 @@ std::string title_line(const Aggregate& agg, const WatchFrameOptions& o) {
   const TermStyle& st = o.style;
   std::vector<std::string> parts;
   parts.push_back(paint(st, Color::bold, "jobmon watch"));
-  if (!o.targets_label.empty()) parts.push_back(o.targets_label);
+  if (!o.targets_label.empty()) parts.push_back(printable(o.targets_label));
   parts.push_back("every " + (o.interval_seconds < 60 ? fmt::format("{:g}s", o.interval_seconds)
                                                       : format_duration(o.interval_seconds)));
   parts.push_back("updated " + clock_time(agg.now, o.utc));
   if (o.scan_seconds) parts.push_back(paint(st, Color::gray, fmt::format("scan {:.0f} ms", *o.scan_seconds * 1000)));
   if (o.warnings > 0) parts.push_back(paint(st, Color::yellow, fmt::format("{} warnings", o.warnings)));
-  std::string left = join(parts, " · ");
+  std::string left = join(parts, dot(st));
   if (!o.show_keys) return left;
   const std::string keys = paint(st, Color::gray, "q quit");
   const int gap = o.columns - display_width(left) - display_width(keys);
@@ -116,7 +139,7 @@ std::string jobs_line(const Aggregate& agg, const AggregateDelta& delta, const T
   if (t.jobs_failed > 0)
     states.push_back(paint(st, Color::red, fmt::format("{} failed ({} ranks)", t.jobs_failed, t.tasks_failed)));
   if (t.jobs_stalled > 0) states.push_back(paint(st, Color::yellow, fmt::format("{} stalled", t.jobs_stalled)));
-  if (!states.empty()) line += "  · " + join(states, " · ");
+  if (!states.empty()) line += fmt::format(" {}{}", dot(st), join(states, dot(st)));
   return line;
 }
 
@@ -132,7 +155,7 @@ std::string tasks_line(const Aggregate& agg, const AggregateDelta& delta, const 
     outlook.push_back(fmt::format("ETA {} ({})", format_duration(*t.remaining_seconds),
                                   clock_time(agg.now + *t.remaining_seconds, o.utc)));
   else outlook.push_back(paint(o.style, Color::gray, "ETA ?"));
-  return line + "  · " + join(outlook, " · ");
+  return line + fmt::format(" {}{}", dot(o.style), join(outlook, dot(o.style)));
 }
 
 struct TableLayout {
@@ -144,7 +167,7 @@ TableLayout layout_table(const std::vector<const JobRow*>& rows, const std::vect
   TableLayout l;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const JobState& job = *rows[i]->job;
-    l.name = std::max(l.name, display_width(job.name));
+    l.name = std::max(l.name, display_width(printable(job.name)));
     l.count = std::max(l.count, static_cast<int>(fmt::format("{}/{}", job.completed, job.world_size).size()));
     if (rows[i]->newly_completed > 0)
       l.fresh = std::max(l.fresh, static_cast<int>(fmt::format("+{}", rows[i]->newly_completed).size()));
@@ -153,7 +176,10 @@ TableLayout layout_table(const std::vector<const JobRow*>& rows, const std::vect
   }
   l.name = std::clamp(l.name, 4, std::max(12, columns / 3));
   l.count = std::max(l.count, 4);
-  l.rate = std::max(l.rate, 4);
+  // NEW and RATE are always there and wide enough for the usual values:
+  // the bar must not jump when deltas appear or the rate unit changes.
+  l.fresh = std::max(l.fresh, 4);
+  l.rate = std::max(l.rate, 7);
   l.eta = std::max(l.eta, 3);
   // glyph, name, count, "100%" and single spaces between them.
   auto fixed = [&] {
@@ -164,7 +190,11 @@ TableLayout layout_table(const std::vector<const JobRow*>& rows, const std::vect
     return w;
   };
   l.bar = columns - fixed();
-  if (l.bar < min_bar_width) { l.rate = 0; l.bar = columns - fixed(); }
+  if (l.bar < min_bar_width) {
+    l.rate = 0;
+    l.fresh = 0;
+    l.bar = columns - fixed();
+  }
   if (l.bar < min_bar_width) {  // squeeze names before giving up the bar
     l.name = std::max(4, l.name - (min_bar_width - l.bar));
     l.bar = columns - fixed();
@@ -185,10 +215,11 @@ std::string header_row(const TableLayout& l, const TermStyle& st) {
 
 std::string job_row(const JobRow& row, const Cell& eta, const TableLayout& l, const TermStyle& st) {
   const JobState& job = *row.job;
+  const std::string name = printable(job.name);
   const Color name_color = row.status == JobStatus::failed    ? Color::red
                            : row.status == JobStatus::stalled ? Color::yellow
                                                               : Color::none;
-  std::string line = status_glyph(st, row.status) + " " + paint(st, name_color, fit(st, job.name, l.name));
+  std::string line = status_glyph(st, row.status) + " " + paint(st, name_color, fit(st, name, l.name));
   line += fmt::format(" {:>{}} {:>3}%", fmt::format("{}/{}", job.completed, job.world_size), l.count,
                       whole_percent_of(job.completed, job.world_size));
   if (l.bar > 0) {
@@ -334,22 +365,25 @@ std::string render_watch_frame(const Aggregate& aggregate, const AggregateDelta&
   return frame;
 }
 
-std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDelta& delta, bool utc) {
+std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDelta& delta, bool utc, bool unicode) {
   const Totals& t = aggregate.totals;
-  std::string line = fmt::format("{} jobs {}/{} ({}%)", clock_time(aggregate.now, utc), t.jobs_completed, t.jobs_total,
+  std::vector<std::string> parts;
+  std::string jobs = fmt::format("jobs {}/{} ({}%)", t.jobs_completed, t.jobs_total,
                                  whole_percent_of(t.jobs_completed, t.jobs_total));
-  if (delta.jobs_completed > 0) line += fmt::format(" +{}", delta.jobs_completed);
-  line += fmt::format(" · tasks {}/{} ({}%)", t.tasks_completed, t.tasks_total,
-                      whole_percent_of(t.tasks_completed, t.tasks_total));
-  if (delta.tasks_completed > 0) line += fmt::format(" +{}", delta.tasks_completed);
-  if (t.jobs_running > 0) line += fmt::format(" · {} running", t.jobs_running);
-  if (t.jobs_failed > 0) line += fmt::format(" · {} failed", t.jobs_failed);
-  if (t.jobs_stalled > 0) line += fmt::format(" · {} stalled", t.jobs_stalled);
+  if (delta.jobs_completed > 0) jobs += fmt::format(" +{}", delta.jobs_completed);
+  parts.push_back(jobs);
+  std::string tasks = fmt::format("tasks {}/{} ({}%)", t.tasks_completed, t.tasks_total,
+                                  whole_percent_of(t.tasks_completed, t.tasks_total));
+  if (delta.tasks_completed > 0) tasks += fmt::format(" +{}", delta.tasks_completed);
+  parts.push_back(tasks);
+  if (t.jobs_running > 0) parts.push_back(fmt::format("{} running", t.jobs_running));
+  if (t.jobs_failed > 0) parts.push_back(fmt::format("{} failed", t.jobs_failed));
+  if (t.jobs_stalled > 0) parts.push_back(fmt::format("{} stalled", t.jobs_stalled));
   if (t.jobs_total > 0 && t.jobs_completed < t.jobs_total) {
-    if (t.rate) line += " · " + format_rate(t.rate);
-    if (t.remaining_seconds && *t.remaining_seconds > 0) line += " · ETA " + format_duration(*t.remaining_seconds);
+    if (t.rate) parts.push_back(format_rate(t.rate));
+    if (t.remaining_seconds && *t.remaining_seconds > 0) parts.push_back("ETA " + format_duration(*t.remaining_seconds));
   }
-  return line;
+  return clock_time(aggregate.now, utc) + " " + join(parts, unicode ? " · " : " | ");
 }
 
 std::string render_watch_final_line(const Aggregate& last, std::int64_t tasks_completed_at_start,

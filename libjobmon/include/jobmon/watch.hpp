@@ -39,7 +39,8 @@ std::vector<const JobRow*> dashboard_order(const Aggregate& aggregate);
 
 // One plain line per refresh for output that is not a terminal:
 // "01:52:10 jobs 1/3 (33%) +1 · tasks 127/192 (66%) +12 · 2 running · 38/min · ETA 5m 10s".
-std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDelta& delta, bool utc = false);
+std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDelta& delta, bool utc = false,
+                                  bool unicode = true);
 
 // The line printed after the dashboard ends: "Monitoring stopped after 2m 05s:
 // 1/3 (33%) jobs completed, 127/192 (66%) tasks completed (+12 while watching)."
