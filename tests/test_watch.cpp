@@ -252,7 +252,7 @@ TEST_CASE("Watch: the plain line per refresh and the final summary line") {
   CHECK(line.find("ETA ") != std::string::npos);
   CHECK(line.find('\n') == std::string::npos);
   CHECK(render_watch_final_line(after, 13, 125) ==
-        "Monitoring stopped after 2m 05s: 1/2 (50%) jobs completed, 29/44 (65%) tasks completed (+16 while watching).");
+        "Monitoring stopped after 2m 05s: 1/2 (50%) jobs, 29/44 (65%) tasks completed (+16 while watching).");
 }
 
 TEST_CASE("Watch: format_rate picks a unit that keeps the number readable") {

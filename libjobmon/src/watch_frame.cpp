@@ -389,8 +389,7 @@ std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDel
 std::string render_watch_final_line(const Aggregate& last, std::int64_t tasks_completed_at_start,
                                     double watched_seconds) {
   const Totals& t = last.totals;
-  return fmt::format("Monitoring stopped after {}: {}/{} ({}%) jobs completed, {}/{} ({}%) tasks completed (+{} while "
-                     "watching).",
+  return fmt::format("Monitoring stopped after {}: {}/{} ({}%) jobs, {}/{} ({}%) tasks completed (+{} while watching).",
                      format_duration(watched_seconds), t.jobs_completed, t.jobs_total,
                      whole_percent_of(t.jobs_completed, t.jobs_total), t.tasks_completed, t.tasks_total,
                      whole_percent_of(t.tasks_completed, t.tasks_total),

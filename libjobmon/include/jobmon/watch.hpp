@@ -43,7 +43,7 @@ std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDel
                                   bool unicode = true);
 
 // The line printed after the dashboard ends: "Monitoring stopped after 2m 05s:
-// 1/3 (33%) jobs completed, 127/192 (66%) tasks completed (+12 while watching)."
+// 1/3 (33%) jobs, 127/192 (66%) tasks completed (+12 while watching)."
 std::string render_watch_final_line(const Aggregate& last, std::int64_t tasks_completed_at_start,
                                     double watched_seconds);
 
