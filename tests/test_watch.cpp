@@ -273,3 +273,19 @@ TEST_CASE("Watch: clip_to_width keeps escape sequences and closes a cut colour")
   CHECK(clip_to_width("日本語", 5) == "日本");  // a wide character never half-fits
   CHECK(clip_to_width("abc", 0).empty());
 }
+
+TEST_CASE("Watch: per-job deltas follow each job by path when rows shift or jobs appear") {
+  const Aggregate before = aggregate({job("b", 10, 2), job("d", 10, 4)}, now - 5, status_agg());
+  // A new job sorts in front of both: every row moves one slot down.
+  Aggregate after = aggregate({job("a_new", 10, 3), job("b", 10, 5), job("d", 10, 4)}, now, status_agg());
+  const AggregateDelta delta = apply_deltas(after, before);
+  REQUIRE(after.rows.size() == 3);
+  CHECK(after.rows[0].newly_completed == 0);  // new: nothing to compare with
+  CHECK(after.rows[1].newly_completed == 3);
+  CHECK(after.rows[2].newly_completed == 0);
+  CHECK(delta.tasks_completed == 6);  // the totals count the new job's markers too
+  // Same order, same JobState objects (a cached refresh): no delta.
+  Aggregate again = aggregate({after.rows[0].job, after.rows[1].job, after.rows[2].job}, now + 5, status_agg());
+  apply_deltas(again, after);
+  for (const JobRow& row : again.rows) CHECK(row.newly_completed == 0);
+}

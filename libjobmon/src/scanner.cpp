@@ -183,7 +183,7 @@ ScanResult Scanner::scan(const std::vector<std::string>& targets) {
     }
     s.collect(target, 0, now, candidates, result.warnings, true);
   }
-  std::sort(candidates.begin(), candidates.end());
+  if (!std::is_sorted(candidates.begin(), candidates.end())) std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   result.stats.candidates = candidates.size();
 
@@ -191,7 +191,21 @@ ScanResult Scanner::scan(const std::vector<std::string>& targets) {
   std::vector<std::vector<Warning>> warnings(candidates.size());
   std::atomic<std::size_t> completions_listed{0}, from_cache{0}, logs_read{0};
 
-  parallel_for(candidates.size(), s.threads, [&](std::size_t i) {
+  // Complete jobs are never re-read: answer them here, without threads or
+  // locks, so a refresh of a mostly finished tree costs a hash lookup each.
+  std::vector<std::size_t> to_check;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const auto it = s.jobs.find(candidates[i]);
+    if (it != s.jobs.end() && it->second.job->complete()) {
+      found[i] = it->second.job;
+      from_cache.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      to_check.push_back(i);
+    }
+  }
+
+  parallel_for(to_check.size(), s.threads, [&](std::size_t k) {
+    const std::size_t i = to_check[k];
     const std::string& path = candidates[i];
     CachedJob cached;
     bool have_cached = false;
