@@ -5,8 +5,9 @@
 // first, the directory listings per refresh against the number of jobs whose
 // completions/ changed (they must be equal), and an uncached scan as baseline.
 //
-// usage: bench_watch_refresh [jobs=10000] [active=10] [refreshes=30]
+// usage: bench_watch_refresh [jobs=10000] [active=10] [refreshes=30] [scan threads=0 (automatic)]
 #include <stdlib.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -34,6 +35,14 @@ using steady = std::chrono::steady_clock;
 
 double ms_since(steady::time_point start) {
   return std::chrono::duration<double, std::milli>(steady::now() - start).count();
+}
+
+// CPU time of the whole process (all threads), in ms: unlike wall time it
+// does not grow when other processes take the cores.
+double cpu_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
 
 double median(std::vector<double> v) {
@@ -84,6 +93,13 @@ Refreshed refresh(Scanner& scanner, const std::string& root, const Aggregate* pr
   return r;
 }
 
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  in >> one;
+  return one.empty() ? "?" : one;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -114,14 +130,16 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the tree's own mtimes settle
 
   const auto storage = std::make_shared<LocalStorage>();
-  Scanner scanner(storage);
+  ScanOptions scan_options;
+  scan_options.threads = argc > 4 ? static_cast<unsigned>(std::max(0, std::atoi(argv[4]))) : 0;
+  Scanner scanner(storage, scan_options);
   auto t0 = steady::now();
   Refreshed previous = refresh(scanner, root.string(), nullptr);
   const double first_ms = ms_since(t0);
   std::printf("first refresh (cold cache): %.1f ms, %zu directory listings, %zu jobs\n", first_ms,
               previous.stats.directory_listings, previous.stats.jobs);
 
-  std::vector<double> times, scan_times, aggregate_times, delta_times, render_times;
+  std::vector<double> times, cpu_times, scan_times, aggregate_times, delta_times, render_times;
   std::vector<int> next_rank(active_dirs.size(), 100);
   std::size_t equal = 0, total_listings = 0, total_changed = 0;
   std::printf("%8s %8s %9s %9s %9s %9s\n", "refresh", "ms", "changed", "listings", "fs lists", "cached");
@@ -141,10 +159,12 @@ int main(int argc, char** argv) {
     // listing (a listing within 50 ms of a change is re-done once, on purpose).
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const auto lists_before = storage->counters().lists;
+    const double cpu0 = cpu_ms();
     t0 = steady::now();
     Refreshed current = refresh(scanner, root.string(), &previous.aggregate);
     const double ms = ms_since(t0);
     times.push_back(ms);
+    cpu_times.push_back(cpu_ms() - cpu0);
     scan_times.push_back(current.scan_ms);
     aggregate_times.push_back(current.aggregate_ms);
     delta_times.push_back(current.delta_ms);
@@ -171,6 +191,8 @@ int main(int argc, char** argv) {
   std::printf("\nmedian refresh after the first: %.2f ms (target < 20 ms) over %d refreshes; min %.2f, max %.2f\n",
               med, refreshes, *std::min_element(times.begin(), times.end()),
               *std::max_element(times.begin(), times.end()));
+  std::printf("  CPU time per refresh (all threads), median: %.2f ms; load average while measuring: %s\n",
+              median(cpu_times), load_average().c_str());
   std::printf("  of which (medians): scan %.2f ms, aggregate %.2f ms, deltas %.2f ms, frame render %.2f ms\n",
               median(scan_times), median(aggregate_times), median(delta_times), median(render_times));
   std::printf("directory listings per refresh == jobs whose completions/ changed: %zu of %d refreshes "
