@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <ostream>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "jobmon/clock.hpp"
@@ -181,7 +182,10 @@ int run_watch_command(const StatusCommandOptions& options, std::ostream& out, st
   if (!storage) storage = std::make_shared<LocalStorage>();
   Refresher refresher(options, std::move(storage));
   if (options.once) return run_once(options, refresher, out, err, out_fd);
-  if (::isatty(out_fd) != 1) return run_plain(options, refresher, out, err);
+  // A dumb terminal has no alternate screen or cursor addressing: plain lines.
+  const char* term = std::getenv("TERM");
+  const bool dumb = term != nullptr && std::string_view(term) == "dumb";
+  if (::isatty(out_fd) != 1 || dumb) return run_plain(options, refresher, out, err);
   return run_dashboard(options, refresher, out, in_fd, out_fd);
 }
 

@@ -138,6 +138,28 @@ if wait_for "Monitoring stopped after" 5; then ok "q quits"; else fail "q did no
 check_restored "q"
 check_screen "(+20 while watching)" "final line counts the tasks completed while watching"
 
+# ---- Ctrl-Z gives the terminal back; fg takes the screen again
+tm send-keys -t w "clear; echo PRE-RUN-$$; '$BIN' -i 0.3 '$RUNS/stage*'" Enter
+wait_for "Tracked tasks:" 10 || fail "run Ctrl-Z: no first frame"
+tm send-keys -t w C-z
+for _ in $(seq 60); do [[ $(pane '#{alternate_on}') == 0 ]] && break; sleep 0.05; done
+check_restored "Ctrl-Z"
+tm send-keys -t w "fg" Enter
+for _ in $(seq 60); do [[ $(pane '#{alternate_on}') == 1 ]] && break; sleep 0.05; done
+[[ $(pane '#{alternate_on}') == 1 ]] && ok "fg: back on the alternate screen" || fail "fg: not on the alternate screen"
+if wait_for "Tracked tasks:" 5; then ok "fg: dashboard redrawn"; else fail "fg: no frame"; fi
+[[ $(pane '#{cursor_flag}') == 0 ]] && ok "fg: cursor hidden again" || fail "fg: cursor visible"
+tm send-keys -t w q
+wait_for "Monitoring stopped after" 5 && ok "q after fg quits" || fail "q after fg did not quit"
+check_restored "q after fg"
+
+# ---- TERM=dumb: plain lines even on a terminal
+tm send-keys -t w "clear; TERM=dumb '$BIN' -i 0.3 '$RUNS/stage*'" Enter
+if wait_for "jobs 1/4 (25%) | tasks 40/73" 5; then ok "TERM=dumb prints plain ASCII lines"; else fail "TERM=dumb: no plain lines"; fi
+[[ $(pane '#{alternate_on}') == 0 ]] && ok "TERM=dumb stays on the main screen" || fail "TERM=dumb took the alternate screen"
+tm send-keys -t w C-c
+wait_for "Monitoring stopped after" 5 && ok "TERM=dumb: Ctrl-C ends with the summary" || fail "TERM=dumb: no summary"
+
 # ---- run 3 and 4: SIGTERM and a crash signal also restore the terminal
 for sig in TERM SEGV; do
   tm send-keys -t w "clear; echo PRE-RUN-$$; '$BIN' -i 0.3 '$RUNS/stage*'" Enter

@@ -17,7 +17,8 @@ namespace jobmon {
 // one, else $COLUMNS or 100 wide, all rows), then exit 0.
 // Otherwise, when out_fd is a terminal: the full-screen dashboard until `q`,
 // Ctrl-C, SIGTERM or SIGHUP, then a one-line summary on `out`. When it is
-// not: one plain summary line per refresh on `out` until a quit signal.
+// not (or TERM=dumb): one plain summary line per refresh on `out` until a
+// quit signal.
 // Globs are re-expanded at every refresh. Throws UsageError for a bad interval.
 int run_watch_command(const StatusCommandOptions& options, std::ostream& out, std::ostream& err,
                       std::shared_ptr<const Storage> storage = nullptr, int in_fd = STDIN_FILENO,
