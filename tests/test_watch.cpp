@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "jobmon/aggregator.hpp"
+#include "jobmon/clock.hpp"
 #include "jobmon/render.hpp"
 #include "jobmon/watch.hpp"
 
@@ -288,4 +289,17 @@ TEST_CASE("Watch: per-job deltas follow each job by path when rows shift or jobs
   Aggregate again = aggregate({after.rows[0].job, after.rows[1].job, after.rows[2].job}, now + 5, status_agg());
   apply_deltas(again, after);
   for (const JobRow& row : again.rows) CHECK(row.newly_completed == 0);
+}
+
+TEST_CASE("Watch: the header ETA names the date when it is a day or more away") {
+  // One marker an hour: 90 tasks left take days.
+  const Aggregate agg = aggregate({job("slow", 100, 10, 60, 3600)}, now, status_agg());
+  REQUIRE(agg.totals.remaining_seconds);
+  REQUIRE(*agg.totals.remaining_seconds > 86400);
+  WatchFrameOptions o = frame_options();
+  o.utc = true;
+  const std::string tasks = line_with(render_watch_frame(agg, {}, o), "Tracked tasks:");
+  const std::string expected = format_timestamp(now + *agg.totals.remaining_seconds, true).substr(0, 16) + " UTC)";
+  CHECK(tasks.find(expected) != std::string::npos);
+  CHECK(line_with(render_watch_frame(agg, {}, o), "updated").find("updated 08:00:00 UTC") != std::string::npos);
 }

@@ -39,6 +39,13 @@ std::string clock_time(double epoch_seconds, bool utc) {
   return stamp.size() >= 19 ? stamp.substr(11, 8) + (utc ? " UTC" : "") : stamp;
 }
 
+// When the ETA falls: the time of day when it is within the day, else the date too.
+std::string finish_clock(double now, double remaining, bool utc) {
+  if (remaining < 20 * 3600) return clock_time(now + remaining, utc);
+  const std::string stamp = format_timestamp(now + remaining, utc);
+  return stamp.size() >= 16 ? stamp.substr(0, 16) + (utc ? " UTC" : "") : stamp;
+}
+
 // Glyph per status, one column wide in every terminal (emoji widths vary).
 std::string status_glyph(const TermStyle& style, JobStatus status) {
   switch (status) {
@@ -153,7 +160,7 @@ std::string tasks_line(const Aggregate& agg, const AggregateDelta& delta, const 
   if (t.rate) outlook.push_back(format_rate(t.rate));
   if (t.remaining_seconds && *t.remaining_seconds > 0)
     outlook.push_back(fmt::format("ETA {} ({})", format_duration(*t.remaining_seconds),
-                                  clock_time(agg.now + *t.remaining_seconds, o.utc)));
+                                  finish_clock(agg.now, *t.remaining_seconds, o.utc)));
   else outlook.push_back(paint(o.style, Color::gray, "ETA ?"));
   return line + fmt::format(" {}{}", dot(o.style), join(outlook, dot(o.style)));
 }
