@@ -112,7 +112,10 @@ Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, do
 
   auto by_name = [](const JobRow& a, const JobRow& b) { return a.job->path < b.job->path; };
   switch (options.sort) {
-    case SortOrder::name: std::sort(out.rows.begin(), out.rows.end(), by_name); break;
+    case SortOrder::name:  // scans come sorted by path: skip the sort then
+      if (!std::is_sorted(out.rows.begin(), out.rows.end(), by_name))
+        std::sort(out.rows.begin(), out.rows.end(), by_name);
+      break;
     case SortOrder::progress:
       std::stable_sort(out.rows.begin(), out.rows.end(), [&](const JobRow& a, const JobRow& b) {
         if (a.job->fraction() != b.job->fraction()) return a.job->fraction() < b.job->fraction();
@@ -145,12 +148,26 @@ Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, do
 }
 
 AggregateDelta apply_deltas(Aggregate& current, const Aggregate& previous) {
-  std::unordered_map<std::string, std::int64_t> before;
-  before.reserve(previous.rows.size());
-  for (const JobRow& row : previous.rows) before[row.job->path] = row.job->completed;
-  for (JobRow& row : current.rows) {
-    auto it = before.find(row.job->path);
-    row.newly_completed = it == before.end() ? 0 : std::max<std::int64_t>(0, row.job->completed - it->second);
+  // Keys view the previous rows' paths (`previous` outlives this call); the
+  // map is built only when the rows are not in the same order as before.
+  std::unordered_map<std::string_view, std::int64_t> before;
+  auto completed_before = [&](std::size_t i, const JobState& job) -> std::optional<std::int64_t> {
+    if (i < previous.rows.size()) {
+      const JobState& same_slot = *previous.rows[i].job;
+      if (&same_slot == &job || same_slot.path == job.path) return same_slot.completed;
+    }
+    if (before.empty()) {
+      before.reserve(previous.rows.size());
+      for (const JobRow& row : previous.rows) before.emplace(row.job->path, row.job->completed);
+    }
+    const auto it = before.find(job.path);
+    if (it == before.end()) return std::nullopt;
+    return it->second;
+  };
+  for (std::size_t i = 0; i < current.rows.size(); ++i) {
+    JobRow& row = current.rows[i];
+    const auto was = completed_before(i, *row.job);
+    row.newly_completed = was ? std::max<std::int64_t>(0, row.job->completed - *was) : 0;
   }
   AggregateDelta delta;
   delta.jobs_completed = current.totals.jobs_completed - previous.totals.jobs_completed;

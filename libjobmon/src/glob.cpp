@@ -128,6 +128,11 @@ void validate_glob(std::string_view pattern) {
 }
 
 std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern) {
+  return expand_glob(storage, pattern, [&storage](const std::string& dir) { return storage.list(dir); });
+}
+
+std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern,
+                                     const DirectoryLister& lister) {
   validate_glob(pattern);
   if (!has_glob_chars(pattern)) {
     if (storage.stat(pattern).type == EntryType::directory) return {pattern};
@@ -160,7 +165,7 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
     }
     std::vector<DirEntry> entries;
     try {
-      entries = storage.list(dir);
+      entries = lister(dir);
     } catch (const StorageError&) {
       return;  // unreadable directories simply match nothing, like the shell
     }

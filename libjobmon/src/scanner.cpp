@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <set>
@@ -17,9 +18,14 @@
 namespace jobmon {
 namespace {
 
-// A change within this many seconds of a listing may share its mtime tick
-// with a later change, so such listings are not trusted as cache entries.
-constexpr double mtime_settle_seconds = 1.0;
+// A listing taken within one timestamp tick of the directory's mtime may have
+// missed a change made in that same tick (the mtime would not move), so it is
+// trusted as a cache entry only once it was taken clearly after the mtime.
+// Whole-second mtimes mean a coarse filesystem (ext3, HFS+, some NFS; FAT
+// ticks every 2 s); sub-second ones (ext4, xfs, btrfs, tmpfs) tick every
+// jiffy, a few ms, so a short window keeps re-listing rare at short intervals.
+constexpr double coarse_mtime_settle_seconds = 2.0;
+constexpr double fine_mtime_settle_seconds = 0.05;
 
 struct CachedJob {
   std::shared_ptr<JobState> job;
@@ -34,7 +40,10 @@ struct CachedListing {
   std::vector<DirEntry> entries;
 };
 
-bool settled(double mtime, double listed_at) { return listed_at - mtime > mtime_settle_seconds; }
+bool settled(double mtime, double listed_at) {
+  const bool whole_seconds = mtime == std::floor(mtime);
+  return listed_at - mtime > (whole_seconds ? coarse_mtime_settle_seconds : fine_mtime_settle_seconds);
+}
 
 // Runs fn(i) for i in [0, n) on up to `threads` threads.
 template <typename Fn>
@@ -154,7 +163,13 @@ ScanResult Scanner::scan(const std::vector<std::string>& targets) {
     while (target.size() > 1 && target.back() == '/') target.pop_back();
     std::vector<std::string> dirs;
     if (has_glob_chars(target)) {
-      dirs = expand_glob(*s.storage, target);
+      // Re-expanded every scan (new job dirs appear), through the listing
+      // cache: an unchanged parent directory is not listed again.
+      dirs = expand_glob(*s.storage, target, [&](const std::string& dir) {
+        const auto* entries = s.list_cached(dir, now);
+        if (entries == nullptr) throw StorageError(dir, "cannot list directory");
+        return *entries;
+      });
       if (dirs.empty()) result.warnings.push_back({target, "pattern matched no directory"});
       for (const auto& d : dirs) s.collect(d, 0, now, candidates, result.warnings, true);
       continue;
@@ -170,7 +185,7 @@ ScanResult Scanner::scan(const std::vector<std::string>& targets) {
     }
     s.collect(target, 0, now, candidates, result.warnings, true);
   }
-  std::sort(candidates.begin(), candidates.end());
+  if (!std::is_sorted(candidates.begin(), candidates.end())) std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
   result.stats.candidates = candidates.size();
 
@@ -178,7 +193,21 @@ ScanResult Scanner::scan(const std::vector<std::string>& targets) {
   std::vector<std::vector<Warning>> warnings(candidates.size());
   std::atomic<std::size_t> completions_listed{0}, from_cache{0}, logs_read{0};
 
-  parallel_for(candidates.size(), s.threads, [&](std::size_t i) {
+  // Complete jobs are never re-read: answer them here, without threads or
+  // locks, so a refresh of a mostly finished tree costs a hash lookup each.
+  std::vector<std::size_t> to_check;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const auto it = s.jobs.find(candidates[i]);
+    if (it != s.jobs.end() && it->second.job->complete()) {
+      found[i] = it->second.job;
+      from_cache.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      to_check.push_back(i);
+    }
+  }
+
+  parallel_for(to_check.size(), s.threads, [&](std::size_t k) {
+    const std::size_t i = to_check[k];
     const std::string& path = candidates[i];
     CachedJob cached;
     bool have_cached = false;

@@ -6,6 +6,7 @@
 #include "jobmon/error.hpp"
 #include "jobmon/status_command.hpp"
 #include "jobmon/version.hpp"
+#include "jobmon/watch_command.hpp"
 
 int main(int argc, char** argv) {
   using namespace jobmon;
@@ -29,8 +30,13 @@ int main(int argc, char** argv) {
   app.add_flag("--no-color", no_color, "No colour (also: NO_COLOR=1)");
   app.add_flag("--color", force_color, "Colour even when stdout is not a terminal");
   app.add_flag("--utc", options.utc, "Times in UTC instead of local time");
+  app.add_flag("-w,--watch", options.watch, "Live dashboard, refreshed every --interval seconds (q or Ctrl-C quits)");
+  auto* interval = app.add_option("-i,--interval", options.interval, "Seconds between refreshes (default 5; implies --watch)")
+                       ->check(CLI::Range(0.05, 86400.0));
+  app.add_flag("--once", options.once, "Print one dashboard frame and exit");
   app.set_version_flag("-V,--version", std::string("jobmon-status ") + version_string);
-  app.footer("Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 incomplete jobs (with --check).");
+  app.footer("Exit codes: 0 ok (also when the dashboard is quit with q or Ctrl-C), 1 runtime error,\n"
+             "2 usage error, 3 incomplete jobs (with --check).");
 
   try {
     app.parse(argc, argv);
@@ -42,7 +48,12 @@ int main(int argc, char** argv) {
   options.color = no_color ? ColorMode::never : force_color ? ColorMode::always : ColorMode::automatic;
   options.scan.recursive = recursive;
   options.scan.threads = threads;
+  if (interval->count() > 0) options.watch = true;
   try {
+    if (options.watch || options.once) {
+      if (options.json) throw UsageError("--json does not combine with --watch/--once");
+      return run_watch_command(options, std::cout, std::cerr);
+    }
     return run_status_command(options, std::cout, std::cerr);
   } catch (const UsageError& e) {
     std::cerr << "jobmon-status: " << e.what() << '\n';

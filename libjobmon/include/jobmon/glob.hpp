@@ -2,6 +2,7 @@
 // component, and `**` as a whole component for zero or more directories.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,5 +25,11 @@ void validate_glob(std::string_view pattern);
 // Expands a pattern to the directories it names, through storage, sorted.
 // A pattern without glob syntax yields itself when it is a directory.
 std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern);
+
+// Lists one directory for expand_glob (throws StorageError like Storage::list),
+// so a caller can serve repeated expansions from its own listing cache.
+using DirectoryLister = std::function<std::vector<DirEntry>(const std::string& dir)>;
+std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern,
+                                     const DirectoryLister& lister);
 
 }  // namespace jobmon

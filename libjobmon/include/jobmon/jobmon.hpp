@@ -18,4 +18,7 @@
 #include "jobmon/status_command.hpp"
 #include "jobmon/status_view.hpp"
 #include "jobmon/storage.hpp"
+#include "jobmon/terminal.hpp"
 #include "jobmon/version.hpp"
+#include "jobmon/watch.hpp"
+#include "jobmon/watch_command.hpp"

@@ -25,6 +25,10 @@ struct StatusCommandOptions {
   ColorMode color = ColorMode::automatic;
   SortOrder sort = SortOrder::name;
   ScanOptions scan;
+  // Live dashboard (run_watch_command in watch_command.hpp).
+  bool watch = false;     // refresh every `interval` seconds until q / Ctrl-C
+  bool once = false;      // render one dashboard frame and exit
+  double interval = 5;    // seconds between refreshes
 };
 
 int run_status_command(const StatusCommandOptions& options, std::ostream& out, std::ostream& err,
