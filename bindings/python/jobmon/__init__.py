@@ -4,6 +4,7 @@ The same C++ engine as the jobmon-* command-line tools, one import away::
 
     import jobmon
     jobs = jobmon.scan("logs/*")            # datatrove job dirs (paths, dirs of jobs, globs)
+    snap = jobmon.snapshot("outputs/job1")  # a Data-Juicer work dir: the dict jobmon-snapshot prints
     agg = jobmon.aggregate(jobs)            # rows, totals, ETAs
     print(agg.summary_line())
     doc = jobmon.status("logs")             # the dict `jobmon-status --json` prints
@@ -31,15 +32,17 @@ from ._jobmon import (  # noqa: F401  (re-exported)
     UsageError,
 )
 
-from ._jobmon import parquet_footer, parquet_num_rows  # noqa: F401
+from ._jobmon import Snapshot, list_jobs, load_events, parquet_footer, parquet_num_rows  # noqa: F401
+from ._jobmon import snapshot as _snapshot
 
 __version__: str = _jobmon.__version__
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = [
-    "Aggregate", "Error", "Eta", "FormatError", "Job", "ScanResult", "Scanner", "StorageError",
-    "UsageError", "aggregate", "parquet_footer", "parquet_num_rows", "scan", "status", "__version__",
+    "Aggregate", "Error", "Eta", "FormatError", "Job", "ScanResult", "Scanner", "Snapshot", "StorageError",
+    "UsageError", "aggregate", "list_jobs", "load_events", "parquet_footer", "parquet_num_rows", "scan",
+    "snapshot", "status", "__version__",
 ]
 
 
@@ -90,3 +93,14 @@ def status(*targets: PathLike, prefix: str = "", hide_complete: bool = False, so
     result = scan(*targets, recursive=recursive, threads=threads)
     agg = aggregate(result, prefix=prefix, hide_complete=hide_complete, sort=sort)
     return agg.to_dict(result)
+
+
+def snapshot(work_dir: PathLike, *, now: Optional[float] = None) -> dict:
+    """Analyse a Data-Juicer work dir (events*.jsonl, DAG plan, job summary).
+
+    Returns the dict ``jobmon-snapshot`` prints: the reference tool's keys (``job_info``,
+    ``overall_status``, ``progress_summary``, ``partition_progress``, ...) plus jobmon's additions.
+    Raises ``StorageError`` when the directory cannot be read. For a running job, keep a
+    ``jobmon.Snapshot(work_dir)`` and call ``update()``: it reads only the appended bytes.
+    """
+    return _snapshot(work_dir, now)

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_jobmon, m) {
   jobmon::python::register_eta(m);
   jobmon::python::register_jobs(m);
   jobmon::python::register_parquet(m);
+  jobmon::python::register_snapshot(m);
 }

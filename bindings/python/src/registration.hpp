@@ -9,5 +9,6 @@ void register_errors(pybind11::module_& m);
 void register_eta(pybind11::module_& m);
 void register_jobs(pybind11::module_& m);
 void register_parquet(pybind11::module_& m);
+void register_snapshot(pybind11::module_& m);
 
 }  // namespace jobmon::python

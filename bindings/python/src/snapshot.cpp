@@ -1,0 +1,95 @@
+// Data-Juicer jobs from Python: snapshot(), Snapshot (incremental), list_jobs, load_events.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <fmt/format.h>
+
+#include "jobmon/clock.hpp"
+#include "jobmon/snapshot.hpp"
+#include "json_to_python.hpp"
+#include "registration.hpp"
+
+namespace py = pybind11;
+
+namespace jobmon::python {
+namespace {
+
+std::string fspath(const py::object& path) { return py::str(py::module_::import("os").attr("fspath")(path)); }
+
+std::string snapshot_repr(const Snapshot& s) {
+  const std::string id = s.job_id.empty() ? base_name(s.work_dir) : s.job_id;
+  return fmt::format("<jobmon.Snapshot {} {} {:.1f}% ({}/{} partitions, {}/{} operations)>", id,
+                     to_string(s.overall_status), s.overall_percentage, s.completed_partitions, s.total_partitions,
+                     s.completed_operations, s.total_operations);
+}
+
+}  // namespace
+
+void register_snapshot(py::module_& m) {
+  py::class_<SnapshotAnalyzer>(m, "Snapshot",
+                               "A Data-Juicer work dir followed incrementally: update() reads only what was appended.")
+      .def(py::init([](const py::object& work_dir) { return std::make_unique<SnapshotAnalyzer>(fspath(work_dir)); }),
+           py::arg("work_dir"))
+      .def(
+          "update", [](SnapshotAnalyzer& a) {
+            py::gil_scoped_release release;
+            a.update();
+          },
+          "Read the lines appended since the last call (a torn last line waits for its newline).")
+      .def(
+          "finish", [](SnapshotAnalyzer& a) {
+            py::gil_scoped_release release;
+            a.finish();
+          },
+          "Also use an unterminated last line when it is complete JSON (one-shot reads).")
+      .def(
+          "to_dict", [](const SnapshotAnalyzer& a, std::optional<double> now) {
+            return to_python(to_json(a.snapshot(now.value_or(wall_clock_now()))));
+          },
+          py::arg("now") = py::none(), "The document jobmon-snapshot prints, as a dict.")
+      .def_property_readonly("work_dir", &SnapshotAnalyzer::work_dir)
+      .def_property_readonly("status", [](const SnapshotAnalyzer& a) {
+        return std::string(to_string(a.snapshot(wall_clock_now()).overall_status));
+      })
+      .def("__repr__", [](const SnapshotAnalyzer& a) { return snapshot_repr(a.snapshot(wall_clock_now())); });
+
+  m.def(
+      "snapshot", [](const py::object& work_dir, std::optional<double> now) {
+        const std::string dir = fspath(work_dir);
+        Snapshot s;
+        {
+          py::gil_scoped_release release;
+          s = analyze_work_dir(dir, now.value_or(wall_clock_now()));
+        }
+        return to_python(to_json(s));
+      },
+      py::arg("work_dir"), py::arg("now") = py::none(),
+      "Analyse a Data-Juicer work dir: the dict jobmon-snapshot prints.");
+  m.def(
+      "list_jobs", [](const py::object& root, std::optional<double> now) {
+        const std::string dir = fspath(root);
+        std::vector<JobListing> jobs;
+        {
+          py::gil_scoped_release release;
+          jobs = list_jobs(dir, now.value_or(wall_clock_now()));
+        }
+        return to_python(to_json(jobs));
+      },
+      py::arg("root"), py::arg("now") = py::none(), "Every Data-Juicer job under an outputs root, with its status.");
+  m.def(
+      "load_events", [](const py::object& work_dir, std::size_t max_events) {
+        const std::string dir = fspath(work_dir);
+        std::vector<boost::json::object> events;
+        {
+          py::gil_scoped_release release;
+          events = load_events(dir, max_events);
+        }
+        py::list out;
+        for (const auto& e : events) out.append(to_python(e));
+        return out;
+      },
+      py::arg("work_dir"), py::arg("max_events") = 0,
+      "Every parseable event of a work dir (job configs dropped), in order.");
+}
+
+}  // namespace jobmon::python

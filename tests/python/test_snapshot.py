@@ -1,0 +1,83 @@
+import json
+import os
+import shutil
+
+import pytest
+
+import jobmon
+from conftest import SOURCE
+
+CORPUS = SOURCE / "tests" / "data" / "dj"
+JOBS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+TIME_DEPENDENT = {"snapshot_generated_at", "eta", "eta_linear"}
+
+
+def strip_time(value):
+    if isinstance(value, dict):
+        return {k: strip_time(v) for k, v in value.items() if k not in TIME_DEPENDENT}
+    if isinstance(value, list):
+        return [strip_time(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_snapshot_dict_equals_the_cli_json(job, cli):
+    proc = cli("jobmon-snapshot", CORPUS / job)
+    assert proc.returncode == 0, proc.stderr
+    from_cli = json.loads(proc.stdout)
+    from_py = jobmon.snapshot(CORPUS / job)
+    assert strip_time(from_py) == strip_time(from_cli)
+    assert list(from_py) == list(from_cli)  # same key order too
+
+
+def test_snapshot_reference_keys():
+    d = jobmon.snapshot(str(CORPUS / "completed"))
+    for key in ("job_info", "overall_status", "overall_progress", "timing", "progress_summary", "checkpointing",
+                "partition_progress", "operation_progress", "metadata"):
+        assert key in d
+    assert d["overall_status"] == "completed"
+    assert d["overall_progress"]["overall_percentage"] == 100
+
+
+def test_incremental_snapshot_reads_appended_lines(tmp_path):
+    work = tmp_path / "job"
+    shutil.copytree(CORPUS / "running", work)
+    snap = jobmon.Snapshot(work)
+    snap.update()
+    before = snap.to_dict(now=0)
+    assert before["overall_status"] == "in_progress"
+    events = sorted(work.glob("events*.jsonl"))[-1]
+    with open(events, "a") as f:
+        # The corpus file ends in a torn line (the writer was cut off): end it, then start a new one.
+        f.write('\n{"event_type": "job_complete", "timestamp": 1754712100.0, "status": "completed", "duration": 50')
+    snap.update()
+    assert snap.to_dict(now=0)["overall_status"] == "in_progress"  # the torn line waits for its newline
+    with open(events, "a") as f:
+        f.write('}\n')
+    snap.update()
+    assert snap.status == "completed"
+    assert "completed" in repr(snap)
+
+
+def test_bad_work_dirs_raise_storage_error(tmp_path):
+    with pytest.raises(jobmon.StorageError):
+        jobmon.snapshot(tmp_path / "missing")
+    with pytest.raises(jobmon.StorageError):
+        jobmon.Snapshot(tmp_path / "missing").update()
+
+
+def test_corrupt_lines_are_reported_not_raised(tmp_path):
+    work = tmp_path / "job"
+    work.mkdir()
+    (work / "events.jsonl").write_bytes(b'{"event_type": "job_start", "timestamp": 1.0}\n\x00\x00garbage\n{"event_ty\n')
+    d = jobmon.snapshot(work)
+    assert d["metadata"]["events_analyzed"] == 1
+
+
+def test_list_jobs_and_load_events():
+    listing = jobmon.list_jobs(CORPUS)
+    text = json.dumps(listing)
+    assert "completed" in text and "failed" in text
+    events = jobmon.load_events(CORPUS / "completed")
+    assert events and all("event_type" in e for e in events)
+    assert len(jobmon.load_events(CORPUS / "completed", max_events=2)) == 2
