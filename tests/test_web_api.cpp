@@ -78,7 +78,8 @@ TEST_CASE("WebApi: statistics, detail, logs") {
   const std::string id = f.id_of("tokenize_CC-MAIN-2023-50");
   REQUIRE(id.size() == 16);
   auto detail = json::parse(f.get("/api/jobs/" + id).body);
-  CHECK(detail.at("rank_grid") == "dddfdddddddfdddd");
+  CHECK(detail.at("grid").at("cells") == "dddfdddddddfdddd");
+  CHECK(detail.at("grid").at("unit") == "rank");
   CHECK(detail.at("errors").as_array().size() == 2);
   CHECK(detail.at("stages").as_array().size() == 4);
   CHECK(detail.at("completion_curve").as_array().size() >= 1);
@@ -167,6 +168,55 @@ TEST_CASE("WebApi: registry versions move only on change, and wake waiters") {
   CHECK(registry.version() == v1 + 1);
   CHECK(registry.wait_for_change(v1, 5) == v1 + 1);  // returns at once
   CHECK(registry.last_changes().size() == 1);
+}
+
+TEST_CASE("WebApi: Data-Juicer work dirs sit beside datatrove jobs") {
+  test::TempTree tree;
+  test::copy_tree(std::string(JOBMON_SHARED_FIXTURES) + "/datatrove", tree.path("outputs"));
+  test::copy_tree(std::string(JOBMON_TEST_DATA) + "/dj/failed", tree.path("outputs/dj_failed"));
+  test::copy_tree(std::string(JOBMON_TEST_DATA) + "/dj/dag_plan", tree.path("outputs/dj_planned"));
+  tree.write("outputs/dj_failed/logs/worker.log", "line one\nValueError: bad sample\n");
+  JobRegistry registry(std::make_shared<LocalStorage>(), {tree.path("outputs")});
+  registry.refresh(wall_clock_now());
+  HostResources resources;
+  WebApi api(registry, resources);
+  auto get = [&](const std::string& path, std::multimap<std::string, std::string> q = {}) {
+    HttpRequest r;
+    r.path = path;
+    r.query = std::move(q);
+    return api.handle(r);
+  };
+  auto all = json::parse(get("/api/jobs").body);
+  CHECK(all.at("count") == 4);
+  auto dj = json::parse(get("/api/jobs", {{"kind", "data_juicer"}}).body);
+  REQUIRE(dj.at("count") == 2);
+  CHECK(registry.warnings().empty());  // a work dir is not reported as "not a job"
+  std::string failed_id;
+  for (const auto& j : dj.at("jobs").as_array()) {
+    if (j.at("status") == "failed") failed_id = std::string(j.at("id").as_string());
+  }
+  REQUIRE_FALSE(failed_id.empty());
+  auto detail = json::parse(get("/api/jobs/" + failed_id).body);
+  CHECK(detail.at("kind") == "data_juicer");
+  CHECK(detail.at("grid").at("unit") == "partition");
+  CHECK(detail.at("grid").at("cells") == "dff");
+  REQUIRE(detail.at("stages").as_array().size() == 1);
+  CHECK(detail.at("stages").at(0).at("name") == "clean_email_mapper");
+  CHECK(detail.at("operations").at(0).at("rows_in") == 10);
+  CHECK(std::string(json::serialize(detail.at("errors"))).find("ValueError: bad sample") != std::string::npos);
+  auto logs = json::parse(get("/api/jobs/" + failed_id + "/logs").body);
+  REQUIRE(logs.at("files").as_array().size() == 1);
+  CHECK(logs.at("files").at(0).at("lines").at(1) == "ValueError: bad sample");
+  CHECK(get("/api/jobs/" + failed_id + "/logs", {{"rank", "0"}}).status == 400);
+  auto stats = json::parse(get("/api/jobs/statistics").body);
+  CHECK(stats.at("jobs_total") == 4);
+  CHECK(stats.at("by_status").at("failed") == 2);
+  CHECK(get("/metrics").body.find("kind=\"data_juicer\"") != std::string::npos);
+
+  // A planned-but-unstarted job shows its planned totals.
+  for (const auto& j : dj.at("jobs").as_array()) {
+    if (j.at("id").as_string() != failed_id.c_str()) CHECK(j.at("total").as_int64() > 0);
+  }
 }
 
 TEST_CASE("WebApi: /proc parsers") {

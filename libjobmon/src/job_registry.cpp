@@ -4,10 +4,17 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <fmt/format.h>
+#include <cmath>
+#include <map>
+#include <set>
 #include <unordered_map>
 
 #include "jobmon/clock.hpp"
+#include "jobmon/error.hpp"
+#include "jobmon/glob.hpp"
 #include "jobmon/json.hpp"
+#include "jobmon/snapshot.hpp"
+#include "registry_common.hpp"
 
 namespace jobmon {
 namespace json = boost::json;
@@ -26,18 +33,7 @@ std::string job_id_for(const std::string& kind, const std::string& path) {
   return fmt::format("{:016x}", h);
 }
 
-namespace {
-
-bool is_current(const JobRow& row) {
-  if (row.status == JobStatus::complete) return false;
-  if (row.status != JobStatus::failed) return true;
-  // A failed job whose other ranks still run is still going.
-  return std::any_of(row.job->rank_issues.begin(), row.job->rank_issues.end(),
-                     [](const RankIssue& i) { return i.state == RankState::running; });
-}
-
-json::value summary_of(const RegistryEntry& e) {
-  const JobRow& row = e.row;
+json::object summary_fields(const RegistryEntry& e) {
   json::object o;
   o["id"] = e.id;
   o["kind"] = e.kind;
@@ -45,44 +41,116 @@ json::value summary_of(const RegistryEntry& e) {
   o["path"] = e.path;
   o["status"] = e.status;
   o["current"] = e.current;
-  o["done"] = row.job->completed;
-  o["total"] = row.job->world_size;
-  o["percent"] = static_cast<std::int64_t>(row.percent);
-  o["failed"] = row.failed_ranks;
-  o["eta_seconds"] = row.status != JobStatus::complete && row.eta.remaining_seconds
-                         ? json::value(*row.eta.remaining_seconds) : json::value(nullptr);
-  o["rate_per_hour"] = row.eta.rate ? json::value(*row.eta.rate * 3600) : json::value(nullptr);
-  o["started_at"] = row.job->launched_at ? json::value(format_iso8601(*row.job->launched_at)) : json::value(nullptr);
-  o["finished_at"] = row.finished_at ? json::value(format_iso8601(*row.finished_at)) : json::value(nullptr);
-  o["last_change_at"] = row.job->last_change_at ? json::value(format_iso8601(*row.job->last_change_at)) : json::value(nullptr);
+  o["done"] = e.done;
+  o["total"] = e.total;
+  o["percent"] = static_cast<std::int64_t>(std::floor(100 * e.fraction));
+  o["failed"] = e.failed;
+  o["eta_seconds"] = e.eta_seconds ? json::value(*e.eta_seconds) : json::value(nullptr);
   return o;
 }
 
-}  // namespace
+json::value iso_or_null(const std::optional<double>& t) {
+  return t && std::isfinite(*t) ? json::value(format_iso8601(*t)) : json::value(nullptr);
+}
+
+json::array completion_curve(const std::vector<double>& times, std::size_t max_points) {
+  json::array curve;
+  if (times.empty()) return curve;
+  const std::size_t step = std::max<std::size_t>(1, times.size() / std::max<std::size_t>(1, max_points));
+  for (std::size_t i = 0; i < times.size(); i += step) curve.push_back(json::array{times[i], static_cast<std::int64_t>(i + 1)});
+  if ((times.size() - 1) % step != 0) curve.push_back(json::array{times.back(), static_cast<std::int64_t>(times.size())});
+  return curve;
+}
+
+// Data-Juicer work dirs found under the targets, each followed by its own
+// incremental analyzer (only appended bytes are read on a refresh).
+struct JobRegistry::DjJobs {
+  std::map<std::string, std::unique_ptr<SnapshotAnalyzer>> analyzers;
+
+  std::vector<std::string> discover(const Storage& storage, const std::vector<std::string>& targets) {
+    std::vector<std::string> found;
+    for (const auto& target : targets) {
+      std::vector<std::string> dirs;
+      try {
+        dirs = has_glob_chars(target) ? expand_glob(storage, target) : std::vector<std::string>{target};
+      } catch (const Error&) {
+        continue;  // the scanner reports bad targets
+      }
+      for (const auto& dir : dirs) {
+        if (storage.stat(storage.join(dir, "executor.json")).type != EntryType::missing) continue;  // datatrove
+        if (is_data_juicer_dir(storage, dir)) {
+          found.push_back(dir);
+          continue;
+        }
+        std::vector<DirEntry> children;
+        try {
+          children = storage.list(dir);
+        } catch (const StorageError&) {
+          continue;
+        }
+        for (const auto& child : children) {
+          if (child.type != EntryType::directory || child.name.starts_with('.')) continue;
+          const std::string path = storage.join(dir, child.name);
+          if (storage.stat(storage.join(path, "executor.json")).type != EntryType::missing) continue;
+          if (is_data_juicer_dir(storage, path)) found.push_back(path);
+        }
+      }
+    }
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    return found;
+  }
+};
 
 JobRegistry::JobRegistry(std::shared_ptr<const Storage> storage, std::vector<std::string> targets,
                          RegistryOptions options)
-    : storage_(storage), targets_(std::move(targets)), options_(options), scanner_(storage, options.scan) {}
+    : storage_(storage),
+      targets_(std::move(targets)),
+      options_(options),
+      scanner_(storage, options.scan),
+      dj_(std::make_unique<DjJobs>()) {}
+
+JobRegistry::~JobRegistry() = default;
 
 std::vector<RegistryChange> JobRegistry::refresh(double now) {
   const ScanResult scan = scanner_.scan(targets_);
   const Aggregate agg = aggregate(scan.jobs, now);
   std::vector<RegistryEntry> fresh;
   fresh.reserve(agg.rows.size());
-  for (const JobRow& row : agg.rows) {
-    RegistryEntry e;
-    e.kind = "datatrove";
-    e.path = row.job->path;
-    e.name = row.job->name;
-    e.id = job_id_for(e.kind, e.path);
-    e.status = to_string(row.status);
-    e.current = is_current(row);
-    e.row = row;
-    e.summary = summary_of(e);
+  for (const JobRow& row : agg.rows) fresh.push_back(datatrove_entry(row));
+  Totals totals = agg.totals;
+
+  // Data-Juicer work dirs: each analyzer reads only what was appended.
+  const std::vector<std::string> work_dirs = dj_->discover(*storage_, targets_);
+  std::set<std::string> dj_paths(work_dirs.begin(), work_dirs.end());
+  std::vector<Warning> warnings;
+  for (const auto& w : scan.warnings) {
+    if (dj_paths.count(w.path) == 0) warnings.push_back(w);  // "no executor.json" is expected there
+  }
+  for (const auto& row : agg.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
+  std::erase_if(dj_->analyzers, [&](const auto& kv) { return dj_paths.count(kv.first) == 0; });
+  for (const auto& dir : work_dirs) {
+    auto& analyzer = dj_->analyzers[dir];
+    if (!analyzer) analyzer = std::make_unique<SnapshotAnalyzer>(dir, storage_);
+    try {
+      analyzer->update();
+    } catch (const Error& e) {
+      warnings.push_back({dir, e.what()});
+      continue;
+    }
+    auto snap = std::make_shared<const Snapshot>(analyzer->snapshot(now));
+    RegistryEntry e = data_juicer_entry(dir, snap);
+    ++totals.jobs_total;
+    totals.tasks_total += e.total;
+    totals.tasks_completed += e.done;
+    if (e.status == "complete") ++totals.jobs_completed;
+    else if (e.status == "failed") ++totals.jobs_failed;
+    else if (e.status == "stalled") ++totals.jobs_stalled;
+    else if (e.status == "pending") ++totals.jobs_pending;
+    else ++totals.jobs_running;
     fresh.push_back(std::move(e));
   }
-  std::vector<Warning> warnings = scan.warnings;
-  for (const auto& row : agg.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
+  std::sort(fresh.begin(), fresh.end(), [](const RegistryEntry& a, const RegistryEntry& b) { return a.path < b.path; });
 
   std::lock_guard lock(mutex_);
   std::unordered_map<std::string, const RegistryEntry*> before;
@@ -90,14 +158,14 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
   std::vector<RegistryChange> changes;
   for (const auto& e : fresh) {
     auto it = before.find(e.id);
-    if (it == before.end() || it->second->status != e.status || it->second->row.job->completed != e.row.job->completed)
-      changes.push_back({e.id, e.status, e.row.job->completed});
+    if (it == before.end() || it->second->status != e.status || it->second->done != e.done)
+      changes.push_back({e.id, e.status, e.done});
     if (it != before.end()) before.erase(it);
   }
   for (const auto& gone : before) changes.push_back({gone.first, "removed", 0});
   entries_ = std::move(fresh);
   warnings_ = std::move(warnings);
-  totals_ = agg.totals;
+  totals_ = totals;
   last_refresh_ = now;
   if (!changes.empty()) {
     ++version_;
@@ -166,52 +234,8 @@ double JobRegistry::last_refresh() const {
 std::optional<json::value> JobRegistry::detail(const std::string& id) const {
   const auto found = find(id);
   if (!found) return std::nullopt;
-  const RegistryEntry& e = *found;
-  const JobState& job = *e.row.job;
-  json::object o = e.summary.as_object();
-  o["job"] = to_json(e.row);
-
-  // Stages: datatrove's pipeline steps from executor.json.
-  json::array stages;
-  for (const auto& step : job.pipeline_steps) stages.push_back(json::value(step));
-  o["stages"] = std::move(stages);
-
-  // Rank grid: one cell per rank (bounded), coloured by state.
-  const std::size_t cells = static_cast<std::size_t>(std::min<std::int64_t>(job.world_size, static_cast<std::int64_t>(options_.max_grid_ranks)));
-  std::string grid(cells, 'p');  // p pending, d done, f failed, r running, u unmarked-but-done
-  for (std::int64_t r : job.done_ranks) {
-    if (r < static_cast<std::int64_t>(cells)) grid[static_cast<std::size_t>(r)] = 'd';
-  }
-  for (const RankIssue& issue : job.rank_issues) {
-    if (issue.rank >= static_cast<std::int64_t>(cells)) continue;
-    char c = 'p';
-    switch (issue.state) {
-      case RankState::failed: c = 'f'; break;
-      case RankState::running: c = 'r'; break;
-      case RankState::finished_unmarked: c = 'u'; break;
-      case RankState::pending: c = 'p'; break;
-    }
-    grid[static_cast<std::size_t>(issue.rank)] = c;
-  }
-  o["rank_grid"] = grid;
-  o["rank_grid_truncated"] = static_cast<std::int64_t>(cells) < job.world_size;
-  o["rank_logs_read"] = static_cast<std::int64_t>(job.rank_issues.size());
-
-  // Completion curve: (time, done) points, downsampled.
-  json::array curve;
-  const auto& times = job.marker_mtimes;
-  if (!times.empty()) {
-    const std::size_t step = std::max<std::size_t>(1, times.size() / options_.max_chart_points);
-    for (std::size_t i = 0; i < times.size(); i += step) curve.push_back(json::array{times[i], static_cast<std::int64_t>(i + 1)});
-    if ((times.size() - 1) % step != 0) curve.push_back(json::array{times.back(), static_cast<std::int64_t>(times.size())});
-  }
-  o["completion_curve"] = std::move(curve);
-  json::array errors;
-  for (const RankIssue& issue : job.rank_issues) {
-    if (issue.state == RankState::failed) errors.push_back(json::object{{"rank", issue.rank}, {"message", issue.message}});
-  }
-  o["errors"] = std::move(errors);
-  return json::value(std::move(o));
+  if (found->kind == "data_juicer") return data_juicer_detail(*found, options_);
+  return datatrove_detail(*found, options_);
 }
 
 }  // namespace jobmon

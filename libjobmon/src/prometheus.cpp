@@ -38,20 +38,19 @@ std::string prometheus_metrics(const std::vector<RegistryEntry>& entries, const 
   out += "# HELP jobmon_job_progress_ratio Fraction of a job's tasks done.\n# TYPE jobmon_job_progress_ratio gauge\n";
   for (const auto& e : entries) {
     out += fmt::format("jobmon_job_progress_ratio{{id=\"{}\",name=\"{}\",kind=\"{}\",status=\"{}\"}} {}\n", e.id,
-                       label_escape(e.name), e.kind, e.status, e.row.job->fraction());
+                       label_escape(e.name), e.kind, e.status, e.fraction);
   }
   out += "# HELP jobmon_job_eta_seconds Estimated seconds until a running job finishes.\n# TYPE jobmon_job_eta_seconds gauge\n";
   for (const auto& e : entries) {
-    if (e.row.status == JobStatus::complete || !e.row.eta.remaining_seconds) continue;
-    out += fmt::format("jobmon_job_eta_seconds{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name),
-                       *e.row.eta.remaining_seconds);
+    if (e.status == "complete" || !e.eta_seconds) continue;
+    out += fmt::format("jobmon_job_eta_seconds{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name), *e.eta_seconds);
   }
-  out += "# HELP jobmon_job_tasks_done Tasks done per job.\n# TYPE jobmon_job_tasks_done gauge\n";
+  out += "# HELP jobmon_job_tasks_done Tasks done per job (ranks, or partition-operations).\n# TYPE jobmon_job_tasks_done gauge\n";
   for (const auto& e : entries)
-    out += fmt::format("jobmon_job_tasks_done{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name), e.row.job->completed);
+    out += fmt::format("jobmon_job_tasks_done{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name), e.done);
   out += "# HELP jobmon_job_tasks_total Tasks per job.\n# TYPE jobmon_job_tasks_total gauge\n";
   for (const auto& e : entries)
-    out += fmt::format("jobmon_job_tasks_total{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name), e.row.job->world_size);
+    out += fmt::format("jobmon_job_tasks_total{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name), e.total);
   out += "# HELP jobmon_scrape_timestamp_seconds When these numbers were produced.\n# TYPE jobmon_scrape_timestamp_seconds gauge\n";
   out += fmt::format("jobmon_scrape_timestamp_seconds {:.3f}\n", now);
   return out;

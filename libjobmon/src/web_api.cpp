@@ -1,6 +1,7 @@
 #include "jobmon/web_api.hpp"
 
 #include <algorithm>
+#include <tuple>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
@@ -178,26 +179,50 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
     if (!parsed) return error_response(400, "tail must be a non-negative integer");
     lines = *parsed;
   }
-  std::vector<std::int64_t> ranks;
-  if (const std::string r = query_value(request, "rank"); !r.empty()) {
-    auto parsed = parse_count(r, INT64_MAX / 2);
-    if (!parsed || *parsed >= entry->row.job->world_size) return error_response(400, "rank must be an integer below world_size");
-    ranks.push_back(*parsed);
-  } else {
-    for (const auto& issue : entry->row.job->rank_issues) {
-      if (issue.state == RankState::failed && ranks.size() < options_.max_log_files) ranks.push_back(issue.rank);
-    }
-  }
   const Storage& storage = registry_.storage();
-  json::array files;
-  for (std::int64_t rank : ranks) {
-    const std::string path = storage.join(storage.join(entry->path, "logs"), fmt::format("task_{:05d}.log", rank));
-    json::object f{{"rank", rank}, {"name", fmt::format("task_{:05d}.log", rank)}};
+  const std::string logs_dir = storage.join(entry->path, "logs");
+  // (display name, path, rank or -1) of the files to tail.
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> wanted;
+  const std::string rank_text = query_value(request, "rank");
+  if (entry->kind == "datatrove") {
+    std::vector<std::int64_t> ranks;
+    if (!rank_text.empty()) {
+      auto parsed = parse_count(rank_text, INT64_MAX / 2);
+      if (!parsed || *parsed >= entry->total) return error_response(400, "rank must be an integer below world_size");
+      ranks.push_back(*parsed);
+    } else {
+      for (const auto& issue : entry->row.job->rank_issues) {
+        if (issue.state == RankState::failed && ranks.size() < options_.max_log_files) ranks.push_back(issue.rank);
+      }
+    }
+    for (std::int64_t r : ranks) {
+      const std::string name = fmt::format("task_{:05d}.log", r);
+      wanted.emplace_back(name, storage.join(logs_dir, name), r);
+    }
+  } else {
+    if (!rank_text.empty()) return error_response(400, "rank applies to datatrove jobs only");
+    // Data-Juicer: the newest files of the work dir's logs/.
+    std::vector<DirEntry> files;
+    try {
+      files = storage.list(logs_dir, ListOptions{true, true});
+    } catch (const StorageError&) {
+    }
+    std::erase_if(files, [](const DirEntry& f) { return f.type != EntryType::file; });
+    std::sort(files.begin(), files.end(), [](const DirEntry& a, const DirEntry& b) {
+      return a.mtime.value_or(0) > b.mtime.value_or(0);
+    });
+    for (std::size_t i = 0; i < files.size() && i < options_.max_log_files; ++i)
+      wanted.emplace_back(files[i].name, storage.join(logs_dir, files[i].name), -1);
+  }
+  json::array out_files;
+  for (const auto& [name, path, rank] : wanted) {
+    json::object f{{"name", name}};
+    if (rank >= 0) f["rank"] = rank;
     const FileStat st = storage.stat(path);
     if (st.type != EntryType::file) {
-      f["error"] = "no log for this rank";
+      f["error"] = "no log file";
       f["lines"] = json::array{};
-      files.push_back(std::move(f));
+      out_files.push_back(std::move(f));
       continue;
     }
     try {
@@ -211,9 +236,9 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
       f["error"] = e.what();
       f["lines"] = json::array{};
     }
-    files.push_back(std::move(f));
+    out_files.push_back(std::move(f));
   }
-  return json_response(json::object{{"id", id}, {"files", std::move(files)}});
+  return json_response(json::object{{"id", id}, {"files", std::move(out_files)}});
 }
 
 HttpResponse WebApi::resources() { return json_response(to_json(resources_.sample(wall_clock_now()))); }

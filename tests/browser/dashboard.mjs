@@ -29,14 +29,14 @@ try {
   // Dashboard: cards, statistics strip, filters, search.
   await page.goto(base + "/");
   await page.waitForSelector(".card");
-  check(await page.locator(".card").count() === 4, "four job cards");
+  check(await page.locator(".card").count() === 5, "five job cards (four datatrove, one Data-Juicer)");
   const failedStat = await page.locator('.stat[data-stat="failed"] .n').textContent();
-  check(failedStat === "1", "statistics strip counts one failed job, got " + failedStat);
+  check(failedStat === "2", "statistics strip counts two failed jobs, got " + failedStat);
   // The hostile job name is shown as text, never parsed as HTML.
   check(await page.locator(".card .name", { hasText: "<img src=x onerror=alert(1)>" }).count() === 1, "hostile name shown as text");
   check(await page.locator(".card img").count() === 0, "no element injected by a job name");
   await page.click('button.chip[data-filter="failed"]');
-  check(await page.locator(".card").count() === 1, "status filter");
+  check(await page.locator(".card").count() === 2, "status filter");
   await page.click('button.chip[data-filter="all"]');
   await page.fill("#search", "2023-40");
   check(await page.locator(".card").count() === 1, "search");
@@ -69,6 +69,20 @@ try {
   await page.click("#live");
   check((await page.textContent("#live-label")) === "Paused", "pause toggle");
   await page.screenshot({ path: path.join(shots, "job.png"), fullPage: true });
+
+  // A Data-Juicer job's page: operations as stages, partitions grid, rows chart.
+  await page.click("#live");  // live again
+  await page.click("#back");
+  await page.waitForSelector("#dashboard:not(.hidden) .card");
+  await page.click(".card >> text=failed_job");
+  await page.waitForFunction(() => document.querySelector("#grid-title").textContent === "Partitions");
+  check((await page.textContent("#j-kind")) === "data_juicer", "kind badge");
+  check((await page.textContent("#j-stages")).includes("clean_email_mapper"), "operation as a stage");
+  check((await page.textContent("#c2-title")).startsWith("Rows in"), "rows chart title");
+  check(await page.locator("#c-rate rect").count() === 2, "rows in and out bars");
+  check(await page.locator("#j-ranks span.f").count() === 2, "two failed partitions");
+  check((await page.textContent("#j-errors")).includes("ValueError: bad sample"), "Data-Juicer failure messages");
+  await page.screenshot({ path: path.join(shots, "data-juicer.png"), fullPage: true });
 
   // Phone width: no horizontal scrolling.
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });

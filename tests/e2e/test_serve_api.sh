@@ -39,7 +39,7 @@ ID=$(curl -s "$BASE/api/jobs?status=failed" | $PY -c 'import json,sys; print(jso
 CHECK=$(curl -s "$BASE/api/jobs/$ID" | $PY -c '
 import json, sys
 d = json.load(sys.stdin)
-assert d["rank_grid"] == "dddfdddddddfdddd", d["rank_grid"]
+assert d["grid"]["cells"] == "dddfdddddddfdddd", d["grid"]
 assert [e["rank"] for e in d["errors"]] == [3, 11]
 print("ok")')
 expect_eq "$CHECK" ok "job detail"

@@ -12,5 +12,6 @@ fi
 cp -r "$JOBMON_SOURCE/../shared/fixtures/datatrove" "$WORK/logs"
 make_job "$WORK/logs/running_job" 10 0 1 2
 make_job "$WORK/logs/<img src=x onerror=alert(1)>" 2 0 1
+cp -r "$JOBMON_SOURCE/tests/data/dj/failed" "$WORK/logs/dj_failed"
 start_serve "$WORK/serve.log" "$WORK/logs"
 node "$BROWSER_DIR/dashboard.mjs" "http://127.0.0.1:$PORT" "$WORK/logs" "${JOBMON_BUILD:-$WORK}/screenshots"

@@ -19,16 +19,22 @@
 
 namespace jobmon {
 
-// One job as the web API lists it.
+struct Snapshot;
+
+// One job as the web API lists it, whatever its kind.
 struct RegistryEntry {
   std::string id;     // opaque: a hash of the path, never a path
-  std::string kind;   // "datatrove"
+  std::string kind;   // "datatrove" | "data_juicer"
   std::string path;
   std::string name;
   std::string status; // running | failed | stalled | pending | complete
   bool current = true;  // still going (or waiting); false once finished or failed for good
+  std::int64_t done = 0, total = 0, failed = 0;  // ranks, or partition-operations
+  double fraction = 0;
+  std::optional<double> eta_seconds;
   boost::json::value summary;  // what /api/jobs lists
-  JobRow row;                  // datatrove state behind the summary
+  JobRow row;                                // datatrove: the state behind the summary
+  std::shared_ptr<const Snapshot> snapshot;  // data_juicer: the state behind the summary
 };
 
 struct RegistryChange {
@@ -46,6 +52,7 @@ struct RegistryOptions {
 class JobRegistry {
  public:
   JobRegistry(std::shared_ptr<const Storage> storage, std::vector<std::string> targets, RegistryOptions options = {});
+  ~JobRegistry();
 
   // Rescans the targets; returns the jobs whose state changed.
   std::vector<RegistryChange> refresh(double now);
@@ -75,6 +82,8 @@ class JobRegistry {
   std::vector<std::string> targets_;
   RegistryOptions options_;
   Scanner scanner_;
+  struct DjJobs;  // Data-Juicer work dirs followed incrementally
+  std::unique_ptr<DjJobs> dj_;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::uint64_t version_ = 0;
@@ -85,6 +94,14 @@ class JobRegistry {
   Totals totals_;
   double last_refresh_ = 0;
 };
+
+// Builders of one kind's entries and details (registry_datatrove.cpp, registry_dj.cpp).
+RegistryEntry datatrove_entry(const JobRow& row);
+boost::json::value datatrove_detail(const RegistryEntry& entry, const RegistryOptions& options);
+RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const Snapshot> snapshot);
+boost::json::value data_juicer_detail(const RegistryEntry& entry, const RegistryOptions& options);
+// True when a directory holds Data-Juicer events files.
+bool is_data_juicer_dir(const Storage& storage, const std::string& dir);
 
 // Opaque id for a job path (16 hex digits of a 64-bit FNV-1a hash).
 std::string job_id_for(const std::string& kind, const std::string& path);
