@@ -51,4 +51,13 @@ for c in "$DIR"/*/completions; do
 done
 mkdir -p "$DIR/notes"
 echo "not a job" > "$DIR/notes/README.txt"
-echo "demo data in $DIR"
+
+# Data-Juicer work dirs (events*.jsonl), from the test corpus, beside the logs.
+OUTPUTS="$(dirname "$DIR")/outputs"
+SRC="$(cd "$(dirname "$0")/.." && pwd)/tests/data/dj"
+rm -rf "$OUTPUTS"
+mkdir -p "$OUTPUTS"
+cp -r "$SRC/failed" "$OUTPUTS/failed_job"
+cp -r "$SRC/resumed" "$OUTPUTS/resumed_job"
+cp -r "$SRC/dag_plan" "$OUTPUTS/planned_job"
+echo "demo data in $DIR and $OUTPUTS"
