@@ -67,6 +67,40 @@ TEST_CASE("WebApi: /api/jobs lists every job with filters") {
   CHECK(json::parse(f.get("/api/jobs/past").body).at("count") == 2);
 }
 
+TEST_CASE("WebApi: /api/jobs pages") {
+  test::TempTree tree;
+  for (int i = 0; i < 7; ++i) tree.make_job("logs/job_" + std::to_string(i), 2, {0});
+  RegistryOptions ro;
+  ro.jobs_page_size = 3;
+  JobRegistry registry(std::make_shared<LocalStorage>(), {tree.path("logs")}, ro);
+  registry.refresh(wall_clock_now());
+  HostResources resources;
+  WebApiOptions wo;
+  wo.default_page_size = 3;
+  WebApi api(registry, resources, wo);
+  auto get = [&](std::multimap<std::string, std::string> q) {
+    HttpRequest r;
+    r.path = "/api/jobs";
+    r.query = std::move(q);
+    return api.handle(r);
+  };
+  auto first = json::parse(get({}).body);  // the pre-serialised page
+  CHECK(first.at("count") == 7);
+  CHECK(first.at("returned") == 3);
+  CHECK(first.at("next_offset") == 3);
+  CHECK(first.at("jobs").at(0).at("name") == "job_0");
+  auto same = json::parse(get({{"limit", "3"}, {"offset", "0"}, {"q", "job"}}).body);  // built per request
+  CHECK(same.at("jobs") == first.at("jobs"));
+  auto last = json::parse(get({{"offset", "6"}}).body);
+  CHECK(last.at("returned") == 1);
+  CHECK(last.at("jobs").at(0).at("name") == "job_6");
+  CHECK(last.at("next_offset").is_null());
+  CHECK(json::parse(get({{"limit", "100"}}).body).at("returned") == 7);
+  CHECK(json::parse(get({{"offset", "50"}}).body).at("returned") == 0);
+  CHECK(get({{"limit", "-1"}}).status == 400);
+  CHECK(get({{"offset", "x"}}).status == 400);
+}
+
 TEST_CASE("WebApi: statistics, detail, logs") {
   Fixture f;
   auto stats = json::parse(f.get("/api/jobs/statistics").body);

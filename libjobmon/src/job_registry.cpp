@@ -14,6 +14,7 @@
 #include "jobmon/glob.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/snapshot.hpp"
+#include "jobmon/web_api.hpp"
 #include "registry_common.hpp"
 
 namespace jobmon {
@@ -67,7 +68,9 @@ json::array completion_curve(const std::vector<double>& times, std::size_t max_p
 struct JobRegistry::DjJobs {
   std::map<std::string, std::unique_ptr<SnapshotAnalyzer>> analyzers;
 
-  std::vector<std::string> discover(const Storage& storage, const std::vector<std::string>& targets) {
+  // `datatrove` holds the job dirs the scanner already knows: they are skipped without a stat.
+  std::vector<std::string> discover(const Storage& storage, const std::vector<std::string>& targets,
+                                    const std::set<std::string>& datatrove) {
     std::vector<std::string> found;
     for (const auto& target : targets) {
       std::vector<std::string> dirs;
@@ -77,6 +80,7 @@ struct JobRegistry::DjJobs {
         continue;  // the scanner reports bad targets
       }
       for (const auto& dir : dirs) {
+        if (datatrove.count(dir) != 0) continue;
         if (storage.stat(storage.join(dir, "executor.json")).type != EntryType::missing) continue;  // datatrove
         if (is_data_juicer_dir(storage, dir)) {
           found.push_back(dir);
@@ -91,6 +95,7 @@ struct JobRegistry::DjJobs {
         for (const auto& child : children) {
           if (child.type != EntryType::directory || child.name.starts_with('.')) continue;
           const std::string path = storage.join(dir, child.name);
+          if (datatrove.count(path) != 0) continue;
           if (storage.stat(storage.join(path, "executor.json")).type != EntryType::missing) continue;
           if (is_data_juicer_dir(storage, path)) found.push_back(path);
         }
@@ -117,11 +122,28 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
   const Aggregate agg = aggregate(scan.jobs, now);
   std::vector<RegistryEntry> fresh;
   fresh.reserve(agg.rows.size());
-  for (const JobRow& row : agg.rows) fresh.push_back(datatrove_entry(row));
+  // A complete job's entry depends only on its (cached, immutable) state: reuse it.
+  // The previous list is immutable: read it without holding the lock, so that
+  // requests never wait behind this (low-priority) refresh.
+  const auto previous = entries_view();
+  std::unordered_map<std::string, const RegistryEntry*> reusable;
+  for (const auto& e : *previous) {
+    if (e.kind == "datatrove" && e.status == "complete") reusable.emplace(e.path, &e);
+  }
+  std::set<std::string> datatrove_paths;
+  for (const JobRow& row : agg.rows) {
+    datatrove_paths.insert(row.job->path);
+    auto it = reusable.find(row.job->path);
+    if (row.status == JobStatus::complete && it != reusable.end() && it->second->row.job == row.job) {
+      fresh.push_back(*it->second);
+    } else {
+      fresh.push_back(datatrove_entry(row));
+    }
+  }
   Totals totals = agg.totals;
 
   // Data-Juicer work dirs: each analyzer reads only what was appended.
-  const std::vector<std::string> work_dirs = dj_->discover(*storage_, targets_);
+  const std::vector<std::string> work_dirs = dj_->discover(*storage_, targets_, datatrove_paths);
   std::set<std::string> dj_paths(work_dirs.begin(), work_dirs.end());
   std::vector<Warning> warnings;
   for (const auto& w : scan.warnings) {
@@ -151,19 +173,32 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
     fresh.push_back(std::move(e));
   }
   std::sort(fresh.begin(), fresh.end(), [](const RegistryEntry& a, const RegistryEntry& b) { return a.path < b.path; });
+  // Serialise once here, not once per request.
+  std::string body = "{\"jobs\":[";
+  const std::size_t page = std::min(fresh.size(), options_.jobs_page_size);
+  for (std::size_t i = 0; i < fresh.size(); ++i) {
+    if (fresh[i].summary_text.empty()) fresh[i].summary_text = to_compact_json(fresh[i].summary);
+    if (i >= page) continue;
+    if (i) body += ',';
+    body += fresh[i].summary_text;
+  }
+  body += jobs_page_tail(static_cast<std::int64_t>(fresh.size()), static_cast<std::int64_t>(page), 0,
+                         static_cast<std::int64_t>(options_.jobs_page_size), now);
+  auto fresh_entries = std::make_shared<const std::vector<RegistryEntry>>(std::move(fresh));
 
-  std::lock_guard lock(mutex_);
   std::unordered_map<std::string, const RegistryEntry*> before;
-  for (const auto& e : entries_) before[e.id] = &e;
+  for (const auto& e : *previous) before[e.id] = &e;
   std::vector<RegistryChange> changes;
-  for (const auto& e : fresh) {
+  for (const auto& e : *fresh_entries) {
     auto it = before.find(e.id);
     if (it == before.end() || it->second->status != e.status || it->second->done != e.done)
       changes.push_back({e.id, e.status, e.done});
     if (it != before.end()) before.erase(it);
   }
   for (const auto& gone : before) changes.push_back({gone.first, "removed", 0});
-  entries_ = std::move(fresh);
+  std::lock_guard lock(mutex_);  // only pointer swaps below
+  entries_ = std::move(fresh_entries);
+  first_jobs_page_ = std::make_shared<const std::string>(std::move(body));
   warnings_ = std::move(warnings);
   totals_ = totals;
   last_refresh_ = now;
@@ -203,14 +238,21 @@ std::vector<RegistryChange> JobRegistry::last_changes() const {
   return last_changes_;
 }
 
-std::vector<RegistryEntry> JobRegistry::entries() const {
+std::vector<RegistryEntry> JobRegistry::entries() const { return *entries_view(); }
+
+std::shared_ptr<const std::vector<RegistryEntry>> JobRegistry::entries_view() const {
   std::lock_guard lock(mutex_);
   return entries_;
 }
 
-std::optional<RegistryEntry> JobRegistry::find(const std::string& id) const {
+std::shared_ptr<const std::string> JobRegistry::first_jobs_page() const {
   std::lock_guard lock(mutex_);
-  for (const auto& e : entries_) {
+  return first_jobs_page_;
+}
+
+std::optional<RegistryEntry> JobRegistry::find(const std::string& id) const {
+  const auto view = entries_view();
+  for (const auto& e : *view) {
     if (e.id == id) return e;
   }
   return std::nullopt;

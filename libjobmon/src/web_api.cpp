@@ -71,6 +71,13 @@ std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lin
   return lines;
 }
 
+std::string jobs_page_tail(std::int64_t matches, std::int64_t returned, std::int64_t offset, std::int64_t limit,
+                           double generated_at) {
+  const std::string next = offset + returned < matches ? std::to_string(offset + returned) : "null";
+  return fmt::format("],\"count\":{},\"returned\":{},\"offset\":{},\"limit\":{},\"next_offset\":{},\"generated_at\":\"{}\"}}",
+                     matches, returned, offset, limit, next, format_iso8601(generated_at));
+}
+
 WebApi::WebApi(JobRegistry& registry, HostResources& resources, WebApiOptions options)
     : registry_(registry), resources_(resources), options_(std::move(options)) {}
 
@@ -138,19 +145,40 @@ HttpResponse WebApi::jobs(const HttpRequest& request, int current_filter) {
   const std::string status = query_value(request, "status");
   const std::string q = lower(query_value(request, "q"));
   const std::string kind = query_value(request, "kind");
-  json::array out;
-  for (const auto& e : registry_.entries()) {
+  std::int64_t limit = static_cast<std::int64_t>(options_.default_page_size);
+  std::int64_t offset = 0;
+  if (const std::string l = query_value(request, "limit"); !l.empty()) {
+    auto parsed = parse_count(l, static_cast<std::int64_t>(options_.max_page_size));
+    if (!parsed) return error_response(400, "limit must be a non-negative integer");
+    limit = *parsed;
+  }
+  if (const std::string o = query_value(request, "offset"); !o.empty()) {
+    auto parsed = parse_count(o, INT64_MAX / 2);
+    if (!parsed) return error_response(400, "offset must be a non-negative integer");
+    offset = *parsed;
+  }
+  HttpResponse r;
+  r.headers.push_back({"Cache-Control", "no-store"});
+  const bool unfiltered = current_filter == -1 && status.empty() && q.empty() && kind.empty();
+  if (unfiltered && offset == 0 && limit == static_cast<std::int64_t>(registry_.options().jobs_page_size)) {
+    r.body = *registry_.first_jobs_page();  // the dashboard's request, serialised once per refresh
+    return r;
+  }
+  const auto view = registry_.entries_view();
+  std::int64_t matches = 0, returned = 0;
+  r.body = "{\"jobs\":[";
+  for (const auto& e : *view) {
     if (current_filter == 1 && !e.current) continue;
     if (current_filter == 0 && e.current) continue;
     if (!status.empty() && e.status != status) continue;
     if (!kind.empty() && e.kind != kind) continue;
     if (!q.empty() && lower(e.name).find(q) == std::string::npos && lower(e.path).find(q) == std::string::npos) continue;
-    out.push_back(e.summary);
+    if (matches++ < offset || returned >= limit) continue;
+    if (returned++) r.body += ',';
+    r.body += e.summary_text;
   }
-  const std::size_t count = out.size();
-  return json_response(json::object{{"jobs", std::move(out)},
-                                    {"count", count},
-                                    {"generated_at", format_iso8601(registry_.last_refresh())}});
+  r.body += jobs_page_tail(matches, returned, offset, limit, registry_.last_refresh());
+  return r;
 }
 
 HttpResponse WebApi::statistics() {
@@ -246,14 +274,14 @@ HttpResponse WebApi::resources() { return json_response(to_json(resources_.sampl
 HttpResponse WebApi::metrics() {
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = prometheus_metrics(registry_.entries(), registry_.totals(), wall_clock_now());
+  r.body = prometheus_metrics(*registry_.entries_view(), registry_.totals(), wall_clock_now());
   return r;
 }
 
 HttpResponse WebApi::health() {
   return json_response(json::object{{"ok", true},
                                     {"version", version_string},
-                                    {"jobs", registry_.entries().size()},
+                                    {"jobs", registry_.entries_view()->size()},
                                     {"last_refresh", format_iso8601(registry_.last_refresh())}});
 }
 

@@ -36,11 +36,15 @@ try {
   check(await page.locator(".card .name", { hasText: "<img src=x onerror=alert(1)>" }).count() === 1, "hostile name shown as text");
   check(await page.locator(".card img").count() === 0, "no element injected by a job name");
   await page.click('button.chip[data-filter="failed"]');
+  await page.waitForFunction(() => document.querySelectorAll(".card").length === 2);
   check(await page.locator(".card").count() === 2, "status filter");
   await page.click('button.chip[data-filter="all"]');
+  await page.waitForFunction(() => document.querySelectorAll(".card").length === 5);
   await page.fill("#search", "2023-40");
-  check(await page.locator(".card").count() === 1, "search");
+  await page.waitForFunction(() => document.querySelectorAll(".card").length === 1);
+  check((await page.locator(".card .name").textContent()) === "tokenize_CC-MAIN-2023-40", "search");
   await page.fill("#search", "");
+  await page.waitForFunction(() => document.querySelectorAll(".card").length === 5);
   await page.screenshot({ path: path.join(shots, "dashboard.png"), fullPage: true });
 
   // Live update: a new marker shows up without a reload (SSE or the 3 s poll).
@@ -48,6 +52,17 @@ try {
   check((await running.textContent()).includes("3 / 10 tasks"), "running job before");
   fs.writeFileSync(path.join(jobsDir, "running_job", "completions", "00003"), "");
   await page.waitForFunction(() => [...document.querySelectorAll(".card")].some(c => c.textContent.includes("4 / 10 tasks")),
+                             null, { timeout: 10000 });
+  checks++;
+
+  // Pause stops updates; Live resumes them.
+  await page.click("#live");
+  check((await page.textContent("#live-label")) === "Paused", "pause toggle");
+  fs.writeFileSync(path.join(jobsDir, "running_job", "completions", "00004"), "");
+  await page.waitForTimeout(4500);  // longer than the 3 s poll, and the server refreshed meanwhile
+  check((await running.textContent()).includes("4 / 10 tasks"), "paused: the card did not change");
+  await page.click("#live");
+  await page.waitForFunction(() => [...document.querySelectorAll(".card")].some(c => c.textContent.includes("5 / 10 tasks")),
                              null, { timeout: 10000 });
   checks++;
 
@@ -66,12 +81,9 @@ try {
   checks++;
   await page.click("#log-clear");
   check((await page.textContent("#log")) === "", "log clear");
-  await page.click("#live");
-  check((await page.textContent("#live-label")) === "Paused", "pause toggle");
   await page.screenshot({ path: path.join(shots, "job.png"), fullPage: true });
 
   // A Data-Juicer job's page: operations as stages, partitions grid, rows chart.
-  await page.click("#live");  // live again
   await page.click("#back");
   await page.waitForSelector("#dashboard:not(.hidden) .card");
   await page.click(".card >> text=failed_job");

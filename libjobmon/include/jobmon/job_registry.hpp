@@ -33,6 +33,7 @@ struct RegistryEntry {
   double fraction = 0;
   std::optional<double> eta_seconds;
   boost::json::value summary;  // what /api/jobs lists
+  std::string summary_text;    // the same, serialised once per refresh
   JobRow row;                                // datatrove: the state behind the summary
   std::shared_ptr<const Snapshot> snapshot;  // data_juicer: the state behind the summary
 };
@@ -47,6 +48,7 @@ struct RegistryOptions {
   ScanOptions scan;
   std::size_t max_grid_ranks = 4096;   // rank grid cells in a job's detail
   std::size_t max_chart_points = 500;  // completion-curve points in a job's detail
+  std::size_t jobs_page_size = 500;    // entries in the pre-serialised first /api/jobs page
 };
 
 class JobRegistry {
@@ -66,6 +68,10 @@ class JobRegistry {
   bool closed() const;
 
   std::vector<RegistryEntry> entries() const;  // a consistent copy
+  // The same without copying: an immutable list swapped in by each refresh.
+  std::shared_ptr<const std::vector<RegistryEntry>> entries_view() const;
+  // The first unfiltered /api/jobs page, serialised once per refresh (the hot path of a busy dashboard).
+  std::shared_ptr<const std::string> first_jobs_page() const;
   std::optional<RegistryEntry> find(const std::string& id) const;
   std::vector<Warning> warnings() const;
   Totals totals() const;
@@ -75,6 +81,7 @@ class JobRegistry {
   std::optional<boost::json::value> detail(const std::string& id) const;
 
   const Storage& storage() const { return *storage_; }
+  const RegistryOptions& options() const { return options_; }
   const std::vector<std::string>& targets() const { return targets_; }
 
  private:
@@ -88,7 +95,8 @@ class JobRegistry {
   mutable std::condition_variable changed_;
   std::uint64_t version_ = 0;
   bool closed_ = false;
-  std::vector<RegistryEntry> entries_;
+  std::shared_ptr<const std::vector<RegistryEntry>> entries_ = std::make_shared<std::vector<RegistryEntry>>();
+  std::shared_ptr<const std::string> first_jobs_page_ = std::make_shared<std::string>();
   std::vector<Warning> warnings_;
   std::vector<RegistryChange> last_changes_;
   Totals totals_;

@@ -15,6 +15,13 @@
 
 namespace jobmon {
 
+inline constexpr std::size_t kDefaultJobsPageSize = 500;
+
+// The end of a /api/jobs page: `],"count":N,"returned":R,"offset":O,"limit":L,
+// "next_offset":...,"generated_at":"..."}` (count = all matches).
+std::string jobs_page_tail(std::int64_t matches, std::int64_t returned, std::int64_t offset, std::int64_t limit,
+                           double generated_at);
+
 struct HttpRequest {
   std::string method = "GET";
   std::string path;  // decoded path, no query
@@ -35,6 +42,9 @@ struct WebApiOptions {
   std::uint64_t max_log_bytes = 256 * 1024;
   std::size_t max_log_files = 8;
   std::size_t max_path_length = 2048;
+  // /api/jobs pages: 10,000 jobs would be a 4 MB answer on every poll.
+  std::size_t default_page_size = kDefaultJobsPageSize;
+  std::size_t max_page_size = 100000;
 };
 
 class WebApi {
