@@ -3,3 +3,5 @@
 find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS json filesystem)
 find_package(fmt REQUIRED CONFIG)
 find_package(Threads REQUIRED)
+find_package(CURL REQUIRED)
+find_package(EXPAT REQUIRED)

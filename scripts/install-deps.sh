@@ -6,9 +6,9 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config
   libboost-json1.81-dev libboost-filesystem1.81-dev
-  libfmt-dev libcurl4-openssl-dev libcli11-dev libsimdjson-dev
+  libfmt-dev libcurl4-openssl-dev libcli11-dev libsimdjson-dev libexpat1-dev
 )
-test_pkgs=(catch2 tmux python3-dev pybind11-dev python3-pytest)
+test_pkgs=(catch2 tmux python3-dev pybind11-dev python3-pytest awscli nodejs)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then want+=("${test_pkgs[@]}"); fi
