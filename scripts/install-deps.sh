@@ -20,6 +20,16 @@ for p in "${want[@]}"; do
   fi
 done
 
+# The S3 tests' server (s3rver, pinned by tests/s3/package-lock.json), only when missing.
+install_s3rver() {
+  local dir; dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/s3"
+  if [[ ! -x "$dir/node_modules/.bin/s3rver" ]]; then
+    echo "install-deps: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+if [[ "${1:-}" == "--test" ]]; then trap install_s3rver EXIT; fi
+
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#want[@]} packages present"
   exit 0

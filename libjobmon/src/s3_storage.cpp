@@ -78,14 +78,16 @@ struct S3Storage::Impl {
     return it->second;
   }
 
-  bool parent_known_as_directory(const S3Location& loc, double now) const {
-    if (loc.key.empty()) return false;
+  // What the grandparent's cached listing says about loc's parent: nullopt
+  // when no such listing is cached (the bucket root is never listed just for
+  // this: it may hold a great many prefixes).
+  std::optional<EntryType> parent_type_from_cache(const S3Location& loc, double now) const {
     const std::string parent = parent_key(loc.key);
-    if (parent.empty()) return false;  // the bucket root may hold many prefixes: never listed implicitly
+    if (parent.empty()) return std::nullopt;
     const auto grand = cached(loc.bucket + "/" + parent_key(parent), now);
-    if (!grand) return false;
+    if (!grand) return std::nullopt;
     auto it = grand->children.find(last_component(parent));
-    return it != grand->children.end() && it->second.type == EntryType::directory;
+    return it == grand->children.end() ? EntryType::missing : it->second.type;
   }
 
   // Lists a prefix completely (all pages). Throws StorageError with a clear
@@ -194,7 +196,11 @@ FileStat S3Storage::stat(const std::string& path) const {
       // 1. The parent's listing knows its children.
       const std::string parent = loc.bucket + "/" + parent_key(loc.key);
       std::shared_ptr<const Impl::Listing> listing = impl_->cached(parent, now);
-      if (!listing && impl_->parent_known_as_directory(loc, now)) listing = impl_->fetch_listing(S3Location{loc.bucket, parent_key(loc.key)});
+      if (!listing) {
+        const auto parent_type = impl_->parent_type_from_cache(loc, now);
+        if (parent_type && *parent_type != EntryType::directory) return FileStat{};  // no parent, no child
+        if (parent_type) listing = impl_->fetch_listing(S3Location{loc.bucket, parent_key(loc.key)});
+      }
       if (listing) {
         auto it = listing->children.find(last_component(loc.key));
         return it == listing->children.end() ? FileStat{} : it->second;
