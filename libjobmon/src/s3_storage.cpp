@@ -8,6 +8,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <unordered_set>
 
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
@@ -62,6 +63,10 @@ struct S3Storage::Impl {
   };
   mutable std::mutex mutex;  // guards listings
   mutable std::map<std::string, std::shared_ptr<const Listing>> listings;  // "bucket/key" -> listing of that prefix
+  // Every prefix ever seen as a directory ("bucket/key"). Only a hint that
+  // listing it is worthwhile, so it never expires; it stays small (one entry
+  // per directory, never per file).
+  mutable std::unordered_set<std::string> known_directories;
 
   Impl(S3Config c, S3Options o) : config(std::move(c)), options(o), http(config, options) {}
 
@@ -78,16 +83,20 @@ struct S3Storage::Impl {
     return it->second;
   }
 
-  // What the grandparent's cached listing says about loc's parent: nullopt
-  // when no such listing is cached (the bucket root is never listed just for
-  // this: it may hold a great many prefixes).
+  // What is known about loc's parent: missing when a fresh listing of the
+  // grandparent lacks it, directory when it was ever seen as one, nullopt
+  // when nothing is known (the bucket root is never listed just for this:
+  // it may hold a great many prefixes).
   std::optional<EntryType> parent_type_from_cache(const S3Location& loc, double now) const {
     const std::string parent = parent_key(loc.key);
     if (parent.empty()) return std::nullopt;
-    const auto grand = cached(loc.bucket + "/" + parent_key(parent), now);
-    if (!grand) return std::nullopt;
-    auto it = grand->children.find(last_component(parent));
-    return it == grand->children.end() ? EntryType::missing : it->second.type;
+    if (const auto grand = cached(loc.bucket + "/" + parent_key(parent), now)) {
+      auto it = grand->children.find(last_component(parent));
+      return it == grand->children.end() ? EntryType::missing : it->second.type;
+    }
+    std::lock_guard lock(mutex);
+    if (known_directories.count(loc.bucket + "/" + parent) != 0) return EntryType::directory;
+    return std::nullopt;
   }
 
   // Lists a prefix completely (all pages). Throws StorageError with a clear
@@ -139,6 +148,11 @@ struct S3Storage::Impl {
     }
     auto shared = std::make_shared<const Listing>(std::move(listing));
     listings[cache_key(loc)] = shared;
+    const std::string base = loc.key.empty() ? loc.bucket + "/" : loc.bucket + "/" + loc.key + "/";
+    for (const auto& [name, st] : shared->children) {
+      if (st.type == EntryType::directory) known_directories.insert(base + name);
+    }
+    if (!shared->children.empty()) known_directories.insert(cache_key(loc));
     return shared;
   }
 
