@@ -42,7 +42,7 @@ for d, _, files in os.walk(root):
 PYEOF
   echo "uploading $(find "$ROOT/tree" -type f | wc -l) objects ..."
   start=$(date +%s.%N)
-  curl -sS --parallel --parallel-max 32 --aws-sigv4 aws:amz:us-east-1:s3 -u "$S3_KEY:$S3_SECRET" \
+  curl -sS --no-progress-meter --parallel --parallel-max 32 --aws-sigv4 aws:amz:us-east-1:s3 -u "$S3_KEY:$S3_SECRET" \
     -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -K "$ROOT/upload.curl"
   echo "upload took $(echo "$(date +%s.%N) - $start" | bc) s"
   got=$(aws_cli --endpoint-url "$S3_ENDPOINT" s3 ls --recursive s3://bench/logs/ | wc -l)
