@@ -109,6 +109,29 @@ run --no-color s3://jobs/nothing-here
 expect_eq "$RC" 0 "empty prefix exit code"
 expect_contains "$ERR" "s3://jobs/nothing-here: no such file or directory" "empty prefix warning"
 
+# --- signatures: s3rver accepts any, so a proxy recomputes each one with
+# botocore's S3 signer (Debian awscli) and answers a mismatch like S3 does.
+CHECK_PORT=$(free_port)
+SIG_LOG="$WORK/sigv4.log"
+/usr/bin/python3 "$JOBMON_SOURCE/tests/s3/sigv4_check_proxy.py" "$CHECK_PORT" "$S3_PORT" "$S3_SECRET" "$SIG_LOG" \
+  > "$WORK/sigv4.out" 2>&1 &
+CHECK_PID=$!
+trap 'kill $CHECK_PID 2>/dev/null || true; s3_stop; cleanup_work' EXIT
+for _ in $(seq 1 100); do grep -q ready "$WORK/sigv4.out" 2>/dev/null && break; sleep 0.1; done
+AWS_ENDPOINT_URL="http://127.0.0.1:$CHECK_PORT" run --json s3://jobs/tree
+expect_eq "$RC" 0 "signed requests accepted (exit code)"
+expect_eq "$(normalize s3://jobs/tree <<<"$OUT")" "$S3_JSON" "same answer through the signature check"
+AWS_ENDPOINT_URL="http://127.0.0.1:$CHECK_PORT" run s3://jobs/tree/big/executor.json  # a HEAD
+expect_contains "$ERR" "not a directory" "a file as the target"
+expect_eq "$(grep -c '^bad' "$SIG_LOG" || true)" 0 "every request's SigV4 signature verified by botocore"
+expect_contains "$(grep '^ok' "$SIG_LOG")" "continuation-token=" "paginated listings were signed and checked"
+expect_contains "$(grep '^ok' "$SIG_LOG")" "ok HEAD /jobs/tree/big/executor.json" "HEAD requests were signed and checked"
+expect_contains "$(grep '^ok' "$SIG_LOG")" "logs%2F" "log listings checked"
+AWS_SECRET_ACCESS_KEY=wrong-secret-456 AWS_ENDPOINT_URL="http://127.0.0.1:$CHECK_PORT" run s3://jobs/tree
+expect_eq "$RC" 1 "wrong secret exit code"
+expect_contains "$ERR" "bad credentials: the secret key does not match" "wrong secret message"
+expect_not_contains "$ERR$OUT" "wrong-secret-456" "secret never printed"
+
 # --- credentials and endpoint from a profile in ~/.aws
 mkdir -p "$HOME/.aws"
 printf '[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n[team]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
