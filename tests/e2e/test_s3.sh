@@ -132,6 +132,20 @@ expect_eq "$RC" 1 "wrong secret exit code"
 expect_contains "$ERR" "bad credentials: the secret key does not match" "wrong secret message"
 expect_not_contains "$ERR$OUT" "wrong-secret-456" "secret never printed"
 
+# --- throttling: every 4th request gets 503 SlowDown; retries give the same answer.
+kill "$CHECK_PID" 2>/dev/null || true; wait "$CHECK_PID" 2>/dev/null || true
+: > "$SIG_LOG"; : > "$WORK/sigv4.out"
+/usr/bin/python3 "$JOBMON_SOURCE/tests/s3/sigv4_check_proxy.py" "$CHECK_PORT" "$S3_PORT" "$S3_SECRET" "$SIG_LOG" 4 \
+  > "$WORK/sigv4.out" 2>&1 &
+CHECK_PID=$!
+for _ in $(seq 1 100); do grep -q ready "$WORK/sigv4.out" 2>/dev/null && break; sleep 0.1; done
+AWS_ENDPOINT_URL="http://127.0.0.1:$CHECK_PORT" run --json -j 4 s3://jobs/tree
+expect_eq "$RC" 0 "throttled scan exit code"
+expect_eq "$(normalize s3://jobs/tree <<<"$OUT")" "$S3_JSON" "same answer when throttled (retries)"
+SLOWDOWNS=$(grep -c '^slowdown' "$SIG_LOG" || true)
+if ((SLOWDOWNS >= 3)); then pass; else fail "expected throttled requests, got $SLOWDOWNS"; fi
+expect_eq "$(grep -c '^bad' "$SIG_LOG" || true)" 0 "retried requests are signed correctly too"
+
 # --- credentials and endpoint from a profile in ~/.aws
 mkdir -p "$HOME/.aws"
 printf '[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n\n[team]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \

@@ -7,7 +7,10 @@ botocore's S3 signer (vendored in Debian's awscli package), from the request
 as the server sees it (query parameters decoded, then canonically encoded).
 A mismatch is answered like S3 does (403 SignatureDoesNotMatch) and logged.
 
-usage: sigv4_check_proxy.py LISTEN_PORT UPSTREAM_PORT SECRET_KEY LOG_FILE
+With FAIL_EVERY = n > 0, every n-th request is answered 503 SlowDown instead
+(logged as "slowdown ..."), as a throttling bucket would: clients must retry.
+
+usage: sigv4_check_proxy.py LISTEN_PORT UPSTREAM_PORT SECRET_KEY LOG_FILE [FAIL_EVERY]
 Each checked request appends "ok METHOD TARGET" or "bad METHOD TARGET" to LOG_FILE.
 """
 import http.client
@@ -22,7 +25,9 @@ from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 
 LISTEN, UPSTREAM, SECRET, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+FAIL_EVERY = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 log_lock = threading.Lock()
+seen = [0]
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
 
 
@@ -53,21 +58,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def reply(self, status, code, message):
+        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>"
+                f"<Message>{message}</Message></Error>").encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def handle_any(self):
+        with log_lock:
+            seen[0] += 1
+            throttle = FAIL_EVERY > 0 and seen[0] % FAIL_EVERY == 0
+            if throttle:
+                with open(LOG, "a") as f:
+                    f.write(f"slowdown {self.command} {self.path}\n")
+        if throttle:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            self.reply(503, "SlowDown", "Please reduce your request rate.")
+            return
         want, got = expected_signature(self.command, self.path, self.headers)
         ok = want is not None and want == got
         with log_lock, open(LOG, "a") as f:
             f.write(f"{'ok' if ok else 'bad'} {self.command} {self.path}\n")
         if not ok:
-            body = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SignatureDoesNotMatch</Code>"
-                    b"<Message>The request signature we calculated does not match the signature you provided."
-                    b"</Message></Error>")
-            self.send_response(403)
-            self.send_header("Content-Type", "application/xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+            self.reply(403, "SignatureDoesNotMatch",
+                       "The request signature we calculated does not match the signature you provided.")
             return
         length = int(self.headers.get("Content-Length") or 0)
         payload = self.rfile.read(length) if length else None
