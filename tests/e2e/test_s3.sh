@@ -127,6 +127,9 @@ expect_eq "$(grep -c '^bad' "$SIG_LOG" || true)" 0 "every request's SigV4 signat
 expect_contains "$(grep '^ok' "$SIG_LOG")" "continuation-token=" "paginated listings were signed and checked"
 expect_contains "$(grep '^ok' "$SIG_LOG")" "ok HEAD /jobs/tree/big/executor.json" "HEAD requests were signed and checked"
 expect_contains "$(grep '^ok' "$SIG_LOG")" "logs%2F" "log listings checked"
+AWS_SESSION_TOKEN=temporary-token AWS_ENDPOINT_URL="http://127.0.0.1:$CHECK_PORT" run s3://jobs/tree/big
+expect_eq "$RC" 0 "session token: signed requests accepted"
+expect_eq "$(grep -c '^bad' "$SIG_LOG" || true)" 0 "session token: signatures verified"
 AWS_SECRET_ACCESS_KEY=wrong-secret-456 AWS_ENDPOINT_URL="http://127.0.0.1:$CHECK_PORT" run s3://jobs/tree
 expect_eq "$RC" 1 "wrong secret exit code"
 expect_contains "$ERR" "bad credentials: the secret key does not match" "wrong secret message"
