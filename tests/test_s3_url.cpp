@@ -43,6 +43,7 @@ TEST_CASE("S3 URL: bucket addressing") {
   config.endpoint = "https://s3.eu-west-1.amazonaws.com";
   config.path_style = false;
   CHECK(config.bucket_url("jobs") == "https://jobs.s3.eu-west-1.amazonaws.com");
+  CHECK(config.bucket_url("my.dotted.bucket") == "https://s3.eu-west-1.amazonaws.com/my.dotted.bucket");
 }
 
 TEST_CASE("S3 URL: the fixed part of a target") {

@@ -48,7 +48,8 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
 }
 
 std::string S3Config::bucket_url(const std::string& bucket) const {
-  if (path_style) return endpoint + "/" + bucket;
+  // Dotted names break the TLS wildcard of virtual hosts: path style for them.
+  if (path_style || bucket.find('.') != std::string::npos) return endpoint + "/" + bucket;
   const auto scheme_end = endpoint.find("://");
   if (scheme_end == std::string::npos) return endpoint + "/" + bucket;
   return endpoint.substr(0, scheme_end + 3) + bucket + "." + endpoint.substr(scheme_end + 3);

@@ -25,6 +25,7 @@ chmod -R u+w "$TREE"
 make_job "$TREE/big" 2600 $(seq 0 2499)     # 2500 markers: three pages of 1000
 : > "$TREE/big/completions/stray.tmp"
 make_job "$TREE/partial" 10 0 1 2 5
+make_job "$TREE/odd name +1 (ü)" 3 0 2   # keys that need percent-encoding, signed and listed alike
 mkdir -p "$TREE/corrupt/completions" && printf '{"world_size": 4,' > "$TREE/corrupt/executor.json"
 : > "$TREE/corrupt/completions/00000"
 # (s3rver only reports a common prefix that has a key directly below it, so
@@ -60,7 +61,8 @@ CHECK=$($PY - "$S3_JSON" <<'PYEOF'
 import json, sys
 doc = json.loads(sys.argv[1])
 jobs = {j["name"]: j for j in doc["jobs"]}
-assert sorted(jobs) == ["big", "partial", "tokenize_CC-MAIN-2023-40", "tokenize_CC-MAIN-2023-50"], sorted(jobs)
+assert sorted(jobs) == ["big", "odd name +1 (ü)", "partial", "tokenize_CC-MAIN-2023-40", "tokenize_CC-MAIN-2023-50"], sorted(jobs)
+assert jobs["odd name +1 (ü)"]["completed"] == 2
 assert jobs["big"]["completed"] == 2500 and jobs["big"]["world_size"] == 2600, jobs["big"]
 assert jobs["tokenize_CC-MAIN-2023-50"]["incomplete_ranks"] == [3, 11]
 warn = {w["path"]: w["message"] for w in doc["warnings"]}
