@@ -24,6 +24,11 @@ done
 install_s3rver() {
   local dir; dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/s3"
   if [[ ! -x "$dir/node_modules/.bin/s3rver" ]]; then
+    # Debian splits npm from nodejs; NodeSource's nodejs already has it.
+    if ! command -v npm > /dev/null; then
+      if [[ $(id -u) -ne 0 ]]; then sudo apt-get install -y -qq --no-install-recommends npm
+      else apt-get install -y -qq --no-install-recommends npm; fi
+    fi
     echo "install-deps: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
