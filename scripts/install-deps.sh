@@ -2,18 +2,19 @@
 # Idempotent installer for jobmon's build and test dependencies (Debian 12).
 # Usage: scripts/install-deps.sh [--test]   (--test adds what the test suite needs)
 set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 build_pkgs=(
   build-essential cmake pkg-config
   libboost-json1.81-dev libboost-filesystem1.81-dev
-  libfmt-dev libcurl4-openssl-dev libcli11-dev libsimdjson-dev libcpp-httplib-dev
+  libfmt-dev libcurl4-openssl-dev libcli11-dev libsimdjson-dev libcpp-httplib-dev libexpat1-dev
 )
-test_pkgs=(catch2 tmux python3-dev pybind11-dev python3-pytest chromium curl)
+test_pkgs=(catch2 tmux python3-dev pybind11-dev python3-pytest chromium curl awscli)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
   want+=("${test_pkgs[@]}")
-  # Node may come from elsewhere (nodesource bundles npm): only ask apt when absent.
+  # Node may come from elsewhere (NodeSource bundles npm): only ask apt when absent.
   if ! command -v npm > /dev/null; then want+=(nodejs npm); fi
 fi
 
@@ -35,12 +36,16 @@ else
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Node packages for the browser tests (playwright-core drives Debian's
-# chromium; it never downloads a browser). Only when missing.
 if [[ "${1:-}" == "--test" ]]; then
-  browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
-  if [[ ! -d "$browser_dir/node_modules/playwright-core" ]]; then
-    echo "install-deps: npm install in tests/browser"
-    (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --loglevel=error)
+  # Node packages, pinned by their package-lock.json files, only when missing:
+  # playwright-core drives Debian's chromium (it never downloads a browser);
+  # s3rver is the S3 tests' local server.
+  if [[ ! -d "$ROOT/tests/browser/node_modules/playwright-core" ]]; then
+    echo "install-deps: npm ci in tests/browser"
+    (cd "$ROOT/tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [[ ! -x "$ROOT/tests/s3/node_modules/.bin/s3rver" ]]; then
+    echo "install-deps: npm ci in tests/s3"
+    (cd "$ROOT/tests/s3" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi

@@ -138,8 +138,19 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
     if (storage.stat(pattern).type == EntryType::directory) return {pattern};
     return {};
   }
-  const bool absolute = !pattern.empty() && pattern[0] == '/';
-  const std::vector<std::string> parts = split_components(pattern);
+  // The fixed root: "/" for absolute paths, "scheme://authority" for URLs
+  // (s3://bucket), "" for paths relative to the current directory.
+  std::string root;
+  std::string rest = pattern;
+  if (const auto scheme = pattern.find("://"); scheme != std::string::npos && !has_glob_chars(pattern.substr(0, scheme))) {
+    const auto path_start = pattern.find('/', scheme + 3);
+    root = pattern.substr(0, path_start);
+    rest = path_start == std::string::npos ? std::string() : pattern.substr(path_start);
+    if (has_glob_chars(root)) throw UsageError("glob characters in the bucket or host part: " + pattern);
+  } else if (!pattern.empty() && pattern[0] == '/') {
+    root = "/";
+  }
+  const std::vector<std::string> parts = split_components(rest);
   std::vector<std::string> results;
 
   // Depth-first walk; `base` is the directory matched so far ("" = cwd).
@@ -149,13 +160,13 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
                                                                        int depth) {
     if (depth > max_depth) return;
     if (index == parts.size()) {
-      results.push_back(base.empty() ? "." : base);
+      results.push_back(base.empty() ? (root.empty() ? "." : root) : base);
       return;
     }
     const std::string& part = parts[index];
-    const std::string dir = base.empty() ? (absolute ? "/" : ".") : base;
+    const std::string dir = base.empty() ? (root.empty() ? "." : root) : base;
     auto child = [&](const std::string& name) {
-      if (base.empty()) return absolute ? "/" + name : name;
+      if (base.empty()) return root.empty() ? name : storage.join(root, name);
       return storage.join(base, name);
     };
     if (!has_glob_chars(part)) {
@@ -182,11 +193,6 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
     }
   };
   walk("", 0, 0);
-  if (absolute) {
-    for (auto& r : results) {
-      if (r == ".") r = "/";
-    }
-  }
   std::sort(results.begin(), results.end());
   results.erase(std::unique(results.begin(), results.end()), results.end());
   return results;

@@ -208,6 +208,14 @@ JobReadResult read_job_dir(const Storage& storage, const std::string& path, cons
     job->done_ranks.reserve(ranks.size());
     for (const auto& r : ranks) job->done_ranks.push_back(r.first);
     job->completed = static_cast<std::int64_t>(job->done_ranks.size());
+    if (storage.list_includes_mtime()) {
+      // Object stores have no directory mtime: the newest marker is the last change.
+      std::optional<double> newest;
+      for (const auto& r : ranks) {
+        if (entries[r.second].mtime && (!newest || *entries[r.second].mtime > *newest)) newest = entries[r.second].mtime;
+      }
+      job->last_change_at = newest;
+    }
     std::sort(job->stray_entries.begin(), job->stray_entries.end());
     std::sort(job->out_of_range_ranks.begin(), job->out_of_range_ranks.end());
     if (job->stray_entries.size() > 1000) job->stray_entries.resize(1000);

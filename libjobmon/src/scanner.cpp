@@ -136,7 +136,9 @@ Scanner::Scanner(std::shared_ptr<const Storage> storage, ScanOptions options) : 
   impl_->options = options;
   // I/O bound: more threads than cores keeps requests in flight on network filesystems.
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  impl_->threads = options.threads != 0 ? options.threads : std::min(16u, std::max(4u, 2 * hw));
+  // Object stores (mtimes come with listings) are bound by round trips, not cores.
+  const unsigned automatic = impl_->storage->list_includes_mtime() ? 16u : std::min(16u, std::max(4u, 2 * hw));
+  impl_->threads = options.threads != 0 ? options.threads : automatic;
 }
 
 Scanner::~Scanner() = default;

@@ -7,14 +7,15 @@
 #include "jobmon/clock.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/status_view.hpp"
+#include "jobmon/storage_factory.hpp"
 
 namespace jobmon {
 
 int run_status_command(const StatusCommandOptions& options, std::ostream& out, std::ostream& err,
                        std::shared_ptr<const Storage> storage) {
-  if (!storage) storage = std::make_shared<LocalStorage>();
-  Scanner scanner(storage, options.scan);
   const std::vector<std::string> targets = options.targets.empty() ? std::vector<std::string>{"."} : options.targets;
+  if (!storage) storage = storage_for_targets(targets);  // s3:// URLs or local paths
+  Scanner scanner(storage, options.scan);
   const ScanResult scan = scanner.scan(targets);
 
   AggregateOptions agg_options;

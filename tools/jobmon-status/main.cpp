@@ -11,7 +11,8 @@
 int main(int argc, char** argv) {
   using namespace jobmon;
   CLI::App app{"Status of datatrove-style jobs (executor.json + completions/ markers).\n"
-               "PATH may be a job dir, a dir of job dirs, or a glob (*, ?, [..], **).",
+               "PATH may be a job dir, a dir of job dirs, or a glob (*, ?, [..], **),\n"
+               "locally or as s3://bucket/prefix (configured by AWS_* variables and ~/.aws).",
                "jobmon-status"};
   StatusCommandOptions options;
   std::string sort = "name";
