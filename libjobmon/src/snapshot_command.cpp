@@ -14,6 +14,7 @@
 #include "jobmon/json.hpp"
 #include "jobmon/snapshot.hpp"
 #include "jobmon/snapshot_view.hpp"
+#include "jobmon/storage_factory.hpp"
 
 namespace jobmon {
 namespace {
@@ -97,7 +98,7 @@ int run_follow(const SnapshotCommandOptions& options, std::ostream& out, const s
 
 int run_snapshot_command(const SnapshotCommandOptions& options, std::ostream& out, std::ostream& err,
                          std::shared_ptr<const Storage> storage) {
-  if (!storage) storage = std::make_shared<LocalStorage>();
+  if (!storage) storage = storage_for(options.list_root.empty() ? options.work_dir : options.list_root);  // s3:// or local
   if (!options.list_root.empty()) return run_list(options, out, storage);
   if (options.work_dir.empty()) throw UsageError("a WORK_DIR (or --list ROOT) is required");
   if (options.interval_seconds <= 0) throw UsageError("--interval must be positive");

@@ -14,6 +14,7 @@
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/scanner.hpp"
+#include "jobmon/storage_factory.hpp"
 #include "jobmon/terminal.hpp"
 #include "jobmon/watch.hpp"
 
@@ -179,7 +180,10 @@ int run_watch_command(const StatusCommandOptions& options, std::ostream& out, st
                       std::shared_ptr<const Storage> storage, int in_fd, int out_fd) {
   if (!std::isfinite(options.interval) || options.interval < min_interval_seconds)
     throw UsageError("the interval must be at least 0.05 seconds");
-  if (!storage) storage = std::make_shared<LocalStorage>();
+  if (!storage) {
+    const std::vector<std::string> targets = options.targets.empty() ? std::vector<std::string>{"."} : options.targets;
+    storage = storage_for_targets(targets);  // s3:// URLs or local paths
+  }
   Refresher refresher(options, std::move(storage));
   if (options.once) return run_once(options, refresher, out, err, out_fd);
   // A dumb terminal has no alternate screen or cursor addressing: plain lines.

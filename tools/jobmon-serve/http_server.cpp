@@ -16,6 +16,7 @@
 #include "jobmon/clock.hpp"
 #include "jobmon/exit_code.hpp"
 #include "jobmon/json.hpp"
+#include "jobmon/storage_factory.hpp"
 #include "jobmon/web_api.hpp"
 
 namespace jobmon::serve {
@@ -51,12 +52,17 @@ bool is_loopback(const std::string& address) {
 }
 
 int run_server(const ServeOptions& options) {
-  auto storage = std::make_shared<LocalStorage>();
+  auto storage = storage_for_targets(options.targets);  // s3:// URLs or local paths
   RegistryOptions registry_options;
   registry_options.scan.threads = options.threads;
   registry_options.scan.marker_times = MarkerTimes::all;  // complete jobs get their completion curve too
   JobRegistry registry(storage, options.targets, registry_options);
-  HostResources resources(options.targets.empty() ? std::vector<std::string>{"/"} : options.targets);
+  std::vector<std::string> disks;  // the local filesystems the roots live on
+  for (const auto& t : options.targets) {
+    if (!t.starts_with("s3://")) disks.push_back(fixed_prefix(t));
+  }
+  if (disks.empty()) disks.push_back("/");
+  HostResources resources(disks);
   WebApiOptions api_options;
   api_options.token = options.token;
   WebApi api(registry, resources, api_options);

@@ -66,8 +66,8 @@ def scan(*targets: PathLike, recursive: bool = False, threads: int = 0,
          marker_times: str = "incomplete", max_logs_per_job: int = 64) -> ScanResult:
     """Find and read datatrove job dirs.
 
-    ``targets`` are job dirs, dirs of job dirs, or globs (``*``, ``?``, ``[..]``, ``**``); the
-    default is the current directory. Returns a ``ScanResult``: iterate it (or use ``.jobs``) for
+    ``targets`` are job dirs, dirs of job dirs, or globs (``*``, ``?``, ``[..]``, ``**``), local or
+    ``s3://bucket/prefix`` (credentials the AWS way); the default is the current directory. Returns a ``ScanResult``: iterate it (or use ``.jobs``) for
     ``Job`` objects; ``.warnings`` lists directories that are not jobs or could not be read.
     The GIL is released while the files are read.
     """

@@ -10,6 +10,7 @@
 #include "jobmon/json.hpp"
 #include "jobmon/scanner.hpp"
 #include "jobmon/status_view.hpp"
+#include "jobmon/storage_factory.hpp"
 #include "json_to_python.hpp"
 #include "registration.hpp"
 
@@ -41,6 +42,23 @@ struct PyScan {
   std::vector<JobPtr> jobs;
   std::vector<Warning> warnings;
   ScanStats stats;
+};
+
+// The Scanner behind jobmon.Scanner: its storage is picked from the first
+// targets it sees (s3:// or local) and kept, with its cache, while they stay of that kind.
+struct PyScanner {
+  ScanOptions options;
+  std::unique_ptr<Scanner> scanner;
+  bool on_s3 = false;
+
+  ScanResult scan(const std::vector<std::string>& targets) {
+    const bool s3 = !targets.empty() && targets.front().starts_with("s3://");
+    if (!scanner || s3 != on_s3) {
+      scanner = std::make_unique<Scanner>(storage_for_targets(targets), options);
+      on_s3 = s3;
+    }
+    return scanner->scan(targets);
+  }
 };
 
 py::list warnings_to_python(const std::vector<Warning>& warnings) {
@@ -99,20 +117,21 @@ void register_jobs(py::module_& m) {
         return fmt::format("<jobmon.ScanResult {} jobs, {} warnings>", s.jobs.size(), s.warnings.size());
       });
 
-  py::class_<Scanner>(m, "Scanner",
-                      "Finds and reads datatrove job dirs; keeps a cache so scanning again costs what changed.")
+  py::class_<PyScanner>(m, "Scanner",
+                        "Finds and reads datatrove job dirs (local paths or s3:// URLs); keeps a cache so "
+                        "scanning again costs what changed.")
       .def(py::init([](bool recursive, unsigned threads, const std::string& marker_times, std::size_t max_logs_per_job) {
-             ScanOptions o;
-             o.recursive = recursive;
-             o.threads = threads;
-             o.marker_times = parse_marker_times(marker_times);
-             o.max_logs_per_job = max_logs_per_job;
-             return std::make_unique<Scanner>(std::make_shared<LocalStorage>(), o);
+             auto s = std::make_unique<PyScanner>();
+             s->options.recursive = recursive;
+             s->options.threads = threads;
+             s->options.marker_times = parse_marker_times(marker_times);
+             s->options.max_logs_per_job = max_logs_per_job;
+             return s;
            }),
            py::kw_only(), py::arg("recursive") = false, py::arg("threads") = 0u,
            py::arg("marker_times") = "incomplete", py::arg("max_logs_per_job") = 64)
       .def(
-          "scan", [](Scanner& s, const std::vector<std::string>& targets) {
+          "scan", [](PyScanner& s, const std::vector<std::string>& targets) {
             ScanResult r;
             {
               py::gil_scoped_release release;  // pure I/O: let other Python threads run
@@ -121,8 +140,10 @@ void register_jobs(py::module_& m) {
             return PyScan{unconst(std::move(r.jobs)), std::move(r.warnings), r.stats};
           },
           py::arg("targets"))
-      .def("clear_cache", &Scanner::clear_cache)
-      .def_property_readonly("threads", &Scanner::thread_count);
+      .def("clear_cache", [](PyScanner& s) { s.scanner.reset(); })
+      .def_property_readonly("threads", [](const PyScanner& s) {
+        return s.scanner ? s.scanner->thread_count() : Scanner(std::make_shared<LocalStorage>(), s.options).thread_count();
+      });
 
   py::class_<Aggregate>(m, "Aggregate", "Per-job rows and totals.")
       .def_property_readonly("rows", [](const Aggregate& a) {

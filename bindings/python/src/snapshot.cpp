@@ -6,6 +6,7 @@
 
 #include "jobmon/clock.hpp"
 #include "jobmon/snapshot.hpp"
+#include "jobmon/storage_factory.hpp"
 #include "json_to_python.hpp"
 #include "registration.hpp"
 
@@ -28,7 +29,10 @@ std::string snapshot_repr(const Snapshot& s) {
 void register_snapshot(py::module_& m) {
   py::class_<SnapshotAnalyzer>(m, "Snapshot",
                                "A Data-Juicer work dir followed incrementally: update() reads only what was appended.")
-      .def(py::init([](const py::object& work_dir) { return std::make_unique<SnapshotAnalyzer>(fspath(work_dir)); }),
+      .def(py::init([](const py::object& work_dir) {
+             const std::string dir = fspath(work_dir);
+             return std::make_unique<SnapshotAnalyzer>(dir, storage_for(dir));
+           }),
            py::arg("work_dir"))
       .def(
           "update", [](SnapshotAnalyzer& a) {
@@ -59,7 +63,7 @@ void register_snapshot(py::module_& m) {
         Snapshot s;
         {
           py::gil_scoped_release release;
-          s = analyze_work_dir(dir, now.value_or(wall_clock_now()));
+          s = analyze_work_dir(dir, now.value_or(wall_clock_now()), storage_for(dir));
         }
         return to_python(to_json(s));
       },
@@ -71,7 +75,7 @@ void register_snapshot(py::module_& m) {
         std::vector<JobListing> jobs;
         {
           py::gil_scoped_release release;
-          jobs = list_jobs(dir, now.value_or(wall_clock_now()));
+          jobs = list_jobs(dir, now.value_or(wall_clock_now()), storage_for(dir));
         }
         return to_python(to_json(jobs));
       },
@@ -82,7 +86,7 @@ void register_snapshot(py::module_& m) {
         std::vector<boost::json::object> events;
         {
           py::gil_scoped_release release;
-          events = load_events(dir, max_events);
+          events = load_events(dir, max_events, storage_for(dir));
         }
         py::list out;
         for (const auto& e : events) out.append(to_python(e));
