@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -75,7 +76,17 @@ int run_server(const ServeOptions& options) {
   server.set_payload_max_length(64 * 1024);  // a read-only API takes no bodies
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
-  server.set_keep_alive_max_count(1000);
+  // A busy dashboard keeps its connections: closing them makes every client reconnect at once.
+  server.set_keep_alive_max_count(100000);
+  // Debian's compiled cpp-httplib listens with a backlog of 5, so a burst of new
+  // connections loses SYNs and waits a second for their retransmission. Keep the
+  // socket to listen() on it again with a real backlog once it is bound.
+  int listen_fd = -1;
+  server.set_socket_options([&listen_fd](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd = static_cast<int>(sock);
+  });
   // Small answers on kept-alive connections would otherwise wait for delayed ACKs (~40 ms).
   server.set_tcp_nodelay(true);
 
@@ -134,6 +145,7 @@ int run_server(const ServeOptions& options) {
     std::cerr << "jobmon-serve: cannot listen on " << options.bind << ":" << options.port << '\n';
     return static_cast<int>(ExitCode::runtime_error);
   }
+  if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
   std::cerr << fmt::format("jobmon-serve: listening on http://{}:{}/ ({} jobs)\n", options.bind, port,
                            registry.entries().size());
 
