@@ -27,6 +27,14 @@ TEST_CASE("Storage: list reports names and types, resolving symlinks") {
   CHECK(entries[2].type == EntryType::directory);
   CHECK(entries[3].type == EntryType::directory);
   CHECK_FALSE(entries[1].mtime.has_value());
+
+  // Without resolve_types a link stays a link, even when mtimes are asked for.
+  auto raw = storage.list(tree.path("d"), ListOptions{true, false});
+  std::sort(raw.begin(), raw.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  CHECK(raw[0].type == EntryType::symlink);
+  CHECK(raw[2].type == EntryType::symlink);
+  CHECK(storage.lstat(tree.path("d/link_to_dir")).type == EntryType::symlink);
+  CHECK(storage.stat(tree.path("d/link_to_dir")).type == EntryType::directory);
 }
 
 TEST_CASE("Storage: mtimes on request, with sub-second precision") {

@@ -117,7 +117,7 @@ TEST_CASE("WebApi: statistics, detail, logs") {
   CHECK(detail.at("errors").as_array().size() == 2);
   CHECK(detail.at("stages").as_array().size() == 4);
   CHECK(detail.at("completion_curve").as_array().size() >= 1);
-  CHECK(detail.at("job").at("incomplete_ranks") == json::array{3, 11});
+  CHECK(detail.at("incomplete_ranges") == "3,11");
 
   auto logs = json::parse(f.get("/api/jobs/" + id + "/logs", {{"tail", "5"}}).body);
   REQUIRE(logs.at("files").as_array().size() == 2);  // the failed ranks' logs
@@ -153,9 +153,42 @@ TEST_CASE("WebApi: the token is enforced everywhere but /healthz") {
   CHECK(f.get("/metrics").status == 401);
   CHECK(f.get("/api/jobs", {}, "Bearer wrong").status == 401);
   CHECK(f.get("/api/jobs", {}, "Bearer s3cret").status == 200);
-  CHECK(f.get("/api/jobs", {{"token", "s3cret"}}).status == 200);
+  CHECK(f.get("/", {{"token", "s3cret"}}).status == 200);
   CHECK(f.get("/healthz").status == 200);
   CHECK(f.get("/api/jobs").body.find("s3cret") == std::string::npos);
+}
+
+TEST_CASE("WebApi: DNS rebinding, symlinked logs, token in URLs") {
+  Fixture f;
+  HttpRequest r;
+  r.path = "/api/jobs";
+  r.host = "evil.example.com:8787";  // a page whose name now resolves to 127.0.0.1
+  CHECK(f.api->handle(r).status == 403);
+  for (const char* host : {"localhost:8787", "127.0.0.1:8787", "[::1]:8787", "127.0.0.1", ""}) {
+    r.host = host;
+    CHECK(f.api->handle(r).status == 200);
+  }
+
+  f.tree.write("secret.txt", "AWS_SECRET=do-not-leak\n");
+  const std::string id = f.id_of("tokenize_CC-MAIN-2023-50");
+  f.tree.remove("logs/tokenize_CC-MAIN-2023-50/logs/task_00003.log");
+  f.tree.symlink(f.tree.path("secret.txt"), "logs/tokenize_CC-MAIN-2023-50/logs/task_00003.log");
+  auto logs = f.get("/api/jobs/" + id + "/logs", {{"rank", "3"}});
+  CHECK(logs.status == 200);
+  CHECK(logs.body.find("do-not-leak") == std::string::npos);
+  CHECK(logs.body.find("symlink") != std::string::npos);
+  f.tree.remove("logs/tokenize_CC-MAIN-2023-50/logs");
+  f.tree.symlink(f.tree.path(""), "logs/tokenize_CC-MAIN-2023-50/logs");
+  logs = f.get("/api/jobs/" + id + "/logs", {{"rank", "4"}});
+  CHECK(logs.body.find("not followed") != std::string::npos);
+
+  Fixture t("s3cret");
+  CHECK(t.get("/", {{"token", "s3cret"}}).status == 200);             // the page may carry it
+  CHECK(t.get("/api/jobs", {{"token", "s3cret"}}).status == 401);     // API calls use the header
+  CHECK(t.get("/api/jobs", {}, "Bearer s3cret").status == 200);
+  r.host = "jobs.example.com";  // with a token, any name is fine (the token is the guard)
+  r.authorization = "Bearer s3cret";
+  CHECK(t.api->handle(r).status == 200);
 }
 
 TEST_CASE("WebApi: page, metrics, resources, health") {

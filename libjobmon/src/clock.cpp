@@ -13,7 +13,8 @@ double wall_clock_now() {
 
 namespace {
 std::string format_with(double epoch_seconds, const char* format, bool utc) {
-  if (!std::isfinite(epoch_seconds)) return "-";
+  // Beyond year ~33,000 (or before 1 AD) is garbage input; time_t conversion would be undefined.
+  if (!std::isfinite(epoch_seconds) || std::fabs(epoch_seconds) > 1e12) return "-";
   const std::time_t t = static_cast<std::time_t>(std::floor(epoch_seconds));
   std::tm parts{};
   if (utc) gmtime_r(&t, &parts);

@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include "events_reducer.hpp"
@@ -41,7 +42,8 @@ std::optional<std::int64_t> read_int(od::value& v) {
   if (!v.get_int64().get(i)) return i;
   double d;
   if (!v.get_double().get(d)) {
-    if (d != static_cast<double>(static_cast<std::int64_t>(d))) return std::nullopt;
+    // Range first: converting an out-of-range double to an integer is undefined.
+    if (!(std::fabs(d) < 0x1p62) || d != std::trunc(d)) return std::nullopt;
     return static_cast<std::int64_t>(d);
   }
   std::string_view s;

@@ -3,6 +3,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <mutex>
@@ -86,6 +87,7 @@ struct HostResources::Impl {
   std::string proc;
   std::mutex mutex;
   std::optional<CpuTimes> last_cpu;
+  double last_cpu_time = 0;
   std::optional<std::pair<double, std::pair<std::uint64_t, std::uint64_t>>> last_net;
   NvmlLoader nvml;
 };
@@ -103,11 +105,16 @@ HostSample HostResources::sample(double now) {
   s.time = now;
   s.cpu_count = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
   if (auto cpu = parse_proc_stat(slurp(impl_->proc + "/stat"))) {
-    if (impl_->last_cpu && cpu->total > impl_->last_cpu->total) {
-      s.cpu_percent = 100.0 * static_cast<double>(cpu->busy - impl_->last_cpu->busy) /
-                      static_cast<double>(cpu->total - impl_->last_cpu->total);
+    const auto& last = impl_->last_cpu;
+    if (last && cpu->total > last->total && cpu->busy >= last->busy) {
+      s.cpu_percent = std::min(100.0, 100.0 * static_cast<double>(cpu->busy - last->busy) /
+                                          static_cast<double>(cpu->total - last->total));
     }
-    impl_->last_cpu = cpu;
+    // As for the network: a baseline at most once a second, whatever the number of clients.
+    if (!last || now - impl_->last_cpu_time >= 1.0 || cpu->busy < last->busy) {
+      impl_->last_cpu = cpu;
+      impl_->last_cpu_time = now;
+    }
   }
   std::istringstream load(slurp(impl_->proc + "/loadavg"));
   load >> s.load1 >> s.load5 >> s.load15;
@@ -120,12 +127,16 @@ HostSample HostResources::sample(double now) {
                        static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize});
   }
   if (parse_net_dev(slurp(impl_->proc + "/net/dev"), s.net_rx_bytes, s.net_tx_bytes)) {
-    if (impl_->last_net && now > impl_->last_net->first) {
-      const double dt = now - impl_->last_net->first;
-      s.net_rx_per_second = static_cast<double>(s.net_rx_bytes - impl_->last_net->second.first) / dt;
-      s.net_tx_per_second = static_cast<double>(s.net_tx_bytes - impl_->last_net->second.second) / dt;
+    const auto& last = impl_->last_net;
+    // Counters go down when an interface disappears: no rate then, never a wrapped one.
+    const bool monotonic = last && s.net_rx_bytes >= last->second.first && s.net_tx_bytes >= last->second.second;
+    if (monotonic && now > last->first) {
+      const double dt = now - last->first;
+      s.net_rx_per_second = static_cast<double>(s.net_rx_bytes - last->second.first) / dt;
+      s.net_tx_per_second = static_cast<double>(s.net_tx_bytes - last->second.second) / dt;
     }
-    impl_->last_net = {now, {s.net_rx_bytes, s.net_tx_bytes}};
+    // Many clients poll: the baseline moves at most once a second, so rates are over real windows.
+    if (!last || !monotonic || now - last->first >= 1.0) impl_->last_net = {now, {s.net_rx_bytes, s.net_tx_bytes}};
   }
   if (impl_->nvml.available()) {
     s.gpu_source = "nvml";

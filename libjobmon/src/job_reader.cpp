@@ -1,6 +1,7 @@
 // Reading one datatrove job directory: executor.json, completions/, logs/.
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <variant>
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -32,8 +33,8 @@ std::variant<ExecutorInfo, std::string> parse_executor(std::string_view text) {
   if (ws == nullptr || ws->is_null()) return std::string("not a job: executor.json has no world_size");
   if (ws->is_int64()) info.world_size = ws->as_int64();
   else if (ws->is_uint64()) info.world_size = ws->as_uint64() > static_cast<std::uint64_t>(max_world_size) ? -1 : static_cast<std::int64_t>(ws->as_uint64());
-  else if (ws->is_double() && ws->as_double() == static_cast<double>(static_cast<std::int64_t>(ws->as_double())))
-    info.world_size = static_cast<std::int64_t>(ws->as_double());
+  else if (ws->is_double() && std::fabs(ws->as_double()) < 0x1p62 && ws->as_double() == std::trunc(ws->as_double()))
+    info.world_size = static_cast<std::int64_t>(ws->as_double());  // range checked first: no UB
   else return "executor.json: world_size is not an integer (" + boost::json::serialize(*ws) + ")";
   if (info.world_size == 0) return std::string("not a job: world_size is 0");
   if (info.world_size < 0 || info.world_size > max_world_size)

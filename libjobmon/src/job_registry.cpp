@@ -154,13 +154,15 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
   for (const auto& dir : work_dirs) {
     auto& analyzer = dj_->analyzers[dir];
     if (!analyzer) analyzer = std::make_unique<SnapshotAnalyzer>(dir, storage_);
-    try {
+    std::shared_ptr<const Snapshot> snap;
+    try {  // one hostile work dir must not stop every other job from refreshing
       analyzer->update();
-    } catch (const Error& e) {
+      snap = std::make_shared<const Snapshot>(analyzer->snapshot(now));
+    } catch (const std::exception& e) {
       warnings.push_back({dir, e.what()});
+      analyzer.reset();  // start over next time
       continue;
     }
-    auto snap = std::make_shared<const Snapshot>(analyzer->snapshot(now));
     RegistryEntry e = data_juicer_entry(dir, snap);
     ++totals.jobs_total;
     totals.tasks_total += e.total;

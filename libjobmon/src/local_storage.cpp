@@ -59,14 +59,17 @@ std::vector<DirEntry> LocalStorage::list(const std::string& dir, const ListOptio
     switch (raw->d_type) {
       case DT_DIR: entry.type = EntryType::directory; break;
       case DT_REG: entry.type = EntryType::file; break;
+      case DT_LNK: entry.type = EntryType::symlink; break;
       default: entry.type = EntryType::other; break;
     }
-    const bool needs_type = options.resolve_types && (raw->d_type == DT_LNK || raw->d_type == DT_UNKNOWN);
+    const bool needs_type = raw->d_type == DT_UNKNOWN || (options.resolve_types && raw->d_type == DT_LNK);
     if (needs_type || options.with_mtime) {
       struct stat st {};
       impl_->stats.fetch_add(1, std::memory_order_relaxed);
-      if (::fstatat(dir_fd, name, &st, 0) == 0) {
-        entry.type = type_of_mode(st.st_mode);
+      // Without resolve_types a link stays a link, also when its mtime is asked for.
+      const int flags = options.resolve_types ? 0 : AT_SYMLINK_NOFOLLOW;
+      if (::fstatat(dir_fd, name, &st, flags) == 0) {
+        entry.type = S_ISLNK(st.st_mode) ? EntryType::symlink : type_of_mode(st.st_mode);
         if (options.with_mtime) entry.mtime = to_seconds(st.st_mtim);
       } else if (needs_type) {
         entry.type = EntryType::missing;  // dangling symlink
@@ -86,6 +89,14 @@ FileStat LocalStorage::stat(const std::string& path) const {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return FileStat{};
   return FileStat{type_of_mode(st.st_mode), static_cast<std::uint64_t>(st.st_size), to_seconds(st.st_mtim)};
+}
+
+FileStat LocalStorage::lstat(const std::string& path) const {
+  impl_->stats.fetch_add(1, std::memory_order_relaxed);
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return FileStat{};
+  const EntryType type = S_ISLNK(st.st_mode) ? EntryType::symlink : type_of_mode(st.st_mode);
+  return FileStat{type, static_cast<std::uint64_t>(st.st_size), to_seconds(st.st_mtim)};
 }
 
 std::string LocalStorage::read(const std::string& path, std::uint64_t max_bytes) const {

@@ -37,6 +37,7 @@ RegistryEntry datatrove_entry(const JobRow& row) {
   if (row.status != JobStatus::complete) e.eta_seconds = row.eta.remaining_seconds;
   e.row = row;
   json::object o = summary_fields(e);
+  o["percent"] = static_cast<std::int64_t>(row.percent);  // the CLI's integer arithmetic, not a float product
   o["unit"] = "ranks";
   o["rate_per_hour"] = row.eta.rate ? json::value(*row.eta.rate * 3600) : json::value(nullptr);
   o["started_at"] = iso_or_null(row.job->launched_at);
@@ -50,7 +51,7 @@ RegistryEntry datatrove_entry(const JobRow& row) {
 json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& options) {
   const JobState& job = *e.row.job;
   json::object o = e.summary.as_object();
-  o["job"] = to_json(e.row);
+  o["incomplete_ranges"] = format_ranges(job.incomplete_ranges(), 200);
 
   json::array meta;
   auto add_meta = [&](const char* label, json::value value) { meta.push_back(json::array{label, std::move(value)}); };

@@ -88,7 +88,8 @@ bool EventState::apply(const Event& e) {
       // a crash that left no terminal event.
       if (!run_open_ || (e.is_resuming == Tri::yes && !after_job_start)) ++runs;
       run_open_ = true;
-      if (!num_partitions && e.num_partitions && *e.num_partitions > 0) num_partitions = e.num_partitions;
+      if (!num_partitions && e.num_partitions && *e.num_partitions > 0)
+        num_partitions = std::min<std::int64_t>(*e.num_partitions, max_partitions);  // no overflow in totals
       if (!e.job_id.empty()) job_id = std::string(e.job_id);
       if (!e.executor_type.empty()) executor_type = std::string(e.executor_type);
       if (!e.checkpoint_strategy.empty()) checkpoint_strategy = std::string(e.checkpoint_strategy);

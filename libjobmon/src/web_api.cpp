@@ -85,7 +85,23 @@ bool WebApi::authorized(const HttpRequest& request) const {
   if (options_.token.empty()) return true;
   const std::string bearer = "Bearer " + options_.token;
   if (constant_time_equal(request.authorization, bearer)) return true;
-  return constant_time_equal(query_value(request, "token"), options_.token);
+  // ?token= only where a browser cannot send a header (the page and EventSource),
+  // so the token does not end up in the URLs of every API call.
+  const std::string& p = request.path;
+  const bool query_allowed = p == "/" || p == "/index.html" || p.starts_with("/job/") || p == "/api/stream";
+  return query_allowed && constant_time_equal(query_value(request, "token"), options_.token);
+}
+
+bool loopback_host(const std::string& host) {
+  if (host.empty()) return true;  // HTTP/1.0 clients (curl -0, wrk) may send none
+  std::string name = host;
+  if (name.starts_with('[')) {
+    const auto close = name.find(']');
+    name = close == std::string::npos ? name : name.substr(0, close + 1);
+  } else if (const auto colon = name.rfind(':'); colon != std::string::npos) {
+    name = name.substr(0, colon);
+  }
+  return name == "localhost" || name == "[::1]" || name.starts_with("127.");
 }
 
 HttpResponse WebApi::handle(const HttpRequest& request) {
@@ -95,6 +111,11 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
     r.headers.push_back({"Allow", "GET, HEAD"});
     return r;
   }
+  // Without a token only loopback is served, and only under a loopback name:
+  // a web page whose hostname re-resolves to 127.0.0.1 (DNS rebinding) sends
+  // its own hostname in Host and is refused.
+  if (options_.token.empty() && !loopback_host(request.host))
+    return error_response(403, "unexpected Host header: without --token only localhost names are served");
   const std::string& p = request.path;
   if (p == "/healthz") return health();
   if (p == "/favicon.ico") {
@@ -209,6 +230,10 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
   }
   const Storage& storage = registry_.storage();
   const std::string logs_dir = storage.join(entry->path, "logs");
+  // Symlinks are not followed: whoever can write a job dir must not be able
+  // to make the server read other files (logs -> ~/.ssh, task_00003.log -> a key).
+  if (storage.lstat(logs_dir).type == EntryType::symlink)
+    return json_response(json::object{{"id", id}, {"files", json::array{}}, {"error", "logs/ is a symlink: not followed"}});
   // (display name, path, rank or -1) of the files to tail.
   std::vector<std::tuple<std::string, std::string, std::int64_t>> wanted;
   const std::string rank_text = query_value(request, "rank");
@@ -232,7 +257,7 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
     // Data-Juicer: the newest files of the work dir's logs/.
     std::vector<DirEntry> files;
     try {
-      files = storage.list(logs_dir, ListOptions{true, true});
+      files = storage.list(logs_dir, ListOptions{true, false});  // links stay links (and are skipped)
     } catch (const StorageError&) {
     }
     std::erase_if(files, [](const DirEntry& f) { return f.type != EntryType::file; });
@@ -246,9 +271,9 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
   for (const auto& [name, path, rank] : wanted) {
     json::object f{{"name", name}};
     if (rank >= 0) f["rank"] = rank;
-    const FileStat st = storage.stat(path);
+    const FileStat st = storage.lstat(path);
     if (st.type != EntryType::file) {
-      f["error"] = "no log file";
+      f["error"] = st.type == EntryType::symlink ? "a symlink: not followed" : "no log file";
       f["lines"] = json::array{};
       out_files.push_back(std::move(f));
       continue;

@@ -114,6 +114,31 @@ def test_non_utf8_names_do_not_raise(tmp_path):
     jobs = list(jobmon.scan(tmp_path))
     assert len(jobs) == 1
     assert jobs[0].to_dict()["name"].startswith("job_")
+    assert os.fsencode(jobs[0].path) == raw  # decoded like os.fsdecode: round-trips
+    assert jobs[0].name.startswith("job_")
+    assert "job_" in repr(jobs[0])
+
+
+def test_one_scanner_shared_by_threads(tmp_path):
+    for i in range(20):
+        make_job(tmp_path, f"job_{i}", 50, range(i))
+    scanner = jobmon.Scanner(threads=2)
+    errors = []
+
+    def work():
+        try:
+            for _ in range(20):
+                assert len(scanner.scan([str(tmp_path)])) == 20
+                scanner.clear_cache()
+        except Exception as e:  # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
 
 
 def test_gil_is_released_during_scan(tmp_path):

@@ -37,6 +37,7 @@ HttpRequest to_request(const httplib::Request& req) {
   r.path = req.path;
   for (const auto& [k, v] : req.params) r.query.emplace(k, v);
   r.authorization = req.get_header_value("Authorization");
+  r.host = req.get_header_value("Host");
   return r;
 }
 
@@ -68,7 +69,11 @@ int run_server(const ServeOptions& options) {
   api_options.token = options.token;
   WebApi api(registry, resources, api_options);
 
-  registry.refresh(wall_clock_now());
+  try {
+    registry.refresh(wall_clock_now());
+  } catch (const std::exception& e) {
+    std::cerr << "jobmon-serve: first refresh failed (will retry): " << e.what() << '\n';
+  }
   resources.sample(wall_clock_now());  // first sample, so rates exist on the first request
 
   httplib::Server server;
@@ -99,12 +104,12 @@ int run_server(const ServeOptions& options) {
       send(api.handle(request), res);  // the same 401 as every other route
       return;
     }
-    if (stream_clients.load() >= options.max_stream_clients) {
+    if (stream_clients.fetch_add(1) >= options.max_stream_clients) {
+      --stream_clients;
       res.status = 503;
       res.set_content(R"({"error":"too many event streams","status":503})", "application/json");
       return;
     }
-    ++stream_clients;
     res.set_header("Cache-Control", "no-store");
     auto seen = std::make_shared<std::uint64_t>(registry.version());
     res.set_chunked_content_provider(

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+
 #include "jobmon/aggregator.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
@@ -50,8 +52,10 @@ struct PyScanner {
   ScanOptions options;
   std::unique_ptr<Scanner> scanner;
   bool on_s3 = false;
+  std::mutex mutex;  // Python threads may share one Scanner; the GIL is released while it works
 
   ScanResult scan(const std::vector<std::string>& targets) {
+    std::lock_guard lock(mutex);
     const bool s3 = !targets.empty() && targets.front().starts_with("s3://");
     if (!scanner || s3 != on_s3) {
       scanner = std::make_unique<Scanner>(storage_for_targets(targets), options);
@@ -67,6 +71,13 @@ py::list warnings_to_python(const std::vector<Warning>& warnings) {
   return out;
 }
 
+// File names are bytes: decode them the way os.fsdecode does, so a name that
+// is not UTF-8 round-trips instead of raising.
+py::object fs_text(const std::string& s) {
+  return py::reinterpret_steal<py::object>(
+      PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "surrogateescape"));
+}
+
 std::string job_repr(const JobState& j) {
   std::string s = fmt::format("<jobmon.Job {} {}/{} ({}%)", j.name, j.completed, j.world_size,
                               whole_percent(j.completed, j.world_size));
@@ -80,8 +91,8 @@ std::string job_repr(const JobState& j) {
 
 void register_jobs(py::module_& m) {
   py::class_<JobState, JobPtr>(m, "Job", "One datatrove job directory as scanned.")
-      .def_readonly("path", &JobState::path)
-      .def_readonly("name", &JobState::name)
+      .def_property_readonly("path", [](const JobState& j) { return fs_text(j.path); })
+      .def_property_readonly("name", [](const JobState& j) { return fs_text(j.name); })
       .def_readonly("world_size", &JobState::world_size)
       .def_readonly("completed", &JobState::completed)
       .def_property_readonly("complete", &JobState::complete)
@@ -90,7 +101,11 @@ void register_jobs(py::module_& m) {
       .def_readonly("marker_mtimes", &JobState::marker_mtimes)
       .def_readonly("launched_at", &JobState::launched_at)
       .def_readonly("last_change_at", &JobState::last_change_at)
-      .def_readonly("stray_entries", &JobState::stray_entries)
+      .def_property_readonly("stray_entries", [](const JobState& j) {
+        py::list out;
+        for (const auto& name : j.stray_entries) out.append(fs_text(name));
+        return out;
+      })
       .def_readonly("out_of_range_ranks", &JobState::out_of_range_ranks)
       .def_readonly("pipeline_steps", &JobState::pipeline_steps)
       .def_property_readonly("failed_ranks", &JobState::failed_ranks)
@@ -104,8 +119,10 @@ void register_jobs(py::module_& m) {
         return out;
       })
       .def_property_readonly("warnings", [](const JobState& j) { return warnings_to_python(j.warnings); })
-      .def("to_dict", [](const JobState& j) { return to_python(to_json(j)); }, "The job as in jobmon-status --json.")
-      .def("__repr__", [](const JobState& j) { return job_repr(j); });
+      .def("to_dict", [](const JobState& j) { return to_python(to_json(j)); },
+           "The job's scanned state (the keys of a jobmon-status --json row without the status/ETA\n"
+           "keys, which need a time: see jobmon.aggregate(...).rows).")
+      .def("__repr__", [](const JobState& j) { return fs_text(job_repr(j)); });
 
   py::class_<PyScan>(m, "ScanResult", "Jobs found by a scan, with warnings and counters.")
       .def_readonly("jobs", &PyScan::jobs)
@@ -140,7 +157,11 @@ void register_jobs(py::module_& m) {
             return PyScan{unconst(std::move(r.jobs)), std::move(r.warnings), r.stats};
           },
           py::arg("targets"))
-      .def("clear_cache", [](PyScanner& s) { s.scanner.reset(); })
+      .def("clear_cache", [](PyScanner& s) {
+        py::gil_scoped_release release;  // a scan in another thread may hold the lock
+        std::lock_guard lock(s.mutex);
+        s.scanner.reset();
+      })
       .def_property_readonly("threads", [](const PyScanner& s) {
         return s.scanner ? s.scanner->thread_count() : Scanner(std::make_shared<LocalStorage>(), s.options).thread_count();
       });

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+
 #include "jobmon/clock.hpp"
 #include "jobmon/snapshot.hpp"
 #include "jobmon/storage_factory.hpp"
@@ -24,38 +26,52 @@ std::string snapshot_repr(const Snapshot& s) {
                      s.completed_operations, s.total_operations);
 }
 
+// A SnapshotAnalyzer shared by Python threads: update() runs without the GIL.
+struct LockedAnalyzer {
+  LockedAnalyzer(const std::string& dir, std::shared_ptr<const Storage> storage) : analyzer(dir, std::move(storage)) {}
+  Snapshot snapshot(double now) {
+    py::gil_scoped_release release;
+    std::lock_guard lock(mutex);
+    return analyzer.snapshot(now);
+  }
+  SnapshotAnalyzer analyzer;
+  std::mutex mutex;
+};
+
 }  // namespace
 
 void register_snapshot(py::module_& m) {
-  py::class_<SnapshotAnalyzer>(m, "Snapshot",
+  py::class_<LockedAnalyzer>(m, "Snapshot",
                                "A Data-Juicer work dir followed incrementally: update() reads only what was appended.")
       .def(py::init([](const py::object& work_dir) {
              const std::string dir = fspath(work_dir);
-             return std::make_unique<SnapshotAnalyzer>(dir, storage_for(dir));
+             return std::make_unique<LockedAnalyzer>(dir, storage_for(dir));
            }),
            py::arg("work_dir"))
       .def(
-          "update", [](SnapshotAnalyzer& a) {
+          "update", [](LockedAnalyzer& a) {
             py::gil_scoped_release release;
-            a.update();
+            std::lock_guard lock(a.mutex);
+            a.analyzer.update();
           },
           "Read the lines appended since the last call (a torn last line waits for its newline).")
       .def(
-          "finish", [](SnapshotAnalyzer& a) {
+          "finish", [](LockedAnalyzer& a) {
             py::gil_scoped_release release;
-            a.finish();
+            std::lock_guard lock(a.mutex);
+            a.analyzer.finish();
           },
           "Also use an unterminated last line when it is complete JSON (one-shot reads).")
       .def(
-          "to_dict", [](const SnapshotAnalyzer& a, std::optional<double> now) {
+          "to_dict", [](LockedAnalyzer& a, std::optional<double> now) {
             return to_python(to_json(a.snapshot(now.value_or(wall_clock_now()))));
           },
           py::arg("now") = py::none(), "The document jobmon-snapshot prints, as a dict.")
-      .def_property_readonly("work_dir", &SnapshotAnalyzer::work_dir)
-      .def_property_readonly("status", [](const SnapshotAnalyzer& a) {
+      .def_property_readonly("work_dir", [](LockedAnalyzer& a) { return a.analyzer.work_dir(); })
+      .def_property_readonly("status", [](LockedAnalyzer& a) {
         return std::string(to_string(a.snapshot(wall_clock_now()).overall_status));
       })
-      .def("__repr__", [](const SnapshotAnalyzer& a) { return snapshot_repr(a.snapshot(wall_clock_now())); });
+      .def("__repr__", [](LockedAnalyzer& a) { return snapshot_repr(a.snapshot(wall_clock_now())); });
 
   m.def(
       "snapshot", [](const py::object& work_dir, std::optional<double> now) {

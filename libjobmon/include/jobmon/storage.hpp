@@ -11,7 +11,8 @@
 
 namespace jobmon {
 
-enum class EntryType { file, directory, other, missing };
+// symlink only from lstat() and from list() without resolve_types.
+enum class EntryType { file, directory, other, missing, symlink };
 
 struct DirEntry {
   std::string name;
@@ -42,6 +43,8 @@ class Storage {
 
   // Follows symlinks. Returns type missing (never throws) when nothing is there.
   virtual FileStat stat(const std::string& path) const = 0;
+  // Does not follow a final symlink (type symlink). Backends without links: stat().
+  virtual FileStat lstat(const std::string& path) const { return stat(path); }
 
   // Whole file; throws StorageError when unreadable or larger than max_bytes.
   virtual std::string read(const std::string& path, std::uint64_t max_bytes = default_max_read) const = 0;
@@ -70,6 +73,7 @@ class LocalStorage final : public Storage {
   ~LocalStorage() override;
   std::vector<DirEntry> list(const std::string& dir, const ListOptions& options = {}) const override;
   FileStat stat(const std::string& path) const override;
+  FileStat lstat(const std::string& path) const override;
   std::string read(const std::string& path, std::uint64_t max_bytes = default_max_read) const override;
   std::string read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const override;
   Counters counters() const override;

@@ -27,6 +27,7 @@ struct HttpRequest {
   std::string path;  // decoded path, no query
   std::multimap<std::string, std::string> query;
   std::string authorization;  // the Authorization header, if any
+  std::string host;           // the Host header, if any
 };
 
 struct HttpResponse {
@@ -68,6 +69,9 @@ class WebApi {
   HostResources& resources_;
   WebApiOptions options_;
 };
+
+// True for an empty Host or one naming localhost, 127.x.x.x or [::1] (any port).
+bool loopback_host(const std::string& host);
 
 // Prometheus text exposition of the registry's jobs and totals.
 std::string prometheus_metrics(const std::vector<RegistryEntry>& entries, const Totals& totals, double now);
