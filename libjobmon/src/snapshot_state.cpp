@@ -58,7 +58,11 @@ OpState* EventState::operation(PartitionState& p, const Event& e) {
   const bool names_op = e.type == EventType::op_start || e.type == EventType::op_complete || e.type == EventType::op_failed;
   if (names_op && !e.operation_name.empty() && operation_names[i] != e.operation_name)
     operation_names[i] = std::string(e.operation_name);
-  if (i >= p.ops.size()) p.ops.resize(i + 1);
+  if (i >= p.ops.size()) {
+    if (op_cells + (i + 1 - p.ops.size()) > max_op_cells) return nullptr;  // out of range, counted by the caller
+    op_cells += i + 1 - p.ops.size();
+    p.ops.resize(i + 1);
+  }
   return &p.ops[i];
 }
 

@@ -19,6 +19,9 @@ namespace jobmon::detail {
 // corrupt line claims.
 inline constexpr std::int64_t max_partitions = 1 << 20;
 inline constexpr std::int64_t max_operations = 4096;
+// Partition-operation cells in all (48-56 bytes each): a few hostile lines
+// naming partition 10^6 and op 4095 must not claim gigabytes.
+inline constexpr std::size_t max_op_cells = std::size_t{1} << 22;
 inline constexpr std::size_t max_error_length = 2000;
 
 // A downsampled history of (time, completed partition-operations) for the
@@ -52,6 +55,7 @@ class EventState {
   std::uint64_t events = 0;  // counted by the caller, for events apply() accepted
 
   std::vector<PartitionState> partitions;
+  std::size_t op_cells = 0;  // sum of partitions[i].ops.size()
   std::vector<std::string> operation_names;
   std::vector<std::string> op_errors;
   std::int64_t completed_ops = 0;  // live count, for the ETA history
