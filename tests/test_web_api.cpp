@@ -235,6 +235,19 @@ TEST_CASE("WebApi: registry versions move only on change, and wake waiters") {
   CHECK(registry.version() == v1 + 1);
   CHECK(registry.wait_for_change(v1, 5) == v1 + 1);  // returns at once
   CHECK(registry.last_changes().size() == 1);
+
+  // A client that slept through two refreshes still gets the job's latest change.
+  tree.add_markers("logs/job", {2});
+  registry.refresh(wall_clock_now());
+  tree.make_job("logs/other", 1, {0});
+  registry.refresh(wall_clock_now());
+  const auto [version, missed] = registry.wait_for_changes(v1, 0);
+  CHECK(version >= v1 + 2);
+  bool saw_job = false;
+  for (const auto& c : missed) {
+    if (c.completed == 3) saw_job = true;
+  }
+  CHECK(saw_job);
 }
 
 TEST_CASE("WebApi: Data-Juicer work dirs sit beside datatrove jobs") {

@@ -207,6 +207,8 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
   if (!changes.empty()) {
     ++version_;
     last_changes_ = changes;
+    history_.emplace_back(version_, changes);
+    while (history_.size() > 64) history_.pop_front();
     changed_.notify_all();
   }
   return changes;
@@ -222,6 +224,24 @@ std::uint64_t JobRegistry::wait_for_change(std::uint64_t seen, double timeout_se
   changed_.wait_for(lock, std::chrono::duration<double>(timeout_seconds),
                     [&] { return version_ != seen || closed_; });
   return version_;
+}
+
+std::pair<std::uint64_t, std::vector<RegistryChange>> JobRegistry::wait_for_changes(std::uint64_t seen,
+                                                                                    double timeout_seconds) const {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, std::chrono::duration<double>(timeout_seconds),
+                    [&] { return version_ != seen || closed_; });
+  std::vector<RegistryChange> out;
+  std::unordered_map<std::string, std::size_t> slot;
+  for (const auto& [version, changes] : history_) {
+    if (version <= seen) continue;
+    for (const auto& c : changes) {
+      auto [it, fresh] = slot.emplace(c.id, out.size());
+      if (fresh) out.push_back(c);
+      else out[it->second] = c;  // the latest state of that job wins
+    }
+  }
+  return {version_, std::move(out)};
 }
 
 void JobRegistry::close() {

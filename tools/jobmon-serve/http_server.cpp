@@ -116,12 +116,12 @@ int run_server(const ServeOptions& options) {
         "text/event-stream",
         [&registry, seen](std::size_t, httplib::DataSink& sink) {
           if (registry.closed()) return false;
-          const std::uint64_t now_version = registry.wait_for_change(*seen, 15);
+          const auto [now_version, recent] = registry.wait_for_changes(*seen, 15);
           std::string event;
           if (now_version != *seen) {
             *seen = now_version;
             boost::json::array changes;
-            for (const auto& c : registry.last_changes())
+            for (const auto& c : recent)
               changes.push_back(boost::json::object{{"id", c.id}, {"status", c.status}, {"completed", c.completed}});
             event = fmt::format("event: change\nid: {}\ndata: {}\n\n", now_version,
                                 to_compact_json(boost::json::object{{"version", now_version}, {"changes", changes}}));

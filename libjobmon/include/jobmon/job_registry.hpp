@@ -6,6 +6,7 @@
 
 #include <boost/json/value.hpp>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,10 @@ class JobRegistry {
   // Blocks until the version differs from `seen` or the timeout passes.
   std::uint64_t wait_for_change(std::uint64_t seen, double timeout_seconds) const;
   std::vector<RegistryChange> last_changes() const;
+  // The version and every change after `seen` (the latest per job), read
+  // together: a client that missed refreshes still learns what changed.
+  // Waits up to timeout_seconds for a newer version.
+  std::pair<std::uint64_t, std::vector<RegistryChange>> wait_for_changes(std::uint64_t seen, double timeout_seconds) const;
   // Wakes every waiter for good (server shutdown).
   void close();
   bool closed() const;
@@ -99,6 +104,7 @@ class JobRegistry {
   std::shared_ptr<const std::string> first_jobs_page_ = std::make_shared<std::string>();
   std::vector<Warning> warnings_;
   std::vector<RegistryChange> last_changes_;
+  std::deque<std::pair<std::uint64_t, std::vector<RegistryChange>>> history_;  // recent versions' changes
   Totals totals_;
   double last_refresh_ = 0;
 };
