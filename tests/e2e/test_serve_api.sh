@@ -70,6 +70,11 @@ expect_eq "$(code -H 'Authorization: Bearer s3cret' "$B2/api/jobs")" 200 "right 
 expect_eq "$(code "$B2/api/stream")" 401 "stream needs the token"
 expect_eq "$(code "$B2/healthz")" 200 "healthz stays open"
 expect_not_contains "$(cat "$WORK/serve2.log")" "s3cret" "token never logged"
+printf 'from-a-file\n' > "$WORK/token"
+start_serve "$WORK/serve3.log" --token-file "$WORK/token" "$WORK/logs"
+expect_eq "$(code -H 'Authorization: Bearer from-a-file' "http://127.0.0.1:$PORT/api/jobs")" 200 "token from --token-file"
+expect_eq "$(code "http://127.0.0.1:$PORT/api/jobs")" 401 "--token-file enforced"
+expect_eq "$(code -H 'Host: rebind.example.com' "$BASE/api/jobs")" 403 "DNS rebinding: foreign Host refused without a token"
 set +e
 "$SERVE_BIN" --bind 0.0.0.0 --port 0 "$WORK/logs" 2> "$WORK/bind.err"
 RC=$?

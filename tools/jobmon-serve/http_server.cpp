@@ -49,6 +49,17 @@ void send(const HttpResponse& from, httplib::Response& to) {
 
 }  // namespace
 
+std::string read_token_file(const std::string& path) {
+  LocalStorage storage;
+  std::string text = storage.read(path, 64 * 1024);
+  const auto end = text.find_first_of("\r\n");
+  if (end != std::string::npos) text.resize(end);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.pop_back();
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.erase(0, 1);
+  if (text.empty()) throw std::runtime_error(path + ": the token file is empty");
+  return text;
+}
+
 bool is_loopback(const std::string& address) {
   return address == "localhost" || address == "::1" || address.rfind("127.", 0) == 0;
 }

@@ -16,8 +16,14 @@ int main(int argc, char** argv) {
   app.add_option("roots", options.targets, "Job dirs, parents of job dirs, or globs")->required();
   app.add_option("--bind", options.bind, "Address to listen on (default 127.0.0.1)");
   app.add_option("--port", options.port, "Port (default 8787; 0 = any free port)")->check(CLI::Range(0, 65535));
-  app.add_option("--token", options.token, "Bearer token required by every request (env JOBMON_TOKEN)")
-      ->envname("JOBMON_TOKEN");
+  std::string token_file;
+  auto* token_opt = app.add_option("--token", options.token,
+                                   "Bearer token required by every request (env JOBMON_TOKEN; on the command line\n"
+                                   "it is visible to other local users: prefer the variable or --token-file)")
+                        ->envname("JOBMON_TOKEN");
+  app.add_option("--token-file", token_file, "Read the bearer token from this file")
+      ->check(CLI::ExistingFile)
+      ->excludes(token_opt);
   app.add_option("-i,--interval", options.interval_seconds, "Seconds between refreshes (default 3)")
       ->check(CLI::Range(0.1, 3600.0));
   app.add_option("-j,--threads", options.threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));
@@ -29,6 +35,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
+  }
+  if (!token_file.empty()) {
+    try {
+      options.token = serve::read_token_file(token_file);
+    } catch (const std::exception& e) {
+      std::cerr << "jobmon-serve: " << e.what() << '\n';
+      return static_cast<int>(ExitCode::usage);
+    }
   }
   if (!serve::is_loopback(options.bind) && options.token.empty()) {
     std::cerr << "jobmon-serve: binding to " << options.bind
