@@ -10,6 +10,15 @@ FIXTURES = SOURCE.parent / "shared" / "fixtures"
 BIN = pathlib.Path(os.environ.get("JOBMON_BIN", SOURCE / "build" / "tools"))
 
 
+def strip_keys(value, keys):
+    """The value without the given keys at any depth (fields that depend on the clock)."""
+    if isinstance(value, dict):
+        return {k: strip_keys(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list):
+        return [strip_keys(v, keys) for v in value]
+    return value
+
+
 def make_job(root: pathlib.Path, name: str, world_size: int, done) -> pathlib.Path:
     job = root / name
     (job / "completions").mkdir(parents=True)

@@ -5,17 +5,13 @@ import threading
 import pytest
 
 import jobmon
-from conftest import make_job
+from conftest import make_job, strip_keys
 
 TIME_DEPENDENT = {"eta", "eta_linear", "eta_seconds", "generated_at", "rate_per_second", "remaining_seconds"}
 
 
 def strip_time(value):
-    if isinstance(value, dict):
-        return {k: strip_time(v) for k, v in value.items() if k not in TIME_DEPENDENT}
-    if isinstance(value, list):
-        return [strip_time(v) for v in value]
-    return value
+    return strip_keys(value, TIME_DEPENDENT)
 
 
 def test_version_matches_the_library(cli):

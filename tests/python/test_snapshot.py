@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 import jobmon
-from conftest import SOURCE
+from conftest import SOURCE, strip_keys
 
 CORPUS = SOURCE / "tests" / "data" / "dj"
 JOBS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
@@ -13,11 +13,7 @@ TIME_DEPENDENT = {"snapshot_generated_at", "eta", "eta_linear"}
 
 
 def strip_time(value):
-    if isinstance(value, dict):
-        return {k: strip_time(v) for k, v in value.items() if k not in TIME_DEPENDENT}
-    if isinstance(value, list):
-        return [strip_time(v) for v in value]
-    return value
+    return strip_keys(value, TIME_DEPENDENT)
 
 
 @pytest.mark.parametrize("job", JOBS)
