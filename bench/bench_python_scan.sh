@@ -3,7 +3,7 @@
 # on the same tree, interleaved, median of RUNS each, all as whole processes
 # (interpreter start-up included):
 #   python-scan  : jobmon.aggregate(jobmon.scan(root))      target <= 1.2x the CLI
-#   python-status: json.dump(jobmon.status(root))          (also builds and prints the dict)
+#   python-status: json.dumps(jobmon.status(root))         (also builds and prints the dict)
 #   bench/bench_python_scan.sh [BUILD_DIR] [JOBS] [MARKERS] [RUNS]
 set -euo pipefail
 BUILD=${1:-build}
@@ -18,7 +18,7 @@ if [[ ! -f "$ROOT/.complete-$JOBS-$MARKERS" ]]; then
 fi
 export PYTHONPATH="$BUILD/python"
 PY_SCAN="import jobmon, sys; jobmon.aggregate(jobmon.scan(sys.argv[1]))"
-PY_STATUS="import jobmon, json, sys; json.dump(jobmon.status(sys.argv[1]), sys.stdout)"
+PY_STATUS="import jobmon, json, sys; sys.stdout.write(json.dumps(jobmon.status(sys.argv[1])))"
 /usr/bin/python3 -c "$PY_STATUS" "$ROOT/logs" > /dev/null  # warm up
 results=$(mktemp)
 for ((i = 0; i < RUNS; ++i)); do
@@ -37,6 +37,6 @@ s = statistics.median(rows["python-scan"])
 d = statistics.median(rows["python-status"])
 print(f"jobmon-status --json            : median {c:.3f} s")
 print(f"python scan + aggregate         : median {s:.3f} s  ratio {s / c:.2f} (target <= 1.2)")
-print(f"python status() dict + json.dump: median {d:.3f} s  ratio {d / c:.2f}")
+print(f"python status() dict + json.dumps: median {d:.3f} s  ratio {d / c:.2f}")
 PYEOF
 rm -f "$results"
