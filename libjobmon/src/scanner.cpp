@@ -37,6 +37,7 @@ struct CachedJob {
 struct CachedListing {
   double mtime = -1;
   double listed_at = 0;
+  std::uint64_t used = 0;  // the scan that last needed it (stale ones are pruned)
   std::vector<DirEntry> entries;
 };
 
@@ -74,6 +75,7 @@ struct Scanner::Impl {
   std::unordered_map<std::string, CachedJob> jobs;
   std::unordered_map<std::string, double> non_jobs;  // path -> dir mtime when checked
   std::unordered_map<std::string, CachedListing> listings;
+  std::uint64_t generation = 0;  // scans so far
   std::size_t listings_done = 0;
 
   // Lists a directory, reusing the previous listing while its mtime stands.
@@ -81,8 +83,10 @@ struct Scanner::Impl {
     const FileStat st = storage->stat(dir);
     if (st.type != EntryType::directory) return nullptr;
     auto it = listings.find(dir);
-    if (it != listings.end() && it->second.mtime == st.mtime && settled(st.mtime, it->second.listed_at))
+    if (it != listings.end() && it->second.mtime == st.mtime && settled(st.mtime, it->second.listed_at)) {
+      it->second.used = generation;
       return &it->second.entries;
+    }
     CachedListing fresh;
     try {
       fresh.entries = storage->list(dir);
@@ -94,6 +98,7 @@ struct Scanner::Impl {
     fresh.listed_at = now;
     std::sort(fresh.entries.begin(), fresh.entries.end(),
               [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+    fresh.used = generation;
     auto& slot = listings[dir];
     slot = std::move(fresh);
     return &slot.entries;
@@ -158,6 +163,7 @@ ScanResult Scanner::scan(const std::vector<std::string>& targets) {
   const double now = wall_clock_now();
   ScanResult result;
   s.listings_done = 0;
+  ++s.generation;
 
   std::vector<std::string> candidates;
   for (const std::string& raw_target : targets) {
@@ -277,10 +283,15 @@ ScanResult Scanner::scan(const std::vector<std::string>& targets) {
     if (found[i]) result.jobs.push_back(std::move(found[i]));
     for (auto& w : warnings[i]) result.warnings.push_back(std::move(w));
   }
-  // Jobs that vanished from every target stop being cached.
-  if (s.jobs.size() > result.jobs.size() * 2 + 1024) {
+  // Jobs, non-job dirs and listings that no target reaches any more stop
+  // being cached (a long-running server watching dated dirs must not grow).
+  if (s.jobs.size() + s.non_jobs.size() > candidates.size() * 2 + 1024) {
     std::set<std::string> live(candidates.begin(), candidates.end());
     std::erase_if(s.jobs, [&](const auto& kv) { return live.count(kv.first) == 0; });
+    std::erase_if(s.non_jobs, [&](const auto& kv) { return live.count(kv.first) == 0; });
+  }
+  if (s.listings.size() > 1024) {
+    std::erase_if(s.listings, [&](const auto& kv) { return kv.second.used != s.generation; });
   }
   result.stats.jobs = result.jobs.size();
   result.stats.completions_listed = completions_listed.load();
