@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "jobmon/clock.hpp"
+#include "json_values.hpp"
 #include "nvml_loader.hpp"
 
 namespace jobmon {
@@ -146,21 +147,20 @@ HostSample HostResources::sample(double now) {
 }
 
 json::value to_json(const HostSample& s) {
-  auto opt = [](const std::optional<double>& v) { return v ? json::value(*v) : json::value(nullptr); };
   json::array disks;
   for (const auto& d : s.disks)
     disks.push_back(json::object{{"path", d.path}, {"total_bytes", d.total_bytes}, {"available_bytes", d.available_bytes}});
   json::array gpus;
   for (const auto& g : s.gpus) {
-    json::object o{{"index", g.index}, {"name", g.name}, {"utilization_percent", opt(g.utilization_percent)}};
+    json::object o{{"index", g.index}, {"name", g.name}, {"utilization_percent", number_or_null(g.utilization_percent)}};
     o["memory_used_bytes"] = g.memory_used_bytes ? json::value(*g.memory_used_bytes) : json::value(nullptr);
     o["memory_total_bytes"] = g.memory_total_bytes ? json::value(*g.memory_total_bytes) : json::value(nullptr);
-    o["temperature_c"] = opt(g.temperature_c);
+    o["temperature_c"] = number_or_null(g.temperature_c);
     gpus.push_back(std::move(o));
   }
   json::object o;
   o["time"] = format_iso8601(s.time);
-  o["cpu_percent"] = opt(s.cpu_percent);
+  o["cpu_percent"] = number_or_null(s.cpu_percent);
   o["cpu_count"] = s.cpu_count;
   o["load"] = json::array{s.load1, s.load5, s.load15};
   o["memory_total_bytes"] = s.memory_total_bytes;
@@ -168,8 +168,8 @@ json::value to_json(const HostSample& s) {
   o["disks"] = std::move(disks);
   o["net_rx_bytes"] = s.net_rx_bytes;
   o["net_tx_bytes"] = s.net_tx_bytes;
-  o["net_rx_per_second"] = opt(s.net_rx_per_second);
-  o["net_tx_per_second"] = opt(s.net_tx_per_second);
+  o["net_rx_per_second"] = number_or_null(s.net_rx_per_second);
+  o["net_tx_per_second"] = number_or_null(s.net_tx_per_second);
   o["gpus"] = std::move(gpus);
   o["gpu_source"] = s.gpu_source.empty() ? json::value(nullptr) : json::value(s.gpu_source);
   return o;

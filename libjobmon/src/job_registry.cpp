@@ -50,10 +50,6 @@ json::object summary_fields(const RegistryEntry& e) {
   return o;
 }
 
-json::value iso_or_null(const std::optional<double>& t) {
-  return t && std::isfinite(*t) ? json::value(format_iso8601(*t)) : json::value(nullptr);
-}
-
 json::array completion_curve(const std::vector<double>& times, std::size_t max_points) {
   json::array curve;
   if (times.empty()) return curve;

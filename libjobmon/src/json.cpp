@@ -6,20 +6,12 @@
 #include <fmt/format.h>
 
 #include "jobmon/clock.hpp"
+#include "json_values.hpp"
 
 namespace jobmon {
 namespace json = boost::json;
 namespace {
 
-json::value optional_number(const std::optional<double>& v) {
-  if (!v || !std::isfinite(*v)) return nullptr;
-  return *v;
-}
-
-json::value optional_time(const std::optional<double>& v) {
-  if (!v || !std::isfinite(*v)) return nullptr;
-  return json::value(format_iso8601(*v));
-}
 
 // Shortest round-trip form ("100", "0.25", "1e+20"): Boost.JSON 1.81 would
 // write "1E2", which is valid but surprises people reading the output.
@@ -122,12 +114,20 @@ void pretty(std::string& out, const json::value& v, int indent) {
 
 }  // namespace
 
+json::value number_or_null(double v) { return std::isfinite(v) ? json::value(v) : json::value(nullptr); }
+
+json::value number_or_null(const std::optional<double>& v) { return v ? number_or_null(*v) : json::value(nullptr); }
+
+json::value iso_time_or_null(const std::optional<double>& t) {
+  return t && std::isfinite(*t) ? json::value(format_iso8601(*t)) : json::value(nullptr);
+}
+
 json::value to_json(const Warning& warning) { return json::object{{"path", warning.path}, {"message", warning.message}}; }
 
 json::value to_json(const EtaEstimate& eta) {
-  return json::object{{"rate_per_second", optional_number(eta.rate)},
-                      {"remaining_seconds", optional_number(eta.remaining_seconds)},
-                      {"finish_time", optional_time(eta.finish_time)},
+  return json::object{{"rate_per_second", number_or_null(eta.rate)},
+                      {"remaining_seconds", number_or_null(eta.remaining_seconds)},
+                      {"finish_time", iso_time_or_null(eta.finish_time)},
                       {"stalled", eta.stalled},
                       {"seconds_since_progress", eta.seconds_since_progress}};
 }
@@ -135,7 +135,7 @@ json::value to_json(const EtaEstimate& eta) {
 json::value to_json(const RankIssue& issue) {
   json::object o{{"rank", issue.rank}, {"state", to_string(issue.state)}};
   o["message"] = issue.message.empty() ? json::value(nullptr) : json::value(issue.message);
-  o["log_mtime"] = optional_time(issue.log_mtime);
+  o["log_mtime"] = iso_time_or_null(issue.log_mtime);
   return o;
 }
 
@@ -153,8 +153,8 @@ json::value to_json(const JobState& job) {
   o["incomplete_ranks"] = std::move(ranks);
   o["incomplete_ranks_truncated"] = job.world_size - job.completed > static_cast<std::int64_t>(json_max_listed_ranks);
   o["incomplete_ranges"] = format_ranges(ranges);
-  o["launched_at"] = optional_time(job.launched_at);
-  o["last_completion_at"] = job.completed > 0 ? optional_time(job.last_change_at) : json::value(nullptr);
+  o["launched_at"] = iso_time_or_null(job.launched_at);
+  o["last_completion_at"] = job.completed > 0 ? iso_time_or_null(job.last_change_at) : json::value(nullptr);
   json::array issues;
   for (const auto& issue : job.rank_issues) issues.push_back(to_json(issue));
   o["rank_issues"] = std::move(issues);
@@ -180,8 +180,8 @@ json::value to_json(const JobRow& row) {
   o["status"] = to_string(row.status);
   o["percent"] = static_cast<std::int64_t>(row.percent);
   o["failed_ranks"] = row.failed_ranks;
-  o["eta_seconds"] = row.status == JobStatus::complete ? json::value(nullptr) : optional_number(row.eta.remaining_seconds);
-  o["finished_at"] = optional_time(row.finished_at);
+  o["eta_seconds"] = row.status == JobStatus::complete ? json::value(nullptr) : number_or_null(row.eta.remaining_seconds);
+  o["finished_at"] = iso_time_or_null(row.finished_at);
   o["eta"] = to_json(row.eta);
   o["eta_linear"] = to_json(row.eta_linear);
   o["newly_completed"] = row.newly_completed;
@@ -193,8 +193,8 @@ json::value to_json(const Totals& t) {
                       {"tasks_total", t.tasks_total},       {"tasks_completed", t.tasks_completed},
                       {"jobs_running", t.jobs_running},     {"jobs_failed", t.jobs_failed},
                       {"jobs_stalled", t.jobs_stalled},     {"jobs_pending", t.jobs_pending},
-                      {"tasks_failed", t.tasks_failed},     {"rate_per_second", optional_number(t.rate)},
-                      {"remaining_seconds", optional_number(t.remaining_seconds)}};
+                      {"tasks_failed", t.tasks_failed},     {"rate_per_second", number_or_null(t.rate)},
+                      {"remaining_seconds", number_or_null(t.remaining_seconds)}};
 }
 
 json::value to_json(const ScanStats& s) {

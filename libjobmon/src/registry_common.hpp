@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "jobmon/job_registry.hpp"
+#include "json_values.hpp"
 
 namespace jobmon {
 
 // id, kind, name, path, status, current, done, total, percent, failed, eta_seconds.
 boost::json::object summary_fields(const RegistryEntry& e);
-boost::json::value iso_or_null(const std::optional<double>& epoch_seconds);
 // (time, done) points from sorted completion times, at most max_points of them.
 boost::json::array completion_curve(const std::vector<double>& sorted_times, std::size_t max_points);
 

@@ -40,9 +40,9 @@ RegistryEntry datatrove_entry(const JobRow& row) {
   o["percent"] = static_cast<std::int64_t>(row.percent);  // the CLI's integer arithmetic, not a float product
   o["unit"] = "ranks";
   o["rate_per_hour"] = row.eta.rate ? json::value(*row.eta.rate * 3600) : json::value(nullptr);
-  o["started_at"] = iso_or_null(row.job->launched_at);
-  o["finished_at"] = iso_or_null(row.finished_at);
-  o["last_change_at"] = iso_or_null(row.job->last_change_at);
+  o["started_at"] = iso_time_or_null(row.job->launched_at);
+  o["finished_at"] = iso_time_or_null(row.finished_at);
+  o["last_change_at"] = iso_time_or_null(row.job->last_change_at);
   o["ended_at"] = o["finished_at"];
   e.summary = std::move(o);
   return e;

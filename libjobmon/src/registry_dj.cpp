@@ -41,10 +41,6 @@ char cell_of(RunStatus status) {
   return 'p';
 }
 
-json::value number_or_null(const std::optional<double>& v) {
-  return v && std::isfinite(*v) ? json::value(*v) : json::value(nullptr);
-}
-
 }  // namespace
 
 bool is_data_juicer_dir(const Storage& storage, const std::string& dir) {
@@ -74,11 +70,11 @@ RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const S
   o["percent"] = static_cast<std::int64_t>(std::floor(s.overall_percentage));
   o["unit"] = "partition-operations";
   o["rate_per_hour"] = s.eta && s.eta->rate ? json::value(*s.eta->rate * 3600) : json::value(nullptr);
-  o["started_at"] = iso_or_null(s.start_time);
-  o["finished_at"] = s.overall_status == RunStatus::completed ? iso_or_null(s.end_time) : json::value(nullptr);
-  o["last_change_at"] = iso_or_null(s.last_event_time);
+  o["started_at"] = iso_time_or_null(s.start_time);
+  o["finished_at"] = s.overall_status == RunStatus::completed ? iso_time_or_null(s.end_time) : json::value(nullptr);
+  o["last_change_at"] = iso_time_or_null(s.last_event_time);
   const bool ended = s.overall_status == RunStatus::completed || s.overall_status == RunStatus::failed;
-  o["ended_at"] = ended ? iso_or_null(s.end_time ? s.end_time : s.last_event_time) : json::value(nullptr);
+  o["ended_at"] = ended ? iso_time_or_null(s.end_time ? s.end_time : s.last_event_time) : json::value(nullptr);
   o["partitions"] = json::object{{"total", s.total_partitions}, {"completed", s.completed_partitions},
                                  {"failed", s.failed_partitions}, {"in_progress", s.in_progress_partitions}};
   e.summary = std::move(o);

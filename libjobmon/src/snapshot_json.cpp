@@ -10,21 +10,13 @@
 #include "jobmon/json.hpp"
 #include "jobmon/render.hpp"
 #include "jobmon/snapshot.hpp"
+#include "json_values.hpp"
 
 namespace jobmon {
 namespace json = boost::json;
 namespace {
 
-json::value number(const std::optional<double>& v) {
-  if (!v || !std::isfinite(*v)) return nullptr;
-  return *v;
-}
-json::value number(double v) { return std::isfinite(v) ? json::value(v) : json::value(nullptr); }
 json::value count(std::int64_t v) { return v >= 0 ? json::value(v) : json::value(nullptr); }
-json::value iso(const std::optional<double>& v) {
-  if (!v || !std::isfinite(*v)) return nullptr;
-  return json::value(format_iso8601(*v));
-}
 json::value text(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
 json::value ratio(const std::optional<double>& v) {
   if (!v || !std::isfinite(*v)) return nullptr;
@@ -43,15 +35,15 @@ json::value job_info(const Snapshot& s) {
 
 json::value timing(const Snapshot& s) {
   json::object o;
-  o["start_time"] = number(s.start_time);
-  o["end_time"] = number(s.end_time);
-  o["duration_seconds"] = number(s.duration_seconds);
+  o["start_time"] = number_or_null(s.start_time);
+  o["end_time"] = number_or_null(s.end_time);
+  o["duration_seconds"] = number_or_null(s.duration_seconds);
   o["duration_formatted"] = s.duration_seconds ? json::value(format_duration(*s.duration_seconds)) : json::value(nullptr);
-  o["job_summary_duration"] = number(s.job_summary_duration);
+  o["job_summary_duration"] = number_or_null(s.job_summary_duration);
   o["timing_source"] = s.timing_source;
-  o["start_time_iso"] = iso(s.start_time);
-  o["end_time_iso"] = iso(s.end_time);
-  o["last_event_time"] = number(s.last_event_time);
+  o["start_time_iso"] = iso_time_or_null(s.start_time);
+  o["end_time_iso"] = iso_time_or_null(s.end_time);
+  o["last_event_time"] = number_or_null(s.last_event_time);
   return o;
 }
 
@@ -85,7 +77,7 @@ json::value checkpointing(const Snapshot& s) {
   if (s.completed_operations > 0)
     coverage = static_cast<double>(s.checkpointed_operations) / static_cast<double>(s.completed_operations);
   return json::object{{"strategy", text(s.checkpoint_strategy)},
-                      {"last_checkpoint_time", number(s.last_checkpoint_time)},
+                      {"last_checkpoint_time", number_or_null(s.last_checkpoint_time)},
                       {"checkpointed_operations_count", s.checkpointed_operations},
                       {"resumable", s.resumable},
                       {"checkpoint_progress", json::object{{"percentage", pct},
@@ -115,8 +107,8 @@ json::value partition_entry(const Snapshot& s, std::size_t pid) {
   o["failed_operations"] = failed;
   o["checkpointed_operations"] = checkpointed;
   o["total_operations"] = s.operations_per_partition;
-  o["start_time"] = number(p.start_time);
-  o["end_time"] = number(p.end_time);
+  o["start_time"] = number_or_null(p.start_time);
+  o["end_time"] = number_or_null(p.end_time);
   o["duration_seconds"] = std::isfinite(p.start_time) && std::isfinite(p.end_time) ? json::value(p.end_time - p.start_time)
                                                                                    : json::value(nullptr);
   o["sample_count"] = count(p.sample_count);
@@ -132,9 +124,9 @@ json::value operation_entry(const Snapshot& s, std::size_t pid, std::size_t idx)
   o["operation_idx"] = idx;
   o["operation_name"] = s.operation_names[idx];
   o["status"] = to_string(op.status);
-  o["start_time"] = number(op.start_time);
-  o["end_time"] = number(op.end_time);
-  o["duration"] = number(op.duration);
+  o["start_time"] = number_or_null(op.start_time);
+  o["end_time"] = number_or_null(op.end_time);
+  o["duration"] = number_or_null(op.duration);
   o["input_rows"] = count(op.input_rows);
   o["output_rows"] = count(op.output_rows);
   o["checkpointed"] = op.checkpointed;
@@ -228,8 +220,8 @@ json::value operations(const Snapshot& s) {
                                {"output_rows", a.output_rows},
                                {"reduction_ratio", ratio(a.reduction_ratio)},
                                {"total_duration_seconds", a.total_duration},
-                               {"mean_duration_seconds", number(a.mean_duration)},
-                               {"rows_per_second", number(a.rows_per_second)}});
+                               {"mean_duration_seconds", number_or_null(a.mean_duration)},
+                               {"rows_per_second", number_or_null(a.rows_per_second)}});
   }
   return arr;
 }
@@ -388,8 +380,8 @@ json::value to_json(const std::vector<JobListing>& jobs) {
     arr.push_back(json::object{{"job_id", j.job_id},
                                {"work_dir", j.work_dir},
                                {"status", to_string(j.status)},
-                               {"start_time", number(j.start_time)},
-                               {"last_event_time", number(j.last_event_time)},
+                               {"start_time", number_or_null(j.start_time)},
+                               {"last_event_time", number_or_null(j.last_event_time)},
                                {"completed_partitions", j.completed_partitions},
                                {"total_partitions", j.total_partitions},
                                {"overall_percentage", j.overall_percentage},
