@@ -182,6 +182,11 @@ TEST_CASE("WebApi: DNS rebinding, symlinked logs, token in URLs") {
   logs = f.get("/api/jobs/" + id + "/logs", {{"rank", "4"}});
   CHECK(logs.body.find("not followed") != std::string::npos);
 
+  CHECK(loopback_address("::1"));
+  CHECK(loopback_address("127.0.0.5"));
+  CHECK_FALSE(loopback_address("0.0.0.0"));
+  CHECK_FALSE(loopback_address("localhost.example.com"));
+
   Fixture t("s3cret");
   CHECK(t.get("/", {{"token", "s3cret"}}).status == 200);             // the page may carry it
   CHECK(t.get("/api/jobs", {{"token", "s3cret"}}).status == 401);     // API calls use the header

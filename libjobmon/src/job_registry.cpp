@@ -14,7 +14,6 @@
 #include "jobmon/glob.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/snapshot.hpp"
-#include "jobmon/web_api.hpp"
 #include "registry_common.hpp"
 
 namespace jobmon {
@@ -57,6 +56,23 @@ json::array completion_curve(const std::vector<double>& times, std::size_t max_p
   for (std::size_t i = 0; i < times.size(); i += step) curve.push_back(json::array{times[i], static_cast<std::int64_t>(i + 1)});
   if ((times.size() - 1) % step != 0) curve.push_back(json::array{times.back(), static_cast<std::int64_t>(times.size())});
   return curve;
+}
+
+std::string render_jobs_page(const std::vector<RegistryEntry>& entries,
+                             const std::function<bool(const RegistryEntry&)>& keep, std::int64_t offset,
+                             std::int64_t limit, double generated_at) {
+  std::int64_t matches = 0, returned = 0;
+  std::string body = "{\"jobs\":[";
+  for (const auto& e : entries) {
+    if (!keep(e)) continue;
+    if (matches++ < offset || returned >= limit) continue;
+    if (returned++) body += ',';
+    body += e.summary_text;
+  }
+  const std::string next = offset + returned < matches ? std::to_string(offset + returned) : "null";
+  body += fmt::format("],\"count\":{},\"returned\":{},\"offset\":{},\"limit\":{},\"next_offset\":{},\"generated_at\":\"{}\"}}",
+                      matches, returned, offset, limit, next, format_iso8601(generated_at));
+  return body;
 }
 
 // Data-Juicer work dirs found under the targets, each followed by its own
@@ -172,16 +188,11 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
   }
   std::sort(fresh.begin(), fresh.end(), [](const RegistryEntry& a, const RegistryEntry& b) { return a.path < b.path; });
   // Serialise once here, not once per request.
-  std::string body = "{\"jobs\":[";
-  const std::size_t page = std::min(fresh.size(), options_.jobs_page_size);
-  for (std::size_t i = 0; i < fresh.size(); ++i) {
-    if (fresh[i].summary_text.empty()) fresh[i].summary_text = to_compact_json(fresh[i].summary);
-    if (i >= page) continue;
-    if (i) body += ',';
-    body += fresh[i].summary_text;
+  for (auto& e : fresh) {
+    if (e.summary_text.empty()) e.summary_text = to_compact_json(e.summary);
   }
-  body += jobs_page_tail(static_cast<std::int64_t>(fresh.size()), static_cast<std::int64_t>(page), 0,
-                         static_cast<std::int64_t>(options_.jobs_page_size), now);
+  std::string body = render_jobs_page(fresh, [](const RegistryEntry&) { return true; }, 0,
+                                      static_cast<std::int64_t>(options_.jobs_page_size), now);
   auto fresh_entries = std::make_shared<const std::vector<RegistryEntry>>(std::move(fresh));
 
   std::unordered_map<std::string, const RegistryEntry*> before;

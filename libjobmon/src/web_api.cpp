@@ -71,13 +71,6 @@ std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lin
   return lines;
 }
 
-std::string jobs_page_tail(std::int64_t matches, std::int64_t returned, std::int64_t offset, std::int64_t limit,
-                           double generated_at) {
-  const std::string next = offset + returned < matches ? std::to_string(offset + returned) : "null";
-  return fmt::format("],\"count\":{},\"returned\":{},\"offset\":{},\"limit\":{},\"next_offset\":{},\"generated_at\":\"{}\"}}",
-                     matches, returned, offset, limit, next, format_iso8601(generated_at));
-}
-
 WebApi::WebApi(JobRegistry& registry, HostResources& resources, WebApiOptions options)
     : registry_(registry), resources_(resources), options_(std::move(options)) {}
 
@@ -92,16 +85,20 @@ bool WebApi::authorized(const HttpRequest& request) const {
   return query_allowed && constant_time_equal(query_value(request, "token"), options_.token);
 }
 
+bool loopback_address(std::string_view name) {
+  return name == "localhost" || name == "::1" || name == "[::1]" || name.starts_with("127.");
+}
+
 bool loopback_host(const std::string& host) {
   if (host.empty()) return true;  // HTTP/1.0 clients (curl -0, wrk) may send none
-  std::string name = host;
+  std::string_view name = host;
   if (name.starts_with('[')) {
     const auto close = name.find(']');
-    name = close == std::string::npos ? name : name.substr(0, close + 1);
-  } else if (const auto colon = name.rfind(':'); colon != std::string::npos) {
+    if (close != std::string_view::npos) name = name.substr(0, close + 1);
+  } else if (const auto colon = name.rfind(':'); colon != std::string_view::npos) {
     name = name.substr(0, colon);
   }
-  return name == "localhost" || name == "[::1]" || name.starts_with("127.");
+  return loopback_address(name);
 }
 
 HttpResponse WebApi::handle(const HttpRequest& request) {
@@ -185,20 +182,14 @@ HttpResponse WebApi::jobs(const HttpRequest& request, int current_filter) {
     r.body = *registry_.first_jobs_page();  // the dashboard's request, serialised once per refresh
     return r;
   }
-  const auto view = registry_.entries_view();
-  std::int64_t matches = 0, returned = 0;
-  r.body = "{\"jobs\":[";
-  for (const auto& e : *view) {
-    if (current_filter == 1 && !e.current) continue;
-    if (current_filter == 0 && e.current) continue;
-    if (!status.empty() && e.status != status) continue;
-    if (!kind.empty() && e.kind != kind) continue;
-    if (!q.empty() && lower(e.name).find(q) == std::string::npos && lower(e.path).find(q) == std::string::npos) continue;
-    if (matches++ < offset || returned >= limit) continue;
-    if (returned++) r.body += ',';
-    r.body += e.summary_text;
-  }
-  r.body += jobs_page_tail(matches, returned, offset, limit, registry_.last_refresh());
+  auto keep = [&](const RegistryEntry& e) {
+    if (current_filter == 1 && !e.current) return false;
+    if (current_filter == 0 && e.current) return false;
+    if (!status.empty() && e.status != status) return false;
+    if (!kind.empty() && e.kind != kind) return false;
+    return q.empty() || lower(e.name).find(q) != std::string::npos || lower(e.path).find(q) != std::string::npos;
+  };
+  r.body = render_jobs_page(*registry_.entries_view(), keep, offset, limit, registry_.last_refresh());
   return r;
 }
 

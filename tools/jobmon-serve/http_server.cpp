@@ -60,10 +60,6 @@ std::string read_token_file(const std::string& path) {
   return text;
 }
 
-bool is_loopback(const std::string& address) {
-  return address == "localhost" || address == "::1" || address.rfind("127.", 0) == 0;
-}
-
 int run_server(const ServeOptions& options) {
   auto storage = storage_for_targets(options.targets);  // s3:// URLs or local paths
   RegistryOptions registry_options;

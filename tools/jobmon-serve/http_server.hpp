@@ -23,7 +23,5 @@ int run_server(const ServeOptions& options);
 // The first line of a token file, trimmed; throws when it is empty or unreadable.
 std::string read_token_file(const std::string& path);
 
-// True for addresses that only this machine can reach.
-bool is_loopback(const std::string& address);
 
 }  // namespace jobmon::serve

@@ -6,6 +6,7 @@
 #include "http_server.hpp"
 #include "jobmon/exit_code.hpp"
 #include "jobmon/version.hpp"
+#include "jobmon/web_api.hpp"
 
 int main(int argc, char** argv) {
   using namespace jobmon;
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
       return static_cast<int>(ExitCode::usage);
     }
   }
-  if (!serve::is_loopback(options.bind) && options.token.empty()) {
+  if (!loopback_address(options.bind) && options.token.empty()) {
     std::cerr << "jobmon-serve: binding to " << options.bind
               << " exposes job names and logs to the network: set --token (or JOBMON_TOKEN)\n";
     return static_cast<int>(ExitCode::usage);

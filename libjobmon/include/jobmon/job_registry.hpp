@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -116,6 +117,14 @@ RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const S
 boost::json::value data_juicer_detail(const RegistryEntry& entry, const RegistryOptions& options);
 // True when a directory holds Data-Juicer events files.
 bool is_data_juicer_dir(const Storage& storage, const std::string& dir);
+
+// A /api/jobs page: the entries `keep` accepts, from the offset-th match on,
+// at most `limit`: {"jobs":[summaries],"count":matches,"returned":R,"offset":O,
+// "limit":L,"next_offset":O+R or null,"generated_at":"..."}. Shared by the
+// registry's pre-serialised first page and WebApi's filtered pages.
+std::string render_jobs_page(const std::vector<RegistryEntry>& entries,
+                             const std::function<bool(const RegistryEntry&)>& keep, std::int64_t offset,
+                             std::int64_t limit, double generated_at);
 
 // Opaque id for a job path (16 hex digits of a 64-bit FNV-1a hash).
 std::string job_id_for(const std::string& kind, const std::string& path);

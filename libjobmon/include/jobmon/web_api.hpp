@@ -17,11 +17,6 @@ namespace jobmon {
 
 inline constexpr std::size_t kDefaultJobsPageSize = 500;
 
-// The end of a /api/jobs page: `],"count":N,"returned":R,"offset":O,"limit":L,
-// "next_offset":...,"generated_at":"..."}` (count = all matches).
-std::string jobs_page_tail(std::int64_t matches, std::int64_t returned, std::int64_t offset, std::int64_t limit,
-                           double generated_at);
-
 struct HttpRequest {
   std::string method = "GET";
   std::string path;  // decoded path, no query
@@ -70,7 +65,9 @@ class WebApi {
   WebApiOptions options_;
 };
 
-// True for an empty Host or one naming localhost, 127.x.x.x or [::1] (any port).
+// True for a name only this machine reaches: localhost, 127.x.x.x, ::1 or [::1].
+bool loopback_address(std::string_view name);
+// True for an empty Host header or one naming a loopback address (any port).
 bool loopback_host(const std::string& host);
 
 // Prometheus text exposition of the registry's jobs and totals.
