@@ -50,11 +50,12 @@ int code_point_width(char32_t cp) {
   if (cp == 0) return 0;
   if (cp >= 0x300 && cp <= 0x36F) return 0;    // combining marks
   if (cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F)) return 0;  // ZWJ, variation selectors
+  // East Asian wide ranges, emoji blocks, and the single wide symbols jobmon prints (⌛ ⏳ ⚠ ✅ ❌).
   if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0x1F300 && cp <= 0x1FAFF) ||
-      (cp >= 0x2600 && cp <= 0x27BF && (cp == 0x2705 || cp == 0x274C || cp == 0x23F3 || cp == 0x26A0)) ||
-      cp == 0x23F3 || cp == 0x231B || (cp >= 0x20000 && cp <= 0x3FFFD))
+      (cp >= 0x20000 && cp <= 0x3FFFD))
     return 2;
+  if (cp == 0x231B || cp == 0x23F3 || cp == 0x26A0 || cp == 0x2705 || cp == 0x274C) return 2;
   return 1;
 }
 
