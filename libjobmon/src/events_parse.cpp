@@ -107,30 +107,33 @@ std::string_view read_text_or_json(od::value& v) {
   return {};
 }
 
-bool read_config_summary(od::value& v, Event& e) {
+// Calls read(key, value) for each field of an object value; a value that is
+// not an object (null, say) has no fields. False when the object is malformed.
+template <typename Read>
+bool for_each_field(od::value& v, Read&& read) {
   od::object o;
-  if (v.get_object().get(o)) return true;  // not an object: ignore
+  if (v.get_object().get(o)) return true;
   for (auto f : o) {
     od::field field;
     if (std::move(f).get(field)) return false;
     std::string_view key;
     if (!read_key(field, key)) return false;
     od::value fv = field.value();
-    if (key == "executor_type") e.executor_type = read_string(fv);
-    else if (key == "checkpoint_strategy") e.checkpoint_strategy = read_string(fv);
+    if (!read(key, fv)) return false;
   }
   return true;
 }
 
+bool read_config_summary(od::value& v, Event& e) {
+  return for_each_field(v, [&](std::string_view key, od::value& fv) {
+    if (key == "executor_type") e.executor_type = read_string(fv);
+    else if (key == "checkpoint_strategy") e.checkpoint_strategy = read_string(fv);
+    return true;
+  });
+}
+
 bool read_metadata(od::value& v, Event& e) {
-  od::object o;
-  if (v.get_object().get(o)) return true;  // null or not an object
-  for (auto f : o) {
-    od::field field;
-    if (std::move(f).get(field)) return false;
-    std::string_view key;
-    if (!read_key(field, key)) return false;
-    od::value fv = field.value();
+  return for_each_field(v, [&](std::string_view key, od::value& fv) {
     if (key == "success") e.success = read_bool(fv);
     else if (key == "num_partitions") e.num_partitions = read_int(fv);
     else if (key == "total_partitions") { if (!e.total_partitions) e.total_partitions = read_int(fv); }
@@ -149,8 +152,8 @@ bool read_metadata(od::value& v, Event& e) {
     // partition_complete{success:false} carries its error here; op events repeat their index.
     else if (key == "error") { if (e.error_message.empty()) e.error_message = read_text_or_json(fv); }
     else if (key == "operation_idx") { if (!e.operation_idx) e.operation_idx = read_int(fv); }
-  }
-  return true;
+    return true;
+  });
 }
 
 bool read_field(std::string_view key, od::value& v, Event& e) {
