@@ -2,18 +2,14 @@
 
 #include "jobmon/aggregator.hpp"
 #include "jobmon/error.hpp"
+#include "job_state_builder.hpp"
 
 using namespace jobmon;
 
 namespace {
 
 std::shared_ptr<JobState> job(const std::string& name, std::int64_t world, std::int64_t done) {
-  auto j = std::make_shared<JobState>();
-  j->path = "/logs/" + name;
-  j->name = name;
-  j->world_size = world;
-  for (std::int64_t r = 0; r < done; ++r) j->done_ranks.push_back(r);
-  j->completed = done;
+  auto j = test::job_state(name, world, done);
   j->launched_at = 1000;
   j->last_change_at = 1000 + static_cast<double>(done) * 10;
   return j;
