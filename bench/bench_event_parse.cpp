@@ -12,8 +12,8 @@
 #include <functional>
 #include <vector>
 
-#include "jobmon/snapshot_events.hpp"
-#include "jobmon/storage.hpp"
+#include "jobmon/datajuicer/snapshot_events.hpp"
+#include "jobmon/storage/storage.hpp"
 
 namespace json = boost::json;
 

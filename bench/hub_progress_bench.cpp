@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "jobmon/hub_client.hpp"
-#include "jobmon/hub_progress.hpp"
+#include "jobmon/hub/hub_client.hpp"
+#include "jobmon/hub/hub_progress.hpp"
 
 namespace {
 

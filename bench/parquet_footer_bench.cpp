@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "jobmon/error.hpp"
-#include "jobmon/parquet_footer.hpp"
+#include "jobmon/hub/parquet_footer.hpp"
 
 int main(int argc, char** argv) {
   using namespace jobmon;

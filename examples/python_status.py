@@ -3,7 +3,8 @@
 
     PYTHONPATH=build/python /usr/bin/python3 examples/python_status.py [PATH_OR_GLOB ...]
 
-With no argument it looks at the real fixtures in ../shared/fixtures/datatrove.
+With no argument it looks at the real fixtures in tests/fixtures/datatrove
+(copied from datatrove runs).
 """
 import pathlib
 import sys
@@ -12,7 +13,7 @@ import time
 import jobmon
 
 here = pathlib.Path(__file__).resolve().parent
-targets = sys.argv[1:] or [here.parent.parent / "shared" / "fixtures" / "datatrove"]
+targets = sys.argv[1:] or [here.parent / "tests" / "fixtures" / "datatrove"]
 
 result = jobmon.scan(*targets)
 for warning in result.warnings:

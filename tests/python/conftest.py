@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 SOURCE = pathlib.Path(os.environ.get("JOBMON_SOURCE", pathlib.Path(__file__).resolve().parents[2]))
-FIXTURES = SOURCE.parent / "shared" / "fixtures"
+FIXTURES = pathlib.Path(os.environ.get("JOBMON_FIXTURES_DIR", SOURCE / "tests" / "fixtures"))
 BIN = pathlib.Path(os.environ.get("JOBMON_BIN", SOURCE / "build" / "tools"))
 
 

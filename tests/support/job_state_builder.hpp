@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "jobmon/job.hpp"
+#include "jobmon/datatrove/job.hpp"
 
 namespace jobmon::test {
 

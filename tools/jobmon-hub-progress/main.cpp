@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "jobmon/error.hpp"
-#include "jobmon/exit_code.hpp"
-#include "jobmon/hub_progress.hpp"
+#include "jobmon/cli/exit_code.hpp"
+#include "jobmon/hub/hub_progress.hpp"
 #include "jobmon/version.hpp"
 
 int main(int argc, char** argv) {

@@ -15,10 +15,10 @@
 #include <thread>
 
 #include "jobmon/clock.hpp"
-#include "jobmon/exit_code.hpp"
+#include "jobmon/cli/exit_code.hpp"
 #include "jobmon/json.hpp"
-#include "jobmon/storage_factory.hpp"
-#include "jobmon/web_api.hpp"
+#include "jobmon/storage/storage_factory.hpp"
+#include "jobmon/server/web_api.hpp"
 
 namespace jobmon::serve {
 namespace {

@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "http_server.hpp"
-#include "jobmon/exit_code.hpp"
+#include "jobmon/cli/exit_code.hpp"
 #include "jobmon/version.hpp"
-#include "jobmon/web_api.hpp"
+#include "jobmon/server/web_api.hpp"
 
 int main(int argc, char** argv) {
   using namespace jobmon;

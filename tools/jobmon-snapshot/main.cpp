@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "jobmon/error.hpp"
-#include "jobmon/exit_code.hpp"
-#include "jobmon/snapshot_command.hpp"
+#include "jobmon/cli/exit_code.hpp"
+#include "jobmon/cli/snapshot_command.hpp"
 #include "jobmon/version.hpp"
 
 int main(int argc, char** argv) {

@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "jobmon/error.hpp"
-#include "jobmon/status_command.hpp"
+#include "jobmon/cli/status_command.hpp"
 #include "jobmon/version.hpp"
-#include "jobmon/watch_command.hpp"
+#include "jobmon/cli/watch_command.hpp"
 
 int main(int argc, char** argv) {
   using namespace jobmon;

@@ -6,13 +6,13 @@
 
 #include <mutex>
 
-#include "jobmon/aggregator.hpp"
+#include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
-#include "jobmon/scanner.hpp"
-#include "jobmon/status_view.hpp"
-#include "jobmon/storage_factory.hpp"
+#include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/cli/status_view.hpp"
+#include "jobmon/storage/storage_factory.hpp"
 #include "json_to_python.hpp"
 #include "registration.hpp"
 

@@ -2,8 +2,8 @@
 #include <pybind11/pybind11.h>
 
 #include "jobmon/error.hpp"
-#include "jobmon/parquet_footer.hpp"
-#include "jobmon/storage.hpp"
+#include "jobmon/hub/parquet_footer.hpp"
+#include "jobmon/storage/storage.hpp"
 #include "registration.hpp"
 
 namespace py = pybind11;

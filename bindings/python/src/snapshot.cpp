@@ -7,8 +7,8 @@
 #include <mutex>
 
 #include "jobmon/clock.hpp"
-#include "jobmon/snapshot.hpp"
-#include "jobmon/storage_factory.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/storage/storage_factory.hpp"
 #include "json_to_python.hpp"
 #include "registration.hpp"
 

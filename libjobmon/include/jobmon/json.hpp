@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "jobmon/aggregator.hpp"
+#include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/eta.hpp"
-#include "jobmon/job.hpp"
-#include "jobmon/scanner.hpp"
+#include "jobmon/datatrove/job.hpp"
+#include "jobmon/datatrove/scanner.hpp"
 
 namespace jobmon {
 

@@ -1,0 +1,213 @@
+// SnapshotAnalyzer: a Data-Juicer work dir (events*.jsonl, the DAG plan,
+// job_summary.json) -> Snapshot. Streams the events in chunks; memory grows
+// with partitions x operations, never with the number of events or the size
+// of a line. update() reads only what was appended since the previous call.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <iosfwd>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "jobmon/eta.hpp"
+#include "jobmon/datajuicer/snapshot_events.hpp"
+#include "jobmon/storage/storage.hpp"
+
+namespace jobmon {
+
+// The reference's status values.
+enum class RunStatus : std::uint8_t { not_started, in_progress, completed, failed };
+std::string_view to_string(RunStatus status);
+
+inline constexpr double no_time = std::numeric_limits<double>::quiet_NaN();
+
+// One operation of one partition; compact because there are P x O of them.
+struct OpState {
+  RunStatus status = RunStatus::not_started;
+  bool checkpointed = false;
+  double start_time = no_time;
+  double end_time = no_time;
+  double duration = no_time;
+  std::int64_t input_rows = -1;   // -1: not reported
+  std::int64_t output_rows = -1;
+  std::uint32_t error = 0;        // 1-based index into Snapshot::op_errors; 0: none
+};
+
+struct PartitionState {
+  RunStatus status = RunStatus::not_started;
+  bool seen = false;              // some event named this partition
+  double start_time = no_time;
+  double end_time = no_time;
+  std::int64_t current_op = -1;   // last operation started
+  std::int64_t sample_count = -1;
+  std::int64_t retry_count = 0;
+  std::string error_message;
+  std::vector<OpState> ops;       // by operation_idx
+};
+
+struct OpAggregate {
+  std::int64_t operation_idx = 0;
+  std::string operation_name;
+  std::int64_t completed = 0, failed = 0, in_progress = 0, checkpointed = 0;
+  std::int64_t input_rows = 0, output_rows = 0;  // over completed ops that reported rows
+  double total_duration = 0;                     // seconds, over completed ops
+  std::optional<double> mean_duration;
+  std::optional<double> reduction_ratio;         // 1 - output/input
+  std::optional<double> rows_per_second;         // input rows / total duration
+};
+
+struct SkippedLine {
+  std::string file;
+  std::uint64_t line = 0;  // 1-based
+  LineIssue issue = LineIssue::corrupt;
+};
+
+struct SkippedLines {
+  static constexpr std::size_t max_listed = 10;
+  std::uint64_t blank = 0, corrupt = 0, no_event_type = 0, too_long = 0, out_of_range = 0;
+  std::vector<SkippedLine> first;  // the first few non-blank ones
+  std::uint64_t total() const { return corrupt + no_event_type + too_long + out_of_range; }
+};
+
+struct EventsFileInfo {
+  std::string path;
+  std::uint64_t bytes = 0;       // consumed (complete lines)
+  std::uint64_t lines = 0;
+  std::uint64_t events = 0;
+  bool partial_last_line = false;  // an unterminated tail that was not (yet) used
+  std::string error;               // why it could not be read (it is retried on update())
+};
+
+struct DagInfo {
+  bool loaded = false;
+  std::string error;  // why it could not be read, when present but unreadable
+  std::int64_t total_nodes = 0, total_edges = 0, parallel_groups = 0, execution_plan_length = 0;
+  std::int64_t planned_partitions = 0;          // distinct _partition_<pid> node ids
+  std::vector<std::string> planned_operations;  // op names by execution order
+};
+
+struct JobSummaryInfo {
+  bool loaded = false;
+  std::string error;
+  std::string job_id, status, executor_type, work_dir, resumption_command, error_message, checkpoint_dir;
+  std::vector<std::string> config_file;
+  std::optional<double> start_time, end_time, duration;
+};
+
+struct Failure {
+  std::optional<std::int64_t> partition_id;
+  std::optional<std::int64_t> operation_idx;
+  std::string operation_name;
+  std::string message;
+};
+
+struct Snapshot {
+  std::string work_dir;
+  // job_info
+  std::string job_id, executor_type, status, config_file, resumption_command, error_message;
+  RunStatus overall_status = RunStatus::not_started;
+  // timing (epoch seconds; empty when unknown)
+  std::optional<double> start_time, end_time, last_event_time, duration_seconds, job_summary_duration;
+  std::string timing_source;  // "events" | "job_summary" | "none"
+  // progress
+  std::int64_t total_partitions = 0, completed_partitions = 0, failed_partitions = 0, in_progress_partitions = 0;
+  std::int64_t planned_partitions = 0;  // 0: no plan, no job_start count
+  std::string planned_partitions_source;  // "dag_plan" | "job_start" | "partition_creation" | "events"
+  std::int64_t operations_per_partition = 0;
+  std::int64_t total_operations = 0, completed_operations = 0, failed_operations = 0,
+               in_progress_operations = 0, checkpointed_operations = 0;
+  double partition_percentage = 0, operation_percentage = 0, overall_percentage = 0;
+  // checkpointing
+  std::string checkpoint_strategy, checkpoint_dir;
+  std::optional<double> last_checkpoint_time;
+  bool resumable = false;
+  // runs
+  std::int64_t runs = 0, restarts = 0;
+  // detail
+  std::vector<PartitionState> partitions;  // by partition_id; entries never seen are not_started
+  std::vector<std::string> operation_names;  // by operation_idx
+  std::vector<std::string> op_errors;
+  std::vector<OpAggregate> operations;
+  std::vector<Failure> failures;  // job, partition and operation failures (first max_failures)
+  static constexpr std::size_t max_failures = 100;
+  std::size_t failures_total = 0;
+  // ETA of an in-progress job, in partition-operations
+  std::optional<EtaEstimate> eta, eta_linear;
+  // sources
+  DagInfo dag;
+  JobSummaryInfo job_summary;
+  bool job_summary_used = false;
+  std::vector<EventsFileInfo> events_files;
+  std::uint64_t events_analyzed = 0;
+  SkippedLines skipped;
+  double generated_at = 0;  // the `now` the snapshot was taken with
+};
+
+struct SnapshotOptions {
+  std::size_t chunk_size = 4u << 20;  // bytes per read_range
+};
+
+class SnapshotAnalyzer {
+ public:
+  explicit SnapshotAnalyzer(std::string work_dir, std::shared_ptr<const Storage> storage = nullptr,
+                            SnapshotOptions options = {});
+  ~SnapshotAnalyzer();
+  SnapshotAnalyzer(const SnapshotAnalyzer&) = delete;
+  SnapshotAnalyzer& operator=(const SnapshotAnalyzer&) = delete;
+
+  // Reads what was appended since the previous call: new complete lines, new
+  // events files, a changed DAG plan or job summary. A file that shrank or
+  // was replaced makes it start over. An unterminated last line waits.
+  // Throws StorageError when the work dir cannot be read at all.
+  void update();
+  // For a one-shot read: also uses an unterminated last line when it is
+  // complete JSON (else it is reported as a partial last line).
+  void finish();
+  // The state so far; `now` (epoch seconds) only feeds the ETA.
+  Snapshot snapshot(double now) const;
+
+  const std::string& work_dir() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One-shot: update() + finish() + snapshot(now).
+Snapshot analyze_work_dir(const std::string& work_dir, double now, std::shared_ptr<const Storage> storage = nullptr);
+
+// Events files of a work dir in reading order: events.jsonl, then
+// events_*.jsonl by name (their names carry the run's UTC start time).
+std::vector<std::string> find_events_files(const Storage& storage, const std::string& work_dir);
+
+// Every parseable event of a work dir, as JSON objects (config dropped), for
+// scripts. Bounded by `max_events` (0: no bound).
+std::vector<boost::json::object> load_events(const std::string& work_dir, std::size_t max_events = 0,
+                                             std::shared_ptr<const Storage> storage = nullptr);
+
+// A job under an outputs root (the reference's list_running_jobs).
+struct JobListing {
+  std::string job_id, work_dir;
+  RunStatus status = RunStatus::not_started;
+  std::optional<double> start_time, last_event_time;
+  std::int64_t completed_partitions = 0, total_partitions = 0;
+  double overall_percentage = 0;
+  std::string error;  // when the job could not be read
+};
+// Work dirs directly under `root` (and `root` itself) that hold events files.
+std::vector<JobListing> list_jobs(const std::string& root, double now, std::shared_ptr<const Storage> storage = nullptr);
+
+// JSON: the reference's keys plus jobmon's additions, in a stable order.
+boost::json::value to_json(const Snapshot& snapshot);
+// The same document written piece by piece (no whole tree in memory: a job
+// with 10^5 partition-operations prints without a 100 MB DOM).
+void write_snapshot_json(const Snapshot& snapshot, std::ostream& out);
+boost::json::value to_json(const std::vector<JobListing>& jobs);
+
+}  // namespace jobmon

@@ -1,0 +1,77 @@
+// Aggregator: per-job rows and totals from scanned job states, with filters,
+// sort orders and deltas against a previous aggregate. Pure: no I/O, no
+// clock (the caller passes `now`).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jobmon/eta.hpp"
+#include "jobmon/datatrove/job.hpp"
+
+namespace jobmon {
+
+enum class JobStatus { running, failed, stalled, pending, complete };
+
+enum class SortOrder { name, progress, eta, status, recent };
+
+struct JobRow {
+  std::shared_ptr<const JobState> job;
+  JobStatus status = JobStatus::pending;
+  double percent = 0;                  // 0..100, truncated like the reference
+  EtaEstimate eta;                     // smoothed recent rate
+  EtaEstimate eta_linear;              // the reference's projection
+  std::optional<double> finished_at;   // complete jobs: when the last marker arrived
+  std::int64_t failed_ranks = 0;
+  std::int64_t newly_completed = 0;    // since the previous aggregate (apply_deltas)
+};
+
+struct Totals {
+  std::int64_t jobs_total = 0, jobs_completed = 0;
+  std::int64_t tasks_total = 0, tasks_completed = 0;
+  std::int64_t jobs_running = 0, jobs_failed = 0, jobs_stalled = 0, jobs_pending = 0;
+  std::int64_t tasks_failed = 0;
+  std::optional<double> rate;               // tasks per second over running jobs
+  std::optional<double> remaining_seconds;  // remaining runnable tasks / rate
+};
+
+struct Aggregate {
+  double now = 0;
+  std::vector<JobRow> rows;       // after filters and sorting
+  Totals totals;                  // over every job that passed the prefix filter
+  std::size_t hidden_complete = 0;
+};
+
+struct AggregateOptions {
+  std::string prefix;              // job-name prefix filter
+  bool hide_complete = false;      // hide complete rows; totals still count them
+  bool only_incomplete_or_failed = false;
+  SortOrder sort = SortOrder::name;
+  EtaOptions eta;
+};
+
+Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, double now,
+                    const AggregateOptions& options = {});
+
+struct AggregateDelta {
+  std::int64_t jobs_completed = 0;
+  std::int64_t tasks_completed = 0;
+};
+
+// Fills each row's newly_completed from `previous` (matched by path) and
+// returns the change of the totals.
+AggregateDelta apply_deltas(Aggregate& current, const Aggregate& previous);
+
+// The estimator for one job: total = ranks that can still finish, samples =
+// marker mtimes (or the completions/ mtime when times were not read).
+EtaEstimator make_job_estimator(const JobState& job, const EtaOptions& options = {});
+
+const char* to_string(JobStatus status);
+const char* to_string(SortOrder order);
+SortOrder parse_sort_order(std::string_view text);  // throws UsageError
+
+}  // namespace jobmon

@@ -1,0 +1,88 @@
+// Scanner: finds datatrove-style job directories under paths and globs and
+// reads their state through a Storage. Keeps a cache between calls so a
+// refresh costs only what changed: complete jobs are never re-read, non-job
+// directories are re-checked only when their mtime changes, and an incomplete
+// job whose completions/ mtime did not change is not listed again.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jobmon/datatrove/job.hpp"
+#include "jobmon/storage/storage.hpp"
+
+namespace jobmon {
+
+// Which jobs get per-marker mtimes (one stat per marker). Complete jobs need
+// none: completions/'s own mtime is the moment the last marker arrived.
+enum class MarkerTimes { none, incomplete_jobs, all };
+
+struct ScanOptions {
+  bool recursive = false;  // look below non-job subdirectories too
+  int max_depth = 8;       // recursion limit below each root
+  unsigned threads = 0;    // parallel job reads; 0 = automatic
+  MarkerTimes marker_times = MarkerTimes::incomplete_jobs;
+  std::size_t max_logs_per_job = 64;  // task logs of incomplete ranks read per job
+  double log_refresh_seconds = 30;    // re-read those logs at most this often
+  std::uint64_t max_executor_bytes = 16ull << 20;
+  std::uint64_t log_tail_bytes = 16384;
+};
+
+struct ScanStats {
+  std::size_t candidates = 0;          // directories considered
+  std::size_t jobs = 0;                // of which jobs
+  std::size_t completions_listed = 0;  // completions/ listings done in this scan
+  std::size_t directory_listings = 0;  // all listings (roots, globs, completions)
+  std::size_t jobs_from_cache = 0;     // jobs answered without listing
+  std::size_t logs_read = 0;
+  double seconds = 0;
+};
+
+struct ScanResult {
+  std::vector<std::shared_ptr<const JobState>> jobs;  // sorted by path
+  std::vector<Warning> warnings;                      // not-a-job dirs, bad targets
+  ScanStats stats;
+};
+
+class Scanner {
+ public:
+  explicit Scanner(std::shared_ptr<const Storage> storage, ScanOptions options = {});
+  ~Scanner();
+  Scanner(const Scanner&) = delete;
+  Scanner& operator=(const Scanner&) = delete;
+
+  // Scans targets (paths or globs). A target that is itself a job directory
+  // is a job; otherwise its subdirectories are the candidates (deeper with
+  // recursive). Problems with one job become warnings; never throws for them.
+  ScanResult scan(const std::vector<std::string>& targets);
+
+  // Forgets everything cached: the next scan reads from scratch.
+  void clear_cache();
+
+  const ScanOptions& options() const;
+  unsigned thread_count() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads one job directory from scratch (no cache), or returns nullopt and a
+// warning when it is not a job. `now` decides whether logs need re-reading.
+struct JobReadResult {
+  std::shared_ptr<JobState> job;  // null when not a job
+  std::vector<Warning> warnings;
+  std::size_t listings = 0;
+  std::size_t logs_read = 0;
+};
+JobReadResult read_job_dir(const Storage& storage, const std::string& path, const ScanOptions& options);
+
+// Reads task logs of a job's incomplete ranks (bounded by max_logs_per_job).
+std::size_t diagnose_incomplete_ranks(const Storage& storage, JobState& job, const ScanOptions& options);
+
+// Classifies the tail of a task log (loguru lines).
+RankIssue classify_task_log(std::int64_t rank, std::string_view tail);
+
+}  // namespace jobmon

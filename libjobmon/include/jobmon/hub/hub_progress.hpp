@@ -1,0 +1,122 @@
+// HubProgress: how far a generation job that pushes Parquet shards to a Hub
+// dataset repo has got. Counts rows from the shards' footers (read by range,
+// cached by file oid so a later poll reads only new shards), skips and
+// reports shards that cannot be read (half uploaded, corrupt), resolves the
+// expected total, estimates the ETA and keeps the dataset card's progress
+// section current. run_hub_progress is the whole jobmon-hub-progress tool.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jobmon/eta.hpp"
+#include "jobmon/hub/hub_card.hpp"
+#include "jobmon/hub/hub_client.hpp"
+
+namespace jobmon {
+
+struct HubProgressOptions {
+  std::string repo;                 // ORG/NAME of the output dataset
+  std::string config = "default";   // counts data/**.parquet for default, else <config>/**.parquet
+  std::string split = "train";      // of the --source dataset
+  std::string revision = "main";
+  std::optional<std::int64_t> total;
+  std::string source;               // input dataset whose datasets-server size is the total
+  std::string source_config = "default";
+  std::optional<std::int64_t> max_examples;  // fallback total, and a cap on it
+  double interval = 3600;
+  bool once = false;
+  bool dry_run = false;
+  bool json = false;
+  std::string stats_path;           // complete when this file exists
+  std::string slurm_job;            // stopped when squeue no longer lists it
+};
+
+struct SkippedShard {
+  std::string path;
+  std::string reason;
+};
+
+struct HubCount {
+  std::int64_t rows = 0;
+  std::size_t files = 0;            // Parquet shards listed
+  std::vector<SkippedShard> skipped;
+  std::size_t footers_read = 0;     // shards whose footer was fetched by this count (not cached)
+};
+
+struct HubPoll {
+  HubCount count;
+  std::int64_t total = 0;
+  CardState state = CardState::running;
+  std::optional<double> eta_seconds;
+  double time = 0;
+  bool committed = false;
+  std::string card_line;
+  std::string readme;               // the card as it would be committed (dry run)
+};
+
+// num_examples of a split from a dataset card's front matter
+// (dataset_info[.config_name].splits[].num_examples); nothing when absent.
+std::optional<std::int64_t> card_num_examples(std::string_view readme, const std::string& config,
+                                              const std::string& split);
+
+// The shard folder of a config: "data" for default, else the config name.
+std::string hub_shard_folder(const std::string& config);
+
+class HubProgress {
+ public:
+  HubProgress(HubClient& client, HubProgressOptions options);
+
+  // --total, else the datasets-server size of --source (else its card's
+  // dataset_info), else --max-examples (which also caps the others). Throws
+  // UsageError when none is known.
+  std::int64_t resolve_total();
+
+  // Lists the shards and sums their footers' num_rows.
+  HubCount count();
+
+  // One poll: count, estimate, update the card (unless dry run).
+  HubPoll poll(double now, CardState state = CardState::running, const std::string& stopped_reason = {});
+
+  const HubProgressOptions& options() const { return options_; }
+
+ private:
+  struct CachedFooter {
+    std::optional<std::int64_t> rows;  // nothing: content that is not a readable Parquet file
+    std::string reason;
+  };
+  HubClient& client_;
+  HubProgressOptions options_;
+  std::map<std::string, CachedFooter> footers_;  // by oid: same oid, same bytes
+  std::optional<std::int64_t> total_;
+  std::optional<EtaEstimator> eta_;
+  std::int64_t baseline_ = 0;
+};
+
+// The status object --json prints per poll (one line each).
+std::string hub_poll_json(const HubProgressOptions& options, const HubPoll& poll);
+// The one-line human summary printed on stderr between polls.
+std::string hub_poll_line(const HubProgressOptions& options, const HubPoll& poll);
+
+// Whether `squeue -h -j ID` lists the job: true/false, nothing when squeue
+// could not be run.
+std::optional<bool> slurm_job_listed(const std::string& job_id);
+
+// Hooks so tests can drive time (empty: the wall clock and a real sleep).
+struct HubProgressRuntime {
+  std::function<double()> now;
+  std::function<void(double)> sleep;
+};
+
+// The jobmon-hub-progress loop; returns the exit code (0 complete or --once,
+// 4 stopped). Throws HubError / UsageError for the tool to report.
+int run_hub_progress(const HubProgressOptions& options, HubClient& client, std::ostream& out, std::ostream& err,
+                     HubProgressRuntime runtime = {});
+
+}  // namespace jobmon

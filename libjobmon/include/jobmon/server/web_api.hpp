@@ -1,0 +1,82 @@
+// WebApi: the JSON API and page of jobmon-serve as a pure request -> response
+// function over a JobRegistry, independent of the HTTP library, so every
+// route is unit-tested without sockets. The server streams /api/stream
+// itself (Server-Sent Events need a held connection).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "jobmon/server/host_resources.hpp"
+#include "jobmon/server/job_registry.hpp"
+
+namespace jobmon {
+
+inline constexpr std::size_t kDefaultJobsPageSize = 500;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string path;  // decoded path, no query
+  std::multimap<std::string, std::string> query;
+  std::string authorization;  // the Authorization header, if any
+  std::string host;           // the Host header, if any
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct WebApiOptions {
+  std::string token;                   // when set, required as a bearer token (or ?token=)
+  std::size_t max_log_lines = 2000;    // per file in /logs
+  std::uint64_t max_log_bytes = 256 * 1024;
+  std::size_t max_log_files = 8;
+  std::size_t max_path_length = 2048;
+  // /api/jobs pages: 10,000 jobs would be a 4 MB answer on every poll.
+  std::size_t default_page_size = kDefaultJobsPageSize;
+  std::size_t max_page_size = 100000;
+};
+
+class WebApi {
+ public:
+  WebApi(JobRegistry& registry, HostResources& resources, WebApiOptions options = {});
+
+  HttpResponse handle(const HttpRequest& request);
+  // True when the request carries the token (or none is configured).
+  bool authorized(const HttpRequest& request) const;
+
+ private:
+  HttpResponse jobs(const HttpRequest& request, int current_filter);
+  HttpResponse statistics();
+  HttpResponse job(const std::string& id);
+  HttpResponse logs(const std::string& id, const HttpRequest& request);
+  HttpResponse resources();
+  HttpResponse metrics();
+  HttpResponse health();
+
+  JobRegistry& registry_;
+  HostResources& resources_;
+  WebApiOptions options_;
+};
+
+// True for a name only this machine reaches: localhost, 127.x.x.x, ::1 or [::1].
+bool loopback_address(std::string_view name);
+// True for an empty Host header or one naming a loopback address (any port).
+bool loopback_host(const std::string& host);
+
+// Prometheus text exposition of the registry's jobs and totals.
+std::string prometheus_metrics(const std::vector<RegistryEntry>& entries, const Totals& totals, double now);
+
+// The dashboard page (HTML with inline CSS, JS and SVG charts).
+const std::string& dashboard_html();
+
+// Last `max_lines` lines of text (and at most `max_bytes` of it).
+std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lines);
+
+}  // namespace jobmon

@@ -1,0 +1,196 @@
+// The refresh loop of `jobmon-status --watch` (see jobmon/watch_command.hpp).
+#include "jobmon/cli/watch_command.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <ostream>
+#include <set>
+#include <string_view>
+#include <utility>
+
+#include "jobmon/clock.hpp"
+#include "jobmon/error.hpp"
+#include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/storage/storage_factory.hpp"
+#include "jobmon/cli/terminal.hpp"
+#include "jobmon/cli/watch.hpp"
+
+namespace jobmon {
+namespace {
+
+constexpr double min_interval_seconds = 0.05;
+
+// One refresh: scan (cached), aggregate, deltas against the previous one.
+struct Refresh {
+  Aggregate aggregate;
+  AggregateDelta delta;
+  std::vector<Warning> warnings;
+  double seconds = 0;
+};
+
+class Refresher {
+ public:
+  Refresher(const StatusCommandOptions& options, std::shared_ptr<const Storage> storage)
+      : scanner_(std::move(storage), options.scan),
+        targets_(options.targets.empty() ? std::vector<std::string>{"."} : options.targets) {
+    aggregate_options_.prefix = options.prefix;
+    aggregate_options_.hide_complete = options.hide_complete;
+  }
+
+  Refresh next(const Aggregate* previous) {
+    const auto started = std::chrono::steady_clock::now();
+    ScanResult scan = scanner_.scan(targets_);
+    Refresh r;
+    r.aggregate = aggregate(scan.jobs, wall_clock_now(), aggregate_options_);
+    if (previous != nullptr) r.delta = apply_deltas(r.aggregate, *previous);
+    r.warnings = std::move(scan.warnings);
+    for (const JobRow& row : r.aggregate.rows)
+      for (const Warning& w : row.job->warnings) r.warnings.push_back(w);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return r;
+  }
+
+  std::string targets_label() const {
+    std::string label;
+    for (const std::string& t : targets_) label += (label.empty() ? "" : " ") + t;
+    return label;
+  }
+
+ private:
+  Scanner scanner_;
+  std::vector<std::string> targets_;
+  AggregateOptions aggregate_options_;
+};
+
+WatchFrameOptions frame_options(const StatusCommandOptions& options, const Refresher& refresher, int out_fd) {
+  WatchFrameOptions frame;
+  frame.style = detect_term_style(out_fd, options.color);
+  frame.utc = options.utc;
+  frame.interval_seconds = options.interval;
+  frame.targets_label = refresher.targets_label();
+  return frame;
+}
+
+void print_warnings(std::ostream& err, const TermStyle& style, const std::vector<Warning>& warnings,
+                    std::set<std::pair<std::string, std::string>>& seen) {
+  for (const Warning& w : warnings) {
+    if (!seen.emplace(w.path, w.message).second) continue;
+    err << paint(style, Color::yellow, "warning: ") << w.path << ": " << w.message << '\n';
+  }
+}
+
+int run_once(const StatusCommandOptions& options, Refresher& refresher, std::ostream& out, std::ostream& err,
+             int out_fd) {
+  WatchFrameOptions frame = frame_options(options, refresher, out_fd);
+  const Refresh r = refresher.next(nullptr);
+  std::set<std::pair<std::string, std::string>> seen;
+  print_warnings(err, detect_term_style(STDERR_FILENO, options.color), r.warnings, seen);
+  if (::isatty(out_fd) == 1) {
+    const TerminalSize size = terminal_size(out_fd);
+    frame.columns = size.columns;
+    frame.rows = size.rows - 1;  // the shell prompt follows
+  } else {
+    const char* columns = std::getenv("COLUMNS");
+    frame.columns = columns != nullptr && std::atoi(columns) > 0 ? std::atoi(columns) : 100;
+    frame.rows = 1 << 30;  // a file gets every row
+  }
+  frame.show_keys = false;
+  frame.warnings = r.warnings.size();
+  frame.scan_seconds = r.seconds;
+  out << render_watch_frame(r.aggregate, r.delta, frame) << '\n';
+  return static_cast<int>(ExitCode::ok);
+}
+
+// Not a terminal (a log file, a pipe): one plain line per refresh.
+int run_plain(const StatusCommandOptions& options, Refresher& refresher, std::ostream& out, std::ostream& err) {
+  SignalWatch signals;
+  const TermStyle err_style = detect_term_style(STDERR_FILENO, options.color);
+  const bool unicode = detect_term_style(STDOUT_FILENO, options.color).unicode;
+  std::set<std::pair<std::string, std::string>> seen;
+  const double started = wall_clock_now();
+  Refresh current = refresher.next(nullptr);
+  const std::int64_t tasks_at_start = current.aggregate.totals.tasks_completed;
+  for (;;) {
+    print_warnings(err, err_style, current.warnings, seen);
+    out << render_watch_log_line(current.aggregate, current.delta, options.utc, unicode) << std::endl;
+    if (!out) return static_cast<int>(ExitCode::runtime_error);  // the reader went away
+    if (signals.wait(options.interval - current.seconds) == SignalWatch::Event::quit) break;
+    current = refresher.next(&current.aggregate);
+  }
+  out << render_watch_final_line(current.aggregate, tasks_at_start, wall_clock_now() - started) << std::endl;
+  return static_cast<int>(ExitCode::ok);
+}
+
+int run_dashboard(const StatusCommandOptions& options, Refresher& refresher, std::ostream& out, int in_fd,
+                  int out_fd) {
+  SignalWatch signals(/*catch_suspend=*/true);
+  WatchFrameOptions frame = frame_options(options, refresher, out_fd);
+  const double started = wall_clock_now();
+  Refresh current = refresher.next(nullptr);
+  const std::int64_t tasks_at_start = current.aggregate.totals.tasks_completed;
+  {
+    TerminalSession terminal(in_fd, out_fd);
+    bool quit = false;
+    while (!quit && !signals.quit_requested()) {
+      const auto refreshed_at = std::chrono::steady_clock::now();
+      frame.warnings = current.warnings.size();
+      frame.scan_seconds = current.seconds;
+      bool redraw = true;
+      bool refresh_now = false;
+      while (!quit && !refresh_now) {
+        if (redraw) {
+          const TerminalSize size = terminal.size();  // re-checked every frame
+          frame.columns = size.columns;
+          frame.rows = size.rows;
+          if (!terminal.draw(render_watch_frame(current.aggregate, current.delta, frame))) return 1;
+          redraw = false;
+        }
+        const double waited =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - refreshed_at).count();
+        switch (signals.wait(options.interval - current.seconds - waited, terminal.input_fd())) {
+          case SignalWatch::Event::timeout: refresh_now = true; break;
+          case SignalWatch::Event::quit: quit = true; break;
+          case SignalWatch::Event::resize: redraw = true; break;
+          case SignalWatch::Event::suspend:
+            terminal.suspend();
+            redraw = true;
+            break;
+          case SignalWatch::Event::input:
+            for (const char key : terminal.read_keys()) {
+              if (key == 'q' || key == 'Q') quit = true;
+              else if (key == 'r' || key == 'R') refresh_now = true;
+            }
+            break;
+        }
+      }
+      if (!quit) current = refresher.next(&current.aggregate);
+    }
+    terminal.restore();
+  }
+  out << render_watch_final_line(current.aggregate, tasks_at_start, wall_clock_now() - started) << std::endl;
+  return static_cast<int>(ExitCode::ok);
+}
+
+}  // namespace
+
+int run_watch_command(const StatusCommandOptions& options, std::ostream& out, std::ostream& err,
+                      std::shared_ptr<const Storage> storage, int in_fd, int out_fd) {
+  if (!std::isfinite(options.interval) || options.interval < min_interval_seconds)
+    throw UsageError("the interval must be at least 0.05 seconds");
+  if (!storage) {
+    const std::vector<std::string> targets = options.targets.empty() ? std::vector<std::string>{"."} : options.targets;
+    storage = storage_for_targets(targets);  // s3:// URLs or local paths
+  }
+  Refresher refresher(options, std::move(storage));
+  if (options.once) return run_once(options, refresher, out, err, out_fd);
+  // A dumb terminal has no alternate screen or cursor addressing: plain lines.
+  const char* term = std::getenv("TERM");
+  const bool dumb = term != nullptr && std::string_view(term) == "dumb";
+  if (::isatty(out_fd) != 1 || dumb) return run_plain(options, refresher, out, err);
+  return run_dashboard(options, refresher, out, in_fd, out_fd);
+}
+
+}  // namespace jobmon

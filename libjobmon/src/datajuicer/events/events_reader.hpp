@@ -1,0 +1,53 @@
+// EventsFileReader: reads one events file incrementally through a Storage,
+// in chunks, and hands every complete line (parsed) to a consumer. Only the
+// unterminated tail is carried between chunks; a huge line is streamed
+// through the parser's reducer instead of being held whole.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/datajuicer/snapshot_events.hpp"
+#include "jobmon/storage/storage.hpp"
+
+namespace jobmon::detail {
+
+// find_events_files on a listing already made.
+std::vector<std::string> events_files_among(const Storage& storage, const std::string& work_dir,
+                                            const std::vector<DirEntry>& entries);
+
+class LineConsumer {
+ public:
+  virtual ~LineConsumer() = default;
+  // `issue` is none for a parsed event; line numbers are 1-based.
+  virtual void on_line(const std::string& file, std::uint64_t line, LineIssue issue, const Event& event) = 0;
+};
+
+class EventsFileReader {
+ public:
+  explicit EventsFileReader(std::string path) : path_(std::move(path)) {}
+
+  // True when the file shrank, vanished or its first bytes changed since
+  // they were read: what was read from it no longer holds.
+  bool replaced(const Storage& storage) const;
+  // Reads the complete lines appended since the last call. With `final`, an
+  // unterminated last line is used when it parses; otherwise it waits.
+  void read(const Storage& storage, EventLineParser& parser, LineConsumer& consumer, bool final,
+            std::size_t chunk_size);
+
+  const std::string& path() const { return path_; }
+  EventsFileInfo info() const;
+
+ private:
+  std::string path_;
+  std::uint64_t offset_ = 0;  // bytes consumed: just after the last complete line
+  std::uint64_t lines_ = 0;
+  std::uint64_t events_ = 0;
+  std::string head_;          // first bytes, to notice a replaced file
+  bool partial_ = false;
+  std::string error_;  // the last read's failure, if any
+};
+
+}  // namespace jobmon::detail

@@ -1,0 +1,392 @@
+// The snapshot document: the reference's keys first, in its order, then
+// jobmon's additions. write_snapshot_json streams the two big maps
+// (partition_progress, operation_progress) entry by entry.
+#include <boost/json.hpp>
+#include <cmath>
+#include <fmt/format.h>
+#include <ostream>
+
+#include "jobmon/clock.hpp"
+#include "jobmon/json.hpp"
+#include "jobmon/cli/render.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
+#include "core/json_values.hpp"
+
+namespace jobmon {
+namespace json = boost::json;
+namespace {
+
+json::value count(std::int64_t v) { return v >= 0 ? json::value(v) : json::value(nullptr); }
+json::value text(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
+json::value ratio(const std::optional<double>& v) {
+  if (!v || !std::isfinite(*v)) return nullptr;
+  return std::round(*v * 10000.0) / 10000.0;
+}
+
+json::value job_info(const Snapshot& s) {
+  return json::object{{"job_id", s.job_id},
+                      {"executor_type", text(s.executor_type)},
+                      {"status", s.status},
+                      {"config_file", text(s.config_file)},
+                      {"work_dir", s.work_dir},
+                      {"resumption_command", text(s.resumption_command)},
+                      {"error_message", text(s.error_message)}};
+}
+
+json::value timing(const Snapshot& s) {
+  json::object o;
+  o["start_time"] = number_or_null(s.start_time);
+  o["end_time"] = number_or_null(s.end_time);
+  o["duration_seconds"] = number_or_null(s.duration_seconds);
+  o["duration_formatted"] = s.duration_seconds ? json::value(format_duration(*s.duration_seconds)) : json::value(nullptr);
+  o["job_summary_duration"] = number_or_null(s.job_summary_duration);
+  o["timing_source"] = s.timing_source;
+  o["start_time_iso"] = iso_time_or_null(s.start_time);
+  o["end_time_iso"] = iso_time_or_null(s.end_time);
+  o["last_event_time"] = number_or_null(s.last_event_time);
+  return o;
+}
+
+json::value progress_summary(const Snapshot& s) {
+  json::object o;
+  o["total_partitions"] = s.total_partitions;
+  o["completed_partitions"] = s.completed_partitions;
+  o["failed_partitions"] = s.failed_partitions;
+  o["in_progress_partitions"] = s.in_progress_partitions;
+  o["partition_progress_percentage"] = s.partition_percentage;
+  o["total_operations"] = s.total_operations;
+  o["completed_operations"] = s.completed_operations;
+  o["failed_operations"] = s.failed_operations;
+  o["checkpointed_operations"] = s.checkpointed_operations;
+  o["operation_progress_percentage"] = s.operation_percentage;
+  // jobmon's additions
+  o["not_started_partitions"] =
+      std::max<std::int64_t>(0, s.total_partitions - s.completed_partitions - s.failed_partitions - s.in_progress_partitions);
+  o["in_progress_operations"] = s.in_progress_operations;
+  o["planned_partitions"] = s.planned_partitions > 0 ? json::value(s.planned_partitions) : json::value(nullptr);
+  o["planned_partitions_source"] = s.planned_partitions_source;
+  o["operations_per_partition"] = s.operations_per_partition;
+  return o;
+}
+
+json::value checkpointing(const Snapshot& s) {
+  const double pct = s.total_operations > 0 ? std::round(static_cast<double>(s.checkpointed_operations) * 10000.0 /
+                                                         static_cast<double>(s.total_operations)) / 100.0
+                                            : 0.0;
+  std::optional<double> coverage;
+  if (s.completed_operations > 0)
+    coverage = static_cast<double>(s.checkpointed_operations) / static_cast<double>(s.completed_operations);
+  return json::object{{"strategy", text(s.checkpoint_strategy)},
+                      {"last_checkpoint_time", number_or_null(s.last_checkpoint_time)},
+                      {"checkpointed_operations_count", s.checkpointed_operations},
+                      {"resumable", s.resumable},
+                      {"checkpoint_progress", json::object{{"percentage", pct},
+                                                           {"checkpointed_operations", s.checkpointed_operations},
+                                                           {"checkpoint_coverage", ratio(coverage)}}},
+                      {"checkpoint_dir", text(s.checkpoint_dir)}};
+}
+
+std::string op_name_of(const Snapshot& s, std::int64_t idx) {
+  if (idx < 0 || static_cast<std::size_t>(idx) >= s.operation_names.size()) return {};
+  return s.operation_names[static_cast<std::size_t>(idx)];
+}
+
+json::value partition_entry(const Snapshot& s, std::size_t pid) {
+  const PartitionState& p = s.partitions[pid];
+  std::int64_t completed = 0, failed = 0, checkpointed = 0;
+  for (const OpState& op : p.ops) {
+    completed += op.status == RunStatus::completed;
+    failed += op.status == RunStatus::failed;
+    checkpointed += op.checkpointed;
+  }
+  json::object o;
+  o["status"] = to_string(p.status);
+  o["current_operation"] = text(op_name_of(s, p.current_op));
+  o["current_operation_idx"] = count(p.current_op);
+  o["completed_operations"] = completed;
+  o["failed_operations"] = failed;
+  o["checkpointed_operations"] = checkpointed;
+  o["total_operations"] = s.operations_per_partition;
+  o["start_time"] = number_or_null(p.start_time);
+  o["end_time"] = number_or_null(p.end_time);
+  o["duration_seconds"] = std::isfinite(p.start_time) && std::isfinite(p.end_time) ? json::value(p.end_time - p.start_time)
+                                                                                   : json::value(nullptr);
+  o["sample_count"] = count(p.sample_count);
+  o["retry_count"] = p.retry_count;
+  o["error_message"] = text(p.error_message);
+  return o;
+}
+
+json::value operation_entry(const Snapshot& s, std::size_t pid, std::size_t idx) {
+  const OpState& op = s.partitions[pid].ops[idx];
+  json::object o;
+  o["partition_id"] = pid;
+  o["operation_idx"] = idx;
+  o["operation_name"] = s.operation_names[idx];
+  o["status"] = to_string(op.status);
+  o["start_time"] = number_or_null(op.start_time);
+  o["end_time"] = number_or_null(op.end_time);
+  o["duration"] = number_or_null(op.duration);
+  o["input_rows"] = count(op.input_rows);
+  o["output_rows"] = count(op.output_rows);
+  o["checkpointed"] = op.checkpointed;
+  o["error_message"] = op.error != 0 ? json::value(s.op_errors[op.error - 1]) : json::value(nullptr);
+  return o;
+}
+
+// operation_entry printed straight to text at the depth write_snapshot_json
+// puts it: there are partitions x ops of these, and building a DOM object
+// for each costs more than the whole parse. The tests check that both forms
+// print identically.
+void append_double(std::string& out, double v) {
+  if (!std::isfinite(v)) out += "null";
+  else fmt::format_to(std::back_inserter(out), "{}", v);
+}
+void append_count(std::string& out, std::int64_t v) {
+  if (v < 0) out += "null";
+  else fmt::format_to(std::back_inserter(out), "{}", v);
+}
+
+void append_operation_entry(std::string& out, const Snapshot& s, std::size_t pid, std::size_t idx) {
+  const OpState& op = s.partitions[pid].ops[idx];
+  fmt::format_to(std::back_inserter(out),
+                 "{{\n      \"partition_id\": {},\n      \"operation_idx\": {},\n      \"operation_name\": {},"
+                 "\n      \"status\": \"{}\",\n      \"start_time\": ",
+                 pid, idx, json::serialize(json::value(s.operation_names[idx])), to_string(op.status));
+  append_double(out, op.start_time);
+  out += ",\n      \"end_time\": ";
+  append_double(out, op.end_time);
+  out += ",\n      \"duration\": ";
+  append_double(out, op.duration);
+  out += ",\n      \"input_rows\": ";
+  append_count(out, op.input_rows);
+  out += ",\n      \"output_rows\": ";
+  append_count(out, op.output_rows);
+  out += op.checkpointed ? ",\n      \"checkpointed\": true" : ",\n      \"checkpointed\": false";
+  out += ",\n      \"error_message\": ";
+  out += op.error != 0 ? json::serialize(json::value(s.op_errors[op.error - 1])) : std::string("null");
+  out += "\n    }";
+}
+
+std::string operation_key(const Snapshot& s, std::size_t pid, std::size_t idx) {
+  return fmt::format("p{}_op{}_{}", pid, idx, s.operation_names[idx]);
+}
+
+bool op_listed(const OpState& op) { return op.status != RunStatus::not_started || op.checkpointed; }
+
+json::value dag_structure(const Snapshot& s) {
+  json::array ops;
+  for (const auto& name : s.dag.planned_operations) ops.emplace_back(name);
+  return json::object{{"loaded", s.dag.loaded},
+                      {"total_nodes", s.dag.total_nodes},
+                      {"total_edges", s.dag.total_edges},
+                      {"parallel_groups", s.dag.parallel_groups},
+                      {"execution_plan_length", s.dag.execution_plan_length},
+                      {"planned_partitions", s.dag.planned_partitions},
+                      {"planned_operations", std::move(ops)},
+                      {"error", text(s.dag.error)}};
+}
+
+json::value file_paths(const Snapshot& s) {
+  json::array files;
+  for (const auto& f : s.events_files) files.emplace_back(f.path);
+  return json::object{{"work_dir", s.work_dir},
+                      {"event_log_files", std::move(files)},
+                      {"dag_plan", s.dag.loaded ? json::value(s.work_dir + "/dag_execution_plan.json") : json::value(nullptr)},
+                      {"job_summary", s.job_summary.loaded ? json::value(s.work_dir + "/job_summary.json") : json::value(nullptr)},
+                      {"checkpoint_dir", text(s.checkpoint_dir)},
+                      {"config_file", text(s.config_file)}};
+}
+
+json::value metadata(const Snapshot& s) {
+  return json::object{{"snapshot_generated_at", format_iso8601(s.generated_at)},
+                      {"events_analyzed", s.events_analyzed},
+                      {"dag_plan_loaded", s.dag.loaded},
+                      {"job_summary_loaded", s.job_summary.loaded},
+                      {"job_summary_used", s.job_summary_used},
+                      {"generator", "jobmon"}};
+}
+
+json::value operations(const Snapshot& s) {
+  json::array arr;
+  for (const OpAggregate& a : s.operations) {
+    arr.push_back(json::object{{"operation_idx", a.operation_idx},
+                               {"operation_name", a.operation_name},
+                               {"completed", a.completed},
+                               {"failed", a.failed},
+                               {"in_progress", a.in_progress},
+                               {"checkpointed", a.checkpointed},
+                               {"input_rows", a.input_rows},
+                               {"output_rows", a.output_rows},
+                               {"reduction_ratio", ratio(a.reduction_ratio)},
+                               {"total_duration_seconds", a.total_duration},
+                               {"mean_duration_seconds", number_or_null(a.mean_duration)},
+                               {"rows_per_second", number_or_null(a.rows_per_second)}});
+  }
+  return arr;
+}
+
+json::value failures(const Snapshot& s) {
+  json::array arr;
+  for (const Failure& f : s.failures) {
+    json::object o;
+    o["scope"] = f.operation_idx ? "operation" : f.partition_id ? "partition" : "job";
+    o["partition_id"] = f.partition_id ? json::value(*f.partition_id) : json::value(nullptr);
+    o["operation_idx"] = f.operation_idx ? json::value(*f.operation_idx) : json::value(nullptr);
+    o["operation_name"] = text(f.operation_name);
+    o["error_message"] = text(f.message);
+    arr.push_back(std::move(o));
+  }
+  return json::object{{"total", s.failures_total}, {"listed", std::move(arr)}};
+}
+
+json::value eta(const Snapshot& s) {
+  if (!s.eta) return nullptr;
+  return json::object{{"unit", "partition_operations"},
+                      {"total", s.total_operations},
+                      {"done", s.completed_operations},
+                      {"smoothed", to_json(*s.eta)},
+                      {"linear", s.eta_linear ? to_json(*s.eta_linear) : json::value(nullptr)}};
+}
+
+json::value events_files(const Snapshot& s) {
+  json::array arr;
+  for (const auto& f : s.events_files)
+    arr.push_back(json::object{{"path", f.path},
+                               {"bytes", f.bytes},
+                               {"lines", f.lines},
+                               {"events", f.events},
+                               {"partial_last_line", f.partial_last_line},
+                               {"error", text(f.error)}});
+  return arr;
+}
+
+json::value skipped_lines(const Snapshot& s) {
+  json::array first;
+  for (const auto& l : s.skipped.first)
+    first.push_back(json::object{{"file", l.file}, {"line", l.line}, {"reason", line_issue_name(l.issue)}});
+  std::uint64_t torn = 0;
+  for (const auto& f : s.events_files) torn += f.partial_last_line;
+  return json::object{{"total", s.skipped.total()},
+                      {"corrupt", s.skipped.corrupt},
+                      {"no_event_type", s.skipped.no_event_type},
+                      {"too_long", s.skipped.too_long},
+                      {"out_of_range", s.skipped.out_of_range},
+                      {"blank", s.skipped.blank},
+                      {"partial_last_lines", torn},
+                      {"first", std::move(first)}};
+}
+
+// Sections before and after the two big maps, in document order.
+template <class Emit>
+void for_each_section(const Snapshot& s, Emit&& emit, bool before_maps) {
+  if (before_maps) {
+    emit("job_info", job_info(s));
+    emit("overall_status", json::value(to_string(s.overall_status)));
+    emit("overall_progress", json::object{{"overall_percentage", s.overall_percentage},
+                                          {"partition_percentage", s.partition_percentage},
+                                          {"operation_percentage", s.operation_percentage}});
+    emit("timing", timing(s));
+    emit("progress_summary", progress_summary(s));
+    emit("checkpointing", checkpointing(s));
+    return;
+  }
+  emit("dag_structure", dag_structure(s));
+  emit("file_paths", file_paths(s));
+  emit("metadata", metadata(s));
+  emit("operations", operations(s));
+  emit("failures", failures(s));
+  emit("eta", eta(s));
+  emit("runs", json::object{{"runs", s.runs}, {"restarts", s.restarts}});
+  emit("events_files", events_files(s));
+  emit("skipped_lines", skipped_lines(s));
+}
+
+// to_pretty_json output re-indented to sit `indent` spaces deep (JSON
+// strings never hold a raw newline, so every newline is a layout one).
+std::string indented(const json::value& v, int indent) {
+  std::string text_form = to_pretty_json(v);
+  while (!text_form.empty() && text_form.back() == '\n') text_form.pop_back();
+  std::string out;
+  out.reserve(text_form.size() + 64);
+  for (char c : text_form) {
+    out.push_back(c);
+    if (c == '\n') out.append(static_cast<std::size_t>(indent), ' ');
+  }
+  return out;
+}
+
+}  // namespace
+
+json::value to_json(const Snapshot& s) {
+  json::object doc;
+  auto add = [&](std::string_view key, json::value v) { doc[key] = std::move(v); };
+  for_each_section(s, add, true);
+  json::object parts, ops;
+  for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) {
+    parts[std::to_string(pid)] = partition_entry(s, pid);
+    for (std::size_t idx = 0; idx < s.partitions[pid].ops.size(); ++idx)
+      if (op_listed(s.partitions[pid].ops[idx])) ops[operation_key(s, pid, idx)] = operation_entry(s, pid, idx);
+  }
+  doc["partition_progress"] = std::move(parts);
+  doc["operation_progress"] = std::move(ops);
+  for_each_section(s, add, false);
+  return doc;
+}
+
+void write_snapshot_json(const Snapshot& s, std::ostream& out) {
+  bool first = true;
+  auto emit = [&](std::string_view key, const json::value& v) {
+    out << (first ? "{\n  " : ",\n  ") << json::serialize(json::value(key)) << ": " << indented(v, 2);
+    first = false;
+  };
+  for_each_section(s, emit, true);
+  // The two maps: one small object at a time.
+  auto stream_map = [&](std::string_view key, auto&& each) {
+    out << ",\n  " << json::serialize(json::value(key)) << ": {";
+    bool any = false;
+    each([&](const std::string& k, const json::value& v) {
+      out << (any ? ",\n    " : "\n    ") << json::serialize(json::value(k)) << ": " << indented(v, 4);
+      any = true;
+    });
+    out << (any ? "\n  }" : "}");
+  };
+  stream_map("partition_progress", [&](auto&& put) {
+    for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) put(std::to_string(pid), partition_entry(s, pid));
+  });
+  out << ",\n  \"operation_progress\": {";
+  bool any = false;
+  std::string text_form;
+  for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) {
+    for (std::size_t idx = 0; idx < s.partitions[pid].ops.size(); ++idx) {
+      if (!op_listed(s.partitions[pid].ops[idx])) continue;
+      text_form.clear();
+      text_form += any ? ",\n    " : "\n    ";
+      text_form += json::serialize(json::value(operation_key(s, pid, idx)));
+      text_form += ": ";
+      append_operation_entry(text_form, s, pid, idx);
+      out << text_form;
+      any = true;
+    }
+  }
+  out << (any ? "\n  }" : "}");
+  for_each_section(s, emit, false);
+  out << "\n}\n";
+}
+
+json::value to_json(const std::vector<JobListing>& jobs) {
+  json::array arr;
+  for (const auto& j : jobs)
+    arr.push_back(json::object{{"job_id", j.job_id},
+                               {"work_dir", j.work_dir},
+                               {"status", to_string(j.status)},
+                               {"start_time", number_or_null(j.start_time)},
+                               {"last_event_time", number_or_null(j.last_event_time)},
+                               {"completed_partitions", j.completed_partitions},
+                               {"total_partitions", j.total_partitions},
+                               {"overall_percentage", j.overall_percentage},
+                               {"error", text(j.error)}});
+  return json::object{{"jobs", std::move(arr)}};
+}
+
+}  // namespace jobmon

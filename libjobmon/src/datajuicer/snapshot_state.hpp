@@ -1,0 +1,74 @@
+// EventState: the state machine that folds events, in stream order, into
+// per-job, per-partition and per-operation state. The latest event about a
+// partition or an operation wins, so a resumed run re-running ops does not
+// double count; counts are derived from the state, never incremented per event.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jobmon/eta.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/datajuicer/snapshot_events.hpp"
+
+namespace jobmon::detail {
+
+// Bounds that keep memory proportional to a plausible job, whatever a
+// corrupt line claims.
+inline constexpr std::int64_t max_partitions = 1 << 20;
+inline constexpr std::int64_t max_operations = 4096;
+// Partition-operation cells in all (48-56 bytes each): a few hostile lines
+// naming partition 10^6 and op 4095 must not claim gigabytes.
+inline constexpr std::size_t max_op_cells = std::size_t{1} << 22;
+inline constexpr std::size_t max_error_length = 2000;
+
+// A downsampled history of (time, completed partition-operations) for the
+// ETA: at most `capacity` samples, halving its resolution when full.
+class ProgressHistory {
+ public:
+  static constexpr std::size_t capacity = 512;
+  void add(double time, double done);
+  const std::vector<EtaSample>& samples() const { return samples_; }
+
+ private:
+  std::vector<EtaSample> samples_;
+  std::size_t stride_ = 1, skipped_ = 0;
+};
+
+class EventState {
+ public:
+  // Called before the first event of each events file (a run boundary).
+  void begin_file();
+  // Returns false when the event names a partition or operation beyond the bounds.
+  bool apply(const Event& event);
+
+  // Job level
+  std::optional<double> start_time, end_time, last_event_time, last_checkpoint_time;
+  RunStatus job_status = RunStatus::not_started;
+  bool job_terminal = false;  // the last job-level event was job_complete / job_failed
+  std::string job_id, executor_type, checkpoint_strategy, job_error;
+  std::optional<std::int64_t> num_partitions;  // first job_start's metadata.num_partitions
+  std::int64_t created_partitions = 0;         // partition_creation_complete events (older writers)
+  std::int64_t runs = 0, restarts = 0;
+  std::uint64_t events = 0;  // counted by the caller, for events apply() accepted
+
+  std::vector<PartitionState> partitions;
+  std::size_t op_cells = 0;  // sum of partitions[i].ops.size()
+  std::vector<std::string> operation_names;
+  std::vector<std::string> op_errors;
+  std::int64_t completed_ops = 0;  // live count, for the ETA history
+  ProgressHistory history;
+
+ private:
+  PartitionState* partition(const Event& event);
+  OpState* operation(PartitionState& p, const Event& event);
+  void set_op_status(OpState& op, RunStatus status);
+  std::uint32_t add_error(std::string_view message);
+
+  bool run_open_ = false;
+  bool previous_was_job_start_ = false;  // writers emit job_start in pairs
+};
+
+}  // namespace jobmon::detail

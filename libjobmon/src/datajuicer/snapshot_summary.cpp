@@ -1,0 +1,230 @@
+#include "datajuicer/snapshot_summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace jobmon {
+
+std::string_view to_string(RunStatus status) {
+  switch (status) {
+    case RunStatus::not_started: return "not_started";
+    case RunStatus::in_progress: return "in_progress";
+    case RunStatus::completed: return "completed";
+    case RunStatus::failed: return "failed";
+  }
+  return "not_started";
+}
+
+namespace detail {
+namespace {
+
+double percent(std::int64_t part, std::int64_t whole) {
+  if (whole <= 0) return 0;
+  return std::round(static_cast<double>(part) * 10000.0 / static_cast<double>(whole)) / 100.0;
+}
+
+// Planned partitions: the DAG plan, else the first job_start's
+// metadata.num_partitions (never its total_partitions, which current writers
+// fill with the number of operations), else the creation events.
+void plan_partitions(Snapshot& s, const EventState& state, const SnapshotSources& src) {
+  if (src.dag.loaded && src.dag.planned_partitions > 0) {
+    s.planned_partitions = src.dag.planned_partitions;
+    s.planned_partitions_source = "dag_plan";
+  } else if (state.num_partitions) {
+    s.planned_partitions = *state.num_partitions;
+    s.planned_partitions_source = "job_start";
+  } else if (state.created_partitions > 0) {
+    s.planned_partitions = state.created_partitions;
+    s.planned_partitions_source = "partition_creation";
+  } else {
+    s.planned_partitions_source = "events";
+  }
+}
+
+void count_progress(Snapshot& s) {
+  std::int64_t seen = 0, op_entries = 0;
+  s.operations.resize(s.operation_names.size());
+  for (std::size_t i = 0; i < s.operations.size(); ++i) {
+    s.operations[i].operation_idx = static_cast<std::int64_t>(i);
+    s.operations[i].operation_name = s.operation_names[i];
+  }
+  for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) {
+    const PartitionState& p = s.partitions[pid];
+    if (!p.seen) continue;
+    ++seen;
+    if (p.status == RunStatus::completed) ++s.completed_partitions;
+    else if (p.status == RunStatus::failed) ++s.failed_partitions;
+    else if (p.status == RunStatus::in_progress) ++s.in_progress_partitions;
+    for (std::size_t idx = 0; idx < p.ops.size(); ++idx) {
+      const OpState& op = p.ops[idx];
+      if (op.status == RunStatus::not_started && !op.checkpointed) continue;
+      ++op_entries;
+      OpAggregate& agg = s.operations[idx];
+      if (op.checkpointed) {
+        ++s.checkpointed_operations;
+        ++agg.checkpointed;
+      }
+      switch (op.status) {
+        case RunStatus::completed:
+          ++s.completed_operations;
+          ++agg.completed;
+          if (!std::isnan(op.duration)) agg.total_duration += op.duration;
+          if (op.input_rows >= 0 && op.output_rows >= 0) {
+            agg.input_rows += op.input_rows;
+            agg.output_rows += op.output_rows;
+          }
+          break;
+        case RunStatus::failed: ++s.failed_operations; ++agg.failed; break;
+        case RunStatus::in_progress: ++s.in_progress_operations; ++agg.in_progress; break;
+        default: break;
+      }
+    }
+  }
+  s.total_partitions = std::max(s.planned_partitions, seen);
+  s.total_operations = std::max(s.total_partitions * s.operations_per_partition, op_entries);
+  for (OpAggregate& agg : s.operations) {
+    if (agg.completed > 0) agg.mean_duration = agg.total_duration / static_cast<double>(agg.completed);
+    if (agg.input_rows > 0)
+      agg.reduction_ratio = 1.0 - static_cast<double>(agg.output_rows) / static_cast<double>(agg.input_rows);
+    if (agg.total_duration > 0 && agg.input_rows > 0)
+      agg.rows_per_second = static_cast<double>(agg.input_rows) / agg.total_duration;
+  }
+}
+
+void add_failure(Snapshot& s, Failure f) {
+  ++s.failures_total;
+  if (s.failures.size() < Snapshot::max_failures) s.failures.push_back(std::move(f));
+}
+
+void collect_failures(Snapshot& s) {
+  if (s.overall_status == RunStatus::failed && !s.error_message.empty()) add_failure(s, {{}, {}, {}, s.error_message});
+  for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) {
+    const PartitionState& p = s.partitions[pid];
+    const auto id = static_cast<std::int64_t>(pid);
+    if (p.status == RunStatus::failed) add_failure(s, {id, {}, {}, p.error_message});
+    for (std::size_t idx = 0; idx < p.ops.size(); ++idx) {
+      const OpState& op = p.ops[idx];
+      if (op.status != RunStatus::failed) continue;
+      add_failure(s, {id, static_cast<std::int64_t>(idx), s.operation_names[idx],
+                      op.error != 0 ? s.op_errors[op.error - 1] : std::string()});
+    }
+  }
+}
+
+RunStatus status_from_summary(const std::string& status) {
+  if (status == "completed") return RunStatus::completed;
+  if (status == "failed") return RunStatus::failed;
+  if (status == "running" || status == "stopped") return RunStatus::in_progress;
+  return RunStatus::not_started;
+}
+
+void decide_status(Snapshot& s, const EventState& state, const SnapshotSources& src) {
+  // Job-level events decide; the summary only fills in when the events do not.
+  s.overall_status = state.job_status;
+  if (!state.job_terminal && src.job_summary.loaded) {
+    const RunStatus from_summary = status_from_summary(src.job_summary.status);
+    if (from_summary == RunStatus::completed || from_summary == RunStatus::failed ||
+        s.overall_status == RunStatus::not_started)
+      s.overall_status = from_summary;
+  }
+  s.status = src.job_summary.loaded && !src.job_summary.status.empty() && !state.job_terminal
+                 ? src.job_summary.status
+                 : std::string(to_string(s.overall_status));
+  s.error_message = !state.job_error.empty() ? state.job_error : src.job_summary.error_message;
+}
+
+void decide_timing(Snapshot& s, const EventState& state, const SnapshotSources& src) {
+  const JobSummaryInfo& sum = src.job_summary;
+  s.last_event_time = state.last_event_time;
+  if (sum.loaded) s.job_summary_duration = sum.duration;
+  if (sum.loaded && sum.start_time) {
+    s.start_time = sum.start_time;
+    s.job_summary_used = true;
+    s.timing_source = "job_summary";
+  } else if (state.start_time) {
+    s.start_time = state.start_time;
+    s.timing_source = "events";
+  } else {
+    s.timing_source = "none";
+  }
+  if (state.job_terminal && state.end_time) {
+    s.end_time = state.end_time;
+  } else if (sum.loaded && sum.end_time && (s.overall_status == RunStatus::completed || s.overall_status == RunStatus::failed)) {
+    s.end_time = sum.end_time;
+    s.job_summary_used = true;
+  }
+  // Deterministic: a running job's duration runs to its last event, not to now.
+  const std::optional<double> until = s.end_time ? s.end_time : s.last_event_time;
+  if (s.start_time && until && *until >= *s.start_time) s.duration_seconds = *until - *s.start_time;
+}
+
+void estimate(Snapshot& s, const EventState& state, double now) {
+  if (s.overall_status != RunStatus::in_progress || s.total_operations <= 0) return;
+  EtaEstimator estimator(static_cast<double>(s.total_operations));
+  if (s.start_time) estimator.set_start(*s.start_time);
+  for (const EtaSample& sample : state.history.samples()) estimator.add(sample.time, sample.done);
+  if (state.last_event_time) estimator.add(*state.last_event_time, static_cast<double>(s.completed_operations));
+  s.eta = estimator.smoothed(now);
+  s.eta_linear = estimator.linear(now);
+}
+
+}  // namespace
+
+Snapshot summarize(const EventState& state, const SnapshotSources& src, double now) {
+  Snapshot s;
+  s.work_dir = src.work_dir;
+  s.generated_at = now;
+  s.dag = src.dag;
+  s.job_summary = src.job_summary;
+  s.events_files = src.files;
+  s.skipped = src.skipped;
+  for (const auto& f : src.files)
+    if (f.partial_last_line && s.skipped.first.size() < SkippedLines::max_listed)
+      s.skipped.first.push_back({f.path, f.lines + 1, LineIssue::torn});
+  s.events_analyzed = state.events;
+  s.runs = state.runs;
+  s.restarts = state.restarts;
+  s.partitions = state.partitions;
+  s.op_errors = state.op_errors;
+
+  // Operation names: the events', completed by the plan's.
+  s.operation_names = state.operation_names;
+  const auto& planned = src.dag.planned_operations;
+  if (planned.size() > s.operation_names.size()) s.operation_names.resize(planned.size());
+  for (std::size_t i = 0; i < planned.size(); ++i)
+    if (s.operation_names[i].empty()) s.operation_names[i] = planned[i];
+  s.operations_per_partition = static_cast<std::int64_t>(s.operation_names.size());
+
+  plan_partitions(s, state, src);
+  if (s.planned_partitions > static_cast<std::int64_t>(s.partitions.size()) && s.planned_partitions <= max_partitions)
+    s.partitions.resize(static_cast<std::size_t>(s.planned_partitions));
+  count_progress(s);
+  decide_status(s, state, src);
+  decide_timing(s, state, src);
+
+  s.partition_percentage = percent(s.completed_partitions, s.total_partitions);
+  s.operation_percentage = percent(s.completed_operations, s.total_operations);
+  if (s.overall_status == RunStatus::completed) s.overall_percentage = 100;
+  else s.overall_percentage = s.total_operations > 0 ? s.operation_percentage : s.partition_percentage;
+
+  const JobSummaryInfo& sum = src.job_summary;
+  s.job_id = !state.job_id.empty() ? state.job_id : !sum.job_id.empty() ? sum.job_id : base_name(src.work_dir);
+  s.executor_type = !state.executor_type.empty() ? state.executor_type : sum.executor_type;
+  s.config_file = !sum.config_file.empty() ? sum.config_file.front() : src.config_yaml;
+  s.checkpoint_strategy = state.checkpoint_strategy;
+  s.last_checkpoint_time = state.last_checkpoint_time;
+  s.checkpoint_dir = !sum.checkpoint_dir.empty() ? sum.checkpoint_dir
+                     : src.has_checkpoint_dir   ? src.work_dir + "/checkpoints"
+                                                : std::string();
+  s.resumable = s.overall_status != RunStatus::completed && s.checkpointed_operations > 0;
+  s.resumption_command = sum.resumption_command;
+  if (s.resumption_command.empty() && s.resumable && !s.config_file.empty())
+    s.resumption_command = "dj-process --config " + s.config_file + " --job_id " + s.job_id;
+
+  collect_failures(s);
+  estimate(s, state, now);
+  return s;
+}
+
+}  // namespace detail
+}  // namespace jobmon

@@ -1,0 +1,73 @@
+#include "jobmon/datatrove/job.hpp"
+
+#include <algorithm>
+
+namespace jobmon {
+
+std::int64_t JobState::failed_ranks() const {
+  return std::count_if(rank_issues.begin(), rank_issues.end(),
+                       [](const RankIssue& issue) { return issue.state == RankState::failed; });
+}
+
+std::vector<RankRange> JobState::incomplete_ranges() const {
+  std::vector<RankRange> ranges;
+  std::int64_t next = 0;  // first rank not yet accounted for
+  for (const std::int64_t rank : done_ranks) {
+    if (rank > next) ranges.push_back({next, rank - 1});
+    next = rank + 1;
+  }
+  if (next < world_size) ranges.push_back({next, world_size - 1});
+  return ranges;
+}
+
+std::vector<std::int64_t> JobState::incomplete_ranks(std::size_t limit) const {
+  std::vector<std::int64_t> ranks;
+  for (const RankRange& range : incomplete_ranges()) {
+    for (std::int64_t r = range.first; r <= range.last; ++r) {
+      if (ranks.size() >= limit) return ranks;
+      ranks.push_back(r);
+    }
+  }
+  return ranks;
+}
+
+std::string format_ranges(const std::vector<RankRange>& ranges, std::size_t max_items) {
+  std::string out;
+  std::size_t shown = 0;
+  for (const RankRange& range : ranges) {
+    if (shown == max_items) {
+      out += ",...";
+      break;
+    }
+    if (!out.empty()) out += ',';
+    out += std::to_string(range.first);
+    if (range.last != range.first) {
+      out += '-';
+      out += std::to_string(range.last);
+    }
+    ++shown;
+  }
+  return out;
+}
+
+std::optional<std::int64_t> parse_rank_name(const std::string& name) {
+  if (name.empty() || name.size() > 12) return std::nullopt;
+  std::int64_t value = 0;
+  for (const char c : name) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+const char* to_string(RankState state) {
+  switch (state) {
+    case RankState::pending: return "pending";
+    case RankState::running: return "running";
+    case RankState::failed: return "failed";
+    case RankState::finished_unmarked: return "finished_unmarked";
+  }
+  return "unknown";
+}
+
+}  // namespace jobmon

@@ -1,0 +1,233 @@
+#include "jobmon/hub/hub_card.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <ctime>
+#include <vector>
+
+#include "jobmon/clock.hpp"
+#include "jobmon/cli/render.hpp"
+
+namespace jobmon {
+
+namespace {
+
+std::int64_t bounded_rows(const CardProgress& p) {
+  if (p.total <= 0 || p.rows < 0) return 0;
+  return std::min(p.rows, p.total);
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// Splits into lines without their '\n'.
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      lines.push_back(text.substr(start));
+      break;
+    }
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// "**name**: ..." -> name; empty when the line is not a config line.
+std::string_view config_of(std::string_view line) {
+  if (!starts_with(line, "**")) return {};
+  const std::size_t close = line.find("**: ", 2);
+  if (close == std::string_view::npos || close == 2) return {};
+  return line.substr(2, close - 2);
+}
+
+bool is_timestamp_line(std::string_view line) { return starts_with(line, "*Last updated:"); }
+
+std::string timestamp_line(double now) { return "*Last updated: " + format_timestamp(now, true) + "*"; }
+
+// End of the front matter (just after its closing "---" line), or 0.
+std::size_t front_matter_end(std::string_view readme) {
+  if (!starts_with(readme, "---\n") && !starts_with(readme, "---\r\n")) return 0;
+  std::size_t pos = readme.find('\n') + 1;
+  while (pos < readme.size()) {
+    std::size_t end = readme.find('\n', pos);
+    const std::size_t next = end == std::string_view::npos ? readme.size() : end + 1;
+    if (end == std::string_view::npos) end = readme.size();
+    std::string_view line = readme.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line == "---") return next;
+    pos = next;
+  }
+  return 0;  // never closed: not front matter
+}
+
+struct Section {
+  std::size_t begin = 0, end = 0;  // byte range replaced in the README
+  std::string_view body;           // what the old section held
+  bool found = false;
+};
+
+// Our marked section, or one the reference monitor wrote (header up to its
+// "Last updated" line or the next heading).
+Section find_section(std::string_view readme) {
+  Section s;
+  std::size_t b = readme.find(card_section_begin);
+  while (b != std::string_view::npos && b != 0 && readme[b - 1] != '\n') b = readme.find(card_section_begin, b + 1);
+  if (b != std::string_view::npos) {
+    const std::size_t body_start = readme.find('\n', b);
+    const std::size_t e = body_start == std::string_view::npos ? body_start : readme.find(card_section_end, body_start);
+    if (e != std::string_view::npos) {
+      s.found = true;
+      s.begin = b;
+      s.body = readme.substr(body_start + 1, e - body_start - 1);
+      const std::size_t line_end = readme.find('\n', e);
+      s.end = line_end == std::string_view::npos ? readme.size() : line_end + 1;
+      return s;
+    }
+  }
+  std::size_t h = readme.find(card_section_header);
+  while (h != std::string_view::npos && h != 0 && readme[h - 1] != '\n') h = readme.find(card_section_header, h + 1);
+  if (h == std::string_view::npos) return s;
+  std::size_t stop = readme.find("\n## ", h + card_section_header.size());
+  stop = stop == std::string_view::npos ? readme.size() : stop + 1;
+  std::size_t end = stop;
+  // Up to (and including) the "Last updated" line inside that range.
+  const std::size_t ts = readme.find("\n*Last updated:", h);
+  if (ts != std::string_view::npos && ts < stop) {
+    const std::size_t line_end = readme.find('\n', ts + 1);
+    end = line_end == std::string_view::npos ? readme.size() : line_end + 1;
+  }
+  s.found = true;
+  s.begin = h;
+  s.end = end;
+  s.body = readme.substr(h, end - h);
+  return s;
+}
+
+std::string render_section(const std::vector<std::string>& lines, const std::string& stamp) {
+  std::string out;
+  out += card_section_begin;
+  out += '\n';
+  out += card_section_header;
+  out += "\n\n";
+  for (const auto& line : lines) out += line + "\n\n";
+  out += stamp + "\n";
+  out += card_section_end;
+  out += '\n';
+  return out;
+}
+
+}  // namespace
+
+std::string format_card_count(std::int64_t value) {
+  std::string out = format_thousands(value);
+  if (value >= 1'000'000'000) out += fmt::format(" (≈{:.1f}B)", static_cast<double>(value) / 1e9);
+  else if (value >= 1'000'000) out += fmt::format(" (≈{:.1f}M)", static_cast<double>(value) / 1e6);
+  return out;
+}
+
+std::string format_card_remaining(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 60) return "< 1m";
+  struct Unit {
+    const char* label;
+    double seconds;
+  };
+  static constexpr Unit units[] = {{"y", 365.25 * 86400}, {"mo", 30.44 * 86400}, {"w", 7 * 86400},
+                                   {"d", 86400},          {"h", 3600},          {"m", 60}};
+  std::string out;
+  int parts = 0;
+  double left = seconds;
+  for (const Unit& unit : units) {
+    if (left < unit.seconds) continue;
+    const double count = std::floor(left / unit.seconds);
+    left = std::fmod(left, unit.seconds);
+    if (parts) out += ' ';
+    out += fmt::format("{}{}", static_cast<std::int64_t>(count), unit.label);
+    if (++parts == 2) break;
+  }
+  return out;
+}
+
+std::string format_card_date(double epoch_seconds) {
+  static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  if (!std::isfinite(epoch_seconds)) return "?";
+  const auto t = static_cast<std::time_t>(std::floor(epoch_seconds));
+  std::tm parts{};
+  gmtime_r(&t, &parts);
+  return fmt::format("{} {:02} {}, {:02}:{:02} UTC", months[parts.tm_mon], parts.tm_mday, parts.tm_year + 1900,
+                     parts.tm_hour, parts.tm_min);
+}
+
+std::string render_progress_bar_text(const CardProgress& p) {
+  const std::int64_t done = bounded_rows(p);
+  // Same float arithmetic as the reference, so percent and dots truncate alike.
+  const double fraction = p.total > 0 ? static_cast<double>(done) / static_cast<double>(p.total) : 0.0;
+  const int percent = static_cast<int>(fraction * 100);
+  const int filled = static_cast<int>(fraction * 20);
+  std::string bar = "[";
+  for (int i = 0; i < 20; ++i) bar += i < filled ? "●" : "○";
+  bar += "]";
+  std::string text = fmt::format("{} {}% • {}/{} docs<br>", bar, percent, format_card_count(done), format_card_count(p.total));
+  if (p.state == CardState::complete || (p.total > 0 && done >= p.total)) return text + "✅ Complete";
+  if (p.state == CardState::stopped) {
+    return text + "⚠️ Stopped" + (p.stopped_reason.empty() ? std::string() : ": " + p.stopped_reason);
+  }
+  if (done == 0) return text + "⏱️ waiting for first shard upload...";
+  if (!p.remaining_seconds || !std::isfinite(*p.remaining_seconds)) return text + "⏱️ estimating remaining time...";
+  return text + fmt::format("⏱️ {} remaining • 📅 {}", format_card_remaining(*p.remaining_seconds),
+                            format_card_date(p.now + *p.remaining_seconds));
+}
+
+std::string render_progress_line(const CardProgress& p) {
+  return "**" + p.config + "**: " + render_progress_bar_text(p);
+}
+
+std::string update_card(std::string_view readme, const CardProgress& progress) {
+  const std::string new_line = render_progress_line(progress);
+  const Section section = find_section(readme);
+
+  std::vector<std::string> lines;  // config lines, in order
+  std::string old_stamp;
+  bool replaced = false, changed = true;
+  if (section.found) {
+    for (std::string_view line : split_lines(section.body)) {
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (is_timestamp_line(line)) {
+        old_stamp = std::string(line);
+      } else if (const std::string_view name = config_of(line); !name.empty()) {
+        if (name == progress.config) {
+          changed = line != new_line;
+          lines.push_back(new_line);
+          replaced = true;
+        } else {
+          lines.emplace_back(line);
+        }
+      }
+    }
+  }
+  if (!replaced) lines.push_back(new_line);
+  const std::string stamp = !changed && !old_stamp.empty() ? old_stamp : timestamp_line(progress.now);
+  const std::string text = render_section(lines, stamp);
+
+  std::string out;
+  if (section.found) {
+    out.reserve(readme.size() + text.size());
+    out.append(readme.substr(0, section.begin));
+    out.append(text);
+    out.append(readme.substr(section.end));
+    return out;
+  }
+  const std::size_t at = front_matter_end(readme);
+  out.append(readme.substr(0, at));
+  if (at > 0) out += '\n';
+  out.append(text);
+  if (at < readme.size()) out += '\n';
+  out.append(readme.substr(at));
+  return out;
+}
+
+}  // namespace jobmon

@@ -1,0 +1,56 @@
+// The HTTP engine under HubClient: a batch of requests run on one curl multi
+// handle with a cap on transfers in flight, redirects followed by hand (so
+// the Authorization header only ever goes to the request's original origin)
+// and retries with backoff on 408/429/5xx and transport errors.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "jobmon/hub/hub_client.hpp"
+
+namespace jobmon::hub {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;                  // for POST
+  bool with_token = true;            // send the token (to the original origin only)
+};
+
+struct HttpResponse {
+  long status = 0;                            // 0: transport error (see error)
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names; repeated headers joined with ", "
+  std::string url;                            // after redirects
+  std::string error;                          // transport error, or why retries stopped
+
+  std::string header(const std::string& lower_name) const;
+};
+
+class HttpSession {
+ public:
+  HttpSession(const HubConfig& config, HubCounters& counters);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  // Runs all requests (at most `max_in_flight` at once) and returns their
+  // final responses in order. Never throws for HTTP statuses.
+  std::vector<HttpResponse> run(const std::vector<HttpRequest>& requests, int max_in_flight);
+  HttpResponse run_one(const HttpRequest& request);
+
+ private:
+  const HubConfig& config_;
+  HubCounters& counters_;
+  void* multi_;  // CURLM*
+};
+
+// "scheme://host:port" of a URL (default port filled in); empty if unparsable.
+std::string origin_of(const std::string& url);
+bool is_retryable_status(long status);
+
+}  // namespace jobmon::hub

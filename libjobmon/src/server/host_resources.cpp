@@ -1,0 +1,178 @@
+#include "jobmon/server/host_resources.hpp"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "jobmon/clock.hpp"
+#include "core/json_values.hpp"
+#include "server/nvml_loader.hpp"
+
+namespace jobmon {
+namespace json = boost::json;
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+std::optional<CpuTimes> parse_proc_stat(const std::string& text) {
+  std::istringstream in(text);
+  std::string label;
+  in >> label;
+  if (label != "cpu") return std::nullopt;
+  std::uint64_t values[10] = {};
+  int n = 0;
+  while (n < 10 && in >> values[n]) ++n;
+  if (n < 4) return std::nullopt;
+  CpuTimes t;
+  for (int i = 0; i < n && i < 8; ++i) t.total += values[i];  // guest time is already in user
+  t.busy = t.total - values[3] - (n > 4 ? values[4] : 0);     // minus idle and iowait
+  return t;
+}
+
+bool parse_meminfo(const std::string& text, std::uint64_t& total, std::uint64_t& available) {
+  std::istringstream in(text);
+  std::string key;
+  std::uint64_t value = 0;
+  std::string unit;
+  bool have_total = false, have_available = false;
+  while (in >> key >> value) {
+    std::getline(in, unit);
+    if (key == "MemTotal:") {
+      total = value * 1024;
+      have_total = true;
+    } else if (key == "MemAvailable:") {
+      available = value * 1024;
+      have_available = true;
+    }
+  }
+  return have_total && have_available;
+}
+
+bool parse_net_dev(const std::string& text, std::uint64_t& rx, std::uint64_t& tx) {
+  std::istringstream in(text);
+  std::string line;
+  rx = tx = 0;
+  bool any = false;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    name.erase(0, name.find_first_not_of(' '));
+    if (name == "lo") continue;
+    std::istringstream fields(line.substr(colon + 1));
+    std::uint64_t v[9] = {};
+    for (auto& x : v) fields >> x;
+    if (!fields) continue;
+    rx += v[0];
+    tx += v[8];
+    any = true;
+  }
+  return any;
+}
+
+struct HostResources::Impl {
+  std::vector<std::string> disk_paths;
+  std::string proc;
+  std::mutex mutex;
+  std::optional<CpuTimes> last_cpu;
+  double last_cpu_time = 0;
+  std::optional<std::pair<double, std::pair<std::uint64_t, std::uint64_t>>> last_net;
+  NvmlLoader nvml;
+};
+
+HostResources::HostResources(std::vector<std::string> disk_paths, std::string proc_root) : impl_(std::make_unique<Impl>()) {
+  impl_->disk_paths = std::move(disk_paths);
+  impl_->proc = std::move(proc_root);
+}
+
+HostResources::~HostResources() = default;
+
+HostSample HostResources::sample(double now) {
+  std::lock_guard lock(impl_->mutex);
+  HostSample s;
+  s.time = now;
+  s.cpu_count = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+  if (auto cpu = parse_proc_stat(slurp(impl_->proc + "/stat"))) {
+    const auto& last = impl_->last_cpu;
+    if (last && cpu->total > last->total && cpu->busy >= last->busy) {
+      s.cpu_percent = std::min(100.0, 100.0 * static_cast<double>(cpu->busy - last->busy) /
+                                          static_cast<double>(cpu->total - last->total));
+    }
+    // As for the network: a baseline at most once a second, whatever the number of clients.
+    if (!last || now - impl_->last_cpu_time >= 1.0 || cpu->busy < last->busy) {
+      impl_->last_cpu = cpu;
+      impl_->last_cpu_time = now;
+    }
+  }
+  std::istringstream load(slurp(impl_->proc + "/loadavg"));
+  load >> s.load1 >> s.load5 >> s.load15;
+  parse_meminfo(slurp(impl_->proc + "/meminfo"), s.memory_total_bytes, s.memory_available_bytes);
+  std::set<unsigned long> seen_fs;
+  for (const auto& path : impl_->disk_paths) {
+    struct statvfs st {};
+    if (::statvfs(path.c_str(), &st) != 0 || !seen_fs.insert(st.f_fsid).second) continue;
+    s.disks.push_back({path, static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize,
+                       static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize});
+  }
+  if (parse_net_dev(slurp(impl_->proc + "/net/dev"), s.net_rx_bytes, s.net_tx_bytes)) {
+    const auto& last = impl_->last_net;
+    // Counters go down when an interface disappears: no rate then, never a wrapped one.
+    const bool monotonic = last && s.net_rx_bytes >= last->second.first && s.net_tx_bytes >= last->second.second;
+    if (monotonic && now > last->first) {
+      const double dt = now - last->first;
+      s.net_rx_per_second = static_cast<double>(s.net_rx_bytes - last->second.first) / dt;
+      s.net_tx_per_second = static_cast<double>(s.net_tx_bytes - last->second.second) / dt;
+    }
+    // Many clients poll: the baseline moves at most once a second, so rates are over real windows.
+    if (!last || !monotonic || now - last->first >= 1.0) impl_->last_net = {now, {s.net_rx_bytes, s.net_tx_bytes}};
+  }
+  if (impl_->nvml.available()) {
+    s.gpu_source = "nvml";
+    s.gpus = impl_->nvml.sample();
+  }
+  return s;
+}
+
+json::value to_json(const HostSample& s) {
+  json::array disks;
+  for (const auto& d : s.disks)
+    disks.push_back(json::object{{"path", d.path}, {"total_bytes", d.total_bytes}, {"available_bytes", d.available_bytes}});
+  json::array gpus;
+  for (const auto& g : s.gpus) {
+    json::object o{{"index", g.index}, {"name", g.name}, {"utilization_percent", number_or_null(g.utilization_percent)}};
+    o["memory_used_bytes"] = g.memory_used_bytes ? json::value(*g.memory_used_bytes) : json::value(nullptr);
+    o["memory_total_bytes"] = g.memory_total_bytes ? json::value(*g.memory_total_bytes) : json::value(nullptr);
+    o["temperature_c"] = number_or_null(g.temperature_c);
+    gpus.push_back(std::move(o));
+  }
+  json::object o;
+  o["time"] = format_iso8601(s.time);
+  o["cpu_percent"] = number_or_null(s.cpu_percent);
+  o["cpu_count"] = s.cpu_count;
+  o["load"] = json::array{s.load1, s.load5, s.load15};
+  o["memory_total_bytes"] = s.memory_total_bytes;
+  o["memory_available_bytes"] = s.memory_available_bytes;
+  o["disks"] = std::move(disks);
+  o["net_rx_bytes"] = s.net_rx_bytes;
+  o["net_tx_bytes"] = s.net_tx_bytes;
+  o["net_rx_per_second"] = number_or_null(s.net_rx_per_second);
+  o["net_tx_per_second"] = number_or_null(s.net_tx_per_second);
+  o["gpus"] = std::move(gpus);
+  o["gpu_source"] = s.gpu_source.empty() ? json::value(nullptr) : json::value(s.gpu_source);
+  return o;
+}
+
+}  // namespace jobmon

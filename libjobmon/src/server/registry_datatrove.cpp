@@ -1,0 +1,96 @@
+// Registry entries and job details for datatrove jobs.
+#include <algorithm>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "jobmon/clock.hpp"
+#include "jobmon/server/job_registry.hpp"
+#include "jobmon/json.hpp"
+#include "server/registry_common.hpp"
+
+namespace jobmon {
+namespace json = boost::json;
+namespace {
+
+bool is_current(const JobRow& row) {
+  if (row.status == JobStatus::complete) return false;
+  if (row.status != JobStatus::failed) return true;
+  // A failed job whose other ranks still run is still going.
+  return std::any_of(row.job->rank_issues.begin(), row.job->rank_issues.end(),
+                     [](const RankIssue& i) { return i.state == RankState::running; });
+}
+
+}  // namespace
+
+RegistryEntry datatrove_entry(const JobRow& row) {
+  RegistryEntry e;
+  e.kind = "datatrove";
+  e.path = row.job->path;
+  e.name = row.job->name;
+  e.id = job_id_for(e.kind, e.path);
+  e.status = to_string(row.status);
+  e.current = is_current(row);
+  e.done = row.job->completed;
+  e.total = row.job->world_size;
+  e.failed = row.failed_ranks;
+  e.fraction = row.job->fraction();
+  if (row.status != JobStatus::complete) e.eta_seconds = row.eta.remaining_seconds;
+  e.row = row;
+  json::object o = summary_fields(e);
+  o["percent"] = static_cast<std::int64_t>(row.percent);  // the CLI's integer arithmetic, not a float product
+  o["unit"] = "ranks";
+  o["rate_per_hour"] = row.eta.rate ? json::value(*row.eta.rate * 3600) : json::value(nullptr);
+  o["started_at"] = iso_time_or_null(row.job->launched_at);
+  o["finished_at"] = iso_time_or_null(row.finished_at);
+  o["last_change_at"] = iso_time_or_null(row.job->last_change_at);
+  o["ended_at"] = o["finished_at"];
+  e.summary = std::move(o);
+  return e;
+}
+
+json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& options) {
+  const JobState& job = *e.row.job;
+  json::object o = e.summary.as_object();
+  o["incomplete_ranges"] = format_ranges(job.incomplete_ranges(), 200);
+
+  json::array meta;
+  auto add_meta = [&](const char* label, json::value value) { meta.push_back(json::array{label, std::move(value)}); };
+  add_meta("Path", json::value(e.path));
+  add_meta("World size", job.world_size);
+  add_meta("Incomplete ranks", job.complete() ? json::value("none") : json::value(format_ranges(job.incomplete_ranges(), 20)));
+  if (!job.stray_entries.empty()) add_meta("Stray markers", static_cast<std::int64_t>(job.stray_entries.size()));
+  o["meta"] = std::move(meta);
+
+  // Stages: datatrove's pipeline steps; every rank runs all of them, so they share the job's state.
+  json::array stages;
+  for (const auto& step : job.pipeline_steps) stages.push_back(json::object{{"name", step}, {"status", e.status}});
+  o["stages"] = std::move(stages);
+
+  // Grid: one cell per rank (bounded), coloured by state.
+  const std::int64_t cells = std::min<std::int64_t>(job.world_size, static_cast<std::int64_t>(options.max_grid_ranks));
+  std::string grid(static_cast<std::size_t>(cells), 'p');  // p pending, d done, f failed, r running, u unmarked
+  for (std::int64_t r : job.done_ranks) {
+    if (r < cells) grid[static_cast<std::size_t>(r)] = 'd';
+  }
+  for (const RankIssue& issue : job.rank_issues) {
+    if (issue.rank >= cells) continue;
+    const char c = issue.state == RankState::failed             ? 'f'
+                   : issue.state == RankState::running          ? 'r'
+                   : issue.state == RankState::finished_unmarked ? 'u'
+                                                                 : 'p';
+    grid[static_cast<std::size_t>(issue.rank)] = c;
+  }
+  o["grid"] = json::object{{"unit", "rank"}, {"cells", grid}, {"truncated", cells < job.world_size}};
+
+  o["completion_curve"] = completion_curve(job.marker_mtimes, options.max_chart_points);
+  o["operations"] = json::array{};
+  json::array errors;
+  for (const RankIssue& issue : job.rank_issues) {
+    if (issue.state == RankState::failed)
+      errors.push_back(json::object{{"where", fmt::format("rank {}", issue.rank)}, {"rank", issue.rank}, {"message", issue.message}});
+  }
+  o["errors"] = std::move(errors);
+  return json::value(std::move(o));
+}
+
+}  // namespace jobmon

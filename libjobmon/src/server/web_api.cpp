@@ -1,0 +1,304 @@
+#include "jobmon/server/web_api.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "jobmon/clock.hpp"
+#include "jobmon/error.hpp"
+#include "jobmon/json.hpp"
+#include "jobmon/version.hpp"
+
+namespace jobmon {
+namespace json = boost::json;
+namespace {
+
+HttpResponse json_response(const json::value& v, int status = 200) {
+  HttpResponse r;
+  r.status = status;
+  r.body = to_compact_json(v);
+  r.headers.push_back({"Cache-Control", "no-store"});
+  return r;
+}
+
+HttpResponse error_response(int status, const std::string& message) {
+  return json_response(json::object{{"error", message}, {"status", status}}, status);
+}
+
+std::string query_value(const HttpRequest& req, const std::string& key) {
+  auto it = req.query.find(key);
+  return it == req.query.end() ? std::string() : it->second;
+}
+
+// Parses a small non-negative integer; nullopt when malformed.
+std::optional<std::int64_t> parse_count(const std::string& s, std::int64_t max) {
+  if (s.empty() || s.size() > 12) return std::nullopt;
+  std::int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return std::min(v, max);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lines) {
+  std::vector<std::string> lines;
+  std::size_t end = text.size();
+  if (end > 0 && text[end - 1] == '\n') --end;
+  while (lines.size() < max_lines && end > 0) {
+    const std::size_t start = text.rfind('\n', end - 1);
+    const std::size_t from = start == std::string::npos ? 0 : start + 1;
+    lines.push_back(text.substr(from, end - from));
+    if (start == std::string::npos) break;
+    end = start;
+  }
+  std::reverse(lines.begin(), lines.end());
+  return lines;
+}
+
+WebApi::WebApi(JobRegistry& registry, HostResources& resources, WebApiOptions options)
+    : registry_(registry), resources_(resources), options_(std::move(options)) {}
+
+bool WebApi::authorized(const HttpRequest& request) const {
+  if (options_.token.empty()) return true;
+  const std::string bearer = "Bearer " + options_.token;
+  if (constant_time_equal(request.authorization, bearer)) return true;
+  // ?token= only where a browser cannot send a header (the page and EventSource),
+  // so the token does not end up in the URLs of every API call.
+  const std::string& p = request.path;
+  const bool query_allowed = p == "/" || p == "/index.html" || p.starts_with("/job/") || p == "/api/stream";
+  return query_allowed && constant_time_equal(query_value(request, "token"), options_.token);
+}
+
+bool loopback_address(std::string_view name) {
+  return name == "localhost" || name == "::1" || name == "[::1]" || name.starts_with("127.");
+}
+
+bool loopback_host(const std::string& host) {
+  if (host.empty()) return true;  // HTTP/1.0 clients (curl -0, wrk) may send none
+  std::string_view name = host;
+  if (name.starts_with('[')) {
+    const auto close = name.find(']');
+    if (close != std::string_view::npos) name = name.substr(0, close + 1);
+  } else if (const auto colon = name.rfind(':'); colon != std::string_view::npos) {
+    name = name.substr(0, colon);
+  }
+  return loopback_address(name);
+}
+
+HttpResponse WebApi::handle(const HttpRequest& request) {
+  if (request.path.size() > options_.max_path_length) return error_response(414, "request path too long");
+  if (request.method != "GET" && request.method != "HEAD") {
+    HttpResponse r = error_response(405, "read-only API: only GET and HEAD");
+    r.headers.push_back({"Allow", "GET, HEAD"});
+    return r;
+  }
+  // Without a token only loopback is served, and only under a loopback name:
+  // a web page whose hostname re-resolves to 127.0.0.1 (DNS rebinding) sends
+  // its own hostname in Host and is refused.
+  if (options_.token.empty() && !loopback_host(request.host))
+    return error_response(403, "unexpected Host header: without --token only localhost names are served");
+  const std::string& p = request.path;
+  if (p == "/healthz") return health();
+  if (p == "/favicon.ico") {
+    HttpResponse r;
+    r.status = 204;  // the page declares an inline icon; this keeps other clients quiet
+    r.content_type = "image/x-icon";
+    return r;
+  }
+  if (!authorized(request)) {
+    HttpResponse r = error_response(401, "a bearer token is required");
+    r.headers.push_back({"WWW-Authenticate", "Bearer"});
+    return r;
+  }
+  if (p == "/" || p == "/index.html" || p.starts_with("/job/")) {
+    HttpResponse r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = dashboard_html();
+    r.headers.push_back({"Content-Security-Policy",
+                         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                         "connect-src 'self'; img-src 'self' data:"});
+    r.headers.push_back({"X-Content-Type-Options", "nosniff"});
+    return r;
+  }
+  if (p == "/metrics") return metrics();
+  if (p == "/api/resources") return resources();
+  if (p == "/api/jobs") return jobs(request, -1);
+  if (p == "/api/jobs/current") return jobs(request, 1);
+  if (p == "/api/jobs/past") return jobs(request, 0);
+  if (p == "/api/jobs/statistics") return statistics();
+  if (p.starts_with("/api/jobs/")) {
+    std::string rest = p.substr(10);
+    const auto slash = rest.find('/');
+    const std::string id = rest.substr(0, slash);
+    const std::string tail = slash == std::string::npos ? "" : rest.substr(slash);
+    // Ids are 16 hex digits; anything else (dots, slashes, encoded paths) is simply unknown.
+    const bool well_formed = id.size() == 16 && std::all_of(id.begin(), id.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    if (!well_formed) return error_response(404, "no such job");
+    if (tail.empty()) return job(id);
+    if (tail == "/logs") return logs(id, request);
+    return error_response(404, "no such route");
+  }
+  return error_response(404, "no such route");
+}
+
+HttpResponse WebApi::jobs(const HttpRequest& request, int current_filter) {
+  const std::string status = query_value(request, "status");
+  const std::string q = lower(query_value(request, "q"));
+  const std::string kind = query_value(request, "kind");
+  std::int64_t limit = static_cast<std::int64_t>(options_.default_page_size);
+  std::int64_t offset = 0;
+  if (const std::string l = query_value(request, "limit"); !l.empty()) {
+    auto parsed = parse_count(l, static_cast<std::int64_t>(options_.max_page_size));
+    if (!parsed) return error_response(400, "limit must be a non-negative integer");
+    limit = *parsed;
+  }
+  if (const std::string o = query_value(request, "offset"); !o.empty()) {
+    auto parsed = parse_count(o, INT64_MAX / 2);
+    if (!parsed) return error_response(400, "offset must be a non-negative integer");
+    offset = *parsed;
+  }
+  HttpResponse r;
+  r.headers.push_back({"Cache-Control", "no-store"});
+  const bool unfiltered = current_filter == -1 && status.empty() && q.empty() && kind.empty();
+  if (unfiltered && offset == 0 && limit == static_cast<std::int64_t>(registry_.options().jobs_page_size)) {
+    r.body = *registry_.first_jobs_page();  // the dashboard's request, serialised once per refresh
+    return r;
+  }
+  auto keep = [&](const RegistryEntry& e) {
+    if (current_filter == 1 && !e.current) return false;
+    if (current_filter == 0 && e.current) return false;
+    if (!status.empty() && e.status != status) return false;
+    if (!kind.empty() && e.kind != kind) return false;
+    return q.empty() || lower(e.name).find(q) != std::string::npos || lower(e.path).find(q) != std::string::npos;
+  };
+  r.body = render_jobs_page(*registry_.entries_view(), keep, offset, limit, registry_.last_refresh());
+  return r;
+}
+
+HttpResponse WebApi::statistics() {
+  const Totals t = registry_.totals();
+  json::object by_status{{"running", t.jobs_running}, {"failed", t.jobs_failed}, {"stalled", t.jobs_stalled},
+                         {"pending", t.jobs_pending}, {"complete", t.jobs_completed}};
+  json::object o = to_json(t).as_object();
+  o["by_status"] = std::move(by_status);
+  o["warnings"] = static_cast<std::int64_t>(registry_.warnings().size());
+  o["generated_at"] = format_iso8601(registry_.last_refresh());
+  return json_response(o);
+}
+
+HttpResponse WebApi::job(const std::string& id) {
+  auto detail = registry_.detail(id);
+  if (!detail) return error_response(404, "no such job");
+  return json_response(*detail);
+}
+
+HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
+  const auto entry = registry_.find(id);
+  if (!entry) return error_response(404, "no such job");
+  std::int64_t lines = 200;
+  if (const std::string t = query_value(request, "tail"); !t.empty()) {
+    auto parsed = parse_count(t, static_cast<std::int64_t>(options_.max_log_lines));
+    if (!parsed) return error_response(400, "tail must be a non-negative integer");
+    lines = *parsed;
+  }
+  const Storage& storage = registry_.storage();
+  const std::string logs_dir = storage.join(entry->path, "logs");
+  // Symlinks are not followed: whoever can write a job dir must not be able
+  // to make the server read other files (logs -> ~/.ssh, task_00003.log -> a key).
+  if (storage.lstat(logs_dir).type == EntryType::symlink)
+    return json_response(json::object{{"id", id}, {"files", json::array{}}, {"error", "logs/ is a symlink: not followed"}});
+  // (display name, path, rank or -1) of the files to tail.
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> wanted;
+  const std::string rank_text = query_value(request, "rank");
+  if (entry->kind == "datatrove") {
+    std::vector<std::int64_t> ranks;
+    if (!rank_text.empty()) {
+      auto parsed = parse_count(rank_text, INT64_MAX / 2);
+      if (!parsed || *parsed >= entry->total) return error_response(400, "rank must be an integer below world_size");
+      ranks.push_back(*parsed);
+    } else {
+      for (const auto& issue : entry->row.job->rank_issues) {
+        if (issue.state == RankState::failed && ranks.size() < options_.max_log_files) ranks.push_back(issue.rank);
+      }
+    }
+    for (std::int64_t r : ranks) {
+      const std::string name = fmt::format("task_{:05d}.log", r);
+      wanted.emplace_back(name, storage.join(logs_dir, name), r);
+    }
+  } else {
+    if (!rank_text.empty()) return error_response(400, "rank applies to datatrove jobs only");
+    // Data-Juicer: the newest files of the work dir's logs/.
+    std::vector<DirEntry> files;
+    try {
+      files = storage.list(logs_dir, ListOptions{true, false});  // links stay links (and are skipped)
+    } catch (const StorageError&) {
+    }
+    std::erase_if(files, [](const DirEntry& f) { return f.type != EntryType::file; });
+    std::sort(files.begin(), files.end(), [](const DirEntry& a, const DirEntry& b) {
+      return a.mtime.value_or(0) > b.mtime.value_or(0);
+    });
+    for (std::size_t i = 0; i < files.size() && i < options_.max_log_files; ++i)
+      wanted.emplace_back(files[i].name, storage.join(logs_dir, files[i].name), -1);
+  }
+  json::array out_files;
+  for (const auto& [name, path, rank] : wanted) {
+    json::object f{{"name", name}};
+    if (rank >= 0) f["rank"] = rank;
+    const FileStat st = storage.lstat(path);
+    if (st.type != EntryType::file) {
+      f["error"] = st.type == EntryType::symlink ? "a symlink: not followed" : "no log file";
+      f["lines"] = json::array{};
+      out_files.push_back(std::move(f));
+      continue;
+    }
+    try {
+      const std::uint64_t want = std::min<std::uint64_t>(st.size, options_.max_log_bytes);
+      const std::string text = storage.read_range(path, st.size - want, want);
+      json::array out;
+      for (auto& line : tail_lines(text, static_cast<std::size_t>(lines))) out.push_back(json::value(line));
+      f["lines"] = std::move(out);
+      f["truncated"] = st.size > want;
+    } catch (const StorageError& e) {
+      f["error"] = e.what();
+      f["lines"] = json::array{};
+    }
+    out_files.push_back(std::move(f));
+  }
+  return json_response(json::object{{"id", id}, {"files", std::move(out_files)}});
+}
+
+HttpResponse WebApi::resources() { return json_response(to_json(resources_.sample(wall_clock_now()))); }
+
+HttpResponse WebApi::metrics() {
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = prometheus_metrics(*registry_.entries_view(), registry_.totals(), wall_clock_now());
+  return r;
+}
+
+HttpResponse WebApi::health() {
+  return json_response(json::object{{"ok", true},
+                                    {"version", version_string},
+                                    {"jobs", registry_.entries_view()->size()},
+                                    {"last_refresh", format_iso8601(registry_.last_refresh())}});
+}
+
+}  // namespace jobmon

@@ -1,0 +1,201 @@
+#include "jobmon/storage/glob.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include "jobmon/error.hpp"
+
+namespace jobmon {
+namespace {
+
+// Matches a bracket expression starting at pattern[pos] == '['. Sets pos past
+// the closing ']' and returns whether c is in the set.
+bool match_bracket(std::string_view pattern, std::size_t& pos, char c) {
+  std::size_t i = pos + 1;
+  bool negate = false;
+  if (i < pattern.size() && (pattern[i] == '!' || pattern[i] == '^')) {
+    negate = true;
+    ++i;
+  }
+  bool matched = false;
+  bool first = true;
+  while (i < pattern.size() && (pattern[i] != ']' || first)) {
+    first = false;
+    char lo = pattern[i];
+    if (lo == '\\' && i + 1 < pattern.size()) lo = pattern[++i];
+    char hi = lo;
+    if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+      hi = pattern[i + 2];
+      i += 2;
+    }
+    if (c >= lo && c <= hi) matched = true;
+    ++i;
+  }
+  if (i >= pattern.size()) throw UsageError("unterminated '[' in pattern: " + std::string(pattern));
+  pos = i + 1;
+  return matched != negate;
+}
+
+std::vector<std::string> split_components(const std::string& pattern) {
+  std::vector<std::string> parts;
+  std::string current;
+  for (char c : pattern) {
+    if (c == '/') {
+      if (!current.empty()) parts.push_back(std::move(current));
+      current.clear();
+    } else {
+      current.push_back(c);
+    }
+  }
+  if (!current.empty()) parts.push_back(std::move(current));
+  return parts;
+}
+
+}  // namespace
+
+bool has_glob_chars(std::string_view path) {
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (path[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (path[i] == '*' || path[i] == '?' || path[i] == '[') return true;
+  }
+  return false;
+}
+
+bool glob_match(std::string_view pattern, std::string_view name) {
+  if (!name.empty() && name[0] == '.' && (pattern.empty() || pattern[0] != '.')) return false;
+  // Iterative matcher with one backtrack point for the last '*': linear-ish,
+  // no recursion, so hostile patterns cannot blow the stack.
+  std::size_t p = 0, n = 0, star_p = std::string_view::npos, star_n = 0;
+  while (n < name.size()) {
+    if (p < pattern.size()) {
+      const char pc = pattern[p];
+      if (pc == '*') {
+        star_p = p++;
+        star_n = n;
+        continue;
+      }
+      if (pc == '?') {
+        ++p;
+        ++n;
+        continue;
+      }
+      if (pc == '[') {
+        std::size_t next = p;
+        if (match_bracket(pattern, next, name[n])) {
+          p = next;
+          ++n;
+          continue;
+        }
+      } else {
+        char literal = pc;
+        std::size_t width = 1;
+        if (pc == '\\' && p + 1 < pattern.size()) {
+          literal = pattern[p + 1];
+          width = 2;
+        }
+        if (literal == name[n]) {
+          p += width;
+          ++n;
+          continue;
+        }
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    p = star_p + 1;
+    n = ++star_n;
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  if (p < pattern.size() && pattern[p] == '[') {
+    std::size_t probe = p;
+    match_bracket(pattern, probe, '\0');  // validates the syntax of a trailing set
+  }
+  return p == pattern.size();
+}
+
+void validate_glob(std::string_view pattern) {
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      ++i;
+    } else if (pattern[i] == '[') {
+      std::size_t probe = i;
+      match_bracket(pattern, probe, '\0');  // throws on an unterminated set
+      i = probe - 1;
+    }
+  }
+}
+
+std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern) {
+  return expand_glob(storage, pattern, [&storage](const std::string& dir) { return storage.list(dir); });
+}
+
+std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern,
+                                     const DirectoryLister& lister) {
+  validate_glob(pattern);
+  if (!has_glob_chars(pattern)) {
+    if (storage.stat(pattern).type == EntryType::directory) return {pattern};
+    return {};
+  }
+  // The fixed root: "/" for absolute paths, "scheme://authority" for URLs
+  // (s3://bucket), "" for paths relative to the current directory.
+  std::string root;
+  std::string rest = pattern;
+  if (const auto scheme = pattern.find("://"); scheme != std::string::npos && !has_glob_chars(pattern.substr(0, scheme))) {
+    const auto path_start = pattern.find('/', scheme + 3);
+    root = pattern.substr(0, path_start);
+    rest = path_start == std::string::npos ? std::string() : pattern.substr(path_start);
+    if (has_glob_chars(root)) throw UsageError("glob characters in the bucket or host part: " + pattern);
+  } else if (!pattern.empty() && pattern[0] == '/') {
+    root = "/";
+  }
+  const std::vector<std::string> parts = split_components(rest);
+  std::vector<std::string> results;
+
+  // Depth-first walk; `base` is the directory matched so far ("" = cwd).
+  // `depth` bounds `**` recursion: symlink loops must not recurse forever.
+  constexpr int max_depth = 40;
+  std::function<void(const std::string&, std::size_t, int)> walk = [&](const std::string& base, std::size_t index,
+                                                                       int depth) {
+    if (depth > max_depth) return;
+    if (index == parts.size()) {
+      results.push_back(base.empty() ? (root.empty() ? "." : root) : base);
+      return;
+    }
+    const std::string& part = parts[index];
+    const std::string dir = base.empty() ? (root.empty() ? "." : root) : base;
+    auto child = [&](const std::string& name) {
+      if (base.empty()) return root.empty() ? name : storage.join(root, name);
+      return storage.join(base, name);
+    };
+    if (!has_glob_chars(part)) {
+      const std::string next = child(part);
+      if (storage.stat(next).type == EntryType::directory) walk(next, index + 1, depth + 1);
+      return;
+    }
+    std::vector<DirEntry> entries;
+    try {
+      entries = lister(dir);
+    } catch (const StorageError&) {
+      return;  // unreadable directories simply match nothing, like the shell
+    }
+    std::sort(entries.begin(), entries.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+    if (part == "**") {
+      walk(base, index + 1, depth);  // zero directories
+      for (const auto& entry : entries) {
+        if (entry.type == EntryType::directory && entry.name[0] != '.') walk(child(entry.name), index, depth + 1);
+      }
+      return;
+    }
+    for (const auto& entry : entries) {
+      if (entry.type == EntryType::directory && glob_match(part, entry.name)) walk(child(entry.name), index + 1, depth + 1);
+    }
+  };
+  walk("", 0, 0);
+  std::sort(results.begin(), results.end());
+  results.erase(std::unique(results.begin(), results.end()), results.end());
+  return results;
+}
+
+}  // namespace jobmon

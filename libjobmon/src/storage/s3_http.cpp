@@ -1,0 +1,153 @@
+#include "storage/s3_http.hpp"
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace jobmon {
+namespace {
+
+// SHA-256 of an empty body: every request jobmon sends is a GET or HEAD.
+constexpr const char* empty_payload_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct BodySink {
+  std::string* body;
+  std::uint64_t max;
+  bool too_large = false;
+};
+
+std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* sink = static_cast<BodySink*>(user);
+  const std::size_t bytes = size * count;
+  if (sink->body->size() + bytes > sink->max) {
+    sink->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  sink->body->append(data, bytes);
+  return bytes;
+}
+
+struct HeaderList {
+  curl_slist* list = nullptr;
+  void add(const std::string& line) { list = curl_slist_append(list, line.c_str()); }
+  ~HeaderList() { curl_slist_free_all(list); }
+};
+
+}  // namespace
+
+struct S3Http::Pool {
+  std::mutex mutex;
+  std::vector<CURL*> idle;
+  ~Pool() {
+    for (CURL* h : idle) curl_easy_cleanup(h);
+  }
+};
+
+S3Http::S3Http(const S3Config& config, const S3Options& options)
+    : config_(config), options_(options), sigv4_param_("aws:amz:" + config.region + ":s3"),
+      pool_(std::make_unique<Pool>()) {
+  global_init();
+}
+
+S3Http::~S3Http() = default;
+
+void* S3Http::acquire() const {
+  {
+    std::lock_guard lock(pool_->mutex);
+    if (!pool_->idle.empty()) {
+      CURL* h = pool_->idle.back();
+      pool_->idle.pop_back();
+      return h;
+    }
+  }
+  return curl_easy_init();
+}
+
+void S3Http::release(void* handle) const {
+  std::lock_guard lock(pool_->mutex);
+  pool_->idle.push_back(static_cast<CURL*>(handle));  // keeps its connection alive for the next request
+}
+
+bool is_retryable(const HttpResult& r) {
+  if (r.status == 0) return true;
+  if (r.status >= 500 || r.status == 429) return true;
+  return r.body.find("<Code>SlowDown</Code>") != std::string::npos;
+}
+
+HttpResult S3Http::send_once(void* raw, const std::string& method, const std::string& url, const std::string& range,
+                             std::uint64_t max_body) const {
+  CURL* h = static_cast<CURL*>(raw);
+  curl_easy_reset(h);  // keeps the connection cache, clears options
+  HttpResult result;
+  BodySink sink{&result.body, max_body};
+  HeaderList headers;
+  headers.add(std::string("x-amz-content-sha256: ") + empty_payload_sha256);
+  if (!config_.session_token.empty()) headers.add("x-amz-security-token: " + config_.session_token);
+  if (!range.empty()) headers.add("Range: " + range);
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.list);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, options_.request_timeout_seconds);
+  curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &write_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  if (method == "HEAD") curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  if (!config_.access_key_id.empty()) {
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_param_.c_str());
+    curl_easy_setopt(h, CURLOPT_USERNAME, config_.access_key_id.c_str());
+    curl_easy_setopt(h, CURLOPT_PASSWORD, config_.secret_access_key.c_str());
+  }
+  requests_.fetch_add(1, std::memory_order_relaxed);
+  const CURLcode code = curl_easy_perform(h);
+  if (sink.too_large) {
+    result.body_too_large = true;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &result.status);
+    return result;
+  }
+  if (code != CURLE_OK) {
+    result.transport_error = curl_easy_strerror(code);
+    result.body.clear();
+    return result;
+  }
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &result.status);
+  curl_off_t length = -1;
+  if (curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length >= 0)
+    result.content_length = static_cast<std::uint64_t>(length);
+  curl_off_t filetime = -1;
+  if (curl_easy_getinfo(h, CURLINFO_FILETIME_T, &filetime) == CURLE_OK && filetime >= 0)
+    result.last_modified = static_cast<double>(filetime);
+  return result;
+}
+
+HttpResult S3Http::send(const std::string& method, const std::string& url, const std::string& range,
+                        std::uint64_t max_body) const {
+  thread_local std::minstd_rand jitter_source{std::random_device{}()};
+  void* handle = acquire();
+  if (handle == nullptr) {
+    HttpResult r;
+    r.transport_error = "cannot create a curl handle";
+    return r;
+  }
+  HttpResult result;
+  double backoff = options_.first_backoff_seconds;
+  for (unsigned attempt = 1;; ++attempt) {
+    result = send_once(handle, method, url, range, max_body);
+    if (result.body_too_large || !is_retryable(result) || attempt >= options_.max_attempts) break;
+    std::uniform_real_distribution<double> jitter(0.5, 1.5);
+    std::this_thread::sleep_for(std::chrono::duration<double>(backoff * jitter(jitter_source)));
+    backoff *= 2;
+  }
+  release(handle);
+  return result;
+}
+
+}  // namespace jobmon

@@ -1,0 +1,73 @@
+#include <catch2/catch.hpp>
+
+#include "jobmon/error.hpp"
+#include "jobmon/storage/glob.hpp"
+#include "temp_tree.hpp"
+
+using namespace jobmon;
+
+TEST_CASE("Glob: component matching", "[storage]") {
+  CHECK(glob_match("*", "abc"));
+  CHECK(glob_match("a*c", "abc"));
+  CHECK(glob_match("a*c", "ac"));
+  CHECK_FALSE(glob_match("a*c", "abd"));
+  CHECK(glob_match("tok_?", "tok_1"));
+  CHECK_FALSE(glob_match("tok_?", "tok_12"));
+  CHECK(glob_match("tok_[0-9][0-9]", "tok_42"));
+  CHECK_FALSE(glob_match("tok_[!0-9]", "tok_4"));
+  CHECK(glob_match("tok_[!0-9]", "tok_x"));
+  CHECK(glob_match("*CC-MAIN-2023-*", "tokenize_CC-MAIN-2023-50"));
+  CHECK(glob_match("a\\*b", "a*b"));
+  CHECK_FALSE(glob_match("a\\*b", "axb"));
+}
+
+TEST_CASE("Glob: hidden names need an explicit dot", "[storage]") {
+  CHECK_FALSE(glob_match("*", ".hidden"));
+  CHECK(glob_match(".*", ".hidden"));
+}
+
+TEST_CASE("Glob: malformed and hostile patterns", "[storage]") {
+  CHECK_THROWS_AS(glob_match("tok_[0-9", "tok_1"), UsageError);
+  // Many stars against a long non-matching name must finish quickly (no exponential backtracking).
+  const std::string name(5000, 'a');
+  CHECK_FALSE(glob_match("*a*a*a*a*a*a*a*a*a*a*b", name));
+}
+
+TEST_CASE("Glob: detects glob syntax", "[storage]") {
+  CHECK(has_glob_chars("logs/*"));
+  CHECK(has_glob_chars("logs/tok_[12]"));
+  CHECK_FALSE(has_glob_chars("logs/plain"));
+  CHECK_FALSE(has_glob_chars("logs/a\\*b"));
+}
+
+TEST_CASE("Glob: expansion through storage, including **", "[storage]") {
+  test::TempTree tree;
+  tree.mkdir("root/stage1/job_a");
+  tree.mkdir("root/stage1/job_b");
+  tree.mkdir("root/stage2/deep/job_c");
+  tree.mkdir("root/.hidden/job_d");
+  tree.write("root/stage1/file_not_dir", "x");
+  LocalStorage storage;
+
+  auto one_level = expand_glob(storage, tree.path("root/stage1/job_*"));
+  REQUIRE(one_level.size() == 2);
+  CHECK(one_level[0] == tree.path("root/stage1/job_a"));
+  CHECK(one_level[1] == tree.path("root/stage1/job_b"));
+
+  auto deep = expand_glob(storage, tree.path("root/**/job_*"));
+  REQUIRE(deep.size() == 3);  // the hidden dir is not entered
+  CHECK(deep[2] == tree.path("root/stage2/deep/job_c"));
+
+  CHECK(expand_glob(storage, tree.path("root/nothing*")).empty());
+  CHECK(expand_glob(storage, tree.path("root/stage1/file_*")).empty());  // files are not job dirs
+}
+
+TEST_CASE("Glob: a symlink loop under ** terminates", "[storage]") {
+  test::TempTree tree;
+  tree.mkdir("root/a");
+  tree.symlink(tree.path("root"), "root/a/loop");
+  LocalStorage storage;
+  const auto found = expand_glob(storage, tree.path("root/**/a"));
+  CHECK_FALSE(found.empty());
+  CHECK(found.size() < 100);
+}
