@@ -20,11 +20,11 @@
 
 #include <fmt/format.h>
 
-#include "jobmon/datatrove/aggregator.hpp"
+#include "jobmon/cli/watch.hpp"
 #include "jobmon/clock.hpp"
+#include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/scanner.hpp"
 #include "jobmon/storage/storage.hpp"
-#include "jobmon/cli/watch.hpp"
 
 namespace fs = std::filesystem;
 using namespace jobmon;

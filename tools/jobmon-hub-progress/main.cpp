@@ -4,8 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "jobmon/error.hpp"
 #include "jobmon/cli/exit_code.hpp"
+#include "jobmon/error.hpp"
 #include "jobmon/hub/hub_progress.hpp"
 #include "jobmon/version.hpp"
 

@@ -14,11 +14,11 @@
 #include <iostream>
 #include <thread>
 
-#include "jobmon/clock.hpp"
 #include "jobmon/cli/exit_code.hpp"
+#include "jobmon/clock.hpp"
 #include "jobmon/json.hpp"
-#include "jobmon/storage/storage_factory.hpp"
 #include "jobmon/server/web_api.hpp"
+#include "jobmon/storage/storage_factory.hpp"
 
 namespace jobmon::serve {
 namespace {

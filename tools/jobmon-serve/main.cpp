@@ -5,8 +5,8 @@
 
 #include "http_server.hpp"
 #include "jobmon/cli/exit_code.hpp"
-#include "jobmon/version.hpp"
 #include "jobmon/server/web_api.hpp"
+#include "jobmon/version.hpp"
 
 int main(int argc, char** argv) {
   using namespace jobmon;

@@ -3,9 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "jobmon/error.hpp"
 #include "jobmon/cli/exit_code.hpp"
 #include "jobmon/cli/snapshot_command.hpp"
+#include "jobmon/error.hpp"
 #include "jobmon/version.hpp"
 
 int main(int argc, char** argv) {

@@ -3,10 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "jobmon/error.hpp"
 #include "jobmon/cli/status_command.hpp"
-#include "jobmon/version.hpp"
 #include "jobmon/cli/watch_command.hpp"
+#include "jobmon/error.hpp"
+#include "jobmon/version.hpp"
 
 int main(int argc, char** argv) {
   using namespace jobmon;

@@ -6,12 +6,12 @@
 
 #include <mutex>
 
-#include "jobmon/datatrove/aggregator.hpp"
+#include "jobmon/cli/status_view.hpp"
 #include "jobmon/clock.hpp"
+#include "jobmon/datatrove/aggregator.hpp"
+#include "jobmon/datatrove/scanner.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
-#include "jobmon/datatrove/scanner.hpp"
-#include "jobmon/cli/status_view.hpp"
 #include "jobmon/storage/storage_factory.hpp"
 #include "json_to_python.hpp"
 #include "registration.hpp"

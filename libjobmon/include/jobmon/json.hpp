@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "jobmon/datatrove/aggregator.hpp"
-#include "jobmon/eta.hpp"
 #include "jobmon/datatrove/job.hpp"
 #include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/eta.hpp"
 
 namespace jobmon {
 

@@ -8,12 +8,12 @@
 #include <streambuf>
 #include <thread>
 
-#include "jobmon/clock.hpp"
-#include "jobmon/error.hpp"
 #include "jobmon/cli/exit_code.hpp"
-#include "jobmon/json.hpp"
-#include "jobmon/datajuicer/snapshot.hpp"
 #include "jobmon/cli/snapshot_view.hpp"
+#include "jobmon/clock.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/error.hpp"
+#include "jobmon/json.hpp"
 #include "jobmon/storage/storage_factory.hpp"
 
 namespace jobmon {

@@ -4,9 +4,9 @@
 
 #include <ostream>
 
+#include "jobmon/cli/status_view.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/json.hpp"
-#include "jobmon/cli/status_view.hpp"
 #include "jobmon/storage/storage_factory.hpp"
 
 namespace jobmon {

@@ -11,12 +11,12 @@
 #include <string_view>
 #include <utility>
 
-#include "jobmon/clock.hpp"
-#include "jobmon/error.hpp"
-#include "jobmon/datatrove/scanner.hpp"
-#include "jobmon/storage/storage_factory.hpp"
 #include "jobmon/cli/terminal.hpp"
 #include "jobmon/cli/watch.hpp"
+#include "jobmon/clock.hpp"
+#include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/error.hpp"
+#include "jobmon/storage/storage_factory.hpp"
 
 namespace jobmon {
 namespace {

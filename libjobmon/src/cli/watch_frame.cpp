@@ -4,8 +4,8 @@
 #include <cmath>
 #include <fmt/format.h>
 
-#include "jobmon/clock.hpp"
 #include "jobmon/cli/watch.hpp"
+#include "jobmon/clock.hpp"
 
 namespace jobmon {
 namespace {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <fmt/format.h>
 
-#include "jobmon/clock.hpp"
 #include "core/json_values.hpp"
+#include "jobmon/clock.hpp"
 
 namespace jobmon {
 namespace json = boost::json;

@@ -4,10 +4,10 @@
 #include <algorithm>
 
 #include "datajuicer/events/events_reader.hpp"
-#include "jobmon/error.hpp"
 #include "datajuicer/snapshot_sources.hpp"
 #include "datajuicer/snapshot_state.hpp"
 #include "datajuicer/snapshot_summary.hpp"
+#include "jobmon/error.hpp"
 
 namespace jobmon {
 

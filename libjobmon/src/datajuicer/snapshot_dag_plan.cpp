@@ -6,9 +6,9 @@
 #include <map>
 #include <set>
 
-#include "jobmon/error.hpp"
 #include "datajuicer/snapshot_sources.hpp"
 #include "datajuicer/snapshot_state.hpp"
+#include "jobmon/error.hpp"
 
 namespace jobmon::detail {
 namespace od = simdjson::ondemand;

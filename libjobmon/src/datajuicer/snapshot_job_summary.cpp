@@ -1,8 +1,8 @@
 // job_summary.json (older writers): a small record, read with Boost.JSON.
 #include <boost/json.hpp>
 
-#include "jobmon/error.hpp"
 #include "datajuicer/snapshot_sources.hpp"
+#include "jobmon/error.hpp"
 
 namespace jobmon::detail {
 namespace json = boost::json;

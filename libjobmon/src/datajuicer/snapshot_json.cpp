@@ -6,11 +6,11 @@
 #include <fmt/format.h>
 #include <ostream>
 
-#include "jobmon/clock.hpp"
-#include "jobmon/json.hpp"
-#include "jobmon/cli/render.hpp"
-#include "jobmon/datajuicer/snapshot.hpp"
 #include "core/json_values.hpp"
+#include "jobmon/cli/render.hpp"
+#include "jobmon/clock.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/json.hpp"
 
 namespace jobmon {
 namespace json = boost::json;

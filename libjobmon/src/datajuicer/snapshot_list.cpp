@@ -4,8 +4,8 @@
 #include <boost/json.hpp>
 
 #include "datajuicer/events/events_reader.hpp"
-#include "jobmon/error.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/error.hpp"
 
 namespace jobmon {
 namespace json = boost::json;

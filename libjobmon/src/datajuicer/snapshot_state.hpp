@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "jobmon/eta.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
 #include "jobmon/datajuicer/snapshot_events.hpp"
+#include "jobmon/eta.hpp"
 
 namespace jobmon::detail {
 

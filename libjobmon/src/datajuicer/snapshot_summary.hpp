@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "jobmon/datajuicer/snapshot.hpp"
 #include "datajuicer/snapshot_state.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
 
 namespace jobmon::detail {
 

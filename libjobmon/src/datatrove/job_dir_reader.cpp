@@ -6,8 +6,8 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "jobmon/error.hpp"
 #include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/error.hpp"
 
 namespace jobmon {
 namespace {

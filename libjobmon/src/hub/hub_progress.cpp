@@ -9,12 +9,12 @@
 #include <ostream>
 #include <thread>
 
+#include "jobmon/cli/exit_code.hpp"
+#include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
-#include "jobmon/cli/exit_code.hpp"
-#include "jobmon/json.hpp"
 #include "jobmon/hub/parquet_footer.hpp"
-#include "jobmon/cli/render.hpp"
+#include "jobmon/json.hpp"
 #include "jobmon/storage/storage.hpp"
 
 namespace jobmon {

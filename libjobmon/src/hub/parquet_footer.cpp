@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "hub/thrift_compact.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/storage/storage.hpp"
-#include "hub/thrift_compact.hpp"
 
 namespace jobmon {
 

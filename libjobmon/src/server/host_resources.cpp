@@ -10,8 +10,8 @@
 #include <set>
 #include <sstream>
 
-#include "jobmon/clock.hpp"
 #include "core/json_values.hpp"
+#include "jobmon/clock.hpp"
 #include "server/nvml_loader.hpp"
 
 namespace jobmon {

@@ -10,10 +10,10 @@
 #include <unordered_map>
 
 #include "jobmon/clock.hpp"
-#include "jobmon/error.hpp"
-#include "jobmon/storage/glob.hpp"
-#include "jobmon/json.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/error.hpp"
+#include "jobmon/json.hpp"
+#include "jobmon/storage/glob.hpp"
 #include "server/registry_common.hpp"
 
 namespace jobmon {

@@ -5,8 +5,8 @@
 #include <optional>
 #include <vector>
 
-#include "jobmon/server/job_registry.hpp"
 #include "core/json_values.hpp"
+#include "jobmon/server/job_registry.hpp"
 
 namespace jobmon {
 

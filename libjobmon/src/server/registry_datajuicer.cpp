@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "jobmon/clock.hpp"
-#include "jobmon/server/job_registry.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/server/job_registry.hpp"
 #include "server/registry_common.hpp"
 
 namespace jobmon {

@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include "jobmon/clock.hpp"
-#include "jobmon/server/job_registry.hpp"
 #include "jobmon/json.hpp"
+#include "jobmon/server/job_registry.hpp"
 #include "server/registry_common.hpp"
 
 namespace jobmon {

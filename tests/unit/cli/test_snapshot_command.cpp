@@ -5,8 +5,8 @@
 #include <sstream>
 #include <string>
 
-#include "jobmon/error.hpp"
 #include "jobmon/cli/snapshot_command.hpp"
+#include "jobmon/error.hpp"
 
 using namespace jobmon;
 namespace json = boost::json;

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "jobmon/datajuicer/snapshot.hpp"
 #include "jobmon/cli/snapshot_view.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
 
 using namespace jobmon;
 

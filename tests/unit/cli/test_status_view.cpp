@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "jobmon/cli/status_view.hpp"
 #include "job_state_builder.hpp"
+#include "jobmon/cli/status_view.hpp"
 
 using namespace jobmon;
 

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "jobmon/datatrove/aggregator.hpp"
-#include "jobmon/clock.hpp"
 #include "jobmon/cli/render.hpp"
 #include "jobmon/cli/watch.hpp"
+#include "jobmon/clock.hpp"
+#include "jobmon/datatrove/aggregator.hpp"
 
 using namespace jobmon;
 

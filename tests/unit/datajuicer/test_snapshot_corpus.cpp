@@ -6,8 +6,8 @@
 #include <sstream>
 #include <string>
 
-#include "jobmon/json.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/json.hpp"
 
 namespace json = boost::json;
 using namespace jobmon;

@@ -8,8 +8,8 @@
 #include <sstream>
 #include <vector>
 
-#include "jobmon/error.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/error.hpp"
 #include "temp_tree.hpp"
 
 using namespace jobmon;

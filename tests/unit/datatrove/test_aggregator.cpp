@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include "job_state_builder.hpp"
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/error.hpp"
-#include "job_state_builder.hpp"
 
 using namespace jobmon;
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/cli/exit_code.hpp"
 #include "jobmon/cli/render.hpp"
+#include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/scanner.hpp"
 
 namespace jobmon {

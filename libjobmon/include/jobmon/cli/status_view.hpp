@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/cli/render.hpp"
+#include "jobmon/datatrove/aggregator.hpp"
 
 namespace jobmon {
 

@@ -15,8 +15,8 @@
 
 #include <boost/json/value.hpp>
 
-#include "jobmon/eta.hpp"
 #include "jobmon/datajuicer/snapshot_events.hpp"
+#include "jobmon/eta.hpp"
 #include "jobmon/storage/storage.hpp"
 
 namespace jobmon {

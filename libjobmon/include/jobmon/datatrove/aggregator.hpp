@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "jobmon/eta.hpp"
 #include "jobmon/datatrove/job.hpp"
+#include "jobmon/eta.hpp"
 
 namespace jobmon {
 
