@@ -3,11 +3,9 @@
 # find_package(jobmon), with add_subdirectory, and with pkg-config.
 source "$(dirname "$0")/lib.sh"
 if [[ "${JOBMON_SANITIZE:-OFF}" == "ON" ]]; then
-  echo "test_downstream: skipped in the sanitizer build (consumers are built without sanitizers)"
-  exit 0
+  skip "not run in the sanitizer build (consumers are built without sanitizers)"
 fi
 : "${JOBMON_BUILD:?}"
-FIXTURES="$JOBMON_SOURCE/../shared/fixtures/datatrove"
 EXPECTED="Summary: 1/2 (50%) jobs completed, 20/22 (90%) tasks completed."
 
 cmake --install "$JOBMON_BUILD" --prefix "$WORK/prefix" > "$WORK/install.log"
@@ -20,14 +18,14 @@ done
 cmake -S "$JOBMON_SOURCE/tests/consumer" -B "$WORK/fp" -DCMAKE_PREFIX_PATH="$WORK/prefix" > "$WORK/fp.log" 2>&1 \
   || { cat "$WORK/fp.log"; fail "find_package configure"; }
 cmake --build "$WORK/fp" -j2 > "$WORK/fp-build.log" 2>&1 || { tail -30 "$WORK/fp-build.log"; fail "find_package build"; }
-OUT=$("$WORK/fp/consumer" "$FIXTURES")
+OUT=$("$WORK/fp/consumer" "$FIXTURES_DIR/datatrove")
 expect_contains "$OUT" "$EXPECTED" "find_package consumer runs"
 
 # add_subdirectory
 cmake -S "$JOBMON_SOURCE/tests/consumer" -B "$WORK/sub" -DJOBMON_SOURCE_DIR="$JOBMON_SOURCE" > "$WORK/sub.log" 2>&1 \
   || { cat "$WORK/sub.log"; fail "add_subdirectory configure"; }
 cmake --build "$WORK/sub" -j2 --target consumer > "$WORK/sub-build.log" 2>&1 || { tail -30 "$WORK/sub-build.log"; fail "add_subdirectory build"; }
-OUT=$("$WORK/sub/consumer" "$FIXTURES")
+OUT=$("$WORK/sub/consumer" "$FIXTURES_DIR/datatrove")
 expect_contains "$OUT" "$EXPECTED" "add_subdirectory consumer runs"
 if [[ -e "$WORK/sub/jobmon-build/tests" ]]; then fail "a subproject must not build jobmon's tests"; else pass; fi
 
@@ -37,7 +35,7 @@ expect_eq "$(pkg-config --modversion jobmon)" "$(sed -n 's/.*version_string = "\
 # shellcheck disable=SC2046
 g++ -o "$WORK/pc-consumer" "$JOBMON_SOURCE/tests/consumer/main.cpp" $(pkg-config --cflags --libs jobmon) \
   || fail "pkg-config build"
-OUT=$("$WORK/pc-consumer" "$FIXTURES")
+OUT=$("$WORK/pc-consumer" "$FIXTURES_DIR/datatrove")
 expect_contains "$OUT" "$EXPECTED" "pkg-config consumer runs"
 
 finish

@@ -2,33 +2,20 @@
 # End-to-end: the real jobmon-hub-progress binary against the fake Hub
 # (tests/support/fake_hub.py on 127.0.0.1, OS-chosen ports) serving the real
 # fixture Parquet files; squeue is faked through PATH.
-set -euo pipefail
-: "${JOBMON_BIN:?JOBMON_BIN must point at build/tools}"
-: "${JOBMON_SOURCE:?JOBMON_SOURCE must point at the source tree}"
-PY=/usr/bin/python3
+source "$(dirname "$0")/lib.sh"
 BIN="$JOBMON_BIN/jobmon-hub-progress/jobmon-hub-progress"
-FIX="$JOBMON_SOURCE/../shared/fixtures/parquet"
-WORK=$(mktemp -d -t jobmon-hub-e2e-XXXXXX)
-HUB_PID=""
-cleanup() { [[ -n "$HUB_PID" ]] && kill "$HUB_PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-FAILURES=0; CHECKS=0
-fail() { echo "FAIL: $*" >&2; FAILURES=$((FAILURES + 1)); }
-pass() { CHECKS=$((CHECKS + 1)); }
-expect_eq() { if [[ "$1" == "$2" ]]; then pass; else fail "$3: expected [$2], got [$1]"; fi; }
-expect_contains() { if [[ "$1" == *"$2"* ]]; then pass; else fail "$3: [$2] not in:"$'\n'"$1"; fi; }
-expect_not_contains() { if [[ "$1" != *"$2"* ]]; then pass; else fail "$3: [$2] unexpectedly present"; fi; }
 
 TOKEN="hf_e2e_SECRET_$$"
 REPO="$WORK/hub/org/gen"
 mkdir -p "$REPO/data/train" "$WORK/bin"
-cp "$FIX/page_index.parquet" "$REPO/data/train/00000.parquet"
-head -c 20000 "$FIX/delta_byte_array.parquet" > "$REPO/data/train/00001.parquet"   # half uploaded
+cp "$FIXTURES_DIR/parquet/page_index.parquet" "$REPO/data/train/00000.parquet"
+head -c 20000 "$FIXTURES_DIR/parquet/delta_byte_array.parquet" > "$REPO/data/train/00001.parquet"   # half uploaded
 printf -- '---\nlicense: mit\n---\n# Generated\n' > "$REPO/README.md"
 
 "$PY" "$JOBMON_SOURCE/tests/support/fake_hub.py" --root "$WORK/hub" --token "$TOKEN" --page-size 2 > "$WORK/ports" &
 HUB_PID=$!
-for _ in $(seq 100); do [[ -s "$WORK/ports" ]] && break; sleep 0.05; done
+on_exit 'stop_pid "$HUB_PID"'
+wait_until 5 test -s "$WORK/ports" || true
 PORT=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$WORK/ports")
 E="http://127.0.0.1:$PORT"
 echo "fake hub on $E"
@@ -37,7 +24,6 @@ unset HF_TOKEN HUGGING_FACE_HUB_TOKEN HF_TOKEN_PATH HF_HUB_OFFLINE
 mkdir -p "$HF_HOME"; printf '%s\n' "$TOKEN" > "$HF_HOME/token"    # token from the token file
 
 control() { curl -s -X "$1" "$E/_control/$2" ${3:+-d "$3"}; }
-run() { set +e; OUT=$("$BIN" "$@" 2>"$WORK/stderr"); RC=$?; ERR=$(cat "$WORK/stderr"); set -e; }
 
 # --- one poll, JSON; a 429 with Retry-After and a 500 on the way; a 412 on the first commit
 control POST fault '{"match":"/tree/","status":429,"count":1,"headers":{"Retry-After":"1"}}' > /dev/null
@@ -85,7 +71,7 @@ expect_not_contains "$OUT$ERR" "$TOKEN" "token never printed"
 control POST reset > /dev/null
 
 # --- the shard finishes uploading; the slurm job is listed, then stats.json appears
-cp "$FIX/delta_byte_array.parquet" "$REPO/data/train/00001.parquet"
+cp "$FIXTURES_DIR/parquet/delta_byte_array.parquet" "$REPO/data/train/00001.parquet"
 cat > "$WORK/bin/squeue" <<EOF2
 #!/usr/bin/env bash
 n=\$(cat "$WORK/squeue.calls" 2>/dev/null || echo 0); n=\$((n + 1)); echo \$n > "$WORK/squeue.calls"
@@ -148,5 +134,4 @@ expect_eq "$RC" 2 "no total: usage error"
 run --total 5
 expect_eq "$RC" 2 "missing --repo: usage error"
 
-if ((FAILURES > 0)); then echo "test_hub_progress.sh: $FAILURES of $((CHECKS + FAILURES)) checks failed" >&2; exit 1; fi
-echo "test_hub_progress.sh: all $CHECKS checks passed"
+finish

@@ -5,22 +5,19 @@
 source "$(dirname "$0")/lib.sh"
 source "$JOBMON_SOURCE/tests/s3/s3_lib.sh"
 BIN="$JOBMON_BIN/jobmon-status/jobmon-status"
-FIXTURES="$JOBMON_SOURCE/../shared/fixtures/datatrove"
 
 # No user ~/.aws may leak in; the test writes its own.
 export HOME="$WORK/home"
 mkdir -p "$HOME"
 unset AWS_PROFILE AWS_DEFAULT_REGION AWS_SESSION_TOKEN AWS_ENDPOINT_URL_S3 AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
-trap 's3_stop; cleanup_work' EXIT
+on_exit s3_stop
 s3_start "$WORK/s3data" jobs
-
-run() { set +e; OUT=$("$BIN" "$@" 2>"$WORK/stderr"); RC=$?; ERR=$(cat "$WORK/stderr"); set -e; }
 
 # --- the tree: real fixtures, a job with > 1000 markers (two listing pages),
 # a corrupt and a missing executor.json, an incomplete job.
 TREE="$WORK/tree"
 mkdir -p "$TREE"
-cp -r "$FIXTURES/tokenize_CC-MAIN-2023-40" "$FIXTURES/tokenize_CC-MAIN-2023-50" "$TREE/"
+cp -r "$FIXTURES_DIR/datatrove/tokenize_CC-MAIN-2023-40" "$FIXTURES_DIR/datatrove/tokenize_CC-MAIN-2023-50" "$TREE/"
 chmod -R u+w "$TREE"
 make_job "$TREE/big" 2600 $(seq 0 2499)     # 2500 markers: three pages of 1000
 : > "$TREE/big/completions/stray.tmp"
@@ -118,8 +115,8 @@ SIG_LOG="$WORK/sigv4.log"
 /usr/bin/python3 "$JOBMON_SOURCE/tests/s3/sigv4_check_proxy.py" "$CHECK_PORT" "$S3_PORT" "$S3_SECRET" "$SIG_LOG" \
   > "$WORK/sigv4.out" 2>&1 &
 CHECK_PID=$!
-trap 'kill $CHECK_PID 2>/dev/null || true; s3_stop; cleanup_work' EXIT
-for _ in $(seq 1 100); do grep -q ready "$WORK/sigv4.out" 2>/dev/null && break; sleep 0.1; done
+on_exit 'stop_pid "$CHECK_PID"'
+wait_until 10 file_has "$WORK/sigv4.out" ready || true
 AWS_ENDPOINT_URL="http://127.0.0.1:$CHECK_PORT" run --json s3://jobs/tree
 expect_eq "$RC" 0 "signed requests accepted (exit code)"
 expect_eq "$(normalize s3://jobs/tree <<<"$OUT")" "$S3_JSON" "same answer through the signature check"
@@ -138,12 +135,12 @@ expect_contains "$ERR" "bad credentials: the secret key does not match" "wrong s
 expect_not_contains "$ERR$OUT" "wrong-secret-456" "secret never printed"
 
 # --- throttling: every 4th request gets 503 SlowDown; retries give the same answer.
-kill "$CHECK_PID" 2>/dev/null || true; wait "$CHECK_PID" 2>/dev/null || true
+stop_pid "$CHECK_PID"
 : > "$SIG_LOG"; : > "$WORK/sigv4.out"
 /usr/bin/python3 "$JOBMON_SOURCE/tests/s3/sigv4_check_proxy.py" "$CHECK_PORT" "$S3_PORT" "$S3_SECRET" "$SIG_LOG" 4 \
   > "$WORK/sigv4.out" 2>&1 &
 CHECK_PID=$!
-for _ in $(seq 1 100); do grep -q ready "$WORK/sigv4.out" 2>/dev/null && break; sleep 0.1; done
+wait_until 10 file_has "$WORK/sigv4.out" ready || true
 AWS_ENDPOINT_URL="http://127.0.0.1:$CHECK_PORT" run --json -j 4 s3://jobs/tree
 expect_eq "$RC" 0 "throttled scan exit code"
 expect_eq "$(normalize s3://jobs/tree <<<"$OUT")" "$S3_JSON" "same answer when throttled (retries)"

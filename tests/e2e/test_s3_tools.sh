@@ -10,13 +10,13 @@ SNAP="$JOBMON_BIN/jobmon-snapshot/jobmon-snapshot"
 export HOME="$WORK/home"
 mkdir -p "$HOME"
 unset AWS_PROFILE AWS_DEFAULT_REGION AWS_SESSION_TOKEN AWS_ENDPOINT_URL_S3 AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
-trap 'stop_serves; s3_stop; cleanup_work' EXIT
+on_exit s3_stop
 s3_start "$WORK/s3data" jobs
 
 TREE="$WORK/outputs"
 mkdir -p "$TREE"
 for job in completed resumed running corrupt; do cp -r "$JOBMON_SOURCE/tests/data/dj/$job" "$TREE/dj_$job"; done
-cp -r "$JOBMON_SOURCE/../shared/fixtures/datatrove/tokenize_CC-MAIN-2023-50" "$TREE/"
+cp -r "$FIXTURES_DIR/datatrove/tokenize_CC-MAIN-2023-50" "$TREE/"
 chmod -R u+w "$TREE"
 s3_upload "$TREE" s3://jobs/outputs/
 

@@ -3,9 +3,8 @@
 # traversal and oversize requests, token enforcement, SSE change events.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
-trap 'stop_serves; cleanup_work' EXIT
 
-cp -r "$JOBMON_SOURCE/../shared/fixtures/datatrove" "$WORK/logs"
+cp -r "$FIXTURES_DIR/datatrove" "$WORK/logs"
 make_job "$WORK/logs/running_job" 10 0 1 2
 start_serve "$WORK/serve.log" "$WORK/logs"
 BASE="http://127.0.0.1:$PORT"
@@ -56,7 +55,7 @@ curl -s -N --max-time 8 "$BASE/api/stream" > "$WORK/events" &
 CURL=$!
 sleep 1
 : > "$WORK/logs/running_job/completions/00003"
-for ((i = 0; i < 60; ++i)); do grep -q '^event: change' "$WORK/events" && break; sleep 0.1; done
+wait_until 6 file_has "$WORK/events" '^event: change' || true
 kill $CURL 2>/dev/null || true; wait $CURL 2>/dev/null || true
 expect_contains "$(cat "$WORK/events")" "event: change" "SSE change event"
 expect_contains "$(cat "$WORK/events")" '"completed":4' "SSE event data"

@@ -3,13 +3,12 @@
 # by playwright-core) against a real jobmon-serve.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
-trap 'stop_serves; cleanup_work' EXIT
 BROWSER_DIR="$JOBMON_SOURCE/tests/browser"
 if [[ ! -x /usr/bin/chromium || ! -d "$BROWSER_DIR/node_modules/playwright-core" ]]; then
   echo "FAIL: chromium or playwright-core missing: run scripts/install-deps.sh --test" >&2
   exit 1
 fi
-cp -r "$JOBMON_SOURCE/../shared/fixtures/datatrove" "$WORK/logs"
+cp -r "$FIXTURES_DIR/datatrove" "$WORK/logs"
 make_job "$WORK/logs/running_job" 10 0 1 2
 make_job "$WORK/logs/<img src=x onerror=alert(1)>" 2 0 1
 cp -r "$JOBMON_SOURCE/tests/data/dj/failed" "$WORK/logs/dj_failed"

@@ -3,12 +3,9 @@
 # real datatrove fixtures.
 source "$(dirname "$0")/lib.sh"
 BIN="$JOBMON_BIN/jobmon-status/jobmon-status"
-FIXTURES="$JOBMON_SOURCE/../shared/fixtures/datatrove"
-
-run() { set +e; OUT=$("$BIN" "$@" 2>"$WORK/stderr"); RC=$?; ERR=$(cat "$WORK/stderr"); set -e; }
 
 # --- the real fixtures: the reference's meaning, plus failure details
-cp -r "$FIXTURES" "$WORK/fixtures"
+cp -r "$FIXTURES_DIR/datatrove" "$WORK/fixtures"
 run --no-color "$WORK/fixtures"
 expect_eq "$RC" 0 "fixtures exit code"
 expect_contains "$OUT" "✅ tokenize_CC-MAIN-2023-40:" "complete job line"
