@@ -14,6 +14,19 @@ for f in include/jobmon/jobmon.hpp include/jobmon/version.hpp lib/libjobmon.a li
   if [[ -e "$WORK/prefix/$f" ]]; then pass; else fail "installed tree lacks $f"; fi
 done
 
+# Nothing outside the prefix: every path the install wrote lies under it.
+outside=$(grep -v "^$WORK/prefix/" "$JOBMON_BUILD/install_manifest.txt" || true)
+if [[ -z "$outside" && -s "$JOBMON_BUILD/install_manifest.txt" ]]; then pass; else fail "installed outside the prefix: $outside"; fi
+
+# Every installed header compiles on its own (no header leans on another
+# being included first, none names a private header).
+mapfile -t headers < <(cd "$WORK/prefix/include" && find jobmon -name '*.hpp' | sort)
+if ((${#headers[@]} >= 20)); then pass; else fail "only ${#headers[@]} headers installed"; fi
+printf '%s\n' "${headers[@]}" | xargs -P"$(nproc)" -I{} sh -c \
+  'echo "#include <{}>" | g++ -std=c++20 -fsyntax-only -I"$1" -x c++ - 2> "$2/hdr-$(echo {} | tr / _).log" || echo {}' \
+  _ "$WORK/prefix/include" "$WORK" > "$WORK/bad-headers"
+if [[ ! -s "$WORK/bad-headers" ]]; then pass; else cat "$WORK"/hdr-*.log | head -30; fail "headers that do not compile alone: $(tr '\n' ' ' < "$WORK/bad-headers")"; fi
+
 # find_package
 cmake -S "$JOBMON_SOURCE/tests/consumer" -B "$WORK/fp" -DCMAKE_PREFIX_PATH="$WORK/prefix" > "$WORK/fp.log" 2>&1 \
   || { cat "$WORK/fp.log"; fail "find_package configure"; }
