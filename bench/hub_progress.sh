@@ -13,7 +13,7 @@ INFLIGHT=${3:-32}
 WORK=$(mktemp -d -t jobmon-hub-bench-XXXXXX)
 HUB_PID=""
 trap '[[ -n "$HUB_PID" ]] && kill "$HUB_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
-/usr/bin/python3 - "$SRC/../shared/fixtures/parquet" "$WORK/hub/org/big/data" "$N" <<'PY'
+/usr/bin/python3 - "$SRC/tests/fixtures/parquet" "$WORK/hub/org/big/data" "$N" <<'PY'
 import os, sys
 fixtures, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 names = ["signs.parquet", "uuid.parquet", "hyparquet_struct.parquet", "bloom_filter.parquet"]

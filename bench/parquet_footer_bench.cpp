@@ -19,7 +19,7 @@
 int main(int argc, char** argv) {
   using namespace jobmon;
   namespace fs = std::filesystem;
-  const std::string dir = argc > 1 ? argv[1] : "../shared/fixtures/parquet";
+  const std::string dir = argc > 1 ? argv[1] : "tests/fixtures/parquet";
   const int rounds = argc > 2 ? std::atoi(argv[2]) : 2000;
   const int mutations = argc > 3 ? std::atoi(argv[3]) : 20000;
   std::vector<std::string> footers;
