@@ -15,8 +15,6 @@
 
 namespace jobmon {
 
-inline constexpr std::size_t kDefaultJobsPageSize = 500;
-
 struct HttpRequest {
   std::string method = "GET";
   std::string path;  // decoded path, no query
@@ -35,7 +33,7 @@ struct HttpResponse {
 struct WebApiOptions {
   std::string token;                   // when set, required as a bearer token (or ?token=)
   std::size_t max_log_lines = 2000;    // per file in /logs
-  std::uint64_t max_log_bytes = 256 * 1024;
+  std::uint64_t max_log_bytes = 256 * 1024;  // read from the end of each file in /logs
   std::size_t max_log_files = 8;
   std::size_t max_path_length = 2048;
   // /api/jobs pages: 10,000 jobs would be a 4 MB answer on every poll.
@@ -52,7 +50,7 @@ class WebApi {
   bool authorized(const HttpRequest& request) const;
 
  private:
-  HttpResponse jobs(const HttpRequest& request, int current_filter);
+  HttpResponse jobs(const HttpRequest& request, Lifecycle lifecycle);
   HttpResponse statistics();
   HttpResponse job(const std::string& id);
   HttpResponse logs(const std::string& id, const HttpRequest& request);
@@ -75,8 +73,5 @@ std::string prometheus_metrics(const std::vector<RegistryEntry>& entries, const 
 
 // The dashboard page (HTML with inline CSS, JS and SVG charts).
 const std::string& dashboard_html();
-
-// Last `max_lines` lines of text (and at most `max_bytes` of it).
-std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lines);
 
 }  // namespace jobmon
