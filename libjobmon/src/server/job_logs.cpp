@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <fmt/format.h>
 
 #include "jobmon/error.hpp"
 
@@ -23,10 +24,36 @@ std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lin
   return lines;
 }
 
-json::object log_file_tail(const Storage& storage, const std::string& name, const std::string& path,
-                           std::int64_t rank, std::size_t max_lines, std::uint64_t max_bytes) {
-  json::object f{{"name", name}};
-  if (rank >= 0) f["rank"] = rank;
+std::vector<LogFile> rank_log_files(const Storage& storage, const std::string& logs_dir,
+                                    const std::vector<std::int64_t>& ranks) {
+  std::vector<LogFile> files;
+  for (std::int64_t r : ranks) {
+    std::string name = fmt::format("task_{:05d}.log", r);
+    files.push_back({name, storage.join(logs_dir, name), r});
+  }
+  return files;
+}
+
+std::vector<LogFile> newest_log_files(const Storage& storage, const std::string& logs_dir, std::size_t max_files) {
+  std::vector<DirEntry> listed;
+  try {
+    listed = storage.list(logs_dir, ListOptions{true, false});  // links stay links (and are skipped)
+  } catch (const StorageError&) {
+  }
+  std::erase_if(listed, [](const DirEntry& f) { return f.type != EntryType::file; });
+  std::sort(listed.begin(), listed.end(), [](const DirEntry& a, const DirEntry& b) {
+    return a.mtime.value_or(0) > b.mtime.value_or(0);
+  });
+  std::vector<LogFile> files;
+  for (std::size_t i = 0; i < listed.size() && i < max_files; ++i)
+    files.push_back({listed[i].name, storage.join(logs_dir, listed[i].name), -1});
+  return files;
+}
+
+json::object log_file_tail(const Storage& storage, const LogFile& file, std::size_t max_lines, std::uint64_t max_bytes) {
+  const std::string& path = file.path;
+  json::object f{{"name", file.name}};
+  if (file.rank >= 0) f["rank"] = file.rank;
   const FileStat st = storage.lstat(path);
   if (st.type != EntryType::file) {
     f["error"] = st.type == EntryType::symlink ? "a symlink: not followed" : "no log file";

@@ -1,9 +1,7 @@
 #include "jobmon/server/web_api.hpp"
 
 #include <algorithm>
-#include <tuple>
 #include <boost/json.hpp>
-#include <fmt/format.h>
 
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
@@ -211,9 +209,8 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
   // to make the server read other files (logs -> ~/.ssh, task_00003.log -> a key).
   if (storage.lstat(logs_dir).type == EntryType::symlink)
     return json_response(json::object{{"id", id}, {"files", json::array{}}, {"error", "logs/ is a symlink: not followed"}});
-  // (display name, path, rank or -1) of the files to tail.
-  std::vector<std::tuple<std::string, std::string, std::int64_t>> wanted;
   const std::string rank_text = query_value(request, "rank");
+  std::vector<detail::LogFile> files;
   if (const auto* row = std::get_if<JobRow>(&entry->source)) {
     std::vector<std::int64_t> ranks;
     if (!rank_text.empty()) {
@@ -225,30 +222,14 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
         if (issue.state == RankState::failed && ranks.size() < options_.max_log_files) ranks.push_back(issue.rank);
       }
     }
-    for (std::int64_t r : ranks) {
-      const std::string name = fmt::format("task_{:05d}.log", r);
-      wanted.emplace_back(name, storage.join(logs_dir, name), r);
-    }
+    files = detail::rank_log_files(storage, logs_dir, ranks);
   } else {
     if (!rank_text.empty()) return error_response(400, "rank applies to datatrove jobs only");
-    // Data-Juicer: the newest files of the work dir's logs/.
-    std::vector<DirEntry> files;
-    try {
-      files = storage.list(logs_dir, ListOptions{true, false});  // links stay links (and are skipped)
-    } catch (const StorageError&) {
-    }
-    std::erase_if(files, [](const DirEntry& f) { return f.type != EntryType::file; });
-    std::sort(files.begin(), files.end(), [](const DirEntry& a, const DirEntry& b) {
-      return a.mtime.value_or(0) > b.mtime.value_or(0);
-    });
-    for (std::size_t i = 0; i < files.size() && i < options_.max_log_files; ++i)
-      wanted.emplace_back(files[i].name, storage.join(logs_dir, files[i].name), -1);
+    files = detail::newest_log_files(storage, logs_dir, options_.max_log_files);
   }
   json::array out_files;
-  for (const auto& [name, path, rank] : wanted) {
-    out_files.push_back(detail::log_file_tail(storage, name, path, rank, static_cast<std::size_t>(lines),
-                                              options_.max_log_bytes));
-  }
+  for (const auto& file : files)
+    out_files.push_back(detail::log_file_tail(storage, file, static_cast<std::size_t>(lines), options_.max_log_bytes));
   return json_response(json::object{{"id", id}, {"files", std::move(out_files)}});
 }
 

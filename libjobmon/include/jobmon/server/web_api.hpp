@@ -1,7 +1,7 @@
 // WebApi: the JSON API and page of jobmon-serve as a pure request -> response
 // function over a JobRegistry, independent of the HTTP library, so every
-// route is unit-tested without sockets. The server streams /api/stream
-// itself (Server-Sent Events need a held connection).
+// route is unit-tested without sockets. /api/stream is not here: Server-Sent
+// Events need a held connection, so the server writes an EventStream's frames.
 #pragma once
 
 #include <cstdint>
