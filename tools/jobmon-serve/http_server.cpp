@@ -2,8 +2,6 @@
 
 #include <httplib.h>
 
-#include <boost/json.hpp>
-
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,13 +14,11 @@
 
 #include "jobmon/cli/exit_code.hpp"
 #include "jobmon/clock.hpp"
-#include "jobmon/json.hpp"
-#include "jobmon/server/web_api.hpp"
+#include "jobmon/server/server.hpp"
 #include "jobmon/storage/storage_factory.hpp"
 
 namespace jobmon::serve {
 namespace {
-
 
 std::atomic<bool> g_stop_requested{false};
 
@@ -47,7 +43,166 @@ void send(const HttpResponse& from, httplib::Response& to) {
   to.set_content(from.body, from.content_type);
 }
 
+
+RegistryOptions registry_options_for(const ServeOptions& options) {
+  RegistryOptions registry_options;
+  registry_options.scan.threads = options.threads;
+  registry_options.scan.marker_times = MarkerTimes::all;  // complete jobs get their completion curve too
+  return registry_options;
+}
+
+WebApiOptions api_options_for(const ServeOptions& options) {
+  WebApiOptions api_options;
+  api_options.token = options.token;
+  return api_options;
+}
+
+// One jobmon-serve instance: the library's registry and API behind cpp-httplib,
+// a background refresh thread, and a watcher that stops it all on a signal.
+class Server {
+ public:
+  explicit Server(const ServeOptions& options)
+      : options_(options),
+        registry_(storage_for_targets(options.targets), options.targets, registry_options_for(options)),
+        resources_(disk_paths_for(options.targets)),
+        api_(registry_, resources_, api_options_for(options)) {}
+
+  int run() {
+    first_refresh();
+    configure_transport();
+    add_routes();
+    const int port = bind();
+    if (port < 0) {
+      std::cerr << "jobmon-serve: cannot listen on " << options_.bind << ":" << options_.port << '\n';
+      return static_cast<int>(ExitCode::runtime_error);
+    }
+    std::cerr << fmt::format("jobmon-serve: listening on http://{}:{}/ ({} jobs)\n", options_.bind, port,
+                             registry_.entries_view()->size());
+    std::thread refresher([this] { refresh_loop(); });
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
+    std::thread watcher([this] { stop_on_signal(); });
+    http_.listen_after_bind();
+    stopping_ = true;
+    registry_.close();
+    watcher.join();
+    refresher.join();
+    std::cerr << "jobmon-serve: stopped\n";
+    return static_cast<int>(ExitCode::ok);
+  }
+
+ private:
+  void first_refresh() {
+    try {
+      registry_.refresh(wall_clock_now());
+    } catch (const std::exception& e) {
+      std::cerr << "jobmon-serve: first refresh failed (will retry): " << e.what() << '\n';
+    }
+    resources_.sample(wall_clock_now());  // first sample, so rates exist on the first request
+  }
+
+  void configure_transport() {
+    http_.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    http_.set_payload_max_length(64 * 1024);  // a read-only API takes no bodies
+    http_.set_read_timeout(10, 0);
+    http_.set_write_timeout(10, 0);
+    // A busy dashboard keeps its connections: closing them makes every client reconnect at once.
+    http_.set_keep_alive_max_count(100000);
+    // Debian's compiled cpp-httplib listens with a backlog of 5, so a burst of new
+    // connections loses SYNs and waits a second for their retransmission. Keep the
+    // socket to listen() on it again with a real backlog once it is bound.
+    http_.set_socket_options([this](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_fd_ = static_cast<int>(sock);
+    });
+    // Small answers on kept-alive connections would otherwise wait for delayed ACKs (~40 ms).
+    http_.set_tcp_nodelay(true);
+  }
+
+  void add_routes() {
+    http_.Get("/api/stream", [this](const httplib::Request& req, httplib::Response& res) { stream(req, res); });
+    auto handle = [this](const httplib::Request& req, httplib::Response& res) { send(api_.handle(to_request(req)), res); };
+    http_.Get(".*", handle);
+    // Other methods get the API's 405 rather than httplib's default page.
+    http_.Post(".*", handle);
+    http_.Put(".*", handle);
+    http_.Delete(".*", handle);
+    http_.Patch(".*", handle);
+  }
+
+  // /api/stream: Server-Sent Events, for at most max_stream_clients at a time.
+  void stream(const httplib::Request& req, httplib::Response& res) {
+    const HttpRequest request = to_request(req);
+    if (!api_.authorized(request)) {
+      send(api_.handle(request), res);  // the same 401 as every other route
+      return;
+    }
+    if (stream_clients_.fetch_add(1) >= options_.max_stream_clients) {
+      --stream_clients_;
+      res.status = 503;
+      res.set_content(R"({"error":"too many event streams","status":503})", "application/json");
+      return;
+    }
+    res.set_header("Cache-Control", "no-store");
+    auto events = std::make_shared<EventStream>(registry_);
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [events](std::size_t, httplib::DataSink& sink) {
+          const auto frame = events->next();
+          return frame && sink.write(frame->data(), frame->size());
+        },
+        [this](bool) { --stream_clients_; });
+  }
+
+  // The bound port (options' port, or the one picked for port 0); -1 when binding failed.
+  int bind() {
+    int port = options_.port;
+    if (port == 0) {
+      port = http_.bind_to_any_port(options_.bind);
+    } else if (!http_.bind_to_port(options_.bind, port)) {
+      port = -1;
+    }
+    if (port >= 0 && listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);
+    return port;
+  }
+
+  void refresh_loop() {
+    // Refreshing is background work: requests come first when the CPU is short.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+    while (!stopping_.load()) {
+      for (int i = 0; i < static_cast<int>(options_.interval_seconds * 10) && !stopping_.load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (stopping_.load()) break;
+      try {
+        registry_.refresh(wall_clock_now());
+      } catch (const std::exception& e) {
+        std::cerr << "jobmon-serve: refresh failed: " << e.what() << '\n';
+      }
+    }
+  }
+
+  // Stops the server from a normal thread: event streams are woken first so
+  // their handlers return and the thread pool can drain.
+  void stop_on_signal() {
+    while (!g_stop_requested.load() && !stopping_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    registry_.close();
+    http_.stop();
+  }
+
+  const ServeOptions& options_;
+  JobRegistry registry_;
+  HostResources resources_;
+  WebApi api_;
+  httplib::Server http_;
+  int listen_fd_ = -1;
+  std::atomic<std::size_t> stream_clients_{0};
+  std::atomic<bool> stopping_{false};
+};
+
 }  // namespace
+
+int run_server(const ServeOptions& options) { return Server(options).run(); }
 
 std::string read_token_file(const std::string& path) {
   LocalStorage storage;
@@ -58,140 +213,6 @@ std::string read_token_file(const std::string& path) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.erase(0, 1);
   if (text.empty()) throw std::runtime_error(path + ": the token file is empty");
   return text;
-}
-
-int run_server(const ServeOptions& options) {
-  auto storage = storage_for_targets(options.targets);  // s3:// URLs or local paths
-  RegistryOptions registry_options;
-  registry_options.scan.threads = options.threads;
-  registry_options.scan.marker_times = MarkerTimes::all;  // complete jobs get their completion curve too
-  JobRegistry registry(storage, options.targets, registry_options);
-  std::vector<std::string> disks;  // the local filesystems the roots live on
-  for (const auto& t : options.targets) {
-    if (!t.starts_with("s3://")) disks.push_back(fixed_prefix(t));
-  }
-  if (disks.empty()) disks.push_back("/");
-  HostResources resources(disks);
-  WebApiOptions api_options;
-  api_options.token = options.token;
-  WebApi api(registry, resources, api_options);
-
-  try {
-    registry.refresh(wall_clock_now());
-  } catch (const std::exception& e) {
-    std::cerr << "jobmon-serve: first refresh failed (will retry): " << e.what() << '\n';
-  }
-  resources.sample(wall_clock_now());  // first sample, so rates exist on the first request
-
-  httplib::Server server;
-  server.new_task_queue = [] { return new httplib::ThreadPool(64); };
-  server.set_payload_max_length(64 * 1024);  // a read-only API takes no bodies
-  server.set_read_timeout(10, 0);
-  server.set_write_timeout(10, 0);
-  // A busy dashboard keeps its connections: closing them makes every client reconnect at once.
-  server.set_keep_alive_max_count(100000);
-  // Debian's compiled cpp-httplib listens with a backlog of 5, so a burst of new
-  // connections loses SYNs and waits a second for their retransmission. Keep the
-  // socket to listen() on it again with a real backlog once it is bound.
-  int listen_fd = -1;
-  server.set_socket_options([&listen_fd](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    listen_fd = static_cast<int>(sock);
-  });
-  // Small answers on kept-alive connections would otherwise wait for delayed ACKs (~40 ms).
-  server.set_tcp_nodelay(true);
-
-  std::atomic<std::size_t> stream_clients{0};
-  std::atomic<bool> stopping{false};
-
-  server.Get("/api/stream", [&](const httplib::Request& req, httplib::Response& res) {
-    const HttpRequest request = to_request(req);
-    if (!api.authorized(request)) {
-      send(api.handle(request), res);  // the same 401 as every other route
-      return;
-    }
-    if (stream_clients.fetch_add(1) >= options.max_stream_clients) {
-      --stream_clients;
-      res.status = 503;
-      res.set_content(R"({"error":"too many event streams","status":503})", "application/json");
-      return;
-    }
-    res.set_header("Cache-Control", "no-store");
-    auto seen = std::make_shared<std::uint64_t>(registry.version());
-    res.set_chunked_content_provider(
-        "text/event-stream",
-        [&registry, seen](std::size_t, httplib::DataSink& sink) {
-          if (registry.closed()) return false;
-          const auto [now_version, recent] = registry.wait_for_changes(*seen, 15);
-          std::string event;
-          if (now_version != *seen) {
-            *seen = now_version;
-            boost::json::array changes;
-            for (const auto& c : recent)
-              changes.push_back(boost::json::object{{"id", c.id}, {"status", c.status}, {"completed", c.completed}});
-            event = fmt::format("event: change\nid: {}\ndata: {}\n\n", now_version,
-                                to_compact_json(boost::json::object{{"version", now_version}, {"changes", changes}}));
-          } else {
-            event = ": keep-alive\n\n";  // comment line: keeps proxies from closing an idle stream
-          }
-          return sink.write(event.data(), event.size());
-        },
-        [&stream_clients](bool) { --stream_clients; });
-  });
-  auto handle = [&](const httplib::Request& req, httplib::Response& res) { send(api.handle(to_request(req)), res); };
-  server.Get(".*", handle);
-  // Other methods get the API's 405 rather than httplib's default page.
-  server.Post(".*", handle);
-  server.Put(".*", handle);
-  server.Delete(".*", handle);
-  server.Patch(".*", handle);
-
-  int port = options.port;
-  if (port == 0) {
-    port = server.bind_to_any_port(options.bind);
-  } else if (!server.bind_to_port(options.bind, port)) {
-    port = -1;
-  }
-  if (port < 0) {
-    std::cerr << "jobmon-serve: cannot listen on " << options.bind << ":" << options.port << '\n';
-    return static_cast<int>(ExitCode::runtime_error);
-  }
-  if (listen_fd >= 0) ::listen(listen_fd, SOMAXCONN);
-  std::cerr << fmt::format("jobmon-serve: listening on http://{}:{}/ ({} jobs)\n", options.bind, port,
-                           registry.entries().size());
-
-  std::thread refresher([&] {
-    // Refreshing is background work: requests come first when the CPU is short.
-    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
-    while (!stopping.load()) {
-      for (int i = 0; i < static_cast<int>(options.interval_seconds * 10) && !stopping.load(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (stopping.load()) break;
-      try {
-        registry.refresh(wall_clock_now());
-      } catch (const std::exception& e) {
-        std::cerr << "jobmon-serve: refresh failed: " << e.what() << '\n';
-      }
-    }
-  });
-
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
-  // Stops the server from a normal thread: event streams are woken first so
-  // their handlers return and the thread pool can drain.
-  std::thread watcher([&] {
-    while (!g_stop_requested.load() && !stopping.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    registry.close();
-    server.stop();
-  });
-  server.listen_after_bind();
-  stopping = true;
-  registry.close();
-  watcher.join();
-  refresher.join();
-  std::cerr << "jobmon-serve: stopped\n";
-  return static_cast<int>(ExitCode::ok);
 }
 
 }  // namespace jobmon::serve

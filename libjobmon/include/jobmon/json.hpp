@@ -1,5 +1,6 @@
 // Boost.JSON forms of every result type: one schema shared by the CLIs'
-// --json, the Python bindings and the web API.
+// --json and the Python bindings. The web API's job list uses a compact
+// summary of its own (see RegistryEntry::summary in jobmon/server/job_registry.hpp).
 #pragma once
 
 #include <boost/json/value.hpp>

@@ -12,10 +12,13 @@
 
 #include "core/json_values.hpp"
 #include "jobmon/clock.hpp"
+#include "jobmon/storage/storage_factory.hpp"
 #include "server/nvml_loader.hpp"
+#include "server/proc_parsers.hpp"
 
 namespace jobmon {
 namespace json = boost::json;
+using detail::CpuTimes;
 namespace {
 
 std::string slurp(const std::string& path) {
@@ -27,62 +30,6 @@ std::string slurp(const std::string& path) {
 
 }  // namespace
 
-std::optional<CpuTimes> parse_proc_stat(const std::string& text) {
-  std::istringstream in(text);
-  std::string label;
-  in >> label;
-  if (label != "cpu") return std::nullopt;
-  std::uint64_t values[10] = {};
-  int n = 0;
-  while (n < 10 && in >> values[n]) ++n;
-  if (n < 4) return std::nullopt;
-  CpuTimes t;
-  for (int i = 0; i < n && i < 8; ++i) t.total += values[i];  // guest time is already in user
-  t.busy = t.total - values[3] - (n > 4 ? values[4] : 0);     // minus idle and iowait
-  return t;
-}
-
-bool parse_meminfo(const std::string& text, std::uint64_t& total, std::uint64_t& available) {
-  std::istringstream in(text);
-  std::string key;
-  std::uint64_t value = 0;
-  std::string unit;
-  bool have_total = false, have_available = false;
-  while (in >> key >> value) {
-    std::getline(in, unit);
-    if (key == "MemTotal:") {
-      total = value * 1024;
-      have_total = true;
-    } else if (key == "MemAvailable:") {
-      available = value * 1024;
-      have_available = true;
-    }
-  }
-  return have_total && have_available;
-}
-
-bool parse_net_dev(const std::string& text, std::uint64_t& rx, std::uint64_t& tx) {
-  std::istringstream in(text);
-  std::string line;
-  rx = tx = 0;
-  bool any = false;
-  while (std::getline(in, line)) {
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    name.erase(0, name.find_first_not_of(' '));
-    if (name == "lo") continue;
-    std::istringstream fields(line.substr(colon + 1));
-    std::uint64_t v[9] = {};
-    for (auto& x : v) fields >> x;
-    if (!fields) continue;
-    rx += v[0];
-    tx += v[8];
-    any = true;
-  }
-  return any;
-}
-
 struct HostResources::Impl {
   std::vector<std::string> disk_paths;
   std::string proc;
@@ -90,7 +37,7 @@ struct HostResources::Impl {
   std::optional<CpuTimes> last_cpu;
   double last_cpu_time = 0;
   std::optional<std::pair<double, std::pair<std::uint64_t, std::uint64_t>>> last_net;
-  NvmlLoader nvml;
+  detail::NvmlLoader nvml;
 };
 
 HostResources::HostResources(std::vector<std::string> disk_paths, std::string proc_root) : impl_(std::make_unique<Impl>()) {
@@ -105,7 +52,7 @@ HostSample HostResources::sample(double now) {
   HostSample s;
   s.time = now;
   s.cpu_count = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
-  if (auto cpu = parse_proc_stat(slurp(impl_->proc + "/stat"))) {
+  if (auto cpu = detail::parse_proc_stat(slurp(impl_->proc + "/stat"))) {
     const auto& last = impl_->last_cpu;
     if (last && cpu->total > last->total && cpu->busy >= last->busy) {
       s.cpu_percent = std::min(100.0, 100.0 * static_cast<double>(cpu->busy - last->busy) /
@@ -119,7 +66,7 @@ HostSample HostResources::sample(double now) {
   }
   std::istringstream load(slurp(impl_->proc + "/loadavg"));
   load >> s.load1 >> s.load5 >> s.load15;
-  parse_meminfo(slurp(impl_->proc + "/meminfo"), s.memory_total_bytes, s.memory_available_bytes);
+  detail::parse_meminfo(slurp(impl_->proc + "/meminfo"), s.memory_total_bytes, s.memory_available_bytes);
   std::set<unsigned long> seen_fs;
   for (const auto& path : impl_->disk_paths) {
     struct statvfs st {};
@@ -127,7 +74,7 @@ HostSample HostResources::sample(double now) {
     s.disks.push_back({path, static_cast<std::uint64_t>(st.f_blocks) * st.f_frsize,
                        static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize});
   }
-  if (parse_net_dev(slurp(impl_->proc + "/net/dev"), s.net_rx_bytes, s.net_tx_bytes)) {
+  if (detail::parse_net_dev(slurp(impl_->proc + "/net/dev"), s.net_rx_bytes, s.net_tx_bytes)) {
     const auto& last = impl_->last_net;
     // Counters go down when an interface disappears: no rate then, never a wrapped one.
     const bool monotonic = last && s.net_rx_bytes >= last->second.first && s.net_tx_bytes >= last->second.second;
@@ -173,6 +120,15 @@ json::value to_json(const HostSample& s) {
   o["gpus"] = std::move(gpus);
   o["gpu_source"] = s.gpu_source.empty() ? json::value(nullptr) : json::value(s.gpu_source);
   return o;
+}
+
+std::vector<std::string> disk_paths_for(const std::vector<std::string>& targets) {
+  std::vector<std::string> disks;
+  for (const auto& t : targets) {
+    if (!t.starts_with("s3://")) disks.push_back(fixed_prefix(t));
+  }
+  if (disks.empty()) disks.push_back("/");
+  return disks;
 }
 
 }  // namespace jobmon

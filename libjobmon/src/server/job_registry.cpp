@@ -3,86 +3,32 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
-#include <fmt/format.h>
-#include <cmath>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 
-#include "jobmon/clock.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/storage/glob.hpp"
-#include "server/registry_common.hpp"
+#include "server/registry_entries.hpp"
 
 namespace jobmon {
 namespace json = boost::json;
+namespace {
 
-std::string job_id_for(const std::string& kind, const std::string& path) {
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&](const std::string& s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-  };
-  mix(kind);
-  mix("\n");
-  mix(path);
-  return fmt::format("{:016x}", h);
-}
-
-json::object summary_fields(const RegistryEntry& e) {
-  json::object o;
-  o["id"] = e.id;
-  o["kind"] = e.kind;
-  o["name"] = e.name;
-  o["path"] = e.path;
-  o["status"] = e.status;
-  o["current"] = e.current;
-  o["done"] = e.done;
-  o["total"] = e.total;
-  o["percent"] = static_cast<std::int64_t>(std::floor(100 * e.fraction));
-  o["failed"] = e.failed;
-  o["eta_seconds"] = e.eta_seconds ? json::value(*e.eta_seconds) : json::value(nullptr);
-  return o;
-}
-
-json::array completion_curve(const std::vector<double>& times, std::size_t max_points) {
-  json::array curve;
-  if (times.empty()) return curve;
-  const std::size_t step = std::max<std::size_t>(1, times.size() / std::max<std::size_t>(1, max_points));
-  for (std::size_t i = 0; i < times.size(); i += step) curve.push_back(json::array{times[i], static_cast<std::int64_t>(i + 1)});
-  if ((times.size() - 1) % step != 0) curve.push_back(json::array{times.back(), static_cast<std::int64_t>(times.size())});
-  return curve;
-}
-
-std::string render_jobs_page(const std::vector<RegistryEntry>& entries,
-                             const std::function<bool(const RegistryEntry&)>& keep, std::int64_t offset,
-                             std::int64_t limit, double generated_at) {
-  std::int64_t matches = 0, returned = 0;
-  std::string body = "{\"jobs\":[";
-  for (const auto& e : entries) {
-    if (!keep(e)) continue;
-    if (matches++ < offset || returned >= limit) continue;
-    if (returned++) body += ',';
-    body += e.summary_text;
-  }
-  const std::string next = offset + returned < matches ? std::to_string(offset + returned) : "null";
-  body += fmt::format("],\"count\":{},\"returned\":{},\"offset\":{},\"limit\":{},\"next_offset\":{},\"generated_at\":\"{}\"}}",
-                      matches, returned, offset, limit, next, format_iso8601(generated_at));
-  return body;
-}
+using Entries = std::vector<RegistryEntry>;
 
 // Data-Juicer work dirs found under the targets, each followed by its own
 // incremental analyzer (only appended bytes are read on a refresh).
-struct JobRegistry::DjJobs {
-  std::map<std::string, std::unique_ptr<SnapshotAnalyzer>> analyzers;
-
+class DataJuicerJobs {
+ public:
   // `datatrove` holds the job dirs the scanner already knows: they are skipped without a stat.
   std::vector<std::string> discover(const Storage& storage, const std::vector<std::string>& targets,
-                                    const std::set<std::string>& datatrove) {
+                                    const std::set<std::string>& datatrove) const {
     std::vector<std::string> found;
     for (const auto& target : targets) {
       std::vector<std::string> dirs;
@@ -92,9 +38,8 @@ struct JobRegistry::DjJobs {
         continue;  // the scanner reports bad targets
       }
       for (const auto& dir : dirs) {
-        if (datatrove.count(dir) != 0) continue;
-        if (storage.stat(storage.join(dir, "executor.json")).type != EntryType::missing) continue;  // datatrove
-        if (is_data_juicer_dir(storage, dir)) {
+        if (is_datatrove_dir(storage, dir, datatrove)) continue;
+        if (detail::is_data_juicer_dir(storage, dir)) {
           found.push_back(dir);
           continue;
         }
@@ -107,9 +52,7 @@ struct JobRegistry::DjJobs {
         for (const auto& child : children) {
           if (child.type != EntryType::directory || child.name.starts_with('.')) continue;
           const std::string path = storage.join(dir, child.name);
-          if (datatrove.count(path) != 0) continue;
-          if (storage.stat(storage.join(path, "executor.json")).type != EntryType::missing) continue;
-          if (is_data_juicer_dir(storage, path)) found.push_back(path);
+          if (is_work_dir(storage, path, datatrove)) found.push_back(path);
         }
       }
     }
@@ -117,130 +60,209 @@ struct JobRegistry::DjJobs {
     found.erase(std::unique(found.begin(), found.end()), found.end());
     return found;
   }
+
+  // Brings every work dir's snapshot up to date; a dir that fails is reported and started over next time.
+  std::vector<std::pair<std::string, std::shared_ptr<const Snapshot>>> update(
+      const std::vector<std::string>& work_dirs, const std::shared_ptr<const Storage>& storage, double now,
+      std::vector<Warning>& warnings) {
+    const std::set<std::string> wanted(work_dirs.begin(), work_dirs.end());
+    std::erase_if(analyzers_, [&](const auto& kv) { return wanted.count(kv.first) == 0; });
+    std::vector<std::pair<std::string, std::shared_ptr<const Snapshot>>> snapshots;
+    for (const auto& dir : work_dirs) {
+      auto& analyzer = analyzers_[dir];
+      if (!analyzer) analyzer = std::make_unique<SnapshotAnalyzer>(dir, storage);
+      try {  // one hostile work dir must not stop every other job from refreshing
+        analyzer->update();
+        snapshots.emplace_back(dir, std::make_shared<const Snapshot>(analyzer->snapshot(now)));
+      } catch (const std::exception& e) {
+        warnings.push_back({dir, e.what()});
+        analyzer.reset();
+      }
+    }
+    return snapshots;
+  }
+
+ private:
+  static bool is_datatrove_dir(const Storage& storage, const std::string& dir, const std::set<std::string>& datatrove) {
+    return datatrove.count(dir) != 0 || storage.stat(storage.join(dir, "executor.json")).type != EntryType::missing;
+  }
+  static bool is_work_dir(const Storage& storage, const std::string& dir, const std::set<std::string>& datatrove) {
+    return !is_datatrove_dir(storage, dir, datatrove) && detail::is_data_juicer_dir(storage, dir);
+  }
+
+  std::map<std::string, std::unique_ptr<SnapshotAnalyzer>> analyzers_;
 };
 
-JobRegistry::JobRegistry(std::shared_ptr<const Storage> storage, std::vector<std::string> targets,
-                         RegistryOptions options)
-    : storage_(storage),
-      targets_(std::move(targets)),
-      options_(options),
-      scanner_(storage, options.scan),
-      dj_(std::make_unique<DjJobs>()) {}
+void count_status(Totals& totals, JobStatus status) {
+  switch (status) {
+    case JobStatus::complete: ++totals.jobs_completed; break;
+    case JobStatus::failed: ++totals.jobs_failed; break;
+    case JobStatus::stalled: ++totals.jobs_stalled; break;
+    case JobStatus::pending: ++totals.jobs_pending; break;
+    case JobStatus::running: ++totals.jobs_running; break;
+  }
+}
 
-JobRegistry::~JobRegistry() = default;
-
-std::vector<RegistryChange> JobRegistry::refresh(double now) {
-  const ScanResult scan = scanner_.scan(targets_);
-  const Aggregate agg = aggregate(scan.jobs, now);
-  std::vector<RegistryEntry> fresh;
-  fresh.reserve(agg.rows.size());
-  // A complete job's entry depends only on its (cached, immutable) state: reuse it.
-  // The previous list is immutable: read it without holding the lock, so that
-  // requests never wait behind this (low-priority) refresh.
-  const auto previous = entries_view();
-  std::unordered_map<std::string, const RegistryEntry*> reusable;
-  for (const auto& e : *previous) {
-    if (e.kind == "datatrove" && e.status == "complete") reusable.emplace(e.path, &e);
-  }
-  std::set<std::string> datatrove_paths;
-  for (const JobRow& row : agg.rows) {
-    datatrove_paths.insert(row.job->path);
-    auto it = reusable.find(row.job->path);
-    if (row.status == JobStatus::complete && it != reusable.end() && it->second->row.job == row.job) {
-      fresh.push_back(*it->second);
-    } else {
-      fresh.push_back(datatrove_entry(row));
-    }
-  }
-  Totals totals = agg.totals;
-
-  // Data-Juicer work dirs: each analyzer reads only what was appended.
-  const std::vector<std::string> work_dirs = dj_->discover(*storage_, targets_, datatrove_paths);
-  std::set<std::string> dj_paths(work_dirs.begin(), work_dirs.end());
-  std::vector<Warning> warnings;
-  for (const auto& w : scan.warnings) {
-    if (dj_paths.count(w.path) == 0) warnings.push_back(w);  // "no executor.json" is expected there
-  }
-  for (const auto& row : agg.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
-  std::erase_if(dj_->analyzers, [&](const auto& kv) { return dj_paths.count(kv.first) == 0; });
-  for (const auto& dir : work_dirs) {
-    auto& analyzer = dj_->analyzers[dir];
-    if (!analyzer) analyzer = std::make_unique<SnapshotAnalyzer>(dir, storage_);
-    std::shared_ptr<const Snapshot> snap;
-    try {  // one hostile work dir must not stop every other job from refreshing
-      analyzer->update();
-      snap = std::make_shared<const Snapshot>(analyzer->snapshot(now));
-    } catch (const std::exception& e) {
-      warnings.push_back({dir, e.what()});
-      analyzer.reset();  // start over next time
-      continue;
-    }
-    RegistryEntry e = data_juicer_entry(dir, snap);
-    ++totals.jobs_total;
-    totals.tasks_total += e.total;
-    totals.tasks_completed += e.done;
-    if (e.status == "complete") ++totals.jobs_completed;
-    else if (e.status == "failed") ++totals.jobs_failed;
-    else if (e.status == "stalled") ++totals.jobs_stalled;
-    else if (e.status == "pending") ++totals.jobs_pending;
-    else ++totals.jobs_running;
-    fresh.push_back(std::move(e));
-  }
-  std::sort(fresh.begin(), fresh.end(), [](const RegistryEntry& a, const RegistryEntry& b) { return a.path < b.path; });
-  // Serialise once here, not once per request.
-  for (auto& e : fresh) {
-    if (e.summary_text.empty()) e.summary_text = to_compact_json(e.summary);
-  }
-  std::string body = render_jobs_page(fresh, [](const RegistryEntry&) { return true; }, 0,
-                                      static_cast<std::int64_t>(options_.jobs_page_size), now);
-  auto fresh_entries = std::make_shared<const std::vector<RegistryEntry>>(std::move(fresh));
-
+// What changed between two lists: new jobs, a new status or count, and jobs gone.
+std::vector<RegistryChange> changes_between(const Entries& previous, const Entries& fresh) {
   std::unordered_map<std::string, const RegistryEntry*> before;
-  for (const auto& e : *previous) before[e.id] = &e;
+  for (const auto& e : previous) before[e.id] = &e;
   std::vector<RegistryChange> changes;
-  for (const auto& e : *fresh_entries) {
+  for (const auto& e : fresh) {
     auto it = before.find(e.id);
     if (it == before.end() || it->second->status != e.status || it->second->done != e.done)
       changes.push_back({e.id, e.status, e.done});
     if (it != before.end()) before.erase(it);
   }
-  for (const auto& gone : before) changes.push_back({gone.first, "removed", 0});
-  std::lock_guard lock(mutex_);  // only pointer swaps below
-  entries_ = std::move(fresh_entries);
-  first_jobs_page_ = std::make_shared<const std::string>(std::move(body));
-  warnings_ = std::move(warnings);
-  totals_ = totals;
-  last_refresh_ = now;
-  if (!changes.empty()) {
-    ++version_;
-    last_changes_ = changes;
-    history_.emplace_back(version_, changes);
-    while (history_.size() > 64) history_.pop_front();
-    changed_.notify_all();
+  for (const auto& gone : before) changes.push_back({gone.first, std::nullopt, 0});
+  return changes;
+}
+
+}  // namespace
+
+struct JobRegistry::Impl {
+  Impl(std::shared_ptr<const Storage> storage_in, std::vector<std::string> targets_in, RegistryOptions options_in)
+      : storage(std::move(storage_in)),
+        targets(std::move(targets_in)),
+        options(std::move(options_in)),
+        scanner(storage, options.scan) {}
+
+  const std::shared_ptr<const Storage> storage;
+  const std::vector<std::string> targets;
+  const RegistryOptions options;
+  Scanner scanner;
+  DataJuicerJobs data_juicer;  // touched by refresh() only
+
+  // Guarded by mutex: refresh() swaps these in, readers copy them out.
+  mutable std::mutex mutex;
+  mutable std::condition_variable changed;
+  std::uint64_t version = 0;
+  bool closed = false;
+  std::shared_ptr<const Entries> entries = std::make_shared<Entries>();
+  std::shared_ptr<const std::string> first_jobs_page = std::make_shared<std::string>();
+  std::vector<Warning> warnings;
+  std::vector<RegistryChange> last_changes;
+  std::deque<std::pair<std::uint64_t, std::vector<RegistryChange>>> history;  // recent versions' changes
+  Totals totals;
+  double last_refresh = 0;
+
+  std::shared_ptr<const Entries> entries_view() const {
+    std::lock_guard lock(mutex);
+    return entries;
   }
+
+  // Datatrove entries from the aggregate. A complete job's entry depends only
+  // on its (cached, immutable) state: the previous one is reused.
+  static Entries datatrove_entries(const Aggregate& agg, const Entries& previous) {
+    std::unordered_map<std::string, const RegistryEntry*> reusable;
+    for (const auto& e : previous) {
+      if (e.kind() == JobKind::datatrove && e.status == JobStatus::complete) reusable.emplace(e.path, &e);
+    }
+    Entries list;
+    list.reserve(agg.rows.size());
+    for (const JobRow& row : agg.rows) {
+      auto it = reusable.find(row.job->path);
+      if (row.status == JobStatus::complete && it != reusable.end() &&
+          std::get<JobRow>(it->second->source).job == row.job) {
+        list.push_back(*it->second);
+      } else {
+        list.push_back(detail::datatrove_entry(row));
+      }
+    }
+    return list;
+  }
+
+  // Data-Juicer entries (each analyzer reads only what was appended), counted into `totals`.
+  void add_data_juicer_entries(const std::vector<std::string>& work_dirs, double now, Entries& list,
+                               Totals& counts, std::vector<Warning>& warnings_out) {
+    for (auto& [dir, snapshot] : data_juicer.update(work_dirs, storage, now, warnings_out)) {
+      RegistryEntry e = detail::data_juicer_entry(dir, std::move(snapshot));
+      ++counts.jobs_total;
+      counts.tasks_total += e.total;
+      counts.tasks_completed += e.done;
+      count_status(counts, e.status);
+      list.push_back(std::move(e));
+    }
+  }
+
+  // Swaps the new state in (pointer swaps under the lock) and wakes waiters when something changed.
+  void publish(std::shared_ptr<const Entries> fresh, std::string first_page, std::vector<Warning> fresh_warnings,
+               const Totals& fresh_totals, double now, const std::vector<RegistryChange>& changes) {
+    std::lock_guard lock(mutex);
+    entries = std::move(fresh);
+    first_jobs_page = std::make_shared<const std::string>(std::move(first_page));
+    warnings = std::move(fresh_warnings);
+    totals = fresh_totals;
+    last_refresh = now;
+    if (changes.empty()) return;
+    ++version;
+    last_changes = changes;
+    history.emplace_back(version, changes);
+    while (history.size() > 64) history.pop_front();
+    changed.notify_all();
+  }
+};
+
+JobRegistry::JobRegistry(std::shared_ptr<const Storage> storage, std::vector<std::string> targets,
+                         RegistryOptions options)
+    : impl_(std::make_unique<Impl>(std::move(storage), std::move(targets), std::move(options))) {}
+
+JobRegistry::~JobRegistry() = default;
+
+std::vector<RegistryChange> JobRegistry::refresh(double now) {
+  Impl& d = *impl_;
+  const ScanResult scan = d.scanner.scan(d.targets);
+  const Aggregate agg = aggregate(scan.jobs, now);
+  // The previous list is immutable: read it without holding the lock, so that
+  // requests never wait behind this (low-priority) refresh.
+  const auto previous = d.entries_view();
+  Entries fresh = Impl::datatrove_entries(agg, *previous);
+  Totals totals = agg.totals;
+
+  std::set<std::string> datatrove_paths;
+  for (const JobRow& row : agg.rows) datatrove_paths.insert(row.job->path);
+  const std::vector<std::string> work_dirs = d.data_juicer.discover(*d.storage, d.targets, datatrove_paths);
+  const std::set<std::string> dj_paths(work_dirs.begin(), work_dirs.end());
+  std::vector<Warning> warnings;
+  for (const auto& w : scan.warnings) {
+    if (dj_paths.count(w.path) == 0) warnings.push_back(w);  // "no executor.json" is expected there
+  }
+  for (const auto& row : agg.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
+  d.add_data_juicer_entries(work_dirs, now, fresh, totals, warnings);
+
+  std::sort(fresh.begin(), fresh.end(), [](const RegistryEntry& a, const RegistryEntry& b) { return a.path < b.path; });
+  // Serialise once here, not once per request.
+  for (auto& e : fresh) {
+    if (e.summary_text.empty()) e.summary_text = to_compact_json(e.summary);
+  }
+  std::string first_page = detail::render_jobs_page(fresh, [](const RegistryEntry&) { return true; }, 0,
+                                                    static_cast<std::int64_t>(d.options.jobs_page_size), now);
+  auto fresh_entries = std::make_shared<const Entries>(std::move(fresh));
+  std::vector<RegistryChange> changes = changes_between(*previous, *fresh_entries);
+  d.publish(std::move(fresh_entries), std::move(first_page), std::move(warnings), totals, now, changes);
   return changes;
 }
 
 std::uint64_t JobRegistry::version() const {
-  std::lock_guard lock(mutex_);
-  return version_;
+  std::lock_guard lock(impl_->mutex);
+  return impl_->version;
 }
 
 std::uint64_t JobRegistry::wait_for_change(std::uint64_t seen, double timeout_seconds) const {
-  std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, std::chrono::duration<double>(timeout_seconds),
-                    [&] { return version_ != seen || closed_; });
-  return version_;
+  std::unique_lock lock(impl_->mutex);
+  impl_->changed.wait_for(lock, std::chrono::duration<double>(timeout_seconds),
+                          [&] { return impl_->version != seen || impl_->closed; });
+  return impl_->version;
 }
 
 std::pair<std::uint64_t, std::vector<RegistryChange>> JobRegistry::wait_for_changes(std::uint64_t seen,
                                                                                     double timeout_seconds) const {
-  std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, std::chrono::duration<double>(timeout_seconds),
-                    [&] { return version_ != seen || closed_; });
+  std::unique_lock lock(impl_->mutex);
+  impl_->changed.wait_for(lock, std::chrono::duration<double>(timeout_seconds),
+                          [&] { return impl_->version != seen || impl_->closed; });
   std::vector<RegistryChange> out;
   std::unordered_map<std::string, std::size_t> slot;
-  for (const auto& [version, changes] : history_) {
+  for (const auto& [version, changes] : impl_->history) {
     if (version <= seen) continue;
     for (const auto& c : changes) {
       auto [it, fresh] = slot.emplace(c.id, out.size());
@@ -248,65 +270,66 @@ std::pair<std::uint64_t, std::vector<RegistryChange>> JobRegistry::wait_for_chan
       else out[it->second] = c;  // the latest state of that job wins
     }
   }
-  return {version_, std::move(out)};
+  return {impl_->version, std::move(out)};
 }
 
 void JobRegistry::close() {
-  std::lock_guard lock(mutex_);
-  closed_ = true;
-  changed_.notify_all();
+  std::lock_guard lock(impl_->mutex);
+  impl_->closed = true;
+  impl_->changed.notify_all();
 }
 
 bool JobRegistry::closed() const {
-  std::lock_guard lock(mutex_);
-  return closed_;
+  std::lock_guard lock(impl_->mutex);
+  return impl_->closed;
 }
 
 std::vector<RegistryChange> JobRegistry::last_changes() const {
-  std::lock_guard lock(mutex_);
-  return last_changes_;
+  std::lock_guard lock(impl_->mutex);
+  return impl_->last_changes;
 }
 
 std::vector<RegistryEntry> JobRegistry::entries() const { return *entries_view(); }
 
-std::shared_ptr<const std::vector<RegistryEntry>> JobRegistry::entries_view() const {
-  std::lock_guard lock(mutex_);
-  return entries_;
-}
+std::shared_ptr<const std::vector<RegistryEntry>> JobRegistry::entries_view() const { return impl_->entries_view(); }
 
 std::shared_ptr<const std::string> JobRegistry::first_jobs_page() const {
-  std::lock_guard lock(mutex_);
-  return first_jobs_page_;
+  std::lock_guard lock(impl_->mutex);
+  return impl_->first_jobs_page;
 }
 
-std::optional<RegistryEntry> JobRegistry::find(const std::string& id) const {
-  const auto view = entries_view();
+std::shared_ptr<const RegistryEntry> JobRegistry::find(const std::string& id) const {
+  auto view = entries_view();
   for (const auto& e : *view) {
-    if (e.id == id) return e;
+    if (e.id == id) return {view, &e};  // aliasing: the entry keeps its list alive
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 std::vector<Warning> JobRegistry::warnings() const {
-  std::lock_guard lock(mutex_);
-  return warnings_;
+  std::lock_guard lock(impl_->mutex);
+  return impl_->warnings;
 }
 
 Totals JobRegistry::totals() const {
-  std::lock_guard lock(mutex_);
-  return totals_;
+  std::lock_guard lock(impl_->mutex);
+  return impl_->totals;
 }
 
 double JobRegistry::last_refresh() const {
-  std::lock_guard lock(mutex_);
-  return last_refresh_;
+  std::lock_guard lock(impl_->mutex);
+  return impl_->last_refresh;
 }
 
 std::optional<json::value> JobRegistry::detail(const std::string& id) const {
   const auto found = find(id);
   if (!found) return std::nullopt;
-  if (found->kind == "data_juicer") return data_juicer_detail(*found, options_);
-  return datatrove_detail(*found, options_);
+  if (found->kind() == JobKind::data_juicer) return detail::data_juicer_detail(*found, impl_->options);
+  return detail::datatrove_detail(*found, impl_->options);
 }
+
+const Storage& JobRegistry::storage() const { return *impl_->storage; }
+const RegistryOptions& JobRegistry::options() const { return impl_->options; }
+const std::vector<std::string>& JobRegistry::targets() const { return impl_->targets; }
 
 }  // namespace jobmon

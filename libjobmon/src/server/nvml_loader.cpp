@@ -2,7 +2,7 @@
 
 #include <dlfcn.h>
 
-namespace jobmon {
+namespace jobmon::detail {
 namespace {
 
 template <typename Fn>
@@ -56,4 +56,4 @@ std::vector<GpuSample> NvmlLoader::sample() const {
   return gpus;
 }
 
-}  // namespace jobmon
+}  // namespace jobmon::detail

@@ -6,7 +6,7 @@
 
 #include "jobmon/server/host_resources.hpp"
 
-namespace jobmon {
+namespace jobmon::detail {
 
 class NvmlLoader {
  public:
@@ -33,4 +33,4 @@ class NvmlLoader {
   int (*temperature_)(Device, int, unsigned*) = nullptr;
 };
 
-}  // namespace jobmon
+}  // namespace jobmon::detail

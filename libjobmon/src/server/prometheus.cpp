@@ -38,11 +38,11 @@ std::string prometheus_metrics(const std::vector<RegistryEntry>& entries, const 
   out += "# HELP jobmon_job_progress_ratio Fraction of a job's tasks done.\n# TYPE jobmon_job_progress_ratio gauge\n";
   for (const auto& e : entries) {
     out += fmt::format("jobmon_job_progress_ratio{{id=\"{}\",name=\"{}\",kind=\"{}\",status=\"{}\"}} {}\n", e.id,
-                       label_escape(e.name), e.kind, e.status, e.fraction);
+                       label_escape(e.name), to_string(e.kind()), to_string(e.status), e.fraction);
   }
   out += "# HELP jobmon_job_eta_seconds Estimated seconds until a running job finishes.\n# TYPE jobmon_job_eta_seconds gauge\n";
   for (const auto& e : entries) {
-    if (e.status == "complete" || !e.eta_seconds) continue;
+    if (e.status == JobStatus::complete || !e.eta_seconds) continue;
     out += fmt::format("jobmon_job_eta_seconds{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name), *e.eta_seconds);
   }
   out += "# HELP jobmon_job_tasks_done Tasks done per job (ranks, or partition-operations).\n# TYPE jobmon_job_tasks_done gauge\n";

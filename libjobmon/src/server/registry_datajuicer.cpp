@@ -6,22 +6,21 @@
 
 #include "jobmon/clock.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
-#include "jobmon/server/job_registry.hpp"
-#include "server/registry_common.hpp"
+#include "server/registry_entries.hpp"
 
-namespace jobmon {
+namespace jobmon::detail {
 namespace json = boost::json;
 namespace {
 
 // The web's status vocabulary is the datatrove one: running, failed, stalled, pending, complete.
-std::string web_status(const Snapshot& s) {
+JobStatus web_status(const Snapshot& s) {
   switch (s.overall_status) {
-    case RunStatus::completed: return "complete";
-    case RunStatus::failed: return "failed";
-    case RunStatus::not_started: return "pending";
-    case RunStatus::in_progress: return s.eta && s.eta->stalled ? "stalled" : "running";
+    case RunStatus::completed: return JobStatus::complete;
+    case RunStatus::failed: return JobStatus::failed;
+    case RunStatus::not_started: return JobStatus::pending;
+    case RunStatus::in_progress: return s.eta && s.eta->stalled ? JobStatus::stalled : JobStatus::running;
   }
-  return "pending";
+  return JobStatus::pending;
 }
 
 std::string op_status(const OpAggregate& op, std::int64_t partitions) {
@@ -54,10 +53,9 @@ bool is_data_juicer_dir(const Storage& storage, const std::string& dir) {
 RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const Snapshot> snapshot) {
   const Snapshot& s = *snapshot;
   RegistryEntry e;
-  e.kind = "data_juicer";
   e.path = path;
   e.name = s.job_id.empty() ? base_name(path) : s.job_id;
-  e.id = job_id_for(e.kind, path);
+  e.id = job_id_for(JobKind::data_juicer, path);
   e.status = web_status(s);
   e.current = s.overall_status == RunStatus::in_progress || s.overall_status == RunStatus::not_started;
   e.done = s.completed_operations;
@@ -65,7 +63,7 @@ RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const S
   e.failed = s.failed_partitions;
   e.fraction = std::clamp(s.overall_percentage / 100.0, 0.0, 1.0);
   if (s.overall_status == RunStatus::in_progress && s.eta) e.eta_seconds = s.eta->remaining_seconds;
-  e.snapshot = std::move(snapshot);
+  e.source = std::move(snapshot);
   json::object o = summary_fields(e);
   o["percent"] = static_cast<std::int64_t>(std::floor(s.overall_percentage));
   o["unit"] = "partition-operations";
@@ -82,7 +80,7 @@ RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const S
 }
 
 json::value data_juicer_detail(const RegistryEntry& e, const RegistryOptions& options) {
-  const Snapshot& s = *e.snapshot;
+  const Snapshot& s = *std::get<std::shared_ptr<const Snapshot>>(e.source);
   json::object o = e.summary.as_object();
 
   json::array meta;
@@ -142,4 +140,4 @@ json::value data_juicer_detail(const RegistryEntry& e, const RegistryOptions& op
   return json::value(std::move(o));
 }
 
-}  // namespace jobmon
+}  // namespace jobmon::detail

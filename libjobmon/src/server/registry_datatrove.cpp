@@ -5,10 +5,9 @@
 
 #include "jobmon/clock.hpp"
 #include "jobmon/json.hpp"
-#include "jobmon/server/job_registry.hpp"
-#include "server/registry_common.hpp"
+#include "server/registry_entries.hpp"
 
-namespace jobmon {
+namespace jobmon::detail {
 namespace json = boost::json;
 namespace {
 
@@ -24,18 +23,17 @@ bool is_current(const JobRow& row) {
 
 RegistryEntry datatrove_entry(const JobRow& row) {
   RegistryEntry e;
-  e.kind = "datatrove";
+  e.source = row;
   e.path = row.job->path;
   e.name = row.job->name;
-  e.id = job_id_for(e.kind, e.path);
-  e.status = to_string(row.status);
+  e.id = job_id_for(JobKind::datatrove, e.path);
+  e.status = row.status;
   e.current = is_current(row);
   e.done = row.job->completed;
   e.total = row.job->world_size;
   e.failed = row.failed_ranks;
   e.fraction = row.job->fraction();
   if (row.status != JobStatus::complete) e.eta_seconds = row.eta.remaining_seconds;
-  e.row = row;
   json::object o = summary_fields(e);
   o["percent"] = static_cast<std::int64_t>(row.percent);  // the CLI's integer arithmetic, not a float product
   o["unit"] = "ranks";
@@ -49,7 +47,7 @@ RegistryEntry datatrove_entry(const JobRow& row) {
 }
 
 json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& options) {
-  const JobState& job = *e.row.job;
+  const JobState& job = *std::get<JobRow>(e.source).job;
   json::object o = e.summary.as_object();
   o["incomplete_ranges"] = format_ranges(job.incomplete_ranges(), 200);
 
@@ -63,7 +61,7 @@ json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& opti
 
   // Stages: datatrove's pipeline steps; every rank runs all of them, so they share the job's state.
   json::array stages;
-  for (const auto& step : job.pipeline_steps) stages.push_back(json::object{{"name", step}, {"status", e.status}});
+  for (const auto& step : job.pipeline_steps) stages.push_back(json::object{{"name", step}, {"status", to_string(e.status)}});
   o["stages"] = std::move(stages);
 
   // Grid: one cell per rank (bounded), coloured by state.
@@ -93,4 +91,4 @@ json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& opti
   return json::value(std::move(o));
 }
 
-}  // namespace jobmon
+}  // namespace jobmon::detail

@@ -1,14 +1,14 @@
 #include "jobmon/server/web_api.hpp"
 
 #include <algorithm>
-#include <tuple>
 #include <boost/json.hpp>
-#include <fmt/format.h>
 
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/version.hpp"
+#include "server/job_logs.hpp"
+#include "server/registry_entries.hpp"
 
 namespace jobmon {
 namespace json = boost::json;
@@ -55,21 +55,6 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
 }
 
 }  // namespace
-
-std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lines) {
-  std::vector<std::string> lines;
-  std::size_t end = text.size();
-  if (end > 0 && text[end - 1] == '\n') --end;
-  while (lines.size() < max_lines && end > 0) {
-    const std::size_t start = text.rfind('\n', end - 1);
-    const std::size_t from = start == std::string::npos ? 0 : start + 1;
-    lines.push_back(text.substr(from, end - from));
-    if (start == std::string::npos) break;
-    end = start;
-  }
-  std::reverse(lines.begin(), lines.end());
-  return lines;
-}
 
 WebApi::WebApi(JobRegistry& registry, HostResources& resources, WebApiOptions options)
     : registry_(registry), resources_(resources), options_(std::move(options)) {}
@@ -138,9 +123,9 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
   }
   if (p == "/metrics") return metrics();
   if (p == "/api/resources") return resources();
-  if (p == "/api/jobs") return jobs(request, -1);
-  if (p == "/api/jobs/current") return jobs(request, 1);
-  if (p == "/api/jobs/past") return jobs(request, 0);
+  if (p == "/api/jobs") return jobs(request, Lifecycle::any);
+  if (p == "/api/jobs/current") return jobs(request, Lifecycle::current);
+  if (p == "/api/jobs/past") return jobs(request, Lifecycle::past);
   if (p == "/api/jobs/statistics") return statistics();
   if (p.starts_with("/api/jobs/")) {
     std::string rest = p.substr(10);
@@ -159,7 +144,7 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
   return error_response(404, "no such route");
 }
 
-HttpResponse WebApi::jobs(const HttpRequest& request, int current_filter) {
+HttpResponse WebApi::jobs(const HttpRequest& request, Lifecycle lifecycle) {
   const std::string status = query_value(request, "status");
   const std::string q = lower(query_value(request, "q"));
   const std::string kind = query_value(request, "kind");
@@ -177,19 +162,18 @@ HttpResponse WebApi::jobs(const HttpRequest& request, int current_filter) {
   }
   HttpResponse r;
   r.headers.push_back({"Cache-Control", "no-store"});
-  const bool unfiltered = current_filter == -1 && status.empty() && q.empty() && kind.empty();
+  const bool unfiltered = lifecycle == Lifecycle::any && status.empty() && q.empty() && kind.empty();
   if (unfiltered && offset == 0 && limit == static_cast<std::int64_t>(registry_.options().jobs_page_size)) {
     r.body = *registry_.first_jobs_page();  // the dashboard's request, serialised once per refresh
     return r;
   }
   auto keep = [&](const RegistryEntry& e) {
-    if (current_filter == 1 && !e.current) return false;
-    if (current_filter == 0 && e.current) return false;
-    if (!status.empty() && e.status != status) return false;
-    if (!kind.empty() && e.kind != kind) return false;
+    if (!e.in(lifecycle)) return false;
+    if (!status.empty() && to_string(e.status) != status) return false;
+    if (!kind.empty() && to_string(e.kind()) != kind) return false;
     return q.empty() || lower(e.name).find(q) != std::string::npos || lower(e.path).find(q) != std::string::npos;
   };
-  r.body = render_jobs_page(*registry_.entries_view(), keep, offset, limit, registry_.last_refresh());
+  r.body = detail::render_jobs_page(*registry_.entries_view(), keep, offset, limit, registry_.last_refresh());
   return r;
 }
 
@@ -225,63 +209,27 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
   // to make the server read other files (logs -> ~/.ssh, task_00003.log -> a key).
   if (storage.lstat(logs_dir).type == EntryType::symlink)
     return json_response(json::object{{"id", id}, {"files", json::array{}}, {"error", "logs/ is a symlink: not followed"}});
-  // (display name, path, rank or -1) of the files to tail.
-  std::vector<std::tuple<std::string, std::string, std::int64_t>> wanted;
   const std::string rank_text = query_value(request, "rank");
-  if (entry->kind == "datatrove") {
+  std::vector<detail::LogFile> files;
+  if (const auto* row = std::get_if<JobRow>(&entry->source)) {
     std::vector<std::int64_t> ranks;
     if (!rank_text.empty()) {
       auto parsed = parse_count(rank_text, INT64_MAX / 2);
       if (!parsed || *parsed >= entry->total) return error_response(400, "rank must be an integer below world_size");
       ranks.push_back(*parsed);
     } else {
-      for (const auto& issue : entry->row.job->rank_issues) {
+      for (const auto& issue : row->job->rank_issues) {
         if (issue.state == RankState::failed && ranks.size() < options_.max_log_files) ranks.push_back(issue.rank);
       }
     }
-    for (std::int64_t r : ranks) {
-      const std::string name = fmt::format("task_{:05d}.log", r);
-      wanted.emplace_back(name, storage.join(logs_dir, name), r);
-    }
+    files = detail::rank_log_files(storage, logs_dir, ranks);
   } else {
     if (!rank_text.empty()) return error_response(400, "rank applies to datatrove jobs only");
-    // Data-Juicer: the newest files of the work dir's logs/.
-    std::vector<DirEntry> files;
-    try {
-      files = storage.list(logs_dir, ListOptions{true, false});  // links stay links (and are skipped)
-    } catch (const StorageError&) {
-    }
-    std::erase_if(files, [](const DirEntry& f) { return f.type != EntryType::file; });
-    std::sort(files.begin(), files.end(), [](const DirEntry& a, const DirEntry& b) {
-      return a.mtime.value_or(0) > b.mtime.value_or(0);
-    });
-    for (std::size_t i = 0; i < files.size() && i < options_.max_log_files; ++i)
-      wanted.emplace_back(files[i].name, storage.join(logs_dir, files[i].name), -1);
+    files = detail::newest_log_files(storage, logs_dir, options_.max_log_files);
   }
   json::array out_files;
-  for (const auto& [name, path, rank] : wanted) {
-    json::object f{{"name", name}};
-    if (rank >= 0) f["rank"] = rank;
-    const FileStat st = storage.lstat(path);
-    if (st.type != EntryType::file) {
-      f["error"] = st.type == EntryType::symlink ? "a symlink: not followed" : "no log file";
-      f["lines"] = json::array{};
-      out_files.push_back(std::move(f));
-      continue;
-    }
-    try {
-      const std::uint64_t want = std::min<std::uint64_t>(st.size, options_.max_log_bytes);
-      const std::string text = storage.read_range(path, st.size - want, want);
-      json::array out;
-      for (auto& line : tail_lines(text, static_cast<std::size_t>(lines))) out.push_back(json::value(line));
-      f["lines"] = std::move(out);
-      f["truncated"] = st.size > want;
-    } catch (const StorageError& e) {
-      f["error"] = e.what();
-      f["lines"] = json::array{};
-    }
-    out_files.push_back(std::move(f));
-  }
+  for (const auto& file : files)
+    out_files.push_back(detail::log_file_tail(storage, file, static_cast<std::size_t>(lines), options_.max_log_bytes));
   return json_response(json::object{{"id", id}, {"files", std::move(out_files)}});
 }
 

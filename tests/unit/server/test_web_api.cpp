@@ -3,6 +3,8 @@
 
 #include "jobmon/clock.hpp"
 #include "jobmon/server/web_api.hpp"
+#include "server/job_logs.hpp"
+#include "server/proc_parsers.hpp"
 #include "temp_tree.hpp"
 
 using namespace jobmon;
@@ -305,6 +307,7 @@ TEST_CASE("WebApi: Data-Juicer work dirs sit beside datatrove jobs", "[server]")
 }
 
 TEST_CASE("WebApi: /proc parsers", "[server]") {
+  using namespace jobmon::detail;
   auto cpu = parse_proc_stat("cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4\n");
   REQUIRE(cpu);
   CHECK(cpu->total == 1000);

@@ -56,12 +56,8 @@ class HostResources {
 
 boost::json::value to_json(const HostSample& sample);
 
-// Parsers for /proc text, exposed for tests.
-struct CpuTimes {
-  std::uint64_t busy = 0, total = 0;
-};
-std::optional<CpuTimes> parse_proc_stat(const std::string& text);
-bool parse_meminfo(const std::string& text, std::uint64_t& total, std::uint64_t& available);
-bool parse_net_dev(const std::string& text, std::uint64_t& rx, std::uint64_t& tx);
+// The paths whose filesystems to report for these targets: the fixed (glob-free)
+// prefix of each local one; "/" when every target is remote (s3://).
+std::vector<std::string> disk_paths_for(const std::vector<std::string>& targets);
 
 }  // namespace jobmon

@@ -5,14 +5,12 @@
 #pragma once
 
 #include <boost/json/value.hpp>
-#include <condition_variable>
-#include <deque>
-#include <functional>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "jobmon/datatrove/aggregator.hpp"
@@ -23,40 +21,59 @@ namespace jobmon {
 
 struct Snapshot;
 
-// One job as the web API lists it, whatever its kind.
+enum class JobKind { datatrove, data_juicer };
+const char* to_string(JobKind kind);  // "datatrove" | "data_juicer", as the web API writes it
+
+// Which jobs a listing keeps: all, the ones still going, or the finished ones.
+enum class Lifecycle { any, current, past };
+
+// One job as the web API lists it, whatever its kind. Its status uses the
+// datatrove vocabulary (running, failed, stalled, pending, complete) for both kinds.
 struct RegistryEntry {
-  std::string id;     // opaque: a hash of the path, never a path
-  std::string kind;   // "datatrove" | "data_juicer"
+  std::string id;  // opaque: a hash of the kind and path, never a path
   std::string path;
   std::string name;
-  std::string status; // running | failed | stalled | pending | complete
+  JobStatus status = JobStatus::pending;
   bool current = true;  // still going (or waiting); false once finished or failed for good
   std::int64_t done = 0, total = 0, failed = 0;  // ranks, or partition-operations
   double fraction = 0;
   std::optional<double> eta_seconds;
-  boost::json::value summary;  // what /api/jobs lists
-  std::string summary_text;    // the same, serialised once per refresh
-  JobRow row;                                // datatrove: the state behind the summary
-  std::shared_ptr<const Snapshot> snapshot;  // data_juicer: the state behind the summary
+  // The state behind the entry: a datatrove row, or a Data-Juicer snapshot.
+  std::variant<JobRow, std::shared_ptr<const Snapshot>> source;
+  // What /api/jobs lists for this job. Not to_json(JobRow): one compact
+  // vocabulary for both kinds (done/total/failed instead of completed/
+  // world_size/failed_ranks, no per-rank lists, since a page holds thousands
+  // of jobs) plus the web's own keys: id, current, unit, rate_per_hour,
+  // started_at, last_change_at, ended_at (and partitions for Data-Juicer).
+  boost::json::value summary;
+  std::string summary_text;  // the same, serialised once per refresh
+
+  JobKind kind() const { return std::holds_alternative<JobRow>(source) ? JobKind::datatrove : JobKind::data_juicer; }
+  bool in(Lifecycle lifecycle) const { return lifecycle == Lifecycle::any || current == (lifecycle == Lifecycle::current); }
 };
 
 struct RegistryChange {
   std::string id;
-  std::string status;
+  std::optional<JobStatus> status;  // nullopt: the job is gone
   std::int64_t completed = 0;
 };
+
+// Entries in the pre-serialised first /api/jobs page, and in a page by default.
+inline constexpr std::size_t kDefaultJobsPageSize = 500;
 
 struct RegistryOptions {
   ScanOptions scan;
   std::size_t max_grid_ranks = 4096;   // rank grid cells in a job's detail
   std::size_t max_chart_points = 500;  // completion-curve points in a job's detail
-  std::size_t jobs_page_size = 500;    // entries in the pre-serialised first /api/jobs page
+  std::size_t jobs_page_size = kDefaultJobsPageSize;
 };
 
 class JobRegistry {
  public:
   JobRegistry(std::shared_ptr<const Storage> storage, std::vector<std::string> targets, RegistryOptions options = {});
   ~JobRegistry();
+  JobRegistry(const JobRegistry&) = delete;
+  JobRegistry& operator=(const JobRegistry&) = delete;
 
   // Rescans the targets; returns the jobs whose state changed.
   std::vector<RegistryChange> refresh(double now);
@@ -78,7 +95,8 @@ class JobRegistry {
   std::shared_ptr<const std::vector<RegistryEntry>> entries_view() const;
   // The first unfiltered /api/jobs page, serialised once per refresh (the hot path of a busy dashboard).
   std::shared_ptr<const std::string> first_jobs_page() const;
-  std::optional<RegistryEntry> find(const std::string& id) const;
+  // The entry with this id, null when none; it shares (and keeps alive) the immutable list it is in.
+  std::shared_ptr<const RegistryEntry> find(const std::string& id) const;
   std::vector<Warning> warnings() const;
   Totals totals() const;
   double last_refresh() const;
@@ -86,47 +104,13 @@ class JobRegistry {
   // Full detail of one job (header, progress, ETA, stages, rank grid, chart).
   std::optional<boost::json::value> detail(const std::string& id) const;
 
-  const Storage& storage() const { return *storage_; }
-  const RegistryOptions& options() const { return options_; }
-  const std::vector<std::string>& targets() const { return targets_; }
+  const Storage& storage() const;
+  const RegistryOptions& options() const;
+  const std::vector<std::string>& targets() const;
 
  private:
-  std::shared_ptr<const Storage> storage_;
-  std::vector<std::string> targets_;
-  RegistryOptions options_;
-  Scanner scanner_;
-  struct DjJobs;  // Data-Juicer work dirs followed incrementally
-  std::unique_ptr<DjJobs> dj_;
-  mutable std::mutex mutex_;
-  mutable std::condition_variable changed_;
-  std::uint64_t version_ = 0;
-  bool closed_ = false;
-  std::shared_ptr<const std::vector<RegistryEntry>> entries_ = std::make_shared<std::vector<RegistryEntry>>();
-  std::shared_ptr<const std::string> first_jobs_page_ = std::make_shared<std::string>();
-  std::vector<Warning> warnings_;
-  std::vector<RegistryChange> last_changes_;
-  std::deque<std::pair<std::uint64_t, std::vector<RegistryChange>>> history_;  // recent versions' changes
-  Totals totals_;
-  double last_refresh_ = 0;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
-
-// Builders of one kind's entries and details (registry_datatrove.cpp, registry_dj.cpp).
-RegistryEntry datatrove_entry(const JobRow& row);
-boost::json::value datatrove_detail(const RegistryEntry& entry, const RegistryOptions& options);
-RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const Snapshot> snapshot);
-boost::json::value data_juicer_detail(const RegistryEntry& entry, const RegistryOptions& options);
-// True when a directory holds Data-Juicer events files.
-bool is_data_juicer_dir(const Storage& storage, const std::string& dir);
-
-// A /api/jobs page: the entries `keep` accepts, from the offset-th match on,
-// at most `limit`: {"jobs":[summaries],"count":matches,"returned":R,"offset":O,
-// "limit":L,"next_offset":O+R or null,"generated_at":"..."}. Shared by the
-// registry's pre-serialised first page and WebApi's filtered pages.
-std::string render_jobs_page(const std::vector<RegistryEntry>& entries,
-                             const std::function<bool(const RegistryEntry&)>& keep, std::int64_t offset,
-                             std::int64_t limit, double generated_at);
-
-// Opaque id for a job path (16 hex digits of a 64-bit FNV-1a hash).
-std::string job_id_for(const std::string& kind, const std::string& path);
 
 }  // namespace jobmon

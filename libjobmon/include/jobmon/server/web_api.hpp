@@ -1,7 +1,7 @@
 // WebApi: the JSON API and page of jobmon-serve as a pure request -> response
 // function over a JobRegistry, independent of the HTTP library, so every
-// route is unit-tested without sockets. The server streams /api/stream
-// itself (Server-Sent Events need a held connection).
+// route is unit-tested without sockets. /api/stream is not here: Server-Sent
+// Events need a held connection, so the server writes an EventStream's frames.
 #pragma once
 
 #include <cstdint>
@@ -14,8 +14,6 @@
 #include "jobmon/server/job_registry.hpp"
 
 namespace jobmon {
-
-inline constexpr std::size_t kDefaultJobsPageSize = 500;
 
 struct HttpRequest {
   std::string method = "GET";
@@ -35,7 +33,7 @@ struct HttpResponse {
 struct WebApiOptions {
   std::string token;                   // when set, required as a bearer token (or ?token=)
   std::size_t max_log_lines = 2000;    // per file in /logs
-  std::uint64_t max_log_bytes = 256 * 1024;
+  std::uint64_t max_log_bytes = 256 * 1024;  // read from the end of each file in /logs
   std::size_t max_log_files = 8;
   std::size_t max_path_length = 2048;
   // /api/jobs pages: 10,000 jobs would be a 4 MB answer on every poll.
@@ -52,7 +50,7 @@ class WebApi {
   bool authorized(const HttpRequest& request) const;
 
  private:
-  HttpResponse jobs(const HttpRequest& request, int current_filter);
+  HttpResponse jobs(const HttpRequest& request, Lifecycle lifecycle);
   HttpResponse statistics();
   HttpResponse job(const std::string& id);
   HttpResponse logs(const std::string& id, const HttpRequest& request);
@@ -75,8 +73,5 @@ std::string prometheus_metrics(const std::vector<RegistryEntry>& entries, const 
 
 // The dashboard page (HTML with inline CSS, JS and SVG charts).
 const std::string& dashboard_html();
-
-// Last `max_lines` lines of text (and at most `max_bytes` of it).
-std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lines);
 
 }  // namespace jobmon

@@ -1,0 +1,41 @@
+// Builders of the registry's entries and job details, one set per job kind
+// (registry_datatrove.cpp, registry_datajuicer.cpp), and the pieces they share
+// (registry_entries.cpp).
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/json_values.hpp"
+#include "jobmon/server/job_registry.hpp"
+
+namespace jobmon::detail {
+
+RegistryEntry datatrove_entry(const JobRow& row);
+boost::json::value datatrove_detail(const RegistryEntry& entry, const RegistryOptions& options);
+RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const Snapshot> snapshot);
+boost::json::value data_juicer_detail(const RegistryEntry& entry, const RegistryOptions& options);
+// True when a directory holds Data-Juicer events files.
+bool is_data_juicer_dir(const Storage& storage, const std::string& dir);
+
+// Opaque id for a job path (16 hex digits of a 64-bit FNV-1a hash of kind and path).
+std::string job_id_for(JobKind kind, const std::string& path);
+// The summary keys both kinds share: id, kind, name, path, status, current,
+// done, total, percent, failed, eta_seconds.
+boost::json::object summary_fields(const RegistryEntry& e);
+// (time, done) points from sorted completion times, at most max_points of them.
+boost::json::array completion_curve(const std::vector<double>& sorted_times, std::size_t max_points);
+
+// A /api/jobs page: the entries `keep` accepts, from the offset-th match on,
+// at most `limit`: {"jobs":[summaries],"count":matches,"returned":R,"offset":O,
+// "limit":L,"next_offset":O+R or null,"generated_at":"..."}. Shared by the
+// registry's pre-serialised first page and WebApi's filtered pages.
+std::string render_jobs_page(const std::vector<RegistryEntry>& entries,
+                             const std::function<bool(const RegistryEntry&)>& keep, std::int64_t offset,
+                             std::int64_t limit, double generated_at);
+
+}  // namespace jobmon::detail
