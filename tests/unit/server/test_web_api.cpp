@@ -3,8 +3,8 @@
 
 #include "jobmon/clock.hpp"
 #include "jobmon/server/web_api.hpp"
+#include "server/host/proc_parsers.hpp"
 #include "server/job_logs.hpp"
-#include "server/proc_parsers.hpp"
 #include "temp_tree.hpp"
 
 using namespace jobmon;

@@ -1,4 +1,4 @@
-#include "server/proc_parsers.hpp"
+#include "server/host/proc_parsers.hpp"
 
 #include <sstream>
 

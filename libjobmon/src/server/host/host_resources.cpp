@@ -13,8 +13,8 @@
 #include "core/json_values.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/storage/storage_factory.hpp"
-#include "server/nvml_loader.hpp"
-#include "server/proc_parsers.hpp"
+#include "server/host/nvml_loader.hpp"
+#include "server/host/proc_parsers.hpp"
 
 namespace jobmon {
 namespace json = boost::json;

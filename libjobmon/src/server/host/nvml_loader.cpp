@@ -1,4 +1,4 @@
-#include "server/nvml_loader.hpp"
+#include "server/host/nvml_loader.hpp"
 
 #include <dlfcn.h>
 
