@@ -5,25 +5,21 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
 
 #include "core/json_values.hpp"
+#include "core/read_file.hpp"
 #include "jobmon/clock.hpp"
 #include "server/nvml_loader.hpp"
 
 namespace jobmon {
 namespace json = boost::json;
+using detail::number_or_null;
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string slurp(const std::string& path) { return detail::read_whole_file(path).value_or(std::string()); }
 
 }  // namespace
 

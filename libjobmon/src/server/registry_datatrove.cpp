@@ -10,6 +10,7 @@
 
 namespace jobmon {
 namespace json = boost::json;
+using detail::iso_time_or_null;
 namespace {
 
 bool is_current(const JobRow& row) {
