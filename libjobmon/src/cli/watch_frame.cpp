@@ -265,7 +265,8 @@ std::string clip_to_width(std::string_view text, int width) {
       i = end;
       continue;
     }
-    const std::size_t len = std::min(detail::utf8_sequence_length(static_cast<unsigned char>(text[i])), text.size() - i);
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t len = std::min(detail::utf8_sequence_length(lead), text.size() - i);
     const int w = display_width(text.substr(i, len));
     if (!cut && used + w > width) cut = true;
     if (!cut) {

@@ -7,7 +7,6 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
 
 #include "core/environment.hpp"
 #include "core/read_file.hpp"

@@ -9,7 +9,6 @@
 #include <cmath>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "core/curl.hpp"

@@ -6,7 +6,6 @@
 #include <simdjson.h>
 
 #include <charconv>
-#include <cmath>
 #include <cstring>
 
 #include "core/text.hpp"
