@@ -7,63 +7,28 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "core/environment.hpp"
+#include "core/text.hpp"
+#include "core/utf8.hpp"
+
 namespace jobmon {
 namespace {
 
-std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
-}
-
 bool locale_is_utf8() {
   for (const char* name : {"LC_ALL", "LC_CTYPE", "LANG"}) {
-    const std::string v = env_or_empty(name);
+    const std::string v = detail::env_or_empty(name);
     if (v.empty()) continue;
-    std::string lower;
-    for (char c : v) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    const std::string lower = detail::ascii_lower(v);
     return lower.find("utf-8") != std::string::npos || lower.find("utf8") != std::string::npos;
   }
   return true;  // no locale set at all: modern terminals are UTF-8
-}
-
-// Decodes one UTF-8 code point at s[i], advancing i; invalid bytes count as one.
-char32_t next_code_point(std::string_view s, std::size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  int extra = b0 < 0x80 ? 0 : (b0 >> 5) == 0x6 ? 1 : (b0 >> 4) == 0xE ? 2 : (b0 >> 3) == 0x1E ? 3 : -1;
-  if (extra < 0 || i + static_cast<std::size_t>(extra) >= s.size()) {
-    ++i;
-    return 0xFFFD;
-  }
-  for (int k = 1; k <= extra; ++k) {
-    if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0xC0) != 0x80) {
-      ++i;
-      return 0xFFFD;
-    }
-  }
-  char32_t cp = extra == 0 ? b0 : (b0 & (0x3F >> extra));
-  for (int k = 1; k <= extra; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
-  i += static_cast<std::size_t>(extra) + 1;
-  return cp;
-}
-
-int code_point_width(char32_t cp) {
-  if (cp == 0) return 0;
-  if (cp >= 0x300 && cp <= 0x36F) return 0;    // combining marks
-  if (cp == 0x200D || (cp >= 0xFE00 && cp <= 0xFE0F)) return 0;  // ZWJ, variation selectors
-  // East Asian wide ranges, emoji blocks, and the single wide symbols jobmon prints (⌛ ⏳ ⚠ ✅ ❌).
-  if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
-      (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0x1F300 && cp <= 0x1FAFF) ||
-      (cp >= 0x20000 && cp <= 0x3FFFD))
-    return 2;
-  if (cp == 0x231B || cp == 0x23F3 || cp == 0x26A0 || cp == 0x2705 || cp == 0x274C) return 2;
-  return 1;
 }
 
 }  // namespace
 
 TermStyle detect_term_style(int fd, ColorMode mode) {
   TermStyle style;
-  const std::string term = env_or_empty("TERM");
+  const std::string term = detail::env_or_empty("TERM");
   const bool dumb = term == "dumb";
   style.unicode = !dumb && locale_is_utf8();
   switch (mode) {
@@ -161,16 +126,11 @@ int display_width(std::string_view text) {
   int width = 0;
   std::size_t i = 0;
   while (i < text.size()) {
-    if (text[i] == '\x1b') {  // skip CSI sequences
-      ++i;
-      if (i < text.size() && text[i] == '[') {
-        ++i;
-        while (i < text.size() && !(text[i] >= 0x40 && text[i] <= 0x7E)) ++i;
-        if (i < text.size()) ++i;
-      }
+    if (text[i] == '\x1b') {  // escape sequences take no columns
+      i = detail::escape_sequence_end(text, i);
       continue;
     }
-    width += code_point_width(next_code_point(text, i));
+    width += detail::code_point_width(detail::next_code_point(text, i));
   }
   return width;
 }
@@ -186,7 +146,7 @@ std::string fit(const TermStyle& style, std::string_view text, int width) {
   const int budget = width - 1;
   while (i < text.size()) {
     const std::size_t start = i;
-    const int cw = code_point_width(next_code_point(text, i));
+    const int cw = detail::code_point_width(detail::next_code_point(text, i));
     if (used + cw > budget) break;
     out.append(text.substr(start, i - start));
     used += cw;

@@ -4,14 +4,14 @@
 
 #include <cmath>
 
+#include "core/text.hpp"
 #include "jobmon/clock.hpp"
 
 namespace jobmon {
 namespace {
 
 std::string status_word(const TermStyle& style, RunStatus status) {
-  std::string word(to_string(status));
-  for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string word = detail::ascii_upper(to_string(status));
   const Color color = status == RunStatus::completed ? Color::green
                       : status == RunStatus::failed  ? Color::red
                       : status == RunStatus::in_progress ? Color::yellow

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/environment.hpp"
 #include "jobmon/cli/terminal.hpp"
 #include "jobmon/cli/watch.hpp"
 #include "jobmon/clock.hpp"
@@ -187,8 +188,7 @@ int run_watch_command(const StatusCommandOptions& options, std::ostream& out, st
   Refresher refresher(options, std::move(storage));
   if (options.once) return run_once(options, refresher, out, err, out_fd);
   // A dumb terminal has no alternate screen or cursor addressing: plain lines.
-  const char* term = std::getenv("TERM");
-  const bool dumb = term != nullptr && std::string_view(term) == "dumb";
+  const bool dumb = detail::env_or_empty("TERM") == "dumb";
   if (::isatty(out_fd) != 1 || dumb) return run_plain(options, refresher, out, err);
   return run_dashboard(options, refresher, out, in_fd, out_fd);
 }

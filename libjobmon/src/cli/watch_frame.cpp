@@ -4,6 +4,8 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+#include "core/utf8.hpp"
 #include "jobmon/cli/watch.hpp"
 #include "jobmon/clock.hpp"
 
@@ -58,26 +60,6 @@ std::string status_glyph(const TermStyle& style, JobStatus status) {
   return "?";
 }
 
-// Directory names are hostile input: a name with escape or control
-// characters must not drive the terminal.
-std::string printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x20 || b == 0x7f) {
-      out += '?';
-    } else if (b == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F &&
-               static_cast<unsigned char>(text[i + 1]) >= 0x80) {
-      out += '?';  // a C1 control (U+0080..U+009F): some terminals act on it
-      ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 struct Cell {
   std::string plain;  // for width
   Color color = Color::none;
@@ -101,15 +83,6 @@ Cell eta_cell(const JobRow& row, double now) {
 // Separator between header items; ASCII where Unicode is off.
 const char* dot(const TermStyle& style) { return style.unicode ? " · " : " | "; }
 
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (i != 0) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
-
 std::string delta_text(const TermStyle& style, std::int64_t delta) {
   if (delta <= 0) return {};
   std::string text(" ");
@@ -121,13 +94,13 @@ std::string title_line(const Aggregate& agg, const WatchFrameOptions& o) {
   const TermStyle& st = o.style;
   std::vector<std::string> parts;
   parts.push_back(paint(st, Color::bold, "jobmon watch"));
-  if (!o.targets_label.empty()) parts.push_back(printable(o.targets_label));
+  if (!o.targets_label.empty()) parts.push_back(detail::printable(o.targets_label));
   parts.push_back("every " + (o.interval_seconds < 60 ? fmt::format("{:g}s", o.interval_seconds)
                                                       : format_duration(o.interval_seconds)));
   parts.push_back("updated " + clock_time(agg.now, o.utc));
   if (o.scan_seconds) parts.push_back(paint(st, Color::gray, fmt::format("scan {:.0f} ms", *o.scan_seconds * 1000)));
   if (o.warnings > 0) parts.push_back(paint(st, Color::yellow, fmt::format("{} warnings", o.warnings)));
-  std::string left = join(parts, dot(st));
+  std::string left = detail::join(parts, dot(st));
   if (!o.show_keys) return left;
   const std::string keys = paint(st, Color::gray, "q quit");
   const int gap = o.columns - display_width(left) - display_width(keys);
@@ -146,7 +119,7 @@ std::string jobs_line(const Aggregate& agg, const AggregateDelta& delta, const T
   if (t.jobs_failed > 0)
     states.push_back(paint(st, Color::red, fmt::format("{} failed ({} ranks)", t.jobs_failed, t.tasks_failed)));
   if (t.jobs_stalled > 0) states.push_back(paint(st, Color::yellow, fmt::format("{} stalled", t.jobs_stalled)));
-  if (!states.empty()) line += fmt::format(" {}{}", dot(st), join(states, dot(st)));
+  if (!states.empty()) line += fmt::format(" {}{}", dot(st), detail::join(states, dot(st)));
   return line;
 }
 
@@ -162,7 +135,7 @@ std::string tasks_line(const Aggregate& agg, const AggregateDelta& delta, const 
     outlook.push_back(fmt::format("ETA {} ({})", format_duration(*t.remaining_seconds),
                                   finish_clock(agg.now, *t.remaining_seconds, o.utc)));
   else outlook.push_back(paint(o.style, Color::gray, "ETA ?"));
-  return line + fmt::format(" {}{}", dot(o.style), join(outlook, dot(o.style)));
+  return line + fmt::format(" {}{}", dot(o.style), detail::join(outlook, dot(o.style)));
 }
 
 struct TableLayout {
@@ -174,7 +147,7 @@ TableLayout layout_table(const std::vector<const JobRow*>& rows, const std::vect
   TableLayout l;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const JobState& job = *rows[i]->job;
-    l.name = std::max(l.name, display_width(printable(job.name)));
+    l.name = std::max(l.name, display_width(detail::printable(job.name)));
     l.count = std::max(l.count, static_cast<int>(fmt::format("{}/{}", job.completed, job.world_size).size()));
     if (rows[i]->newly_completed > 0)
       l.fresh = std::max(l.fresh, static_cast<int>(fmt::format("+{}", rows[i]->newly_completed).size()));
@@ -222,7 +195,7 @@ std::string header_row(const TableLayout& l, const TermStyle& st) {
 
 std::string job_row(const JobRow& row, const Cell& eta, const TableLayout& l, const TermStyle& st) {
   const JobState& job = *row.job;
-  const std::string name = printable(job.name);
+  const std::string name = detail::printable(job.name);
   const Color name_color = row.status == JobStatus::failed    ? Color::red
                            : row.status == JobStatus::stalled ? Color::yellow
                                                               : Color::none;
@@ -263,11 +236,7 @@ std::string collapsed_row(const std::vector<const JobRow*>& hidden, const TermSt
   }
   return paint(st, Color::gray, fmt::format("{} {} more: {}", st.unicode ? "…" : "...",
                                             format_thousands(static_cast<std::int64_t>(hidden.size())),
-                                            join(parts, ", ")));
-}
-
-std::size_t utf8_length(unsigned char lead) {
-  return lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
+                                            detail::join(parts, ", ")));
 }
 
 }  // namespace
@@ -287,12 +256,7 @@ std::string clip_to_width(std::string_view text, int width) {
   std::size_t i = 0;
   while (i < text.size()) {
     if (text[i] == '\x1b') {  // copy a CSI sequence whole: it takes no columns
-      std::size_t end = i + 1;
-      if (end < text.size() && text[end] == '[') {
-        ++end;
-        while (end < text.size() && !(text[end] >= 0x40 && text[end] <= 0x7E)) ++end;
-        if (end < text.size()) ++end;
-      }
+      const std::size_t end = detail::escape_sequence_end(text, i);
       const std::string_view seq = text.substr(i, end - i);
       if (!cut) {
         out.append(seq);
@@ -301,7 +265,8 @@ std::string clip_to_width(std::string_view text, int width) {
       i = end;
       continue;
     }
-    const std::size_t len = std::min(utf8_length(static_cast<unsigned char>(text[i])), text.size() - i);
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t len = std::min(detail::utf8_sequence_length(lead), text.size() - i);
     const int w = display_width(text.substr(i, len));
     if (!cut && used + w > width) cut = true;
     if (!cut) {
@@ -390,7 +355,7 @@ std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDel
     if (t.rate) parts.push_back(format_rate(t.rate));
     if (t.remaining_seconds && *t.remaining_seconds > 0) parts.push_back("ETA " + format_duration(*t.remaining_seconds));
   }
-  return clock_time(aggregate.now, utc) + " " + join(parts, unicode ? " · " : " | ");
+  return clock_time(aggregate.now, utc) + " " + detail::join(parts, unicode ? " · " : " | ");
 }
 
 std::string render_watch_final_line(const Aggregate& last, std::int64_t tasks_completed_at_start,

@@ -10,15 +10,10 @@
 
 namespace jobmon {
 namespace json = boost::json;
+using detail::format_json_double;
+using detail::iso_time_or_null;
+using detail::number_or_null;
 namespace {
-
-
-// Shortest round-trip form ("100", "0.25", "1e+20"): Boost.JSON 1.81 would
-// write "1E2", which is valid but surprises people reading the output.
-std::string format_json_double(double d) {
-  if (!std::isfinite(d)) return "null";
-  return fmt::format("{}", d);
-}
 
 void compact(std::string& out, const json::value& v) {
   switch (v.kind()) {
@@ -113,14 +108,6 @@ void pretty(std::string& out, const json::value& v, int indent) {
 }
 
 }  // namespace
-
-json::value number_or_null(double v) { return std::isfinite(v) ? json::value(v) : json::value(nullptr); }
-
-json::value number_or_null(const std::optional<double>& v) { return v ? number_or_null(*v) : json::value(nullptr); }
-
-json::value iso_time_or_null(const std::optional<double>& t) {
-  return t && std::isfinite(*t) ? json::value(format_iso8601(*t)) : json::value(nullptr);
-}
 
 json::value to_json(const Warning& warning) { return json::object{{"path", warning.path}, {"message", warning.message}}; }
 

@@ -14,10 +14,14 @@
 
 namespace jobmon {
 namespace json = boost::json;
+using detail::append_json_count;
+using detail::append_json_double;
+using detail::count_or_null;
+using detail::iso_time_or_null;
+using detail::number_or_null;
+using detail::text_or_null;
 namespace {
 
-json::value count(std::int64_t v) { return v >= 0 ? json::value(v) : json::value(nullptr); }
-json::value text(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
 json::value ratio(const std::optional<double>& v) {
   if (!v || !std::isfinite(*v)) return nullptr;
   return std::round(*v * 10000.0) / 10000.0;
@@ -25,12 +29,12 @@ json::value ratio(const std::optional<double>& v) {
 
 json::value job_info(const Snapshot& s) {
   return json::object{{"job_id", s.job_id},
-                      {"executor_type", text(s.executor_type)},
+                      {"executor_type", text_or_null(s.executor_type)},
                       {"status", s.status},
-                      {"config_file", text(s.config_file)},
+                      {"config_file", text_or_null(s.config_file)},
                       {"work_dir", s.work_dir},
-                      {"resumption_command", text(s.resumption_command)},
-                      {"error_message", text(s.error_message)}};
+                      {"resumption_command", text_or_null(s.resumption_command)},
+                      {"error_message", text_or_null(s.error_message)}};
 }
 
 json::value timing(const Snapshot& s) {
@@ -76,14 +80,14 @@ json::value checkpointing(const Snapshot& s) {
   std::optional<double> coverage;
   if (s.completed_operations > 0)
     coverage = static_cast<double>(s.checkpointed_operations) / static_cast<double>(s.completed_operations);
-  return json::object{{"strategy", text(s.checkpoint_strategy)},
+  return json::object{{"strategy", text_or_null(s.checkpoint_strategy)},
                       {"last_checkpoint_time", number_or_null(s.last_checkpoint_time)},
                       {"checkpointed_operations_count", s.checkpointed_operations},
                       {"resumable", s.resumable},
                       {"checkpoint_progress", json::object{{"percentage", pct},
                                                            {"checkpointed_operations", s.checkpointed_operations},
                                                            {"checkpoint_coverage", ratio(coverage)}}},
-                      {"checkpoint_dir", text(s.checkpoint_dir)}};
+                      {"checkpoint_dir", text_or_null(s.checkpoint_dir)}};
 }
 
 std::string op_name_of(const Snapshot& s, std::int64_t idx) {
@@ -101,8 +105,8 @@ json::value partition_entry(const Snapshot& s, std::size_t pid) {
   }
   json::object o;
   o["status"] = to_string(p.status);
-  o["current_operation"] = text(op_name_of(s, p.current_op));
-  o["current_operation_idx"] = count(p.current_op);
+  o["current_operation"] = text_or_null(op_name_of(s, p.current_op));
+  o["current_operation_idx"] = count_or_null(p.current_op);
   o["completed_operations"] = completed;
   o["failed_operations"] = failed;
   o["checkpointed_operations"] = checkpointed;
@@ -111,9 +115,9 @@ json::value partition_entry(const Snapshot& s, std::size_t pid) {
   o["end_time"] = number_or_null(p.end_time);
   o["duration_seconds"] = std::isfinite(p.start_time) && std::isfinite(p.end_time) ? json::value(p.end_time - p.start_time)
                                                                                    : json::value(nullptr);
-  o["sample_count"] = count(p.sample_count);
+  o["sample_count"] = count_or_null(p.sample_count);
   o["retry_count"] = p.retry_count;
-  o["error_message"] = text(p.error_message);
+  o["error_message"] = text_or_null(p.error_message);
   return o;
 }
 
@@ -127,8 +131,8 @@ json::value operation_entry(const Snapshot& s, std::size_t pid, std::size_t idx)
   o["start_time"] = number_or_null(op.start_time);
   o["end_time"] = number_or_null(op.end_time);
   o["duration"] = number_or_null(op.duration);
-  o["input_rows"] = count(op.input_rows);
-  o["output_rows"] = count(op.output_rows);
+  o["input_rows"] = count_or_null(op.input_rows);
+  o["output_rows"] = count_or_null(op.output_rows);
   o["checkpointed"] = op.checkpointed;
   o["error_message"] = op.error != 0 ? json::value(s.op_errors[op.error - 1]) : json::value(nullptr);
   return o;
@@ -138,14 +142,6 @@ json::value operation_entry(const Snapshot& s, std::size_t pid, std::size_t idx)
 // puts it: there are partitions x ops of these, and building a DOM object
 // for each costs more than the whole parse. The tests check that both forms
 // print identically.
-void append_double(std::string& out, double v) {
-  if (!std::isfinite(v)) out += "null";
-  else fmt::format_to(std::back_inserter(out), "{}", v);
-}
-void append_count(std::string& out, std::int64_t v) {
-  if (v < 0) out += "null";
-  else fmt::format_to(std::back_inserter(out), "{}", v);
-}
 
 void append_operation_entry(std::string& out, const Snapshot& s, std::size_t pid, std::size_t idx) {
   const OpState& op = s.partitions[pid].ops[idx];
@@ -153,15 +149,15 @@ void append_operation_entry(std::string& out, const Snapshot& s, std::size_t pid
                  "{{\n      \"partition_id\": {},\n      \"operation_idx\": {},\n      \"operation_name\": {},"
                  "\n      \"status\": \"{}\",\n      \"start_time\": ",
                  pid, idx, json::serialize(json::value(s.operation_names[idx])), to_string(op.status));
-  append_double(out, op.start_time);
+  append_json_double(out, op.start_time);
   out += ",\n      \"end_time\": ";
-  append_double(out, op.end_time);
+  append_json_double(out, op.end_time);
   out += ",\n      \"duration\": ";
-  append_double(out, op.duration);
+  append_json_double(out, op.duration);
   out += ",\n      \"input_rows\": ";
-  append_count(out, op.input_rows);
+  append_json_count(out, op.input_rows);
   out += ",\n      \"output_rows\": ";
-  append_count(out, op.output_rows);
+  append_json_count(out, op.output_rows);
   out += op.checkpointed ? ",\n      \"checkpointed\": true" : ",\n      \"checkpointed\": false";
   out += ",\n      \"error_message\": ";
   out += op.error != 0 ? json::serialize(json::value(s.op_errors[op.error - 1])) : std::string("null");
@@ -184,7 +180,7 @@ json::value dag_structure(const Snapshot& s) {
                       {"execution_plan_length", s.dag.execution_plan_length},
                       {"planned_partitions", s.dag.planned_partitions},
                       {"planned_operations", std::move(ops)},
-                      {"error", text(s.dag.error)}};
+                      {"error", text_or_null(s.dag.error)}};
 }
 
 json::value file_paths(const Snapshot& s) {
@@ -194,8 +190,8 @@ json::value file_paths(const Snapshot& s) {
                       {"event_log_files", std::move(files)},
                       {"dag_plan", s.dag.loaded ? json::value(s.work_dir + "/dag_execution_plan.json") : json::value(nullptr)},
                       {"job_summary", s.job_summary.loaded ? json::value(s.work_dir + "/job_summary.json") : json::value(nullptr)},
-                      {"checkpoint_dir", text(s.checkpoint_dir)},
-                      {"config_file", text(s.config_file)}};
+                      {"checkpoint_dir", text_or_null(s.checkpoint_dir)},
+                      {"config_file", text_or_null(s.config_file)}};
 }
 
 json::value metadata(const Snapshot& s) {
@@ -233,8 +229,8 @@ json::value failures(const Snapshot& s) {
     o["scope"] = f.operation_idx ? "operation" : f.partition_id ? "partition" : "job";
     o["partition_id"] = f.partition_id ? json::value(*f.partition_id) : json::value(nullptr);
     o["operation_idx"] = f.operation_idx ? json::value(*f.operation_idx) : json::value(nullptr);
-    o["operation_name"] = text(f.operation_name);
-    o["error_message"] = text(f.message);
+    o["operation_name"] = text_or_null(f.operation_name);
+    o["error_message"] = text_or_null(f.message);
     arr.push_back(std::move(o));
   }
   return json::object{{"total", s.failures_total}, {"listed", std::move(arr)}};
@@ -257,7 +253,7 @@ json::value events_files(const Snapshot& s) {
                                {"lines", f.lines},
                                {"events", f.events},
                                {"partial_last_line", f.partial_last_line},
-                               {"error", text(f.error)}});
+                               {"error", text_or_null(f.error)}});
   return arr;
 }
 
@@ -385,7 +381,7 @@ json::value to_json(const std::vector<JobListing>& jobs) {
                                {"completed_partitions", j.completed_partitions},
                                {"total_partitions", j.total_partitions},
                                {"overall_percentage", j.overall_percentage},
-                               {"error", text(j.error)}});
+                               {"error", text_or_null(j.error)}});
   return json::object{{"jobs", std::move(arr)}};
 }
 

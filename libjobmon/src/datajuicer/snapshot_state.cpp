@@ -2,14 +2,14 @@
 
 #include <cmath>
 
+#include "core/text.hpp"
+
 namespace jobmon::detail {
 namespace {
 
 double time_or_nan(const Event& e) { return e.timestamp ? *e.timestamp : no_time; }
 
-std::string clip(std::string_view text) {
-  return std::string(text.substr(0, max_error_length));
-}
+std::string clip(std::string_view text) { return detail::clip(text, max_error_length); }
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace jobmon {
 
 std::int64_t JobState::failed_ranks() const {
@@ -51,13 +53,9 @@ std::string format_ranges(const std::vector<RankRange>& ranges, std::size_t max_
 }
 
 std::optional<std::int64_t> parse_rank_name(const std::string& name) {
-  if (name.empty() || name.size() > 12) return std::nullopt;
-  std::int64_t value = 0;
-  for (const char c : name) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
+  const auto value = detail::parse_decimal(name, 12);  // 12 digits: no overflow
+  if (!value) return std::nullopt;
+  return static_cast<std::int64_t>(*value);
 }
 
 const char* to_string(RankState state) {

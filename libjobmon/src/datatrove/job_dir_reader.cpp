@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "jobmon/datatrove/scanner.hpp"
 #include "jobmon/error.hpp"
 
@@ -33,8 +34,8 @@ std::variant<ExecutorInfo, std::string> parse_executor(std::string_view text) {
   if (ws == nullptr || ws->is_null()) return std::string("not a job: executor.json has no world_size");
   if (ws->is_int64()) info.world_size = ws->as_int64();
   else if (ws->is_uint64()) info.world_size = ws->as_uint64() > static_cast<std::uint64_t>(max_world_size) ? -1 : static_cast<std::int64_t>(ws->as_uint64());
-  else if (ws->is_double() && std::fabs(ws->as_double()) < 0x1p62 && ws->as_double() == std::trunc(ws->as_double()))
-    info.world_size = static_cast<std::int64_t>(ws->as_double());  // range checked first: no UB
+  else if (const auto whole = ws->is_double() ? detail::exact_int64(ws->as_double()) : std::nullopt)
+    info.world_size = *whole;
   else return "executor.json: world_size is not an integer (" + boost::json::serialize(*ws) + ")";
   if (info.world_size == 0) return std::string("not a job: world_size is 0");
   if (info.world_size < 0 || info.world_size > max_world_size)
@@ -57,12 +58,6 @@ std::variant<ExecutorInfo, std::string> parse_executor(std::string_view text) {
   return info;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  return s;
-}
-
 // True for "SomeError: message" style lines that end a Python traceback.
 bool looks_like_exception_line(std::string_view line) {
   const auto colon = line.find(": ");
@@ -75,11 +70,6 @@ bool looks_like_exception_line(std::string_view line) {
          type.ends_with("Exit") || type.ends_with("Failure");
 }
 
-std::string clip(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return std::string(s);
-  return std::string(s.substr(0, max)) + "...";
-}
-
 }  // namespace
 
 RankIssue classify_task_log(std::int64_t rank, std::string_view tail) {
@@ -88,12 +78,8 @@ RankIssue classify_task_log(std::int64_t rank, std::string_view tail) {
   issue.state = RankState::running;
   std::string_view error_line, exception_line;
   bool done_after_error = false;
-  std::size_t pos = 0;
-  while (pos < tail.size()) {
-    std::size_t end = tail.find('\n', pos);
-    if (end == std::string_view::npos) end = tail.size();
-    const std::string_view line = trim(tail.substr(pos, end - pos));
-    pos = end + 1;
+  for (const std::string_view raw : detail::split_lines(tail)) {
+    const std::string_view line = detail::trim_line(raw);
     if (line.find("| ERROR") != std::string_view::npos || line.find("| CRITICAL") != std::string_view::npos) {
       const auto dash = line.find(" - ");
       error_line = dash == std::string_view::npos ? line : line.substr(dash + 3);
@@ -108,7 +94,7 @@ RankIssue classify_task_log(std::int64_t rank, std::string_view tail) {
     issue.state = RankState::finished_unmarked;
   } else if (!error_line.empty() || !exception_line.empty()) {
     issue.state = RankState::failed;
-    issue.message = clip(!exception_line.empty() ? exception_line : error_line, 500);
+    issue.message = detail::clip(!exception_line.empty() ? exception_line : error_line, 500, "...");
   }
   return issue;
 }

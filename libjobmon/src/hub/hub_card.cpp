@@ -6,6 +6,7 @@
 #include <ctime>
 #include <vector>
 
+#include "core/text.hpp"
 #include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"
 
@@ -18,39 +19,21 @@ std::int64_t bounded_rows(const CardProgress& p) {
   return std::min(p.rows, p.total);
 }
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
-// Splits into lines without their '\n'.
-std::vector<std::string_view> split_lines(std::string_view text) {
-  std::vector<std::string_view> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) {
-      lines.push_back(text.substr(start));
-      break;
-    }
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
-
 // "**name**: ..." -> name; empty when the line is not a config line.
 std::string_view config_of(std::string_view line) {
-  if (!starts_with(line, "**")) return {};
+  if (!line.starts_with("**")) return {};
   const std::size_t close = line.find("**: ", 2);
   if (close == std::string_view::npos || close == 2) return {};
   return line.substr(2, close - 2);
 }
 
-bool is_timestamp_line(std::string_view line) { return starts_with(line, "*Last updated:"); }
+bool is_timestamp_line(std::string_view line) { return line.starts_with("*Last updated:"); }
 
 std::string timestamp_line(double now) { return "*Last updated: " + format_timestamp(now, true) + "*"; }
 
 // End of the front matter (just after its closing "---" line), or 0.
 std::size_t front_matter_end(std::string_view readme) {
-  if (!starts_with(readme, "---\n") && !starts_with(readme, "---\r\n")) return 0;
+  if (!readme.starts_with("---\n") && !readme.starts_with("---\r\n")) return 0;
   std::size_t pos = readme.find('\n') + 1;
   while (pos < readme.size()) {
     std::size_t end = readme.find('\n', pos);
@@ -194,7 +177,7 @@ std::string update_card(std::string_view readme, const CardProgress& progress) {
   std::string old_stamp;
   bool replaced = false, changed = true;
   if (section.found) {
-    for (std::string_view line : split_lines(section.body)) {
+    for (std::string_view line : detail::split_lines(section.body)) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (is_timestamp_line(line)) {
         old_stamp = std::string(line);

@@ -7,10 +7,10 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
+#include "core/environment.hpp"
+#include "core/read_file.hpp"
+#include "core/text.hpp"
 #include "hub/hub_http.hpp"
 
 namespace jobmon {
@@ -21,20 +21,8 @@ using hub::HttpResponse;
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
-std::string strip(std::string text) {
-  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
-  text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(), text.end());
-  return text;
-}
-
-bool truthy(std::string value) {
-  for (char& c : value) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+bool truthy(std::string_view text) {
+  const std::string value = detail::ascii_upper(text);
   return value == "1" || value == "ON" || value == "YES" || value == "TRUE";
 }
 
@@ -106,32 +94,27 @@ json::value parse_json(const HttpRequest& request, const HttpResponse& response,
 
 HubConfig HubConfig::from_environment() {
   HubConfig config;
-  std::string endpoint = env("HF_ENDPOINT");
+  std::string endpoint = detail::env_or_empty("HF_ENDPOINT");
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   if (!endpoint.empty()) config.endpoint = endpoint;
-  std::string server = env("JOBMON_DATASETS_SERVER");
+  std::string server = detail::env_or_empty("JOBMON_DATASETS_SERVER");
   while (!server.empty() && server.back() == '/') server.pop_back();
   if (!server.empty()) config.datasets_server = server;
-  config.offline = truthy(env("HF_HUB_OFFLINE"));
+  config.offline = truthy(detail::env_or_empty("HF_HUB_OFFLINE"));
 
-  std::string token = strip(env("HF_TOKEN"));
-  if (token.empty()) token = strip(env("HUGGING_FACE_HUB_TOKEN"));
+  std::string token = std::string(detail::trim(detail::env_or_empty("HF_TOKEN")));
+  if (token.empty()) token = std::string(detail::trim(detail::env_or_empty("HUGGING_FACE_HUB_TOKEN")));
   if (token.empty()) {
-    std::string path = env("HF_TOKEN_PATH");
+    std::string path = detail::env_or_empty("HF_TOKEN_PATH");
     if (path.empty()) {
-      std::string home = env("HF_HOME");
+      std::string home = detail::env_or_empty("HF_HOME");
       if (home.empty()) {
-        const std::string cache = env("XDG_CACHE_HOME");
-        home = !cache.empty() ? cache + "/huggingface" : env("HOME") + "/.cache/huggingface";
+        const std::string cache = detail::env_or_empty("XDG_CACHE_HOME");
+        home = !cache.empty() ? cache + "/huggingface" : detail::env_or_empty("HOME") + "/.cache/huggingface";
       }
       path = home + "/token";
     }
-    std::ifstream in(path);
-    if (in) {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      token = strip(ss.str());
-    }
+    if (const auto text = detail::read_whole_file(path)) token = std::string(detail::trim(*text));
   }
   if (!token.empty()) config.token = token;
   return config;

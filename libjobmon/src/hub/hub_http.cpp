@@ -9,9 +9,10 @@
 #include <cmath>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "core/curl.hpp"
+#include "core/text.hpp"
 #include "jobmon/version.hpp"
 
 namespace jobmon::hub {
@@ -19,23 +20,6 @@ namespace jobmon::hub {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
-    text.remove_suffix(1);
-  return std::string(text);
-}
 
 struct Transfer {
   std::size_t index = 0;
@@ -47,7 +31,7 @@ struct Transfer {
   int redirects = 0;
   Clock::time_point ready_at{};
   CURL* easy = nullptr;
-  curl_slist* header_list = nullptr;
+  detail::CurlHeaderList headers;
   HttpResponse response;
   std::uint64_t max_body = 0;
   bool too_large = false;
@@ -56,13 +40,7 @@ struct Transfer {
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  const std::size_t n = size * count;
-  if (t->response.body.size() + n > t->max_body) {
-    t->too_large = true;
-    return 0;  // aborts the transfer
-  }
-  t->response.body.append(data, n);
-  return n;
+  return detail::append_capped(t->response.body, t->max_body, t->too_large, data, size * count);
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -75,16 +53,15 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   }
   const std::size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;
-  const std::string name = lower(std::string(line.substr(0, colon)));
-  const std::string value = trim(line.substr(colon + 1));
+  const std::string name = detail::ascii_lower(line.substr(0, colon));
+  const std::string value(detail::trim_right(detail::trim_left(line.substr(colon + 1), " \t"), " \t\r\n"));
   auto [it, inserted] = t->response.headers.emplace(name, value);
   if (!inserted) it->second += ", " + value;
   return n;
 }
 
 double backoff_seconds(const HubRetryPolicy& policy, int tries) {
-  const double wait = policy.base_seconds * std::pow(2.0, std::max(0, tries - 1));
-  return std::min(wait, policy.max_seconds);
+  return detail::backoff_delay({policy.base_seconds, policy.max_seconds, 0}, tries, 0);
 }
 
 }  // namespace
@@ -102,7 +79,7 @@ std::string origin_of(const std::string& url) {
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-      out = lower(scheme) + "://" + lower(host) + ":" + port;
+      out = detail::ascii_lower(scheme) + "://" + detail::ascii_lower(host) + ":" + port;
     }
     curl_free(scheme);
     curl_free(host);
@@ -118,7 +95,7 @@ bool is_retryable_status(long status) {
 
 HttpSession::HttpSession(const HubConfig& config, HubCounters& counters)
     : config_(config), counters_(counters), multi_(nullptr) {
-  global_init();
+  detail::init_curl_once();
   multi_ = curl_multi_init();
 }
 
@@ -155,16 +132,15 @@ std::vector<HttpResponse> HttpSession::run(const std::vector<HttpRequest>& reque
     t->error_buffer[0] = 0;
     ++t->tries;
     ++counters_.requests;
-    curl_slist* list = nullptr;
-    for (const auto& h : t->request->headers) list = curl_slist_append(list, h.c_str());
+    t->headers.clear();
+    for (const auto& h : t->request->headers) t->headers.add(h);
     // The token goes to the origin the caller addressed, never to a host a
     // redirect points at.
     if (t->request->with_token && config_.token && origin_of(t->url) == t->origin) {
-      list = curl_slist_append(list, ("Authorization: Bearer " + *config_.token).c_str());
+      t->headers.add("Authorization: Bearer " + *config_.token);
     }
-    t->header_list = list;
     curl_easy_setopt(easy, CURLOPT_URL, t->url.c_str());
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers.get());
     curl_easy_setopt(easy, CURLOPT_USERAGENT, (std::string("jobmon/") + version_string).c_str());
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -192,9 +168,8 @@ std::vector<HttpResponse> HttpSession::run(const std::vector<HttpRequest>& reque
   auto release = [&](Transfer* t) {
     curl_multi_remove_handle(multi, t->easy);
     curl_easy_cleanup(t->easy);
-    curl_slist_free_all(t->header_list);
+    t->headers.clear();
     t->easy = nullptr;
-    t->header_list = nullptr;
     --active;
   };
 

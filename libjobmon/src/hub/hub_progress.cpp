@@ -9,6 +9,7 @@
 #include <ostream>
 #include <thread>
 
+#include "core/text.hpp"
 #include "jobmon/cli/exit_code.hpp"
 #include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"
@@ -22,10 +23,6 @@ namespace jobmon {
 namespace json = boost::json;
 
 namespace {
-
-bool ends_with(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 std::string cache_key(const HubFile& file) {
   return file.oid.empty() ? fmt::format("{}#{}", file.path, file.size) : file.oid;
@@ -59,12 +56,7 @@ std::optional<std::int64_t> card_num_examples(std::string_view readme, const std
   const std::string_view front = readme.substr(4, end - 3);
   bool in_info = false;
   std::string current_config, current_split;
-  std::size_t pos = 0;
-  while (pos < front.size()) {
-    std::size_t eol = front.find('\n', pos);
-    if (eol == std::string_view::npos) eol = front.size();
-    std::string_view line = front.substr(pos, eol - pos);
-    pos = eol + 1;
+  for (std::string_view line : detail::split_lines(front)) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
     if (line.front() != ' ' && line.front() != '-') {  // a top-level key
@@ -136,7 +128,7 @@ HubCount HubProgress::count() {
   const std::vector<HubFile> listed = client_.list_files(options_.repo, options_.revision, hub_shard_folder(options_.config));
   std::vector<const HubFile*> shards;
   for (const auto& f : listed) {
-    if (ends_with(f.path, ".parquet")) shards.push_back(&f);
+    if (f.path.ends_with(".parquet")) shards.push_back(&f);
   }
   std::sort(shards.begin(), shards.end(), [](const HubFile* a, const HubFile* b) { return a->path < b->path; });
   result.files = shards.size();

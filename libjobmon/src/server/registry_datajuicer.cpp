@@ -10,6 +10,8 @@
 
 namespace jobmon::detail {
 namespace json = boost::json;
+using detail::iso_time_or_null;
+using detail::number_or_null;
 namespace {
 
 // The web's status vocabulary is the datatrove one: running, failed, stalled, pending, complete.

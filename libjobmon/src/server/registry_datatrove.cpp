@@ -9,6 +9,7 @@
 
 namespace jobmon::detail {
 namespace json = boost::json;
+using detail::iso_time_or_null;
 namespace {
 
 bool is_current(const JobRow& row) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "core/text.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
@@ -33,18 +34,9 @@ std::string query_value(const HttpRequest& req, const std::string& key) {
 
 // Parses a small non-negative integer; nullopt when malformed.
 std::optional<std::int64_t> parse_count(const std::string& s, std::int64_t max) {
-  if (s.empty() || s.size() > 12) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return std::min(v, max);
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+  const auto v = detail::parse_decimal(s, 12);
+  if (!v) return std::nullopt;
+  return std::min(static_cast<std::int64_t>(*v), max);
 }
 
 bool constant_time_equal(const std::string& a, const std::string& b) {
@@ -146,7 +138,7 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
 
 HttpResponse WebApi::jobs(const HttpRequest& request, Lifecycle lifecycle) {
   const std::string status = query_value(request, "status");
-  const std::string q = lower(query_value(request, "q"));
+  const std::string q = detail::ascii_lower(query_value(request, "q"));
   const std::string kind = query_value(request, "kind");
   std::int64_t limit = static_cast<std::int64_t>(options_.default_page_size);
   std::int64_t offset = 0;
@@ -171,7 +163,7 @@ HttpResponse WebApi::jobs(const HttpRequest& request, Lifecycle lifecycle) {
     if (!e.in(lifecycle)) return false;
     if (!status.empty() && to_string(e.status) != status) return false;
     if (!kind.empty() && to_string(e.kind()) != kind) return false;
-    return q.empty() || lower(e.name).find(q) != std::string::npos || lower(e.path).find(q) != std::string::npos;
+    return q.empty() || detail::ascii_lower(e.name).find(q) != std::string::npos || detail::ascii_lower(e.path).find(q) != std::string::npos;
   };
   r.body = detail::render_jobs_page(*registry_.entries_view(), keep, offset, limit, registry_.last_refresh());
   return r;

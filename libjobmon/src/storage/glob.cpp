@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "core/text.hpp"
 #include "jobmon/error.hpp"
 
 namespace jobmon {
@@ -34,21 +35,6 @@ bool match_bracket(std::string_view pattern, std::size_t& pos, char c) {
   if (i >= pattern.size()) throw UsageError("unterminated '[' in pattern: " + std::string(pattern));
   pos = i + 1;
   return matched != negate;
-}
-
-std::vector<std::string> split_components(const std::string& pattern) {
-  std::vector<std::string> parts;
-  std::string current;
-  for (char c : pattern) {
-    if (c == '/') {
-      if (!current.empty()) parts.push_back(std::move(current));
-      current.clear();
-    } else {
-      current.push_back(c);
-    }
-  }
-  if (!current.empty()) parts.push_back(std::move(current));
-  return parts;
 }
 
 }  // namespace
@@ -150,7 +136,7 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
   } else if (!pattern.empty() && pattern[0] == '/') {
     root = "/";
   }
-  const std::vector<std::string> parts = split_components(rest);
+  const std::vector<std::string> parts = detail::split_nonempty(rest, '/');
   std::vector<std::string> results;
 
   // Depth-first walk; `base` is the directory matched so far ("" = cwd).

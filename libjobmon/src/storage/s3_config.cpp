@@ -1,20 +1,14 @@
 // AWS-style configuration: environment variables, then the profile in
 // ~/.aws/credentials and ~/.aws/config (the order the AWS CLI uses).
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
+#include "core/read_file.hpp"
+#include "core/text.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/storage/s3_protocol.hpp"
 
 namespace jobmon {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<std::string> non_empty(const EnvLookup& env, const std::string& name) {
   auto value = env(name);
@@ -24,11 +18,9 @@ std::optional<std::string> non_empty(const EnvLookup& env, const std::string& na
 
 // Missing or unreadable files are simply absent, as for the AWS CLI.
 std::optional<IniFile> read_ini(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_ini(text.str());
+  const auto text = detail::read_whole_file(path);
+  if (!text) return std::nullopt;
+  return parse_ini(*text);
 }
 
 const std::map<std::string, std::string>* section(const std::optional<IniFile>& file, const std::string& name) {
@@ -57,26 +49,21 @@ IniFile parse_ini(std::string_view text) {
   IniFile out;
   std::string current;     // section name; "" before the first header
   std::string parent_key;  // "s3" in "s3 =\n  endpoint_url = ..."
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view raw = text.substr(pos, end - pos);
-    pos = end + 1;
+  for (const std::string_view raw : detail::split_lines(text)) {
     const bool indented = !raw.empty() && (raw.front() == ' ' || raw.front() == '\t');
-    const std::string_view line = trim(raw);
+    const std::string_view line = detail::trim_line(raw);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
     if (line.front() == '[') {
       if (line.back() != ']') continue;  // malformed header: skip it
-      current = std::string(trim(line.substr(1, line.size() - 2)));
+      current = std::string(detail::trim_line(line.substr(1, line.size() - 2)));
       out[current];
       parent_key.clear();
       continue;
     }
     const auto eq = line.find('=');
     if (eq == std::string_view::npos) continue;
-    const std::string key(trim(line.substr(0, eq)));
-    const std::string value(trim(line.substr(eq + 1)));
+    const std::string key(detail::trim_line(line.substr(0, eq)));
+    const std::string value(detail::trim_line(line.substr(eq + 1)));
     if (key.empty()) continue;
     if (indented && !parent_key.empty()) {
       out[current][parent_key + "." + key] = value;

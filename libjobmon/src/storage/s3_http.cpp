@@ -2,7 +2,10 @@
 
 #include <curl/curl.h>
 
+#include "core/curl.hpp"
+
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -13,11 +16,6 @@ namespace {
 // SHA-256 of an empty body: every request jobmon sends is a GET or HEAD.
 constexpr const char* empty_payload_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct BodySink {
   std::string* body;
   std::uint64_t max;
@@ -26,20 +24,8 @@ struct BodySink {
 
 std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* sink = static_cast<BodySink*>(user);
-  const std::size_t bytes = size * count;
-  if (sink->body->size() + bytes > sink->max) {
-    sink->too_large = true;
-    return 0;  // aborts the transfer
-  }
-  sink->body->append(data, bytes);
-  return bytes;
+  return detail::append_capped(*sink->body, sink->max, sink->too_large, data, size * count);
 }
-
-struct HeaderList {
-  curl_slist* list = nullptr;
-  void add(const std::string& line) { list = curl_slist_append(list, line.c_str()); }
-  ~HeaderList() { curl_slist_free_all(list); }
-};
 
 }  // namespace
 
@@ -54,7 +40,7 @@ struct S3Http::Pool {
 S3Http::S3Http(const S3Config& config, const S3Options& options)
     : config_(config), options_(options), sigv4_param_("aws:amz:" + config.region + ":s3"),
       pool_(std::make_unique<Pool>()) {
-  global_init();
+  detail::init_curl_once();
 }
 
 S3Http::~S3Http() = default;
@@ -88,12 +74,12 @@ HttpResult S3Http::send_once(void* raw, const std::string& method, const std::st
   curl_easy_reset(h);  // keeps the connection cache, clears options
   HttpResult result;
   BodySink sink{&result.body, max_body};
-  HeaderList headers;
+  detail::CurlHeaderList headers;
   headers.add(std::string("x-amz-content-sha256: ") + empty_payload_sha256);
   if (!config_.session_token.empty()) headers.add("x-amz-security-token: " + config_.session_token);
   if (!range.empty()) headers.add("Range: " + range);
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.list);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
   curl_easy_setopt(h, CURLOPT_TIMEOUT, options_.request_timeout_seconds);
@@ -138,13 +124,14 @@ HttpResult S3Http::send(const std::string& method, const std::string& url, const
     return r;
   }
   HttpResult result;
-  double backoff = options_.first_backoff_seconds;
+  // Uncapped, and spread over [0.5, 1.5) so parallel readers do not retry in step.
+  const detail::Backoff backoff{options_.first_backoff_seconds, std::numeric_limits<double>::infinity(), 0.5};
   for (unsigned attempt = 1;; ++attempt) {
     result = send_once(handle, method, url, range, max_body);
     if (result.body_too_large || !is_retryable(result) || attempt >= options_.max_attempts) break;
-    std::uniform_real_distribution<double> jitter(0.5, 1.5);
-    std::this_thread::sleep_for(std::chrono::duration<double>(backoff * jitter(jitter_source)));
-    backoff *= 2;
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    const double wait = detail::backoff_delay(backoff, static_cast<int>(attempt), unit(jitter_source));
+    std::this_thread::sleep_for(std::chrono::duration<double>(wait));
   }
   release(handle);
   return result;

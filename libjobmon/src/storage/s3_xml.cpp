@@ -6,6 +6,7 @@
 #include <climits>
 #include <memory>
 
+#include "core/text.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/storage/s3_protocol.hpp"
 
@@ -71,13 +72,9 @@ class XmlWalker {
 };
 
 std::uint64_t parse_size(const std::string& text) {
-  if (text.empty() || text.size() > 19) throw FormatError("S3 listing: bad Size '" + text + "'");
-  std::uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') throw FormatError("S3 listing: bad Size '" + text + "'");
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return value;
+  const auto value = detail::parse_decimal(text, 19);
+  if (!value) throw FormatError("S3 listing: bad Size '" + text + "'");
+  return *value;
 }
 
 }  // namespace

@@ -6,23 +6,15 @@
 #include <simdjson.h>
 
 #include <charconv>
-#include <cmath>
 #include <cstring>
 
+#include "core/text.hpp"
 #include "datajuicer/events/events_reducer.hpp"
 #include "jobmon/datajuicer/snapshot_events.hpp"
 
 namespace jobmon {
 namespace od = simdjson::ondemand;
 namespace {
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // A number (or numeric string); nullopt for null, other types or errors.
 // The typed read comes first: On-Demand leaves the value in place when the
@@ -41,11 +33,7 @@ std::optional<std::int64_t> read_int(od::value& v) {
   std::int64_t i;
   if (!v.get_int64().get(i)) return i;
   double d;
-  if (!v.get_double().get(d)) {
-    // Range first: converting an out-of-range double to an integer is undefined.
-    if (!(std::fabs(d) < 0x1p62) || d != std::trunc(d)) return std::nullopt;
-    return static_cast<std::int64_t>(d);
-  }
+  if (!v.get_double().get(d)) return detail::exact_int64(d);
   std::string_view s;
   if (v.get_string().get(s)) return std::nullopt;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), i);
@@ -251,7 +239,7 @@ EventLineParser::~EventLineParser() = default;
 LineIssue EventLineParser::parse(std::string_view line, Event& e, std::size_t readable_after) {
   e = Event{};
   const char* const original_end = line.data() + line.size();
-  line = trim(line);
+  line = detail::trim(line);
   if (line.empty()) return LineIssue::blank;
   // NUL bytes are what a crash leaves in a preallocated block: never JSON.
   if (std::memchr(line.data(), '\0', line.size()) != nullptr) return LineIssue::corrupt;
@@ -281,7 +269,7 @@ LineIssue EventLineParser::finish_long_line(Event& e) {
   e = Event{};
   if (impl_->long_line_has_nul) return LineIssue::corrupt;
   if (impl_->reducer.overflow()) return LineIssue::too_long;
-  const std::string_view text = trim(impl_->reducer.text());
+  const std::string_view text = detail::trim(impl_->reducer.text());
   if (text.empty()) return LineIssue::blank;
   // The reduced text lives in the reducer until the next long line.
   return impl_->parse_padded(text, e);

@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
 
 #include "core/json_values.hpp"
+#include "core/read_file.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/storage/storage_factory.hpp"
 #include "server/host/nvml_loader.hpp"
@@ -19,14 +19,10 @@
 namespace jobmon {
 namespace json = boost::json;
 using detail::CpuTimes;
+using detail::number_or_null;
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string slurp(const std::string& path) { return detail::read_whole_file(path).value_or(std::string()); }
 
 }  // namespace
 
