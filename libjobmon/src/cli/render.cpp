@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
-#include "core/environment.hpp"
-#include "core/text.hpp"
-#include "core/utf8.hpp"
+#include "core/system/environment.hpp"
+#include "core/text/text.hpp"
+#include "core/text/utf8.hpp"
 
 namespace jobmon {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 #include "jobmon/clock.hpp"
 
 namespace jobmon {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <utility>
 
-#include "core/environment.hpp"
+#include "core/system/environment.hpp"
 #include "jobmon/cli/terminal.hpp"
 #include "jobmon/cli/watch.hpp"
 #include "jobmon/clock.hpp"

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <fmt/format.h>
 
-#include "core/text.hpp"
-#include "core/utf8.hpp"
+#include "core/text/text.hpp"
+#include "core/text/utf8.hpp"
 #include "jobmon/cli/watch.hpp"
 #include "jobmon/clock.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 
 namespace jobmon::detail {
 namespace {

@@ -6,7 +6,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 #include "jobmon/datatrove/scanner.hpp"
 #include "jobmon/error.hpp"
 

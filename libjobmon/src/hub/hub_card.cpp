@@ -6,7 +6,7 @@
 #include <ctime>
 #include <vector>
 
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 #include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"
 

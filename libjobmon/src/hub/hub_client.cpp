@@ -8,9 +8,9 @@
 #include <cctype>
 #include <cmath>
 
-#include "core/environment.hpp"
-#include "core/read_file.hpp"
-#include "core/text.hpp"
+#include "core/system/environment.hpp"
+#include "core/system/read_file.hpp"
+#include "core/text/text.hpp"
 #include "hub/hub_http.hpp"
 
 namespace jobmon {

@@ -11,8 +11,8 @@
 #include <memory>
 #include <thread>
 
-#include "core/curl.hpp"
-#include "core/text.hpp"
+#include "core/system/curl.hpp"
+#include "core/text/text.hpp"
 #include "jobmon/version.hpp"
 
 namespace jobmon::hub {

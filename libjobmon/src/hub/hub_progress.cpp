@@ -9,7 +9,7 @@
 #include <ostream>
 #include <thread>
 
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 #include "jobmon/cli/exit_code.hpp"
 #include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <functional>
 
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 #include "jobmon/error.hpp"
 
 namespace jobmon {

@@ -2,8 +2,8 @@
 // ~/.aws/credentials and ~/.aws/config (the order the AWS CLI uses).
 #include <cstdlib>
 
-#include "core/read_file.hpp"
-#include "core/text.hpp"
+#include "core/system/read_file.hpp"
+#include "core/text/text.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/storage/s3_protocol.hpp"
 

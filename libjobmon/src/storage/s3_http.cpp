@@ -2,7 +2,7 @@
 
 #include <curl/curl.h>
 
-#include "core/curl.hpp"
+#include "core/system/curl.hpp"
 
 #include <chrono>
 #include <limits>

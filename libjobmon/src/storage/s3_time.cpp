@@ -1,5 +1,5 @@
 // Timestamps in S3 answers: ISO 8601 in listings, RFC 7231 in HTTP headers.
-#include "core/iso8601.hpp"
+#include "core/text/iso8601.hpp"
 #include "jobmon/storage/s3_protocol.hpp"
 
 namespace jobmon {

@@ -6,7 +6,7 @@
 #include <climits>
 #include <memory>
 
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/storage/s3_protocol.hpp"
 

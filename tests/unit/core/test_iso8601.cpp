@@ -1,7 +1,7 @@
 // The shared ISO-8601 scanner and the three public parsers built on it.
 #include <catch2/catch.hpp>
 
-#include "core/iso8601.hpp"
+#include "core/text/iso8601.hpp"
 #include "jobmon/datajuicer/snapshot_events.hpp"
 #include "jobmon/storage/s3_protocol.hpp"
 

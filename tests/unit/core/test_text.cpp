@@ -1,7 +1,7 @@
 // The shared string helpers (src/core/text.hpp).
 #include <catch2/catch.hpp>
 
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 
 using namespace jobmon::detail;
 

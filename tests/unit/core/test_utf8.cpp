@@ -1,7 +1,7 @@
 // UTF-8 decoding, widths, escapes and printable text (src/core/utf8.hpp).
 #include <catch2/catch.hpp>
 
-#include "core/utf8.hpp"
+#include "core/text/utf8.hpp"
 
 using namespace jobmon::detail;
 

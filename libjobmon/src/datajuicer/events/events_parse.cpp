@@ -8,7 +8,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "core/text.hpp"
+#include "core/text/text.hpp"
 #include "datajuicer/events/events_reducer.hpp"
 #include "jobmon/datajuicer/snapshot_events.hpp"
 

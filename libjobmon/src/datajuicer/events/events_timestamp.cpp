@@ -1,5 +1,5 @@
 // ISO-8601 timestamps as some Data-Juicer tests write them; naive times are UTC.
-#include "core/iso8601.hpp"
+#include "core/text/iso8601.hpp"
 #include "jobmon/datajuicer/snapshot_events.hpp"
 
 namespace jobmon {

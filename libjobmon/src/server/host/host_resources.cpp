@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "core/json_values.hpp"
-#include "core/read_file.hpp"
+#include "core/system/read_file.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/storage/storage_factory.hpp"
 #include "server/host/nvml_loader.hpp"

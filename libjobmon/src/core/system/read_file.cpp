@@ -1,4 +1,4 @@
-#include "core/read_file.hpp"
+#include "core/system/read_file.hpp"
 
 #include <fstream>
 #include <sstream>

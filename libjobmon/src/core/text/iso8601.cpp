@@ -1,4 +1,4 @@
-#include "core/iso8601.hpp"
+#include "core/text/iso8601.hpp"
 
 namespace jobmon::detail {
 namespace {

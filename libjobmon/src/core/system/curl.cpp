@@ -1,4 +1,4 @@
-#include "core/curl.hpp"
+#include "core/system/curl.hpp"
 
 #include <curl/curl.h>
 

@@ -1,4 +1,4 @@
-#include "core/environment.hpp"
+#include "core/system/environment.hpp"
 
 #include <cstdlib>
 
