@@ -6,8 +6,8 @@
 #include <ctime>
 #include <vector>
 
-#include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"
+#include "jobmon/format.hpp"
 
 namespace jobmon {
 
