@@ -1,13 +1,11 @@
 // jobmon-hub-progress: live progress, ETA and dataset-card updates for a
 // generation job that pushes Parquet shards to a Hugging Face Hub dataset.
-// Flags only; the work is jobmon::run_hub_progress.
+// Flags only; the work is jobmon::run_hub_progress_command.
 #include <CLI/CLI.hpp>
-#include <iostream>
 
-#include "jobmon/cli/exit_code.hpp"
-#include "jobmon/error.hpp"
-#include "jobmon/hub/hub_progress.hpp"
+#include "jobmon/cli/hub_progress_command.hpp"
 #include "jobmon/version.hpp"
+#include "tool_main.hpp"
 
 int main(int argc, char** argv) {
   using namespace jobmon;
@@ -45,26 +43,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("jobmon-hub-progress ") + version_string);
   app.footer("Exit codes: 0 done (--once, or complete), 1 runtime error (401/403/404 included), 2 usage error,\n"
              "4 the Slurm job stopped without stats.json.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
-  }
-  if (total > 0) options.total = total;
-  if (max_examples > 0) options.max_examples = max_examples;
-  try {
+  return tools::run_tool(app, argc, argv, [&] {
+    if (total > 0) options.total = total;
+    if (max_examples > 0) options.max_examples = max_examples;
     HubConfig config = HubConfig::from_environment();
     if (!datasets_server.empty()) config.datasets_server = datasets_server;
     config.max_in_flight = max_in_flight;
     if (retry_base >= 0) config.retry.base_seconds = retry_base;
     HubClient client(config);
-    return run_hub_progress(options, client, std::cout, std::cerr);
-  } catch (const UsageError& e) {
-    std::cerr << "jobmon-hub-progress: " << e.what() << '\n';
-    return static_cast<int>(ExitCode::usage);
-  } catch (const std::exception& e) {
-    std::cerr << "jobmon-hub-progress: " << e.what() << '\n';
-    return static_cast<int>(ExitCode::runtime_error);
-  }
+    return run_hub_progress_command(options, client, Console::standard());
+  });
 }

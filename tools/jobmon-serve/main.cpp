@@ -1,12 +1,11 @@
 // jobmon-serve: a live web dashboard and JSON API over the jobmon library.
 #include <CLI/CLI.hpp>
-#include <cstdlib>
-#include <iostream>
 
 #include "http_server.hpp"
-#include "jobmon/cli/exit_code.hpp"
+#include "jobmon/error.hpp"
 #include "jobmon/server/web_api.hpp"
 #include "jobmon/version.hpp"
+#include "tool_main.hpp"
 
 int main(int argc, char** argv) {
   using namespace jobmon;
@@ -31,29 +30,18 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("jobmon-serve ") + version_string);
   app.footer("Read-only. Binding to a non-loopback address requires --token.\n"
              "Exit codes: 0 stopped by a signal, 1 cannot listen, 2 usage error.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
-  }
-  if (!token_file.empty()) {
-    try {
-      options.token = serve::read_token_file(token_file);
-    } catch (const std::exception& e) {
-      std::cerr << "jobmon-serve: " << e.what() << '\n';
-      return static_cast<int>(ExitCode::usage);
+  return tools::run_tool(app, argc, argv, [&] {
+    if (!token_file.empty()) {
+      try {
+        options.token = serve::read_token_file(token_file);
+      } catch (const std::exception& e) {
+        throw UsageError(e.what());  // an unusable --token-file is a usage error
+      }
     }
-  }
-  if (!loopback_address(options.bind) && options.token.empty()) {
-    std::cerr << "jobmon-serve: binding to " << options.bind
-              << " exposes job names and logs to the network: set --token (or JOBMON_TOKEN)\n";
-    return static_cast<int>(ExitCode::usage);
-  }
-  try {
-    return serve::run_server(options);
-  } catch (const std::exception& e) {
-    std::cerr << "jobmon-serve: " << e.what() << '\n';
-    return static_cast<int>(ExitCode::runtime_error);
-  }
+    if (!loopback_address(options.bind) && options.token.empty()) {
+      throw UsageError("binding to " + options.bind +
+                       " exposes job names and logs to the network: set --token (or JOBMON_TOKEN)");
+    }
+    return static_cast<ExitCode>(serve::run_server(options));
+  });
 }

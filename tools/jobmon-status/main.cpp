@@ -1,12 +1,11 @@
 // jobmon-status: status of many datatrove-style jobs. Flags only; the work
-// is jobmon::run_status_command.
+// is jobmon::run_status_tool.
 #include <CLI/CLI.hpp>
-#include <iostream>
 
+#include "color_flags.hpp"
 #include "jobmon/cli/status_command.hpp"
-#include "jobmon/cli/watch_command.hpp"
-#include "jobmon/error.hpp"
 #include "jobmon/version.hpp"
+#include "tool_main.hpp"
 
 int main(int argc, char** argv) {
   using namespace jobmon;
@@ -16,7 +15,8 @@ int main(int argc, char** argv) {
                "jobmon-status"};
   StatusCommandOptions options;
   std::string sort = "name";
-  bool no_color = false, force_color = false, recursive = false;
+  tools::ColorFlags color;
+  bool recursive = false;
   unsigned threads = 0;
   app.add_option("paths", options.targets, "Job dirs, parents of job dirs, or globs (default: .)");
   app.add_option("-p,--prefix,--log_prefix", options.prefix, "Only jobs whose directory name starts with this");
@@ -28,8 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("-j,--threads", threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));
   app.add_option("--sort", sort, "Order: name, progress, eta, status, recent")
       ->check(CLI::IsMember({"name", "progress", "eta", "status", "recent"}));
-  app.add_flag("--no-color", no_color, "No colour (also: NO_COLOR=1)");
-  app.add_flag("--color", force_color, "Colour even when stdout is not a terminal");
+  tools::add_color_flags(app, color);
   app.add_flag("--utc", options.utc, "Times in UTC instead of local time");
   app.add_flag("-w,--watch", options.watch, "Live dashboard, refreshed every --interval seconds (q or Ctrl-C quits)");
   auto* interval = app.add_option("-i,--interval", options.interval, "Seconds between refreshes (default 5; implies --watch)")
@@ -39,28 +38,12 @@ int main(int argc, char** argv) {
   app.footer("Exit codes: 0 ok (also when the dashboard is quit with q or Ctrl-C), 1 runtime error,\n"
              "2 usage error, 3 incomplete jobs (with --check).");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : static_cast<int>(ExitCode::usage);
-  }
-  options.sort = parse_sort_order(sort);
-  options.color = no_color ? ColorMode::never : force_color ? ColorMode::always : ColorMode::automatic;
-  options.scan.recursive = recursive;
-  options.scan.threads = threads;
-  if (interval->count() > 0) options.watch = true;
-  try {
-    if (options.watch || options.once) {
-      if (options.json) throw UsageError("--json does not combine with --watch/--once");
-      return run_watch_command(options, std::cout, std::cerr);
-    }
-    return run_status_command(options, std::cout, std::cerr);
-  } catch (const UsageError& e) {
-    std::cerr << "jobmon-status: " << e.what() << '\n';
-    return static_cast<int>(ExitCode::usage);
-  } catch (const std::exception& e) {
-    std::cerr << "jobmon-status: " << e.what() << '\n';
-    return static_cast<int>(ExitCode::runtime_error);
-  }
+  return tools::run_tool(app, argc, argv, [&] {
+    options.sort = parse_sort_order(sort);
+    options.color = color.mode();
+    options.scan.recursive = recursive;
+    options.scan.threads = threads;
+    if (interval->count() > 0) options.watch = true;
+    return run_status_tool(options, Console::standard());
+  });
 }

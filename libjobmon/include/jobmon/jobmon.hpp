@@ -1,15 +1,8 @@
-// Umbrella header: the whole public API of libjobmon.
+// Umbrella header of the core: errors, clock, ETA, formatting, JSON, storage,
+// datatrove, Data-Juicer and Hub. The terminal layer (jobmon/cli/) and the
+// web server (jobmon/server/) build on it and are included on their own.
 #pragma once
 
-#include "jobmon/cli/exit_code.hpp"
-#include "jobmon/cli/render.hpp"
-#include "jobmon/cli/snapshot_command.hpp"
-#include "jobmon/cli/snapshot_view.hpp"
-#include "jobmon/cli/status_command.hpp"
-#include "jobmon/cli/status_view.hpp"
-#include "jobmon/cli/terminal.hpp"
-#include "jobmon/cli/watch.hpp"
-#include "jobmon/cli/watch_command.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
 #include "jobmon/datajuicer/snapshot_events.hpp"
@@ -18,6 +11,12 @@
 #include "jobmon/datatrove/scanner.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/eta.hpp"
+#include "jobmon/format.hpp"
+#include "jobmon/hub/hub_card.hpp"
+#include "jobmon/hub/hub_client.hpp"
+#include "jobmon/hub/hub_progress.hpp"
+#include "jobmon/hub/parquet_footer.hpp"
+#include "jobmon/hub/squeue.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/storage/glob.hpp"
 #include "jobmon/storage/storage.hpp"

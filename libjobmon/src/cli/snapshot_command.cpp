@@ -8,7 +8,6 @@
 #include <streambuf>
 #include <thread>
 
-#include "jobmon/cli/exit_code.hpp"
 #include "jobmon/cli/snapshot_view.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
@@ -19,18 +18,19 @@
 namespace jobmon {
 namespace {
 
-SnapshotViewOptions view_options(const SnapshotCommandOptions& options) {
+SnapshotViewOptions view_options(const SnapshotCommandOptions& options, int out_fd) {
   SnapshotViewOptions view;
-  view.style = detect_term_style(STDOUT_FILENO, options.color);
+  view.style = detect_term_style(out_fd, options.color);
   view.utc = options.utc;
   return view;
 }
 
-int run_list(const SnapshotCommandOptions& options, std::ostream& out, const std::shared_ptr<const Storage>& storage) {
+ExitCode run_list(const SnapshotCommandOptions& options, const Console& console,
+                  const std::shared_ptr<const Storage>& storage) {
   const auto jobs = list_jobs(options.list_root, wall_clock_now(), storage);
-  if (options.json_list) out << to_pretty_json(to_json(jobs)) << '\n';
-  else out << render_job_list(jobs, view_options(options));
-  return static_cast<int>(ExitCode::ok);
+  if (options.json_list) console.out << to_pretty_json(to_json(jobs)) << '\n';
+  else console.out << render_job_list(jobs, view_options(options, console.out_fd));
+  return ExitCode::ok;
 }
 
 void warn_skipped(const Snapshot& s, std::ostream& err) {
@@ -64,9 +64,10 @@ class OneLineBuf : public std::streambuf {
   bool at_line_start_ = false;
 };
 
-void print(const Snapshot& s, const SnapshotCommandOptions& options, std::ostream& out) {
+void print(const Snapshot& s, const SnapshotCommandOptions& options, const Console& console) {
+  std::ostream& out = console.out;
   if (options.human_readable) {
-    out << render_snapshot(s, view_options(options));
+    out << render_snapshot(s, view_options(options, console.out_fd));
   } else if (options.follow) {  // one document per line (NDJSON), streamed like the one-shot form
     OneLineBuf one_line(out);
     std::ostream compact(&one_line);
@@ -79,37 +80,39 @@ void print(const Snapshot& s, const SnapshotCommandOptions& options, std::ostrea
   out.flush();
 }
 
-int run_follow(const SnapshotCommandOptions& options, std::ostream& out, const std::shared_ptr<const Storage>& storage) {
+ExitCode run_follow(const SnapshotCommandOptions& options, const Console& console,
+                    const std::shared_ptr<const Storage>& storage) {
   SnapshotAnalyzer analyzer(options.work_dir, storage);
-  const bool clear = options.human_readable && isatty(STDOUT_FILENO);
+  const bool clear = options.human_readable && ::isatty(console.out_fd) == 1;
   for (int refresh = 1;; ++refresh) {
     analyzer.update();
     const Snapshot s = analyzer.snapshot(wall_clock_now());
-    if (clear) out << "\x1b[H\x1b[2J";
-    print(s, options, out);
+    if (clear) console.out << "\x1b[H\x1b[2J";
+    print(s, options, console);
     const bool ended = s.overall_status == RunStatus::completed || s.overall_status == RunStatus::failed;
     if (ended || (options.max_refreshes > 0 && refresh >= options.max_refreshes)) break;
     std::this_thread::sleep_for(std::chrono::duration<double>(options.interval_seconds));
   }
-  return static_cast<int>(ExitCode::ok);
+  return ExitCode::ok;
 }
 
 }  // namespace
 
-int run_snapshot_command(const SnapshotCommandOptions& options, std::ostream& out, std::ostream& err,
-                         std::shared_ptr<const Storage> storage) {
+ExitCode run_snapshot_command(const SnapshotCommandOptions& options, const Console& console,
+                              std::shared_ptr<const Storage> storage) {
+  std::ostream& err = console.err;
   if (!storage) storage = storage_for(options.list_root.empty() ? options.work_dir : options.list_root);  // s3:// or local
-  if (!options.list_root.empty()) return run_list(options, out, storage);
+  if (!options.list_root.empty()) return run_list(options, console, storage);
   if (options.work_dir.empty()) throw UsageError("a WORK_DIR (or --list ROOT) is required");
   if (options.interval_seconds <= 0) throw UsageError("--interval must be positive");
-  if (options.follow) return run_follow(options, out, storage);
+  if (options.follow) return run_follow(options, console, storage);
   const Snapshot s = analyze_work_dir(options.work_dir, wall_clock_now(), storage);
   if (s.events_files.empty()) err << "jobmon-snapshot: warning: no events*.jsonl in " << options.work_dir << '\n';
   warn_skipped(s, err);
   for (const auto& f : s.events_files)
     if (!f.error.empty()) err << "jobmon-snapshot: could not read " << f.error << '\n';
-  print(s, options, out);
-  return static_cast<int>(ExitCode::ok);
+  print(s, options, console);
+  return ExitCode::ok;
 }
 
 }  // namespace jobmon

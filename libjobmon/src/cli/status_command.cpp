@@ -1,18 +1,21 @@
 #include "jobmon/cli/status_command.hpp"
 
-#include <unistd.h>
-
 #include <ostream>
+#include <utility>
 
 #include "jobmon/cli/status_view.hpp"
+#include "jobmon/cli/watch_command.hpp"
 #include "jobmon/clock.hpp"
+#include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/storage/storage_factory.hpp"
 
 namespace jobmon {
 
-int run_status_command(const StatusCommandOptions& options, std::ostream& out, std::ostream& err,
-                       std::shared_ptr<const Storage> storage) {
+ExitCode run_status_command(const StatusCommandOptions& options, const Console& console,
+                            std::shared_ptr<const Storage> storage) {
+  std::ostream& out = console.out;
+  std::ostream& err = console.err;
   const std::vector<std::string> targets = options.targets.empty() ? std::vector<std::string>{"."} : options.targets;
   if (!storage) storage = storage_for_targets(targets);  // s3:// URLs or local paths
   Scanner scanner(storage, options.scan);
@@ -29,15 +32,14 @@ int run_status_command(const StatusCommandOptions& options, std::ostream& out, s
     for (const Warning& w : row.job->warnings) warnings.push_back(w);
   }
   const bool any_incomplete = agg.totals.jobs_completed < agg.totals.jobs_total;
-  const int code = options.check && (any_incomplete || agg.totals.jobs_total == 0)
-                       ? static_cast<int>(ExitCode::incomplete)
-                       : static_cast<int>(ExitCode::ok);
+  const ExitCode code =
+      options.check && (any_incomplete || agg.totals.jobs_total == 0) ? ExitCode::incomplete : ExitCode::ok;
 
   if (options.json) {
     out << to_pretty_json(status_document(agg, warnings));
     return code;
   }
-  const TermStyle err_style = detect_term_style(STDERR_FILENO, options.color);
+  const TermStyle err_style = detect_term_style(console.err_fd, options.color);
   for (const Warning& w : warnings) {
     err << paint(err_style, Color::yellow, "warning: ") << w.path << ": " << w.message << '\n';
   }
@@ -46,7 +48,7 @@ int run_status_command(const StatusCommandOptions& options, std::ostream& out, s
     return code;
   }
   StatusViewOptions view;
-  view.style = detect_term_style(STDOUT_FILENO, options.color);
+  view.style = detect_term_style(console.out_fd, options.color);
   view.show_failed = options.show_failed;
   view.utc = options.utc;
   out << render_job_lines(agg, view);
@@ -54,6 +56,13 @@ int run_status_command(const StatusCommandOptions& options, std::ostream& out, s
   const std::string outlook = render_outlook_line(agg, view);
   if (!outlook.empty()) out << outlook << '\n';
   return code;
+}
+
+ExitCode run_status_tool(const StatusCommandOptions& options, const Console& console,
+                         std::shared_ptr<const Storage> storage) {
+  if (!options.watch && !options.once) return run_status_command(options, console, std::move(storage));
+  if (options.json) throw UsageError("--json does not combine with --watch/--once");
+  return run_watch_command(options, console, std::move(storage));
 }
 
 }  // namespace jobmon

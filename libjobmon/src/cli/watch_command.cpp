@@ -83,12 +83,12 @@ void print_warnings(std::ostream& err, const TermStyle& style, const std::vector
   }
 }
 
-int run_once(const StatusCommandOptions& options, Refresher& refresher, std::ostream& out, std::ostream& err,
-             int out_fd) {
+ExitCode run_once(const StatusCommandOptions& options, Refresher& refresher, const Console& console) {
+  const int out_fd = console.out_fd;
   WatchFrameOptions frame = frame_options(options, refresher, out_fd);
   const Refresh r = refresher.next(nullptr);
   std::set<std::pair<std::string, std::string>> seen;
-  print_warnings(err, detect_term_style(STDERR_FILENO, options.color), r.warnings, seen);
+  print_warnings(console.err, detect_term_style(console.err_fd, options.color), r.warnings, seen);
   if (::isatty(out_fd) == 1) {
     const TerminalSize size = terminal_size(out_fd);
     frame.columns = size.columns;
@@ -101,39 +101,39 @@ int run_once(const StatusCommandOptions& options, Refresher& refresher, std::ost
   frame.show_keys = false;
   frame.warnings = r.warnings.size();
   frame.scan_seconds = r.seconds;
-  out << render_watch_frame(r.aggregate, r.delta, frame) << '\n';
-  return static_cast<int>(ExitCode::ok);
+  console.out << render_watch_frame(r.aggregate, r.delta, frame) << '\n';
+  return ExitCode::ok;
 }
 
 // Not a terminal (a log file, a pipe): one plain line per refresh.
-int run_plain(const StatusCommandOptions& options, Refresher& refresher, std::ostream& out, std::ostream& err) {
+ExitCode run_plain(const StatusCommandOptions& options, Refresher& refresher, const Console& console) {
+  std::ostream& out = console.out;
   SignalWatch signals;
-  const TermStyle err_style = detect_term_style(STDERR_FILENO, options.color);
-  const bool unicode = detect_term_style(STDOUT_FILENO, options.color).unicode;
+  const TermStyle err_style = detect_term_style(console.err_fd, options.color);
+  const bool unicode = detect_term_style(console.out_fd, options.color).unicode;
   std::set<std::pair<std::string, std::string>> seen;
   const double started = wall_clock_now();
   Refresh current = refresher.next(nullptr);
   const std::int64_t tasks_at_start = current.aggregate.totals.tasks_completed;
   for (;;) {
-    print_warnings(err, err_style, current.warnings, seen);
+    print_warnings(console.err, err_style, current.warnings, seen);
     out << render_watch_log_line(current.aggregate, current.delta, options.utc, unicode) << std::endl;
-    if (!out) return static_cast<int>(ExitCode::runtime_error);  // the reader went away
+    if (!out) return ExitCode::runtime_error;  // the reader went away
     if (signals.wait(options.interval - current.seconds) == SignalWatch::Event::quit) break;
     current = refresher.next(&current.aggregate);
   }
   out << render_watch_final_line(current.aggregate, tasks_at_start, wall_clock_now() - started) << std::endl;
-  return static_cast<int>(ExitCode::ok);
+  return ExitCode::ok;
 }
 
-int run_dashboard(const StatusCommandOptions& options, Refresher& refresher, std::ostream& out, int in_fd,
-                  int out_fd) {
+ExitCode run_dashboard(const StatusCommandOptions& options, Refresher& refresher, const Console& console) {
   SignalWatch signals(/*catch_suspend=*/true);
-  WatchFrameOptions frame = frame_options(options, refresher, out_fd);
+  WatchFrameOptions frame = frame_options(options, refresher, console.out_fd);
   const double started = wall_clock_now();
   Refresh current = refresher.next(nullptr);
   const std::int64_t tasks_at_start = current.aggregate.totals.tasks_completed;
   {
-    TerminalSession terminal(in_fd, out_fd);
+    TerminalSession terminal(console.in_fd, console.out_fd);
     bool quit = false;
     while (!quit && !signals.quit_requested()) {
       const auto refreshed_at = std::chrono::steady_clock::now();
@@ -146,7 +146,7 @@ int run_dashboard(const StatusCommandOptions& options, Refresher& refresher, std
           const TerminalSize size = terminal.size();  // re-checked every frame
           frame.columns = size.columns;
           frame.rows = size.rows;
-          if (!terminal.draw(render_watch_frame(current.aggregate, current.delta, frame))) return 1;
+          if (!terminal.draw(render_watch_frame(current.aggregate, current.delta, frame))) return ExitCode::runtime_error;
           redraw = false;
         }
         const double waited =
@@ -171,14 +171,14 @@ int run_dashboard(const StatusCommandOptions& options, Refresher& refresher, std
     }
     terminal.restore();
   }
-  out << render_watch_final_line(current.aggregate, tasks_at_start, wall_clock_now() - started) << std::endl;
-  return static_cast<int>(ExitCode::ok);
+  console.out << render_watch_final_line(current.aggregate, tasks_at_start, wall_clock_now() - started) << std::endl;
+  return ExitCode::ok;
 }
 
 }  // namespace
 
-int run_watch_command(const StatusCommandOptions& options, std::ostream& out, std::ostream& err,
-                      std::shared_ptr<const Storage> storage, int in_fd, int out_fd) {
+ExitCode run_watch_command(const StatusCommandOptions& options, const Console& console,
+                           std::shared_ptr<const Storage> storage) {
   if (!std::isfinite(options.interval) || options.interval < min_interval_seconds)
     throw UsageError("the interval must be at least 0.05 seconds");
   if (!storage) {
@@ -186,11 +186,11 @@ int run_watch_command(const StatusCommandOptions& options, std::ostream& out, st
     storage = storage_for_targets(targets);  // s3:// URLs or local paths
   }
   Refresher refresher(options, std::move(storage));
-  if (options.once) return run_once(options, refresher, out, err, out_fd);
+  if (options.once) return run_once(options, refresher, console);
   // A dumb terminal has no alternate screen or cursor addressing: plain lines.
   const bool dumb = detail::env_or_empty("TERM") == "dumb";
-  if (::isatty(out_fd) != 1 || dumb) return run_plain(options, refresher, out, err);
-  return run_dashboard(options, refresher, out, in_fd, out_fd);
+  if (::isatty(console.out_fd) != 1 || dumb) return run_plain(options, refresher, console);
+  return run_dashboard(options, refresher, console);
 }
 
 }  // namespace jobmon

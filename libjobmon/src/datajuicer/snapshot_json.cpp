@@ -7,9 +7,9 @@
 #include <ostream>
 
 #include "core/json_values.hpp"
-#include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/format.hpp"
 #include "jobmon/json.hpp"
 
 namespace jobmon {

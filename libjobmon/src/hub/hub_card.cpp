@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/text/text.hpp"
-#include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"
+#include "jobmon/format.hpp"
 
 namespace jobmon {
 

@@ -16,8 +16,8 @@
 namespace jobmon {
 
 namespace json = boost::json;
-using hub::HttpRequest;
-using hub::HttpResponse;
+using detail::HubHttpRequest;
+using detail::HubHttpResponse;
 
 namespace {
 
@@ -52,12 +52,12 @@ std::string escape_path(const std::string& path) {
 // "org/name": both parts encoded, the slash kept.
 std::string escape_repo(const std::string& repo) { return escape_path(repo); }
 
-std::string describe(const HttpRequest& request) {
+std::string describe(const HubHttpRequest& request) {
   // The URL only: never the headers (the token lives there).
   return fmt::format("{} {}", request.method, request.url);
 }
 
-[[noreturn]] void throw_for(const HttpRequest& request, const HttpResponse& response, const std::string& what) {
+[[noreturn]] void throw_for(const HubHttpRequest& request, const HubHttpResponse& response, const std::string& what) {
   if (response.status == 0) {
     throw HubError(fmt::format("{}: {} failed: {}", what, describe(request), response.error), 0);
   }
@@ -83,7 +83,7 @@ std::string describe(const HttpRequest& request) {
   throw HubError(message, response.status, code);
 }
 
-json::value parse_json(const HttpRequest& request, const HttpResponse& response, const std::string& what) {
+json::value parse_json(const HubHttpRequest& request, const HubHttpResponse& response, const std::string& what) {
   boost::system::error_code ec;
   json::value v = json::parse(response.body, ec);
   if (ec) throw HubError(fmt::format("{}: {} returned invalid JSON ({})", what, describe(request), ec.message()), response.status);
@@ -192,7 +192,7 @@ struct HubClient::Impl {
 
   HubConfig config;
   HubCounters counters;
-  hub::HttpSession session;
+  detail::HubHttpSession session;
 };
 
 HubClient::HubClient(HubConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
@@ -205,12 +205,12 @@ std::vector<HubFile> HubClient::list_files(const std::string& repo, const std::s
                                            const std::string& path) {
   impl_->check_online();
   std::vector<HubFile> files;
-  HttpRequest request;
+  HubHttpRequest request;
   request.url = impl_->api(repo) + "/tree/" + escape(revision) + "/" + escape_path(path) + "?recursive=true";
   for (int page = 0;; ++page) {
     if (page > 1'000'000) throw HubError("tree listing: too many pages", 0);
     ++impl_->counters.list_pages;
-    const HttpResponse response = impl_->session.run_one(request);
+    const HubHttpResponse response = impl_->session.run_one(request);
     if (response.status == 404 && response.header("x-error-code") == "EntryNotFound") return files;
     if (response.status != 200) throw_for(request, response, "listing " + repo);
     const json::value v = parse_json(request, response, "listing " + repo);
@@ -233,7 +233,7 @@ std::vector<HubFile> HubClient::list_files(const std::string& repo, const std::s
     auto next = parse_link_next(response.header("link"));
     if (!next) return files;
     // Pages must stay on the Hub: the token goes with them.
-    if (hub::origin_of(*next) != hub::origin_of(impl_->config.endpoint)) {
+    if (detail::origin_of(*next) != detail::origin_of(impl_->config.endpoint)) {
       throw HubError("listing " + repo + ": next page points to another host", response.status);
     }
     request.url = *next;
@@ -242,9 +242,9 @@ std::vector<HubFile> HubClient::list_files(const std::string& repo, const std::s
 
 std::string HubClient::revision_sha(const std::string& repo, const std::string& revision) {
   impl_->check_online();
-  HttpRequest request;
+  HubHttpRequest request;
   request.url = impl_->api(repo) + "/revision/" + escape(revision);
-  const HttpResponse response = impl_->session.run_one(request);
+  const HubHttpResponse response = impl_->session.run_one(request);
   if (response.status != 200) throw_for(request, response, "revision of " + repo);
   const json::value v = parse_json(request, response, "revision of " + repo);
   if (const auto* o = v.if_object(); o) {
@@ -257,9 +257,9 @@ std::optional<std::string> HubClient::read_raw(const std::string& repo, const st
                                                const std::string& path) {
   impl_->check_online();
   ++impl_->counters.raw_reads;
-  HttpRequest request;
+  HubHttpRequest request;
   request.url = impl_->config.endpoint + "/datasets/" + escape_repo(repo) + "/raw/" + escape(revision) + "/" + escape_path(path);
-  const HttpResponse response = impl_->session.run_one(request);
+  const HubHttpResponse response = impl_->session.run_one(request);
   if (response.status == 200) return response.body;
   const std::string code = response.header("x-error-code");
   if (response.status == 404 && (code == "EntryNotFound" || code.empty())) {
@@ -273,10 +273,10 @@ std::optional<std::string> HubClient::read_raw(const std::string& repo, const st
 std::vector<HubRangeResult> HubClient::read_ranges(const std::string& repo, const std::string& revision,
                                                    const std::vector<HubRange>& ranges) {
   impl_->check_online();
-  std::vector<HttpRequest> requests;
+  std::vector<HubHttpRequest> requests;
   requests.reserve(ranges.size());
   for (const auto& r : ranges) {
-    HttpRequest request;
+    HubHttpRequest request;
     request.url = impl_->config.endpoint + "/datasets/" + escape_repo(repo) + "/resolve/" + escape(revision) + "/" +
                   escape_path(r.path);
     // Explicit ranges from the listed size, not suffix ranges (CDNs differ on those).
@@ -285,10 +285,10 @@ std::vector<HubRangeResult> HubClient::read_ranges(const std::string& repo, cons
     requests.push_back(std::move(request));
   }
   impl_->counters.range_reads += ranges.size();
-  const std::vector<HttpResponse> responses = impl_->session.run(requests, impl_->config.max_in_flight);
+  const std::vector<HubHttpResponse> responses = impl_->session.run(requests, impl_->config.max_in_flight);
   std::vector<HubRangeResult> results(ranges.size());
   for (std::size_t i = 0; i < ranges.size(); ++i) {
-    const HttpResponse& response = responses[i];
+    const HubHttpResponse& response = responses[i];
     const HubRange& r = ranges[i];
     HubRangeResult& out = results[i];
     if (response.status == 401 || response.status == 403) throw_for(requests[i], response, "reading " + r.path);
@@ -331,14 +331,14 @@ HubCommitResult HubClient::update_file(
                         {"value", json::object{{"summary", summary}, {"description", ""}, {"parentCommit", sha}}}};
     json::object file{{"key", "file"},
                       {"value", json::object{{"content", base64_encode(*updated)}, {"path", path}, {"encoding", "base64"}}}};
-    HttpRequest request;
+    HubHttpRequest request;
     request.method = "POST";
     request.url = impl_->api(repo) + "/commit/" + escape(branch);
     request.headers.push_back("Content-Type: application/x-ndjson");
     request.body = json::serialize(header) + "\n" + json::serialize(file) + "\n";
     ++result.attempts;
     ++impl_->counters.commits;
-    const HttpResponse response = impl_->session.run_one(request);
+    const HubHttpResponse response = impl_->session.run_one(request);
     if ((response.status == 409 || response.status == 412) && result.attempts < max_attempts) continue;
     if (response.status != 200 && response.status != 201) throw_for(request, response, "committing " + path + " to " + repo);
     const json::value v = parse_json(request, response, "commit");
@@ -353,9 +353,9 @@ HubCommitResult HubClient::update_file(
 std::optional<std::int64_t> HubClient::dataset_size(const std::string& dataset, const std::string& config,
                                                     const std::string& split) {
   impl_->check_online();
-  HttpRequest request;
+  HubHttpRequest request;
   request.url = impl_->config.datasets_server + "/size?dataset=" + escape(dataset) + "&config=" + escape(config);
-  const HttpResponse response = impl_->session.run_one(request);
+  const HubHttpResponse response = impl_->session.run_one(request);
   if (response.status != 200) throw_for(request, response, "size of " + dataset);
   const json::value v = parse_json(request, response, "size of " + dataset);
   const json::object* o = v.if_object();

@@ -15,7 +15,7 @@
 #include "core/text/text.hpp"
 #include "jobmon/version.hpp"
 
-namespace jobmon::hub {
+namespace jobmon::detail {
 
 namespace {
 
@@ -23,7 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Transfer {
   std::size_t index = 0;
-  const HttpRequest* request = nullptr;
+  const HubHttpRequest* request = nullptr;
   std::string url;
   std::string origin;  // where the token may go
   std::string method;
@@ -32,7 +32,7 @@ struct Transfer {
   Clock::time_point ready_at{};
   CURL* easy = nullptr;
   detail::CurlHeaderList headers;
-  HttpResponse response;
+  HubHttpResponse response;
   std::uint64_t max_body = 0;
   bool too_large = false;
   char error_buffer[CURL_ERROR_SIZE] = {};
@@ -66,7 +66,7 @@ double backoff_seconds(const HubRetryPolicy& policy, int tries) {
 
 }  // namespace
 
-std::string HttpResponse::header(const std::string& lower_name) const {
+std::string HubHttpResponse::header(const std::string& lower_name) const {
   const auto it = headers.find(lower_name);
   return it == headers.end() ? std::string() : it->second;
 }
@@ -93,19 +93,19 @@ bool is_retryable_status(long status) {
   return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
-HttpSession::HttpSession(const HubConfig& config, HubCounters& counters)
+HubHttpSession::HubHttpSession(const HubConfig& config, HubCounters& counters)
     : config_(config), counters_(counters), multi_(nullptr) {
   detail::init_curl_once();
   multi_ = curl_multi_init();
 }
 
-HttpSession::~HttpSession() { curl_multi_cleanup(static_cast<CURLM*>(multi_)); }
+HubHttpSession::~HubHttpSession() { curl_multi_cleanup(static_cast<CURLM*>(multi_)); }
 
-HttpResponse HttpSession::run_one(const HttpRequest& request) {
+HubHttpResponse HubHttpSession::run_one(const HubHttpRequest& request) {
   return std::move(run({request}, 1).front());
 }
 
-std::vector<HttpResponse> HttpSession::run(const std::vector<HttpRequest>& requests, int max_in_flight) {
+std::vector<HubHttpResponse> HubHttpSession::run(const std::vector<HubHttpRequest>& requests, int max_in_flight) {
   CURLM* multi = static_cast<CURLM*>(multi_);
   std::vector<std::unique_ptr<Transfer>> transfers;
   std::deque<Transfer*> waiting;
@@ -265,10 +265,10 @@ std::vector<HttpResponse> HttpSession::run(const std::vector<HttpRequest>& reque
     if (active > 0) curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
   }
 
-  std::vector<HttpResponse> out;
+  std::vector<HubHttpResponse> out;
   out.reserve(transfers.size());
   for (auto& t : transfers) out.push_back(std::move(t->response));
   return out;
 }
 
-}  // namespace jobmon::hub
+}  // namespace jobmon::detail

@@ -11,9 +11,9 @@
 
 #include "jobmon/hub/hub_client.hpp"
 
-namespace jobmon::hub {
+namespace jobmon::detail {
 
-struct HttpRequest {
+struct HubHttpRequest {
   std::string method = "GET";
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
@@ -21,7 +21,7 @@ struct HttpRequest {
   bool with_token = true;            // send the token (to the original origin only)
 };
 
-struct HttpResponse {
+struct HubHttpResponse {
   long status = 0;                            // 0: transport error (see error)
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names; repeated headers joined with ", "
@@ -31,17 +31,17 @@ struct HttpResponse {
   std::string header(const std::string& lower_name) const;
 };
 
-class HttpSession {
+class HubHttpSession {
  public:
-  HttpSession(const HubConfig& config, HubCounters& counters);
-  ~HttpSession();
-  HttpSession(const HttpSession&) = delete;
-  HttpSession& operator=(const HttpSession&) = delete;
+  HubHttpSession(const HubConfig& config, HubCounters& counters);
+  ~HubHttpSession();
+  HubHttpSession(const HubHttpSession&) = delete;
+  HubHttpSession& operator=(const HubHttpSession&) = delete;
 
   // Runs all requests (at most `max_in_flight` at once) and returns their
   // final responses in order. Never throws for HTTP statuses.
-  std::vector<HttpResponse> run(const std::vector<HttpRequest>& requests, int max_in_flight);
-  HttpResponse run_one(const HttpRequest& request);
+  std::vector<HubHttpResponse> run(const std::vector<HubHttpRequest>& requests, int max_in_flight);
+  HubHttpResponse run_one(const HubHttpRequest& request);
 
  private:
   const HubConfig& config_;
@@ -53,4 +53,4 @@ class HttpSession {
 std::string origin_of(const std::string& url);
 bool is_retryable_status(long status);
 
-}  // namespace jobmon::hub
+}  // namespace jobmon::detail

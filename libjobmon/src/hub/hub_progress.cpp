@@ -4,19 +4,16 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <chrono>
 #include <cmath>
-#include <ostream>
-#include <thread>
+#include <map>
+#include <utility>
 
 #include "core/text/text.hpp"
-#include "jobmon/cli/exit_code.hpp"
-#include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
+#include "jobmon/eta.hpp"
 #include "jobmon/hub/parquet_footer.hpp"
 #include "jobmon/json.hpp"
-#include "jobmon/storage/storage.hpp"
 
 namespace jobmon {
 
@@ -28,12 +25,6 @@ std::string cache_key(const HubFile& file) {
   return file.oid.empty() ? fmt::format("{}#{}", file.path, file.size) : file.oid;
 }
 
-double percent_of(std::int64_t rows, std::int64_t total) {
-  if (total <= 0) return 0;
-  const double p = 100.0 * static_cast<double>(std::clamp<std::int64_t>(rows, 0, total)) / static_cast<double>(total);
-  return std::floor(p * 100) / 100;
-}
-
 const char* state_name(CardState state) {
   switch (state) {
     case CardState::complete: return "complete";
@@ -42,11 +33,28 @@ const char* state_name(CardState state) {
   }
 }
 
-// Errors that no amount of waiting fixes: stop instead of polling on.
-bool is_fatal(const HubError& e) { return e.status() == 401 || e.status() == 403 || e.status() == 404; }
-
+struct CachedFooter {
+  std::optional<std::int64_t> rows;  // nothing: content that is not a readable Parquet file
+  std::string reason;
+};
 
 }  // namespace
+
+// The state a HubProgress keeps between polls.
+struct HubProgress::Impl {
+  Impl(HubClient& client, HubProgressOptions options) : client_(client), options_(std::move(options)) {}
+
+  std::int64_t resolve_total();
+  HubCount count();
+  HubPoll poll(double now, CardState state, const std::string& stopped_reason);
+
+  HubClient& client_;
+  HubProgressOptions options_;
+  std::map<std::string, CachedFooter> footers_;  // by oid: same oid, same bytes
+  std::optional<std::int64_t> total_;
+  std::optional<EtaEstimator> eta_;
+  std::int64_t baseline_ = 0;
+};
 
 std::optional<std::int64_t> card_num_examples(std::string_view readme, const std::string& config,
                                               const std::string& split) {
@@ -91,13 +99,17 @@ std::optional<std::int64_t> card_num_examples(std::string_view readme, const std
 
 std::string hub_shard_folder(const std::string& config) { return config == "default" ? "data" : config; }
 
-HubProgress::HubProgress(HubClient& client, HubProgressOptions options)
-    : client_(client), options_(std::move(options)) {
-  if (options_.repo.find('/') == std::string::npos) throw UsageError("--repo must be ORG/NAME, got '" + options_.repo + "'");
-  if (options_.config.empty()) throw UsageError("--config must not be empty");
+HubProgress::HubProgress(HubClient& client, HubProgressOptions options) {
+  if (options.repo.find('/') == std::string::npos) throw UsageError("--repo must be ORG/NAME, got '" + options.repo + "'");
+  if (options.config.empty()) throw UsageError("--config must not be empty");
+  impl_ = std::make_unique<Impl>(client, std::move(options));
 }
 
-std::int64_t HubProgress::resolve_total() {
+HubProgress::~HubProgress() = default;
+
+const HubProgressOptions& HubProgress::options() const { return impl_->options_; }
+
+std::int64_t HubProgress::Impl::resolve_total() {
   if (total_) return *total_;
   std::optional<std::int64_t> total = options_.total;
   if (!total && !options_.source.empty()) {
@@ -123,7 +135,7 @@ std::int64_t HubProgress::resolve_total() {
   return *total_;
 }
 
-HubCount HubProgress::count() {
+HubCount HubProgress::Impl::count() {
   HubCount result;
   const std::vector<HubFile> listed = client_.list_files(options_.repo, options_.revision, hub_shard_folder(options_.config));
   std::vector<const HubFile*> shards;
@@ -200,7 +212,7 @@ HubCount HubProgress::count() {
   return result;
 }
 
-HubPoll HubProgress::poll(double now, CardState state, const std::string& stopped_reason) {
+HubPoll HubProgress::Impl::poll(double now, CardState state, const std::string& stopped_reason) {
   HubPoll poll;
   poll.time = now;
   poll.state = state;
@@ -245,6 +257,21 @@ HubPoll HubProgress::poll(double now, CardState state, const std::string& stoppe
   return poll;
 }
 
+std::int64_t HubProgress::resolve_total() { return impl_->resolve_total(); }
+
+HubCount HubProgress::count() { return impl_->count(); }
+
+HubPoll HubProgress::poll(double now, CardState state, const std::string& stopped_reason) {
+  return impl_->poll(now, state, stopped_reason);
+}
+
+double hub_poll_percent(const HubPoll& poll) {
+  if (poll.total <= 0) return 0;
+  const double p = 100.0 * static_cast<double>(std::clamp<std::int64_t>(poll.count.rows, 0, poll.total)) /
+                   static_cast<double>(poll.total);
+  return std::floor(p * 100) / 100;
+}
+
 std::string hub_poll_json(const HubProgressOptions& options, const HubPoll& poll) {
   json::array skipped;
   for (const auto& s : poll.count.skipped) skipped.push_back(json::object{{"path", s.path}, {"reason", s.reason}});
@@ -257,7 +284,7 @@ std::string hub_poll_json(const HubProgressOptions& options, const HubPoll& poll
   o["skipped_files"] = poll.count.skipped.size();
   o["skipped"] = std::move(skipped);
   o["footers_read"] = poll.count.footers_read;
-  o["percent"] = percent_of(poll.count.rows, poll.total);
+  o["percent"] = hub_poll_percent(poll);
   o["eta_seconds"] = poll.eta_seconds ? json::value(std::round(*poll.eta_seconds)) : json::value(nullptr);
   o["finish_time"] = poll.eta_seconds ? json::value(format_iso8601(poll.time + *poll.eta_seconds)) : json::value(nullptr);
   o["state"] = state_name(poll.state);
@@ -266,73 +293,6 @@ std::string hub_poll_json(const HubProgressOptions& options, const HubPoll& poll
   std::string out;
   out += to_compact_json(o);
   return out;
-}
-
-std::string hub_poll_line(const HubProgressOptions& options, const HubPoll& poll) {
-  std::string line = fmt::format("{} [{}]: {}/{} rows ({:.2f}%) · {} shards", options.repo, options.config,
-                                 format_thousands(poll.count.rows), format_thousands(poll.total),
-                                 percent_of(poll.count.rows, poll.total), poll.count.files);
-  if (!poll.count.skipped.empty()) line += fmt::format(" · {} skipped", poll.count.skipped.size());
-  if (poll.state == CardState::complete) line += " · complete";
-  else if (poll.state == CardState::stopped) line += " · stopped";
-  else if (poll.eta_seconds) line += " · ETA " + format_duration(*poll.eta_seconds);
-  else line += " · ETA unknown";
-  line += options.dry_run ? " · dry run" : poll.committed ? " · card updated" : " · card unchanged";
-  return line;
-}
-
-int run_hub_progress(const HubProgressOptions& options, HubClient& client, std::ostream& out, std::ostream& err,
-                     HubProgressRuntime runtime) {
-  if (!runtime.now) runtime.now = wall_clock_now;
-  if (!runtime.sleep) {
-    runtime.sleep = [](double seconds) { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); };
-  }
-  if (client.config().offline) throw HubError("HF_HUB_OFFLINE is set: jobmon-hub-progress needs the Hub", 0);
-  if (!(options.interval > 0)) throw UsageError("--interval must be positive");
-  HubProgress progress(client, options);
-  progress.resolve_total();
-  LocalStorage storage;
-  for (;;) {
-    const double now = runtime.now();
-    CardState state = CardState::running;
-    std::string reason;
-    int exit_code = -1;
-    if (!options.stats_path.empty() && storage.stat(options.stats_path).type != EntryType::missing) {
-      state = CardState::complete;
-      exit_code = static_cast<int>(ExitCode::ok);
-    } else if (!options.slurm_job.empty()) {
-      const auto listed = slurm_job_listed(options.slurm_job);
-      if (!listed) {
-        err << "jobmon-hub-progress: warning: could not run squeue; assuming job " << options.slurm_job
-            << " still runs\n";
-      } else if (!*listed) {
-        state = CardState::stopped;
-        reason = "Slurm job " + options.slurm_job + " is no longer running";
-        exit_code = static_cast<int>(ExitCode::stopped);
-      }
-    }
-    HubPoll poll;
-    try {
-      poll = progress.poll(now, state, reason);
-    } catch (const HubError& e) {
-      if (is_fatal(e) || options.once || exit_code >= 0) throw;
-      err << "jobmon-hub-progress: poll failed, trying again in " << format_duration(options.interval) << ": "
-          << e.what() << '\n';
-      runtime.sleep(options.interval);
-      continue;
-    }
-    for (std::size_t i = 0; i < poll.count.skipped.size() && i < 10; ++i) {
-      err << "jobmon-hub-progress: skipped " << poll.count.skipped[i].path << ": " << poll.count.skipped[i].reason << '\n';
-    }
-    if (options.json) out << hub_poll_json(options, poll) << '\n';
-    else if (options.dry_run) out << poll.readme;
-    out.flush();
-    err << hub_poll_line(options, poll) << '\n';
-    err.flush();
-    if (exit_code >= 0) return exit_code;
-    if (options.once) return static_cast<int>(ExitCode::ok);
-    runtime.sleep(options.interval);
-  }
 }
 
 }  // namespace jobmon

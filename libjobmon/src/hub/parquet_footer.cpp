@@ -24,7 +24,7 @@ constexpr std::int32_t field_num_rows = 3;
 constexpr std::int32_t field_row_groups = 4;
 constexpr std::int32_t field_created_by = 6;
 
-[[noreturn]] void wrong_type(std::int32_t id, thrift::Type type) {
+[[noreturn]] void wrong_type(std::int32_t id, detail::ThriftType type) {
   throw FormatError(fmt::format("corrupt Parquet footer: FileMetaData field {} has type {}", id,
                                 static_cast<int>(type)));
 }
@@ -49,36 +49,36 @@ std::uint32_t parquet_metadata_length(std::string_view trailer, std::uint64_t fi
 }
 
 ParquetFooter parse_parquet_metadata(std::string_view metadata) {
-  thrift::CompactReader reader(metadata, parquet_max_nesting);
+  detail::ThriftCompactReader reader(metadata, parquet_max_nesting);
   ParquetFooter footer;
   footer.metadata_length = static_cast<std::uint32_t>(metadata.size());
   bool have_rows = false;
   std::int32_t previous = 0;
   for (;;) {
-    const thrift::FieldHeader field = reader.read_field_header(previous);
-    if (field.type == thrift::Type::stop) break;
+    const detail::ThriftFieldHeader field = reader.read_field_header(previous);
+    if (field.type == detail::ThriftType::stop) break;
     previous = field.id;
     switch (field.id) {
       case field_version:
-        if (field.type != thrift::Type::i32) wrong_type(field.id, field.type);
+        if (field.type != detail::ThriftType::i32) wrong_type(field.id, field.type);
         footer.version = reader.read_zigzag32();
         break;
       case field_num_rows:
-        if (field.type != thrift::Type::i64) wrong_type(field.id, field.type);
+        if (field.type != detail::ThriftType::i64) wrong_type(field.id, field.type);
         footer.num_rows = reader.read_zigzag64();
         if (footer.num_rows < 0) throw FormatError("corrupt Parquet footer: negative num_rows");
         have_rows = true;
         break;
       case field_row_groups: {
-        if (field.type != thrift::Type::list) wrong_type(field.id, field.type);
-        const thrift::ListHeader list = reader.read_list_header();
-        if (list.element != thrift::Type::struct_) wrong_type(field.id, list.element);
+        if (field.type != detail::ThriftType::list) wrong_type(field.id, field.type);
+        const detail::ThriftListHeader list = reader.read_list_header();
+        if (list.element != detail::ThriftType::struct_) wrong_type(field.id, list.element);
         for (std::uint64_t i = 0; i < list.size; ++i) reader.skip_struct_body(1);
         footer.row_groups = static_cast<std::int64_t>(list.size);
         break;
       }
       case field_created_by:
-        if (field.type != thrift::Type::binary) wrong_type(field.id, field.type);
+        if (field.type != detail::ThriftType::binary) wrong_type(field.id, field.type);
         footer.created_by = std::string(reader.read_binary());
         break;
       default:

@@ -1,5 +1,7 @@
 // squeue as the reference monitor uses it: a job is gone when
 // `squeue -h -j ID` prints nothing.
+#include "jobmon/hub/squeue.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -8,8 +10,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "jobmon/hub/hub_progress.hpp"
 
 extern char** environ;
 

@@ -4,22 +4,22 @@
 
 #include "jobmon/error.hpp"
 
-namespace jobmon::thrift {
+namespace jobmon::detail {
 
-void CompactReader::fail(const std::string& what) const {
+void ThriftCompactReader::fail(const std::string& what) const {
   throw FormatError(fmt::format("corrupt Parquet footer: {} at byte {} of {}", what, pos_, data_.size()));
 }
 
-void CompactReader::need(std::uint64_t bytes) const {
+void ThriftCompactReader::need(std::uint64_t bytes) const {
   if (bytes > remaining()) fail(fmt::format("{} bytes needed, {} left", bytes, remaining()));
 }
 
-std::uint8_t CompactReader::read_byte() {
+std::uint8_t ThriftCompactReader::read_byte() {
   need(1);
   return static_cast<std::uint8_t>(data_[pos_++]);
 }
 
-std::uint64_t CompactReader::read_varint() {
+std::uint64_t ThriftCompactReader::read_varint() {
   std::uint64_t value = 0;
   for (int shift = 0; shift < 64; shift += 7) {
     const std::uint8_t byte = read_byte();
@@ -31,18 +31,18 @@ std::uint64_t CompactReader::read_varint() {
   fail("varint longer than 10 bytes");
 }
 
-std::int64_t CompactReader::read_zigzag64() {
+std::int64_t ThriftCompactReader::read_zigzag64() {
   const std::uint64_t n = read_varint();
   return static_cast<std::int64_t>((n >> 1) ^ (~(n & 1) + 1));
 }
 
-std::int32_t CompactReader::read_zigzag32() {
+std::int32_t ThriftCompactReader::read_zigzag32() {
   const std::int64_t value = read_zigzag64();
   if (value < INT32_MIN || value > INT32_MAX) fail("i32 out of range");
   return static_cast<std::int32_t>(value);
 }
 
-std::string_view CompactReader::read_binary() {
+std::string_view ThriftCompactReader::read_binary() {
   const std::uint64_t length = read_varint();
   need(length);
   const std::string_view out = data_.substr(pos_, static_cast<std::size_t>(length));
@@ -50,13 +50,13 @@ std::string_view CompactReader::read_binary() {
   return out;
 }
 
-FieldHeader CompactReader::read_field_header(std::int32_t previous_id) {
+ThriftFieldHeader ThriftCompactReader::read_field_header(std::int32_t previous_id) {
   const std::uint8_t byte = read_byte();
-  FieldHeader header;
+  ThriftFieldHeader header;
   const std::uint8_t type = byte & 0x0f;
-  if (type > static_cast<std::uint8_t>(Type::uuid)) fail(fmt::format("unknown field type {}", type));
-  header.type = static_cast<Type>(type);
-  if (header.type == Type::stop) return header;
+  if (type > static_cast<std::uint8_t>(ThriftType::uuid)) fail(fmt::format("unknown field type {}", type));
+  header.type = static_cast<ThriftType>(type);
+  if (header.type == ThriftType::stop) return header;
   const int delta = byte >> 4;
   // Field ids are i16; computed wide so a hostile sequence cannot overflow.
   const std::int64_t id = delta != 0 ? static_cast<std::int64_t>(previous_id) + delta : read_zigzag64();
@@ -65,12 +65,12 @@ FieldHeader CompactReader::read_field_header(std::int32_t previous_id) {
   return header;
 }
 
-ListHeader CompactReader::read_list_header() {
+ThriftListHeader ThriftCompactReader::read_list_header() {
   const std::uint8_t byte = read_byte();
-  ListHeader header;
+  ThriftListHeader header;
   const std::uint8_t type = byte & 0x0f;
-  if (type == 0 || type > static_cast<std::uint8_t>(Type::uuid)) fail(fmt::format("unknown element type {}", type));
-  header.element = static_cast<Type>(type);
+  if (type == 0 || type > static_cast<std::uint8_t>(ThriftType::uuid)) fail(fmt::format("unknown element type {}", type));
+  header.element = static_cast<ThriftType>(type);
   header.size = byte >> 4;
   if (header.size == 15) header.size = read_varint();
   // Every element takes at least one byte: a count beyond the bytes left is a lie.
@@ -78,42 +78,42 @@ ListHeader CompactReader::read_list_header() {
   return header;
 }
 
-void CompactReader::skip_elements(Type element, std::uint64_t count, int depth) {
+void ThriftCompactReader::skip_elements(ThriftType element, std::uint64_t count, int depth) {
   for (std::uint64_t i = 0; i < count; ++i) skip_value(element, true, depth);
 }
 
-void CompactReader::skip_struct(int depth) {
+void ThriftCompactReader::skip_struct(int depth) {
   if (depth > max_depth_) fail(fmt::format("nesting deeper than {}", max_depth_));
   std::int32_t previous = 0;
   for (;;) {
-    const FieldHeader field = read_field_header(previous);
-    if (field.type == Type::stop) return;
+    const ThriftFieldHeader field = read_field_header(previous);
+    if (field.type == ThriftType::stop) return;
     skip_value(field.type, false, depth);
     previous = field.id;
   }
 }
 
-void CompactReader::skip_value(Type type, bool in_container, int depth) {
+void ThriftCompactReader::skip_value(ThriftType type, bool in_container, int depth) {
   switch (type) {
-    case Type::bool_true:
-    case Type::bool_false:
+    case ThriftType::bool_true:
+    case ThriftType::bool_false:
       if (in_container) read_byte();  // a field's bool lives in its header
       return;
-    case Type::byte: read_byte(); return;
-    case Type::i16:
-    case Type::i32:
-    case Type::i64: read_varint(); return;
-    case Type::double_: need(8); pos_ += 8; return;
-    case Type::uuid: need(16); pos_ += 16; return;
-    case Type::binary: read_binary(); return;
-    case Type::list:
-    case Type::set: {
+    case ThriftType::byte: read_byte(); return;
+    case ThriftType::i16:
+    case ThriftType::i32:
+    case ThriftType::i64: read_varint(); return;
+    case ThriftType::double_: need(8); pos_ += 8; return;
+    case ThriftType::uuid: need(16); pos_ += 16; return;
+    case ThriftType::binary: read_binary(); return;
+    case ThriftType::list:
+    case ThriftType::set: {
       if (depth + 1 > max_depth_) fail(fmt::format("nesting deeper than {}", max_depth_));
-      const ListHeader list = read_list_header();
+      const ThriftListHeader list = read_list_header();
       skip_elements(list.element, list.size, depth + 1);
       return;
     }
-    case Type::map: {
+    case ThriftType::map: {
       if (depth + 1 > max_depth_) fail(fmt::format("nesting deeper than {}", max_depth_));
       const std::uint64_t size = read_varint();
       if (size == 0) return;
@@ -122,15 +122,15 @@ void CompactReader::skip_value(Type type, bool in_container, int depth) {
       const std::uint8_t key = types >> 4, value = types & 0x0f;
       if (key == 0 || key > 13 || value == 0 || value > 13) fail("unknown map key/value type");
       for (std::uint64_t i = 0; i < size; ++i) {
-        skip_value(static_cast<Type>(key), true, depth + 1);
-        skip_value(static_cast<Type>(value), true, depth + 1);
+        skip_value(static_cast<ThriftType>(key), true, depth + 1);
+        skip_value(static_cast<ThriftType>(value), true, depth + 1);
       }
       return;
     }
-    case Type::struct_: skip_struct(depth + 1); return;
-    case Type::stop: fail("unexpected STOP");
+    case ThriftType::struct_: skip_struct(depth + 1); return;
+    case ThriftType::stop: fail("unexpected STOP");
   }
   fail("unknown type");
 }
 
-}  // namespace jobmon::thrift
+}  // namespace jobmon::detail

@@ -8,34 +8,34 @@
 #include <string>
 #include <string_view>
 
-namespace jobmon::thrift {
+namespace jobmon::detail {
 
-enum class Type : std::uint8_t {
+enum class ThriftType : std::uint8_t {
   stop = 0, bool_true = 1, bool_false = 2, byte = 3, i16 = 4, i32 = 5, i64 = 6,
   double_ = 7, binary = 8, list = 9, set = 10, map = 11, struct_ = 12, uuid = 13,
 };
 
-struct FieldHeader {
-  Type type = Type::stop;
+struct ThriftFieldHeader {
+  ThriftType type = ThriftType::stop;
   std::int32_t id = 0;
 };
 
-struct ListHeader {
-  Type element = Type::stop;
+struct ThriftListHeader {
+  ThriftType element = ThriftType::stop;
   std::uint64_t size = 0;
 };
 
-class CompactReader {
+class ThriftCompactReader {
  public:
-  CompactReader(std::string_view data, int max_depth) : data_(data), max_depth_(max_depth) {}
+  ThriftCompactReader(std::string_view data, int max_depth) : data_(data), max_depth_(max_depth) {}
 
   std::size_t position() const { return pos_; }
   std::size_t remaining() const { return data_.size() - pos_; }
 
   // Reads the next field header of the current struct; `previous_id` is the
   // id of the previous field of the same struct (0 at its start).
-  FieldHeader read_field_header(std::int32_t previous_id);
-  ListHeader read_list_header();
+  ThriftFieldHeader read_field_header(std::int32_t previous_id);
+  ThriftListHeader read_list_header();
 
   std::uint64_t read_varint();
   std::int64_t read_zigzag64();
@@ -43,16 +43,16 @@ class CompactReader {
   std::string_view read_binary();
 
   // Skips a value of `type` (a field's value; bools in fields carry no bytes).
-  void skip(Type type) { skip_value(type, false, 0); }
+  void skip(ThriftType type) { skip_value(type, false, 0); }
   // Skips the rest of a struct whose header was just consumed.
   void skip_struct_body(int depth) { skip_struct(depth); }
 
  private:
   std::uint8_t read_byte();
   void need(std::uint64_t bytes) const;
-  void skip_value(Type type, bool in_container, int depth);
+  void skip_value(ThriftType type, bool in_container, int depth);
   void skip_struct(int depth);
-  void skip_elements(Type element, std::uint64_t count, int depth);
+  void skip_elements(ThriftType element, std::uint64_t count, int depth);
   [[noreturn]] void fail(const std::string& what) const;
 
   std::string_view data_;
@@ -60,4 +60,4 @@ class CompactReader {
   int max_depth_;
 };
 
-}  // namespace jobmon::thrift
+}  // namespace jobmon::detail

@@ -12,8 +12,10 @@
 #include <sstream>
 
 #include "fake_hub.hpp"
+#include "jobmon/cli/hub_progress_command.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/hub/hub_progress.hpp"
+#include "jobmon/hub/squeue.hpp"
 #include "temp_tree.hpp"
 
 using namespace jobmon;
@@ -212,7 +214,7 @@ TEST_CASE("HubProgress: the loop stops complete on stats.json, stopped when sque
       if (sleeps == 2) s.tree.write("stats.json", "{}");
     };
     std::ostringstream out, err;
-    CHECK(run_hub_progress(options, *s.client, out, err, runtime) == 0);
+    CHECK(run_hub_progress_command(options, *s.client, Console{out, err}, runtime) == ExitCode::ok);
     std::vector<json::object> lines;
     std::istringstream in(out.str());
     for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line).as_object());
@@ -246,9 +248,9 @@ TEST_CASE("HubProgress: the loop stops complete on stats.json, stopped when sque
     };
     options.slurm_job = "4242";
     std::ostringstream out, err;
-    const int rc = run_hub_progress(options, *s.client, out, err, runtime);
+    const ExitCode rc = run_hub_progress_command(options, *s.client, Console{out, err}, runtime);
     setenv("PATH", old_path.c_str(), 1);
-    CHECK(rc == 4);
+    CHECK(rc == ExitCode::stopped);
     CHECK(sleeps == 2);
     CHECK(s.readme().find("3,000/6,000 docs<br>⚠️ Stopped: Slurm job 4242 is no longer running") != std::string::npos);
   }
@@ -256,7 +258,7 @@ TEST_CASE("HubProgress: the loop stops complete on stats.json, stopped when sque
     options.repo = "org/missing";
     runtime.sleep = [&](double) { FAIL("should not sleep"); };
     std::ostringstream out, err;
-    CHECK_THROWS_WITH(run_hub_progress(options, *s.client, out, err, runtime), Catch::Matchers::Contains("not found"));
+    CHECK_THROWS_WITH(run_hub_progress_command(options, *s.client, Console{out, err}, runtime), Catch::Matchers::Contains("not found"));
   }
   SECTION("a transient failure is reported and the loop goes on") {
     s.hub->fault("/tree/", 500, 5, "GET");  // all 5 tries of the first poll
@@ -265,7 +267,7 @@ TEST_CASE("HubProgress: the loop stops complete on stats.json, stopped when sque
       if (++sleeps == 2) s.tree.write("stats.json", "{}");
     };
     std::ostringstream out, err;
-    CHECK(run_hub_progress(options, *s.client, out, err, runtime) == 0);
+    CHECK(run_hub_progress_command(options, *s.client, Console{out, err}, runtime) == ExitCode::ok);
     CHECK(err.str().find("poll failed, trying again") != std::string::npos);
   }
 }
@@ -281,7 +283,7 @@ TEST_CASE("HubProgress: dry run prints the card and commits nothing", "[hub]") {
   std::ostringstream out, err;
   HubProgressRuntime runtime;
   runtime.now = [] { return noon; };
-  CHECK(run_hub_progress(options, *s.client, out, err, runtime) == 0);
+  CHECK(run_hub_progress_command(options, *s.client, Console{out, err}, runtime) == ExitCode::ok);
   CHECK(out.str() == front_matter + "\n" +
                          section("**default**: [●●●●●●●●●●●●●●●●●●●●] 100% • 3,000/3,000 docs<br>✅ Complete",
                                  "2026-11-22 12:00:00") +

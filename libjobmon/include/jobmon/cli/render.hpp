@@ -1,12 +1,13 @@
 // Terminal rendering helpers shared by the executables: colours, progress
-// bars, durations and counts. Colour and Unicode degrade cleanly (NO_COLOR,
+// bars, display widths (durations and counts: jobmon/format.hpp, included
+// here for the views). Colour and Unicode degrade cleanly (NO_COLOR,
 // TERM=dumb, non-UTF-8 locales, output that is not a terminal).
 #pragma once
 
-#include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "jobmon/format.hpp"
 
 namespace jobmon {
 
@@ -26,13 +27,6 @@ enum class Color { none, red, green, yellow, blue, magenta, cyan, gray, bold };
 
 // Wraps text in an ANSI colour when the style allows it.
 std::string paint(const TermStyle& style, Color color, std::string_view text);
-
-// "45s", "12m 05s", "1h 05m", "3d 04h".
-std::string format_duration(double seconds);
-// "999", "12.3k", "1.2M", "3.4B".
-std::string format_count(double value);
-// "1,234,567".
-std::string format_thousands(std::int64_t value);
 
 // Progress bar of `width` cells. `fraction_before` is the part done before
 // the last refresh (solid), `fraction` the part done now (the difference in

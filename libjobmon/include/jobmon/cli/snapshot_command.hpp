@@ -2,10 +2,11 @@
 // parses flags into SnapshotCommandOptions and calls run_snapshot_command.
 #pragma once
 
-#include <iosfwd>
 #include <memory>
 #include <string>
 
+#include "jobmon/cli/console.hpp"
+#include "jobmon/cli/exit_code.hpp"
 #include "jobmon/cli/render.hpp"
 #include "jobmon/storage/storage.hpp"
 
@@ -23,9 +24,12 @@ struct SnapshotCommandOptions {
   int max_refreshes = 0;           // follow: stop after this many renders (0: until the job ends)
 };
 
-// 0 ok, 1 runtime error (e.g. missing work dir), 2 usage. Output on `out`,
-// diagnostics on `err`.
-int run_snapshot_command(const SnapshotCommandOptions& options, std::ostream& out, std::ostream& err,
-                         std::shared_ptr<const Storage> storage = nullptr);
+// The snapshot (or the --list table/JSON) on console.out, warnings about
+// missing or unreadable events files on console.err; returns ExitCode::ok.
+// Errors are thrown, for the executable to map to its exit code: UsageError
+// (no WORK_DIR, a bad --interval; exit 2), StorageError and other exceptions
+// (e.g. a missing work dir; exit 1).
+ExitCode run_snapshot_command(const SnapshotCommandOptions& options, const Console& console,
+                              std::shared_ptr<const Storage> storage = nullptr);
 
 }  // namespace jobmon

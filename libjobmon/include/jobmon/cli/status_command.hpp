@@ -1,12 +1,14 @@
 // The `jobmon-status` command as a library function: the executable only
-// parses flags into StatusCommandOptions and calls run_status_command.
+// parses flags into StatusCommandOptions and calls run_status_tool, which
+// picks the one-shot report (run_status_command) or the live dashboard
+// (run_watch_command in watch_command.hpp).
 #pragma once
 
-#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "jobmon/cli/console.hpp"
 #include "jobmon/cli/exit_code.hpp"
 #include "jobmon/cli/render.hpp"
 #include "jobmon/datatrove/aggregator.hpp"
@@ -31,7 +33,15 @@ struct StatusCommandOptions {
   double interval = 5;    // seconds between refreshes
 };
 
-int run_status_command(const StatusCommandOptions& options, std::ostream& out, std::ostream& err,
-                       std::shared_ptr<const Storage> storage = nullptr);
+// One report: the job lines and summary (or --json) on console.out, scan
+// warnings on console.err. ok, or incomplete with --check when a job is
+// unfinished or none was found. Throws for errors (UsageError: bad options).
+ExitCode run_status_command(const StatusCommandOptions& options, const Console& console,
+                            std::shared_ptr<const Storage> storage = nullptr);
+
+// The whole tool: run_watch_command with --watch or --once (UsageError when
+// --json is given too), else run_status_command.
+ExitCode run_status_tool(const StatusCommandOptions& options, const Console& console,
+                         std::shared_ptr<const Storage> storage = nullptr);
 
 }  // namespace jobmon

@@ -3,25 +3,23 @@
 // (watch.hpp) and the terminal session (terminal.hpp) together.
 #pragma once
 
-#include <unistd.h>
-
-#include <iosfwd>
 #include <memory>
 
+#include "jobmon/cli/console.hpp"
 #include "jobmon/cli/status_command.hpp"
 #include "jobmon/storage/storage.hpp"
 
 namespace jobmon {
 
-// With options.once: one frame on `out` (sized to the terminal when out_fd is
-// one, else $COLUMNS or 100 wide, all rows), then exit 0.
-// Otherwise, when out_fd is a terminal: the full-screen dashboard until `q`,
-// Ctrl-C, SIGTERM or SIGHUP, then a one-line summary on `out`. When it is
-// not (or TERM=dumb): one plain summary line per refresh on `out` until a
-// quit signal.
+// With options.once: one frame on console.out (sized to the terminal when
+// console.out_fd is one, else $COLUMNS or 100 wide, all rows), then ok.
+// Otherwise, when console.out_fd is a terminal: the full-screen dashboard
+// (keys from console.in_fd) until `q`, Ctrl-C, SIGTERM or SIGHUP, then a
+// one-line summary on console.out. When it is not (or TERM=dumb): one plain
+// summary line per refresh on console.out until a quit signal.
+// Warnings go to console.err. runtime_error when the output went away.
 // Globs are re-expanded at every refresh. Throws UsageError for a bad interval.
-int run_watch_command(const StatusCommandOptions& options, std::ostream& out, std::ostream& err,
-                      std::shared_ptr<const Storage> storage = nullptr, int in_fd = STDIN_FILENO,
-                      int out_fd = STDOUT_FILENO);
+ExitCode run_watch_command(const StatusCommandOptions& options, const Console& console,
+                           std::shared_ptr<const Storage> storage = nullptr);
 
 }  // namespace jobmon

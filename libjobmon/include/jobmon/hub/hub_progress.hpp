@@ -3,19 +3,17 @@
 // cached by file oid so a later poll reads only new shards), skips and
 // reports shards that cannot be read (half uploaded, corrupt), resolves the
 // expected total, estimates the ETA and keeps the dataset card's progress
-// section current. run_hub_progress is the whole jobmon-hub-progress tool.
+// section current. The polling loop of the jobmon-hub-progress tool is
+// run_hub_progress_command (jobmon/cli/hub_progress_command.hpp).
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <iosfwd>
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "jobmon/eta.hpp"
 #include "jobmon/hub/hub_card.hpp"
 #include "jobmon/hub/hub_client.hpp"
 
@@ -72,6 +70,9 @@ std::string hub_shard_folder(const std::string& config);
 class HubProgress {
  public:
   HubProgress(HubClient& client, HubProgressOptions options);
+  ~HubProgress();
+  HubProgress(const HubProgress&) = delete;
+  HubProgress& operator=(const HubProgress&) = delete;
 
   // --total, else the datasets-server size of --source (else its card's
   // dataset_info), else --max-examples (which also caps the others). Throws
@@ -84,39 +85,17 @@ class HubProgress {
   // One poll: count, estimate, update the card (unless dry run).
   HubPoll poll(double now, CardState state = CardState::running, const std::string& stopped_reason = {});
 
-  const HubProgressOptions& options() const { return options_; }
+  const HubProgressOptions& options() const;
 
  private:
-  struct CachedFooter {
-    std::optional<std::int64_t> rows;  // nothing: content that is not a readable Parquet file
-    std::string reason;
-  };
-  HubClient& client_;
-  HubProgressOptions options_;
-  std::map<std::string, CachedFooter> footers_;  // by oid: same oid, same bytes
-  std::optional<std::int64_t> total_;
-  std::optional<EtaEstimator> eta_;
-  std::int64_t baseline_ = 0;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
+
+// Percent of `total` that `rows` is, floored to two decimals (0 without a total).
+double hub_poll_percent(const HubPoll& poll);
 
 // The status object --json prints per poll (one line each).
 std::string hub_poll_json(const HubProgressOptions& options, const HubPoll& poll);
-// The one-line human summary printed on stderr between polls.
-std::string hub_poll_line(const HubProgressOptions& options, const HubPoll& poll);
-
-// Whether `squeue -h -j ID` lists the job: true/false, nothing when squeue
-// could not be run.
-std::optional<bool> slurm_job_listed(const std::string& job_id);
-
-// Hooks so tests can drive time (empty: the wall clock and a real sleep).
-struct HubProgressRuntime {
-  std::function<double()> now;
-  std::function<void(double)> sleep;
-};
-
-// The jobmon-hub-progress loop; returns the exit code (0 complete or --once,
-// 4 stopped). Throws HubError / UsageError for the tool to report.
-int run_hub_progress(const HubProgressOptions& options, HubClient& client, std::ostream& out, std::ostream& err,
-                     HubProgressRuntime runtime = {});
 
 }  // namespace jobmon
