@@ -80,5 +80,12 @@ RC=$?
 set -e
 expect_eq "$RC" 2 "non-loopback bind without a token"
 expect_contains "$(cat "$WORK/bind.err")" "--token" "explains why"
+# Usage errors found after parsing exit 2 like every other usage error.
+set +e
+timeout 20 "$SERVE_BIN" --port 0 s3://bucket/logs "$WORK/logs" 2> "$WORK/mixed.err"
+RC=$?
+set -e
+expect_eq "$RC" 2 "mixed s3:// and local targets are a usage error"
+expect_contains "$(cat "$WORK/mixed.err")" "jobmon-serve: " "says what is wrong"
 
 finish
