@@ -5,9 +5,10 @@
 #include <sstream>
 
 #include "jobmon/error.hpp"
-#include "jobmon/storage/s3_protocol.hpp"
+#include "jobmon/storage/s3_config.hpp"
+#include "storage/s3_protocol.hpp"
 
-namespace jobmon {
+namespace jobmon::detail {
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -15,6 +16,51 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
+
+}  // namespace
+
+IniFile parse_ini(std::string_view text) {
+  IniFile out;
+  std::string current;     // section name; "" before the first header
+  std::string parent_key;  // "s3" in "s3 =\n  endpoint_url = ..."
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view raw = text.substr(pos, end - pos);
+    pos = end + 1;
+    const bool indented = !raw.empty() && (raw.front() == ' ' || raw.front() == '\t');
+    const std::string_view line = trim(raw);
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.front() == '[') {
+      if (line.back() != ']') continue;  // malformed header: skip it
+      current = std::string(trim(line.substr(1, line.size() - 2)));
+      out[current];
+      parent_key.clear();
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string key(trim(line.substr(0, eq)));
+    const std::string value(trim(line.substr(eq + 1)));
+    if (key.empty()) continue;
+    if (indented && !parent_key.empty()) {
+      out[current][parent_key + "." + key] = value;
+      continue;
+    }
+    parent_key = value.empty() ? key : std::string();
+    if (!value.empty()) out[current][key] = value;
+  }
+  return out;
+}
+
+}  // namespace jobmon::detail
+
+namespace jobmon {
+using detail::IniFile;
+using detail::parse_ini;
+namespace {
+
 
 std::optional<std::string> non_empty(const EnvLookup& env, const std::string& name) {
   auto value = env(name);
@@ -51,41 +97,6 @@ EnvLookup process_environment() {
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };
-}
-
-IniFile parse_ini(std::string_view text) {
-  IniFile out;
-  std::string current;     // section name; "" before the first header
-  std::string parent_key;  // "s3" in "s3 =\n  endpoint_url = ..."
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view raw = text.substr(pos, end - pos);
-    pos = end + 1;
-    const bool indented = !raw.empty() && (raw.front() == ' ' || raw.front() == '\t');
-    const std::string_view line = trim(raw);
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-    if (line.front() == '[') {
-      if (line.back() != ']') continue;  // malformed header: skip it
-      current = std::string(trim(line.substr(1, line.size() - 2)));
-      out[current];
-      parent_key.clear();
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (eq == std::string_view::npos) continue;
-    const std::string key(trim(line.substr(0, eq)));
-    const std::string value(trim(line.substr(eq + 1)));
-    if (key.empty()) continue;
-    if (indented && !parent_key.empty()) {
-      out[current][parent_key + "." + key] = value;
-      continue;
-    }
-    parent_key = value.empty() ? key : std::string();
-    if (!value.empty()) out[current][key] = value;
-  }
-  return out;
 }
 
 S3Config load_s3_config(const EnvLookup& env) {

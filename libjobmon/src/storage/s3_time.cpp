@@ -2,9 +2,9 @@
 #include <cstdio>
 #include <ctime>
 
-#include "jobmon/storage/s3_protocol.hpp"
+#include "storage/s3_protocol.hpp"
 
-namespace jobmon {
+namespace jobmon::detail {
 namespace {
 
 bool digits(std::string_view s, std::size_t pos, std::size_t count, int& value) {
@@ -71,4 +71,4 @@ std::optional<double> parse_http_date(std::string_view s) {
   return std::nullopt;
 }
 
-}  // namespace jobmon
+}  // namespace jobmon::detail
