@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "jobmon/clock.hpp"
-#include "jobmon/json.hpp"
+#include "jobmon/datatrove/json.hpp"
 #include "jobmon/server/job_registry.hpp"
 #include "server/registry_common.hpp"
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "jobmon/clock.hpp"
+#include "jobmon/datatrove/json.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/version.hpp"

@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include "datatrove/job_dir_reader.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/scanner.hpp"
 #include "temp_tree.hpp"
 
 using namespace jobmon;
+using jobmon::detail::classify_task_log;
 using test::range;
 
 namespace {
