@@ -82,6 +82,7 @@ struct Scanner::Impl {
   std::unordered_map<std::string, CachedJob> jobs;
   std::unordered_map<std::string, double> non_jobs;  // path -> dir mtime when checked
   std::unordered_map<std::string, CachedListing> listings;
+  std::vector<std::string> descending;  // identities of the dirs a recursive collect is inside
   std::uint64_t generation = 0;  // scans so far
   std::size_t listings_done = 0;
 
@@ -142,14 +143,21 @@ struct Scanner::Impl {
       warnings.push_back({dir, "cannot list directory"});
       return;
     }
+    if (options.recursive) descending.push_back(storage->directory_identity(dir));
     for (const DirEntry& entry : *entries) {
       if (entry.type != EntryType::directory || entry.name.starts_with('.')) continue;
       const std::string child = storage->join(dir, entry.name);
       const bool descend = options.recursive && depth + 1 < options.max_depth && jobs.count(child) == 0 &&
                            !is_job_dir(child);
-      if (descend) collect(child, depth + 1, now, out, warnings, false);
-      else out.push_back(child);
+      if (!descend) out.push_back(child);
+      else if (!loops_back(child)) collect(child, depth + 1, now, out, warnings, false);
     }
+    if (options.recursive) descending.pop_back();
+  }
+
+  // A symlink back to a directory the recursion is inside: not entered again.
+  bool loops_back(const std::string& dir) const {
+    return std::find(descending.begin(), descending.end(), storage->directory_identity(dir)) != descending.end();
   }
 
   void collect_glob(const std::string& pattern, double now, std::vector<std::string>& out,

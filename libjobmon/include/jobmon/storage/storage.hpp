@@ -68,6 +68,12 @@ class Storage {
   // Joins a directory and a child name with the backend's separator.
   virtual std::string join(std::string_view dir, std::string_view name) const;
 
+  // What a directory is once symlinks are followed (locally its canonical
+  // path), so walks that follow links (glob `**`, recursive discovery) can
+  // tell a loop back to an ancestor from a new directory. Backends without
+  // links answer the path itself.
+  virtual std::string directory_identity(const std::string& dir) const { return dir; }
+
   // Counts of backend calls since construction, for benchmarks and tests.
   struct Counters {
     std::uint64_t lists = 0, stats = 0, reads = 0;
@@ -86,6 +92,7 @@ class LocalStorage final : public Storage {
   FileStat lstat(const std::string& path) const override;
   std::string read(const std::string& path, std::uint64_t max_bytes) const override;
   std::string read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const override;
+  std::string directory_identity(const std::string& dir) const override;
   Counters counters() const override;
 
  private:
