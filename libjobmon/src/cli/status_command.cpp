@@ -6,6 +6,7 @@
 #include "jobmon/cli/status_view.hpp"
 #include "jobmon/cli/watch_command.hpp"
 #include "jobmon/clock.hpp"
+#include "jobmon/datatrove/json.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/storage/storage_factory.hpp"

@@ -2,8 +2,6 @@
 
 #include <boost/json.hpp>
 #include <algorithm>
-#include <cmath>
-#include <fmt/format.h>
 
 #include "core/json_values.hpp"
 #include "jobmon/clock.hpp"
@@ -109,103 +107,12 @@ void pretty(std::string& out, const json::value& v, int indent) {
 
 }  // namespace
 
-json::value to_json(const Warning& warning) { return json::object{{"path", warning.path}, {"message", warning.message}}; }
-
 json::value to_json(const EtaEstimate& eta) {
   return json::object{{"rate_per_second", number_or_null(eta.rate)},
                       {"remaining_seconds", number_or_null(eta.remaining_seconds)},
                       {"finish_time", iso_time_or_null(eta.finish_time)},
                       {"stalled", eta.stalled},
                       {"seconds_since_progress", eta.seconds_since_progress}};
-}
-
-json::value to_json(const RankIssue& issue) {
-  json::object o{{"rank", issue.rank}, {"state", to_string(issue.state)}};
-  o["message"] = issue.message.empty() ? json::value(nullptr) : json::value(issue.message);
-  o["log_mtime"] = iso_time_or_null(issue.log_mtime);
-  return o;
-}
-
-json::value to_json(const JobState& job) {
-  json::object o;
-  o["path"] = job.path;
-  o["name"] = job.name;
-  o["kind"] = "datatrove";
-  o["world_size"] = job.world_size;
-  o["completed"] = job.completed;
-  o["complete"] = job.complete();
-  const auto ranges = job.incomplete_ranges();
-  json::array ranks;
-  for (std::int64_t r : job.incomplete_ranks(json_max_listed_ranks)) ranks.push_back(r);
-  o["incomplete_ranks"] = std::move(ranks);
-  o["incomplete_ranks_truncated"] = job.world_size - job.completed > static_cast<std::int64_t>(json_max_listed_ranks);
-  o["incomplete_ranges"] = format_ranges(ranges);
-  o["launched_at"] = iso_time_or_null(job.launched_at);
-  o["last_completion_at"] = job.completed > 0 ? iso_time_or_null(job.last_change_at) : json::value(nullptr);
-  json::array issues;
-  for (const auto& issue : job.rank_issues) issues.push_back(to_json(issue));
-  o["rank_issues"] = std::move(issues);
-  o["rank_issues_truncated"] = job.rank_issues_truncated;
-  json::array steps;
-  for (const auto& s : job.pipeline_steps) steps.push_back(json::value(s));
-  o["pipeline_steps"] = std::move(steps);
-  json::array stray;
-  for (const auto& s : job.stray_entries) stray.push_back(json::value(s));
-  o["stray_entries"] = std::move(stray);
-  json::array out_of_range;
-  for (auto r : job.out_of_range_ranks) out_of_range.push_back(r);
-  o["out_of_range_ranks"] = std::move(out_of_range);
-  json::array warnings;
-  for (const auto& w : job.warnings) warnings.push_back(to_json(w));
-  o["warnings"] = std::move(warnings);
-  return o;
-}
-
-json::value to_json(const JobRow& row) {
-  json::value v = to_json(*row.job);
-  json::object& o = v.as_object();
-  o["status"] = to_string(row.status);
-  o["percent"] = static_cast<std::int64_t>(row.percent);
-  o["failed_ranks"] = row.failed_ranks;
-  o["eta_seconds"] = row.status == JobStatus::complete ? json::value(nullptr) : number_or_null(row.eta.remaining_seconds);
-  o["finished_at"] = iso_time_or_null(row.finished_at);
-  o["eta"] = to_json(row.eta);
-  o["eta_linear"] = to_json(row.eta_linear);
-  o["newly_completed"] = row.newly_completed;
-  return v;
-}
-
-json::value to_json(const Totals& t) {
-  return json::object{{"jobs_total", t.jobs_total},         {"jobs_completed", t.jobs_completed},
-                      {"tasks_total", t.tasks_total},       {"tasks_completed", t.tasks_completed},
-                      {"jobs_running", t.jobs_running},     {"jobs_failed", t.jobs_failed},
-                      {"jobs_stalled", t.jobs_stalled},     {"jobs_pending", t.jobs_pending},
-                      {"tasks_failed", t.tasks_failed},     {"rate_per_second", number_or_null(t.rate)},
-                      {"remaining_seconds", number_or_null(t.remaining_seconds)}};
-}
-
-json::value to_json(const ScanStats& s) {
-  return json::object{{"candidates", s.candidates},
-                      {"jobs", s.jobs},
-                      {"completions_listed", s.completions_listed},
-                      {"directory_listings", s.directory_listings},
-                      {"jobs_from_cache", s.jobs_from_cache},
-                      {"logs_read", s.logs_read},
-                      {"seconds", s.seconds}};
-}
-
-json::value status_document(const Aggregate& aggregate, const std::vector<Warning>& warnings) {
-  json::array jobs;
-  jobs.reserve(aggregate.rows.size());
-  for (const JobRow& row : aggregate.rows) jobs.push_back(to_json(row));
-  json::array w;
-  for (const Warning& warning : warnings) w.push_back(to_json(warning));
-  json::object doc;
-  doc["jobs"] = std::move(jobs);
-  doc["summary"] = to_json(aggregate.totals);
-  doc["warnings"] = std::move(w);
-  doc["generated_at"] = format_iso8601(aggregate.now);
-  return doc;
 }
 
 std::string to_compact_json(const json::value& value) {

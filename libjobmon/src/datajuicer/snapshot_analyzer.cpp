@@ -8,6 +8,7 @@
 #include "datajuicer/snapshot_state.hpp"
 #include "datajuicer/snapshot_summary.hpp"
 #include "jobmon/error.hpp"
+#include "jobmon/storage/storage_factory.hpp"
 
 namespace jobmon {
 
@@ -105,7 +106,7 @@ SnapshotAnalyzer::SnapshotAnalyzer(std::string work_dir, std::shared_ptr<const S
     : impl_(std::make_unique<Impl>()) {
   while (work_dir.size() > 1 && work_dir.back() == '/') work_dir.pop_back();  // "job/" and "job" are one job
   impl_->work_dir = std::move(work_dir);
-  impl_->storage = storage ? std::move(storage) : std::make_shared<LocalStorage>();
+  impl_->storage = storage ? std::move(storage) : storage_for(impl_->work_dir);
   impl_->options = options;
   if (impl_->options.chunk_size < 4096) impl_->options.chunk_size = 4096;
   impl_->sources.work_dir = impl_->work_dir;

@@ -6,6 +6,7 @@
 #include "datajuicer/events/events_reader.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
 #include "jobmon/error.hpp"
+#include "jobmon/storage/storage_factory.hpp"
 
 namespace jobmon {
 namespace json = boost::json;
@@ -72,7 +73,7 @@ class EventCollector : public detail::LineConsumer {
 }  // namespace
 
 std::vector<JobListing> list_jobs(const std::string& root, double now, std::shared_ptr<const Storage> storage) {
-  if (!storage) storage = std::make_shared<LocalStorage>();
+  if (!storage) storage = storage_for(root);
   const FileStat st = storage->stat(root);
   if (st.type != EntryType::directory) throw StorageError(root, st.type == EntryType::missing ? "no such directory" : "not a directory");
   std::vector<JobListing> jobs;
@@ -90,7 +91,7 @@ std::vector<JobListing> list_jobs(const std::string& root, double now, std::shar
 
 std::vector<json::object> load_events(const std::string& work_dir, std::size_t max_events,
                                       std::shared_ptr<const Storage> storage) {
-  if (!storage) storage = std::make_shared<LocalStorage>();
+  if (!storage) storage = storage_for(work_dir);
   const FileStat st = storage->stat(work_dir);
   if (st.type != EntryType::directory) throw StorageError(work_dir, "no such directory");
   EventLineParser parser;

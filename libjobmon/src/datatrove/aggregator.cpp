@@ -26,6 +26,113 @@ bool any_rank_running(const JobState& job, double now, double recent_seconds) {
   });
 }
 
+// Ties break by path, so every order is stable from one refresh to the next.
+bool by_path(const JobRow& a, const JobRow& b) { return a.job->path < b.job->path; }
+
+// Complete, then failed ranks, then not started, then stalled, else running.
+JobStatus classify(const JobState& job, const JobRow& row, double now, const EtaOptions& eta) {
+  const double stall_window = std::max(eta.min_stall_seconds, 1.0);
+  if (job.complete()) return JobStatus::complete;
+  if (row.failed_ranks > 0) return JobStatus::failed;
+  if (job.completed == 0 && !any_rank_running(job, now, stall_window) &&
+      std::none_of(job.rank_issues.begin(), job.rank_issues.end(),
+                   [](const RankIssue& i) { return i.state == RankState::running; }))
+    return JobStatus::pending;
+  if (row.eta.stalled && !any_rank_running(job, now, stall_window)) return JobStatus::stalled;
+  return JobStatus::running;
+}
+
+JobRow make_row(const std::shared_ptr<const JobState>& job_ptr, const EtaEstimator& estimator, double now,
+                const EtaOptions& eta) {
+  const JobState& job = *job_ptr;
+  JobRow row;
+  row.job = job_ptr;
+  row.failed_ranks = job.failed_ranks();
+  row.percent = job.world_size > 0 ? std::floor(100.0 * static_cast<double>(job.completed) / static_cast<double>(job.world_size)) : 0;
+  row.eta = estimator.smoothed(now);
+  row.eta_linear = estimator.linear(now);
+  row.status = classify(job, row, now, eta);
+  if (row.status == JobStatus::complete) {
+    row.finished_at = job.last_change_at;
+    row.eta = EtaEstimate{};
+    row.eta.remaining_seconds = 0;
+    row.eta.finish_time = job.last_change_at;
+  }
+  return row;
+}
+
+// What the totals' rate and remaining time are summed from.
+struct RemainingWork {
+  double rate_sum = 0;  // over running jobs that have a rate
+  bool have_rate = false;
+  double runnable = 0;  // tasks that can still finish, over incomplete jobs
+};
+
+void count_row(const JobRow& row, const EtaEstimator& estimator, Totals& t, RemainingWork& work) {
+  const JobState& job = *row.job;
+  ++t.jobs_total;
+  t.tasks_total += job.world_size;
+  t.tasks_completed += job.completed;
+  t.tasks_failed += row.failed_ranks;
+  switch (row.status) {
+    case JobStatus::complete: ++t.jobs_completed; break;
+    case JobStatus::running: ++t.jobs_running; break;
+    case JobStatus::failed: ++t.jobs_failed; break;
+    case JobStatus::stalled: ++t.jobs_stalled; break;
+    case JobStatus::pending: ++t.jobs_pending; break;
+  }
+  if (row.status == JobStatus::complete) return;
+  work.runnable += std::max(0.0, estimator.total() - estimator.done());
+  if (row.status == JobStatus::running && row.eta.rate) {
+    work.rate_sum += *row.eta.rate;
+    work.have_rate = true;
+  }
+}
+
+void finish_totals(const RemainingWork& work, Totals& t) {
+  if (work.have_rate && work.rate_sum > 0) {
+    t.rate = work.rate_sum;
+    t.remaining_seconds = work.runnable / work.rate_sum;
+  } else if (work.runnable == 0) {
+    t.remaining_seconds = 0;
+  }
+}
+
+void sort_rows(std::vector<JobRow>& rows, SortOrder order) {
+  switch (order) {
+    case SortOrder::path:  // scans come sorted by path: skip the sort then
+      if (!std::is_sorted(rows.begin(), rows.end(), by_path)) std::sort(rows.begin(), rows.end(), by_path);
+      break;
+    case SortOrder::progress:
+      std::stable_sort(rows.begin(), rows.end(), [](const JobRow& a, const JobRow& b) {
+        if (a.job->fraction() != b.job->fraction()) return a.job->fraction() < b.job->fraction();
+        return by_path(a, b);
+      });
+      break;
+    case SortOrder::eta:
+      std::stable_sort(rows.begin(), rows.end(), [](const JobRow& a, const JobRow& b) {
+        const double ea = a.eta.remaining_seconds.value_or(INFINITY);
+        const double eb = b.eta.remaining_seconds.value_or(INFINITY);
+        if (ea != eb) return ea > eb;  // longest remaining first: what holds the pipeline up
+        return by_path(a, b);
+      });
+      break;
+    case SortOrder::status:
+      std::stable_sort(rows.begin(), rows.end(), [](const JobRow& a, const JobRow& b) {
+        if (status_rank(a.status) != status_rank(b.status)) return status_rank(a.status) < status_rank(b.status);
+        return by_path(a, b);
+      });
+      break;
+    case SortOrder::recent:
+      std::stable_sort(rows.begin(), rows.end(), [](const JobRow& a, const JobRow& b) {
+        const double ta = a.job->last_change_at.value_or(-1), tb = b.job->last_change_at.value_or(-1);
+        if (ta != tb) return ta > tb;
+        return by_path(a, b);
+      });
+      break;
+  }
+}
+
 }  // namespace
 
 EtaEstimator make_job_estimator(const JobState& job, const EtaOptions& options) {
@@ -44,106 +151,20 @@ Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, do
                     const AggregateOptions& options) {
   Aggregate out;
   out.now = now;
-  double rate_sum = 0;
-  bool have_rate = false;
-  double runnable_remaining = 0;
-  for (const auto& job_ptr : jobs) {
-    if (!job_ptr) continue;
-    const JobState& job = *job_ptr;
-    if (!options.prefix.empty() && !job.name.starts_with(options.prefix)) continue;
-    JobRow row;
-    row.job = job_ptr;
-    row.failed_ranks = job.failed_ranks();
-    row.percent = job.world_size > 0 ? std::floor(100.0 * static_cast<double>(job.completed) / static_cast<double>(job.world_size)) : 0;
-    const EtaEstimator estimator = make_job_estimator(job, options.eta);
-    row.eta = estimator.smoothed(now);
-    row.eta_linear = estimator.linear(now);
-    const double stall_window = std::max(options.eta.min_stall_seconds, 1.0);
-    if (job.complete()) {
-      row.status = JobStatus::complete;
-      row.finished_at = job.last_change_at;
-      row.eta = EtaEstimate{};
-      row.eta.remaining_seconds = 0;
-      row.eta.finish_time = job.last_change_at;
-    } else if (row.failed_ranks > 0) {
-      row.status = JobStatus::failed;
-    } else if (job.completed == 0 && !any_rank_running(job, now, stall_window) &&
-               std::none_of(job.rank_issues.begin(), job.rank_issues.end(),
-                            [](const RankIssue& i) { return i.state == RankState::running; })) {
-      row.status = JobStatus::pending;
-    } else if (row.eta.stalled && !any_rank_running(job, now, stall_window)) {
-      row.status = JobStatus::stalled;
-    } else {
-      row.status = JobStatus::running;
-    }
-
-    Totals& t = out.totals;
-    ++t.jobs_total;
-    t.tasks_total += job.world_size;
-    t.tasks_completed += job.completed;
-    t.tasks_failed += row.failed_ranks;
-    switch (row.status) {
-      case JobStatus::complete: ++t.jobs_completed; break;
-      case JobStatus::running: ++t.jobs_running; break;
-      case JobStatus::failed: ++t.jobs_failed; break;
-      case JobStatus::stalled: ++t.jobs_stalled; break;
-      case JobStatus::pending: ++t.jobs_pending; break;
-    }
-    if (row.status != JobStatus::complete) {
-      runnable_remaining += std::max(0.0, estimator.total() - estimator.done());
-      if (row.status == JobStatus::running && row.eta.rate) {
-        rate_sum += *row.eta.rate;
-        have_rate = true;
-      }
-    }
+  RemainingWork work;
+  for (const auto& job : jobs) {
+    if (!job || (!options.prefix.empty() && !job->name.starts_with(options.prefix))) continue;
+    const EtaEstimator estimator = make_job_estimator(*job, options.eta);
+    JobRow row = make_row(job, estimator, now, options.eta);
+    count_row(row, estimator, out.totals, work);
     if (options.hide_complete && row.status == JobStatus::complete) {
       ++out.hidden_complete;
       continue;
     }
-    if (options.only_incomplete_or_failed && row.status == JobStatus::complete) continue;
     out.rows.push_back(std::move(row));
   }
-  if (have_rate && rate_sum > 0) {
-    out.totals.rate = rate_sum;
-    out.totals.remaining_seconds = runnable_remaining / rate_sum;
-  } else if (runnable_remaining == 0) {
-    out.totals.remaining_seconds = 0;
-  }
-
-  auto by_name = [](const JobRow& a, const JobRow& b) { return a.job->path < b.job->path; };
-  switch (options.sort) {
-    case SortOrder::name:  // scans come sorted by path: skip the sort then
-      if (!std::is_sorted(out.rows.begin(), out.rows.end(), by_name))
-        std::sort(out.rows.begin(), out.rows.end(), by_name);
-      break;
-    case SortOrder::progress:
-      std::stable_sort(out.rows.begin(), out.rows.end(), [&](const JobRow& a, const JobRow& b) {
-        if (a.job->fraction() != b.job->fraction()) return a.job->fraction() < b.job->fraction();
-        return by_name(a, b);
-      });
-      break;
-    case SortOrder::eta:
-      std::stable_sort(out.rows.begin(), out.rows.end(), [&](const JobRow& a, const JobRow& b) {
-        const double ea = a.eta.remaining_seconds.value_or(INFINITY);
-        const double eb = b.eta.remaining_seconds.value_or(INFINITY);
-        if (ea != eb) return ea > eb;  // longest remaining first: what holds the pipeline up
-        return by_name(a, b);
-      });
-      break;
-    case SortOrder::status:
-      std::stable_sort(out.rows.begin(), out.rows.end(), [&](const JobRow& a, const JobRow& b) {
-        if (status_rank(a.status) != status_rank(b.status)) return status_rank(a.status) < status_rank(b.status);
-        return by_name(a, b);
-      });
-      break;
-    case SortOrder::recent:
-      std::stable_sort(out.rows.begin(), out.rows.end(), [&](const JobRow& a, const JobRow& b) {
-        const double ta = a.job->last_change_at.value_or(-1), tb = b.job->last_change_at.value_or(-1);
-        if (ta != tb) return ta > tb;
-        return by_name(a, b);
-      });
-      break;
-  }
+  finish_totals(work, out.totals);
+  sort_rows(out.rows, options.sort);
   return out;
 }
 
@@ -188,7 +209,7 @@ const char* to_string(JobStatus status) {
 
 const char* to_string(SortOrder order) {
   switch (order) {
-    case SortOrder::name: return "name";
+    case SortOrder::path: return "name";  // the CLI's spelling
     case SortOrder::progress: return "progress";
     case SortOrder::eta: return "eta";
     case SortOrder::status: return "status";
@@ -198,7 +219,7 @@ const char* to_string(SortOrder order) {
 }
 
 SortOrder parse_sort_order(std::string_view text) {
-  for (SortOrder o : {SortOrder::name, SortOrder::progress, SortOrder::eta, SortOrder::status, SortOrder::recent}) {
+  for (SortOrder o : {SortOrder::path, SortOrder::progress, SortOrder::eta, SortOrder::status, SortOrder::recent}) {
     if (text == to_string(o)) return o;
   }
   throw UsageError("unknown sort order '" + std::string(text) + "' (name, progress, eta, status, recent)");

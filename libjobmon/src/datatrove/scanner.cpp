@@ -11,9 +11,11 @@
 #include <thread>
 #include <unordered_map>
 
+#include "datatrove/job_dir_reader.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/storage/glob.hpp"
+#include "jobmon/storage/storage_factory.hpp"
 
 namespace jobmon {
 namespace {
@@ -39,6 +41,11 @@ struct CachedListing {
   double listed_at = 0;
   std::uint64_t used = 0;  // the scan that last needed it (stale ones are pruned)
   std::vector<DirEntry> entries;
+};
+
+// What one scan did, counted from the worker threads.
+struct ScanTally {
+  std::atomic<std::size_t> completions_listed{0}, from_cache{0}, logs_read{0};
 };
 
 bool settled(double mtime, double listed_at) {
@@ -75,8 +82,20 @@ struct Scanner::Impl {
   std::unordered_map<std::string, CachedJob> jobs;
   std::unordered_map<std::string, double> non_jobs;  // path -> dir mtime when checked
   std::unordered_map<std::string, CachedListing> listings;
+  std::vector<std::string> descending;  // identities of the dirs a recursive collect is inside
   std::uint64_t generation = 0;  // scans so far
   std::size_t listings_done = 0;
+
+  // A null storage is resolved from the first scan's targets (storage_factory.hpp).
+  void use_storage(std::shared_ptr<const Storage> chosen) {
+    storage = std::move(chosen);
+    // I/O bound: more threads than cores keeps requests in flight on network filesystems.
+    const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    // Object stores (mtimes come with listings) are bound by round trips, not cores.
+    const bool object_store = storage && storage->list_includes_mtime();
+    const unsigned automatic = object_store ? 16u : std::min(16u, std::max(4u, 2 * hw));
+    threads = options.threads != 0 ? options.threads : automatic;
+  }
 
   // Lists a directory, reusing the previous listing while its mtime stands.
   const std::vector<DirEntry>* list_cached(const std::string& dir, double now) {
@@ -124,26 +143,179 @@ struct Scanner::Impl {
       warnings.push_back({dir, "cannot list directory"});
       return;
     }
+    if (options.recursive) descending.push_back(storage->directory_identity(dir));
     for (const DirEntry& entry : *entries) {
       if (entry.type != EntryType::directory || entry.name.starts_with('.')) continue;
       const std::string child = storage->join(dir, entry.name);
       const bool descend = options.recursive && depth + 1 < options.max_depth && jobs.count(child) == 0 &&
                            !is_job_dir(child);
-      if (descend) collect(child, depth + 1, now, out, warnings, false);
-      else out.push_back(child);
+      if (!descend) out.push_back(child);
+      else if (!loops_back(child)) collect(child, depth + 1, now, out, warnings, false);
+    }
+    if (options.recursive) descending.pop_back();
+  }
+
+  // A symlink back to a directory the recursion is inside: not entered again.
+  bool loops_back(const std::string& dir) const {
+    return std::find(descending.begin(), descending.end(), storage->directory_identity(dir)) != descending.end();
+  }
+
+  void collect_glob(const std::string& pattern, double now, std::vector<std::string>& out,
+                    std::vector<Warning>& warnings) {
+    // Re-expanded every scan (new job dirs appear), through the listing
+    // cache: an unchanged parent directory is not listed again.
+    const std::vector<std::string> dirs = expand_glob(*storage, pattern, [&](const std::string& dir) {
+      const auto* entries = list_cached(dir, now);
+      if (entries == nullptr) throw StorageError(dir, "cannot list directory");
+      return *entries;
+    });
+    if (dirs.empty()) warnings.push_back({pattern, "pattern matched no directory"});
+    for (const auto& d : dirs) collect(d, 0, now, out, warnings, true);
+  }
+
+  void collect_path(const std::string& target, double now, std::vector<std::string>& out,
+                    std::vector<Warning>& warnings) {
+    const FileStat st = storage->stat(target);
+    if (st.type == EntryType::missing) {
+      warnings.push_back({target, "no such file or directory"});
+    } else if (st.type != EntryType::directory) {
+      warnings.push_back({target, "not a directory"});
+    } else {
+      collect(target, 0, now, out, warnings, true);
+    }
+  }
+
+  // Targets (paths or globs) -> candidate directories, sorted and distinct.
+  std::vector<std::string> collect_targets(const std::vector<std::string>& targets, double now,
+                                           std::vector<Warning>& warnings) {
+    std::vector<std::string> candidates;
+    for (const std::string& raw_target : targets) {
+      std::string target = raw_target;
+      while (target.size() > 1 && target.back() == '/') target.pop_back();
+      if (has_glob_chars(target)) collect_glob(target, now, candidates, warnings);
+      else collect_path(target, now, candidates, warnings);
+    }
+    if (!std::is_sorted(candidates.begin(), candidates.end())) std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    return candidates;
+  }
+
+  // Complete jobs are never re-read: answer them here, without threads or
+  // locks, so a refresh of a mostly finished tree costs a hash lookup each.
+  // Returns the candidates left to check.
+  std::vector<std::size_t> answer_complete_jobs(const std::vector<std::string>& candidates,
+                                                std::vector<std::shared_ptr<const JobState>>& found, ScanTally& tally) {
+    std::vector<std::size_t> to_check;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      const auto it = jobs.find(candidates[i]);
+      if (it != jobs.end() && it->second.job->complete()) {
+        found[i] = it->second.job;
+        tally.from_cache.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        to_check.push_back(i);
+      }
+    }
+    return to_check;
+  }
+
+  // A cached job whose completions/ did not change, its task logs re-read
+  // when due; null when the job must be read again.
+  std::shared_ptr<const JobState> reuse_cached_job(const std::string& path, CachedJob cached, double now,
+                                                   ScanTally& tally) {
+    if (cached.job->complete()) {  // complete jobs are never re-read
+      tally.from_cache.fetch_add(1);
+      return cached.job;
+    }
+    const FileStat st = storage->stat(storage->join(path, "completions"));
+    const double mtime = st.type == EntryType::directory ? st.mtime : -1;
+    if (mtime != cached.completions_mtime || !settled(mtime, cached.listed_at)) return nullptr;
+    if (now - cached.logs_read_at >= options.log_refresh_seconds) {
+      auto refreshed = std::make_shared<JobState>(*cached.job);
+      tally.logs_read.fetch_add(detail::diagnose_incomplete_ranks(*storage, *refreshed, options));
+      cached.job = refreshed;
+      cached.logs_read_at = now;
+      std::lock_guard lock(mutex);
+      jobs[path] = cached;
+    }
+    tally.from_cache.fetch_add(1);
+    return cached.job;
+  }
+
+  // A directory found not to be a job, whose mtime has not moved since.
+  bool still_not_a_job(const std::string& path, double checked_mtime) {
+    const FileStat st = storage->stat(path);
+    return st.type == EntryType::directory && st.mtime == checked_mtime;
+  }
+
+  // Reads the candidate from scratch and remembers what it found.
+  void read_and_cache(const std::string& path, double now, ScanTally& tally, std::shared_ptr<const JobState>& found,
+                      std::vector<Warning>& warnings) {
+    const FileStat completions_before = storage->stat(storage->join(path, "completions"));
+    detail::JobReadResult read = detail::read_job_dir(*storage, path, options);
+    tally.completions_listed.fetch_add(read.listings);
+    tally.logs_read.fetch_add(read.logs_read);
+    warnings = std::move(read.warnings);
+    std::lock_guard lock(mutex);
+    if (read.job) {
+      CachedJob entry;
+      entry.completions_mtime = completions_before.type == EntryType::directory ? completions_before.mtime : -1;
+      entry.listed_at = now;
+      entry.logs_read_at = now;
+      entry.job = read.job;
+      jobs[path] = entry;
+      non_jobs.erase(path);
+      found = std::move(read.job);
+    } else {
+      const FileStat st = storage->stat(path);
+      // Only a settled mtime is a safe key: a fresh dir may still be getting its executor.json.
+      if (st.type == EntryType::directory && settled(st.mtime, now)) non_jobs[path] = st.mtime;
+    }
+  }
+
+  // One candidate, on a worker thread: from the cache while it stands, else read.
+  void refresh(const std::string& path, double now, ScanTally& tally, std::shared_ptr<const JobState>& found,
+               std::vector<Warning>& warnings) {
+    CachedJob cached;
+    bool have_cached = false;
+    double non_job_mtime = -1;
+    {
+      std::lock_guard lock(mutex);
+      if (auto it = jobs.find(path); it != jobs.end()) {
+        cached = it->second;
+        have_cached = true;
+      } else if (auto nj = non_jobs.find(path); nj != non_jobs.end()) {
+        non_job_mtime = nj->second;
+      }
+    }
+    if (have_cached) {
+      if (auto job = reuse_cached_job(path, std::move(cached), now, tally)) {
+        found = std::move(job);
+        return;
+      }
+    } else if (non_job_mtime >= 0 && still_not_a_job(path, non_job_mtime)) {
+      warnings.push_back({path, "not a job: no executor.json"});
+      return;
+    }
+    read_and_cache(path, now, tally, found, warnings);
+  }
+
+  // Jobs, non-job dirs and listings that no target reaches any more stop
+  // being cached (a long-running server watching dated dirs must not grow).
+  void prune(const std::vector<std::string>& candidates) {
+    if (jobs.size() + non_jobs.size() > candidates.size() * 2 + 1024) {
+      std::set<std::string> live(candidates.begin(), candidates.end());
+      std::erase_if(jobs, [&](const auto& kv) { return live.count(kv.first) == 0; });
+      std::erase_if(non_jobs, [&](const auto& kv) { return live.count(kv.first) == 0; });
+    }
+    if (listings.size() > 1024) {
+      std::erase_if(listings, [&](const auto& kv) { return kv.second.used != generation; });
     }
   }
 };
 
 Scanner::Scanner(std::shared_ptr<const Storage> storage, ScanOptions options) : impl_(std::make_unique<Impl>()) {
-  if (!storage) throw UsageError("Scanner needs a storage");
-  impl_->storage = std::move(storage);
   impl_->options = options;
-  // I/O bound: more threads than cores keeps requests in flight on network filesystems.
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  // Object stores (mtimes come with listings) are bound by round trips, not cores.
-  const unsigned automatic = impl_->storage->list_includes_mtime() ? 16u : std::min(16u, std::max(4u, 2 * hw));
-  impl_->threads = options.threads != 0 ? options.threads : automatic;
+  impl_->use_storage(std::move(storage));
 }
 
 Scanner::~Scanner() = default;
@@ -162,142 +334,31 @@ ScanResult Scanner::scan(const std::vector<std::string>& targets) {
   const auto started = std::chrono::steady_clock::now();
   const double now = wall_clock_now();
   ScanResult result;
+  if (!s.storage) s.use_storage(storage_for_targets(targets));
   s.listings_done = 0;
   ++s.generation;
 
-  std::vector<std::string> candidates;
-  for (const std::string& raw_target : targets) {
-    std::string target = raw_target;
-    while (target.size() > 1 && target.back() == '/') target.pop_back();
-    std::vector<std::string> dirs;
-    if (has_glob_chars(target)) {
-      // Re-expanded every scan (new job dirs appear), through the listing
-      // cache: an unchanged parent directory is not listed again.
-      dirs = expand_glob(*s.storage, target, [&](const std::string& dir) {
-        const auto* entries = s.list_cached(dir, now);
-        if (entries == nullptr) throw StorageError(dir, "cannot list directory");
-        return *entries;
-      });
-      if (dirs.empty()) result.warnings.push_back({target, "pattern matched no directory"});
-      for (const auto& d : dirs) s.collect(d, 0, now, candidates, result.warnings, true);
-      continue;
-    }
-    const FileStat st = s.storage->stat(target);
-    if (st.type == EntryType::missing) {
-      result.warnings.push_back({target, "no such file or directory"});
-      continue;
-    }
-    if (st.type != EntryType::directory) {
-      result.warnings.push_back({target, "not a directory"});
-      continue;
-    }
-    s.collect(target, 0, now, candidates, result.warnings, true);
-  }
-  if (!std::is_sorted(candidates.begin(), candidates.end())) std::sort(candidates.begin(), candidates.end());
-  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  result.stats.candidates = candidates.size();
-
+  const std::vector<std::string> candidates = s.collect_targets(targets, now, result.warnings);
   std::vector<std::shared_ptr<const JobState>> found(candidates.size());
   std::vector<std::vector<Warning>> warnings(candidates.size());
-  std::atomic<std::size_t> completions_listed{0}, from_cache{0}, logs_read{0};
-
-  // Complete jobs are never re-read: answer them here, without threads or
-  // locks, so a refresh of a mostly finished tree costs a hash lookup each.
-  std::vector<std::size_t> to_check;
-  for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const auto it = s.jobs.find(candidates[i]);
-    if (it != s.jobs.end() && it->second.job->complete()) {
-      found[i] = it->second.job;
-      from_cache.fetch_add(1, std::memory_order_relaxed);
-    } else {
-      to_check.push_back(i);
-    }
-  }
-
+  ScanTally tally;
+  const std::vector<std::size_t> to_check = s.answer_complete_jobs(candidates, found, tally);
   parallel_for(to_check.size(), s.threads, [&](std::size_t k) {
     const std::size_t i = to_check[k];
-    const std::string& path = candidates[i];
-    CachedJob cached;
-    bool have_cached = false;
-    double non_job_mtime = -1;
-    {
-      std::lock_guard lock(s.mutex);
-      if (auto it = s.jobs.find(path); it != s.jobs.end()) {
-        cached = it->second;
-        have_cached = true;
-      } else if (auto nj = s.non_jobs.find(path); nj != s.non_jobs.end()) {
-        non_job_mtime = nj->second;
-      }
-    }
-    if (have_cached) {
-      if (cached.job->complete()) {  // complete jobs are never re-read
-        found[i] = cached.job;
-        from_cache.fetch_add(1);
-        return;
-      }
-      const FileStat st = s.storage->stat(s.storage->join(path, "completions"));
-      const double mtime = st.type == EntryType::directory ? st.mtime : -1;
-      if (mtime == cached.completions_mtime && settled(mtime, cached.listed_at)) {
-        if (now - cached.logs_read_at >= s.options.log_refresh_seconds) {
-          auto refreshed = std::make_shared<JobState>(*cached.job);
-          logs_read.fetch_add(diagnose_incomplete_ranks(*s.storage, *refreshed, s.options));
-          cached.job = refreshed;
-          cached.logs_read_at = now;
-          std::lock_guard lock(s.mutex);
-          s.jobs[path] = cached;
-        }
-        found[i] = cached.job;
-        from_cache.fetch_add(1);
-        return;
-      }
-    } else if (non_job_mtime >= 0) {
-      const FileStat st = s.storage->stat(path);
-      if (st.type == EntryType::directory && st.mtime == non_job_mtime) {
-        warnings[i].push_back({path, "not a job: no executor.json"});
-        return;
-      }
-    }
-    const FileStat completions_before = s.storage->stat(s.storage->join(path, "completions"));
-    JobReadResult read = read_job_dir(*s.storage, path, s.options);
-    completions_listed.fetch_add(read.listings);
-    logs_read.fetch_add(read.logs_read);
-    warnings[i] = std::move(read.warnings);
-    std::lock_guard lock(s.mutex);
-    if (read.job) {
-      CachedJob entry;
-      entry.completions_mtime = completions_before.type == EntryType::directory ? completions_before.mtime : -1;
-      entry.listed_at = now;
-      entry.logs_read_at = now;
-      entry.job = read.job;
-      s.jobs[path] = entry;
-      s.non_jobs.erase(path);
-      found[i] = std::move(read.job);
-    } else {
-      const FileStat st = s.storage->stat(path);
-      // Only a settled mtime is a safe key: a fresh dir may still be getting its executor.json.
-      if (st.type == EntryType::directory && settled(st.mtime, now)) s.non_jobs[path] = st.mtime;
-    }
+    s.refresh(candidates[i], now, tally, found[i], warnings[i]);
   });
 
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (found[i]) result.jobs.push_back(std::move(found[i]));
     for (auto& w : warnings[i]) result.warnings.push_back(std::move(w));
   }
-  // Jobs, non-job dirs and listings that no target reaches any more stop
-  // being cached (a long-running server watching dated dirs must not grow).
-  if (s.jobs.size() + s.non_jobs.size() > candidates.size() * 2 + 1024) {
-    std::set<std::string> live(candidates.begin(), candidates.end());
-    std::erase_if(s.jobs, [&](const auto& kv) { return live.count(kv.first) == 0; });
-    std::erase_if(s.non_jobs, [&](const auto& kv) { return live.count(kv.first) == 0; });
-  }
-  if (s.listings.size() > 1024) {
-    std::erase_if(s.listings, [&](const auto& kv) { return kv.second.used != s.generation; });
-  }
+  s.prune(candidates);
+  result.stats.candidates = candidates.size();
   result.stats.jobs = result.jobs.size();
-  result.stats.completions_listed = completions_listed.load();
-  result.stats.directory_listings = completions_listed.load() + s.listings_done;
-  result.stats.jobs_from_cache = from_cache.load();
-  result.stats.logs_read = logs_read.load();
+  result.stats.completions_listed = tally.completions_listed.load();
+  result.stats.directory_listings = tally.completions_listed.load() + s.listings_done;
+  result.stats.jobs_from_cache = tally.from_cache.load();
+  result.stats.logs_read = tally.logs_read.load();
   result.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "jobmon/clock.hpp"
+#include "jobmon/datatrove/json.hpp"
 #include "jobmon/json.hpp"
 #include "server/registry_entries.hpp"
 

@@ -5,6 +5,7 @@
 
 #include "core/text/text.hpp"
 #include "jobmon/clock.hpp"
+#include "jobmon/datatrove/json.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/version.hpp"

@@ -140,8 +140,10 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
   std::vector<std::string> results;
 
   // Depth-first walk; `base` is the directory matched so far ("" = cwd).
-  // `depth` bounds `**` recursion: symlink loops must not recurse forever.
+  // A `**` does not enter a directory it is already inside (a symlink loop);
+  // `depth` bounds the walk all the same.
   constexpr int max_depth = 40;
+  std::vector<std::string> descending;  // identities of the directories `**` is inside
   std::function<void(const std::string&, std::size_t, int)> walk = [&](const std::string& base, std::size_t index,
                                                                        int depth) {
     if (depth > max_depth) return;
@@ -169,9 +171,14 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
     std::sort(entries.begin(), entries.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
     if (part == "**") {
       walk(base, index + 1, depth);  // zero directories
+      descending.push_back(storage.directory_identity(dir));
       for (const auto& entry : entries) {
-        if (entry.type == EntryType::directory && entry.name[0] != '.') walk(child(entry.name), index, depth + 1);
+        if (entry.type != EntryType::directory || entry.name[0] == '.') continue;
+        const std::string next = child(entry.name);
+        const std::string identity = storage.directory_identity(next);
+        if (std::find(descending.begin(), descending.end(), identity) == descending.end()) walk(next, index, depth + 1);
       }
+      descending.pop_back();
       return;
     }
     for (const auto& entry : entries) {

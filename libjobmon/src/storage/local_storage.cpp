@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/filesystem/operations.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -149,6 +150,12 @@ std::string LocalStorage::read_range(const std::string& path, std::uint64_t offs
   }
   data.resize(filled);
   return data;
+}
+
+std::string LocalStorage::directory_identity(const std::string& dir) const {
+  boost::system::error_code ec;
+  const boost::filesystem::path canonical = boost::filesystem::canonical(dir.empty() ? "." : dir, ec);
+  return ec ? dir : canonical.string();  // unresolvable: only its own path can match it
 }
 
 Storage::Counters LocalStorage::counters() const {

@@ -5,9 +5,46 @@
 #include "core/system/read_file.hpp"
 #include "core/text/text.hpp"
 #include "jobmon/error.hpp"
-#include "jobmon/storage/s3_protocol.hpp"
+#include "jobmon/storage/s3_config.hpp"
+#include "storage/s3_protocol.hpp"
+
+namespace jobmon::detail {
+
+IniFile parse_ini(std::string_view text) {
+  IniFile out;
+  std::string current;     // section name; "" before the first header
+  std::string parent_key;  // "s3" in "s3 =\n  endpoint_url = ..."
+  for (const std::string_view raw : split_lines(text)) {
+    const bool indented = !raw.empty() && (raw.front() == ' ' || raw.front() == '\t');
+    const std::string_view line = trim_line(raw);
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.front() == '[') {
+      if (line.back() != ']') continue;  // malformed header: skip it
+      current = std::string(trim_line(line.substr(1, line.size() - 2)));
+      out[current];
+      parent_key.clear();
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string key(trim_line(line.substr(0, eq)));
+    const std::string value(trim_line(line.substr(eq + 1)));
+    if (key.empty()) continue;
+    if (indented && !parent_key.empty()) {
+      out[current][parent_key + "." + key] = value;
+      continue;
+    }
+    parent_key = value.empty() ? key : std::string();
+    if (!value.empty()) out[current][key] = value;
+  }
+  return out;
+}
+
+}  // namespace jobmon::detail
 
 namespace jobmon {
+using detail::IniFile;
+using detail::parse_ini;
 namespace {
 
 std::optional<std::string> non_empty(const EnvLookup& env, const std::string& name) {
@@ -43,36 +80,6 @@ EnvLookup process_environment() {
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };
-}
-
-IniFile parse_ini(std::string_view text) {
-  IniFile out;
-  std::string current;     // section name; "" before the first header
-  std::string parent_key;  // "s3" in "s3 =\n  endpoint_url = ..."
-  for (const std::string_view raw : detail::split_lines(text)) {
-    const bool indented = !raw.empty() && (raw.front() == ' ' || raw.front() == '\t');
-    const std::string_view line = detail::trim_line(raw);
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-    if (line.front() == '[') {
-      if (line.back() != ']') continue;  // malformed header: skip it
-      current = std::string(detail::trim_line(line.substr(1, line.size() - 2)));
-      out[current];
-      parent_key.clear();
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (eq == std::string_view::npos) continue;
-    const std::string key(detail::trim_line(line.substr(0, eq)));
-    const std::string value(detail::trim_line(line.substr(eq + 1)));
-    if (key.empty()) continue;
-    if (indented && !parent_key.empty()) {
-      out[current][parent_key + "." + key] = value;
-      continue;
-    }
-    parent_key = value.empty() ? key : std::string();
-    if (!value.empty()) out[current][key] = value;
-  }
-  return out;
 }
 
 S3Config load_s3_config(const EnvLookup& env) {

@@ -10,7 +10,7 @@
 #include <random>
 #include <thread>
 
-namespace jobmon {
+namespace jobmon::detail {
 namespace {
 
 // SHA-256 of an empty body: every request jobmon sends is a GET or HEAD.
@@ -137,4 +137,4 @@ HttpResult S3Http::send(const std::string& method, const std::string& url, const
   return result;
 }
 
-}  // namespace jobmon
+}  // namespace jobmon::detail

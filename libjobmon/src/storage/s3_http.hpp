@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "jobmon/storage/s3_protocol.hpp"
+#include "jobmon/storage/s3_config.hpp"
 #include "jobmon/storage/s3_storage.hpp"
 
-namespace jobmon {
+namespace jobmon::detail {
 
 struct HttpResult {
   long status = 0;              // HTTP status; 0 when no answer came
@@ -55,4 +55,4 @@ class S3Http {
 // True for answers worth another try: no answer, 5xx, 429, or SlowDown.
 bool is_retryable(const HttpResult& result);
 
-}  // namespace jobmon
+}  // namespace jobmon::detail

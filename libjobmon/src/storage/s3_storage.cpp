@@ -13,8 +13,10 @@
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
 #include "storage/s3_http.hpp"
+#include "storage/s3_protocol.hpp"
 
 namespace jobmon {
+using namespace detail;
 namespace {
 
 constexpr std::uint64_t max_listing_page_bytes = 32ull << 20;

@@ -1,8 +1,8 @@
 // Timestamps in S3 answers: ISO 8601 in listings, RFC 7231 in HTTP headers.
 #include "core/text/iso8601.hpp"
-#include "jobmon/storage/s3_protocol.hpp"
+#include "storage/s3_protocol.hpp"
 
-namespace jobmon {
+namespace jobmon::detail {
 
 // The strict form S3 writes: 'T', an optional '.' fraction, and 'Z'.
 std::optional<double> parse_iso8601_utc(std::string_view s) {
@@ -40,4 +40,4 @@ std::optional<double> parse_http_date(std::string_view s) {
   return std::nullopt;
 }
 
-}  // namespace jobmon
+}  // namespace jobmon::detail

@@ -2,9 +2,10 @@
 #include <cctype>
 
 #include "jobmon/error.hpp"
-#include "jobmon/storage/s3_protocol.hpp"
+#include "jobmon/storage/s3_config.hpp"
+#include "storage/s3_protocol.hpp"
 
-namespace jobmon {
+namespace jobmon::detail {
 
 bool is_s3_url(std::string_view path) { return path.starts_with("s3://"); }
 
@@ -46,6 +47,10 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
   }
   return out;
 }
+
+}  // namespace jobmon::detail
+
+namespace jobmon {
 
 std::string S3Config::bucket_url(const std::string& bucket) const {
   // Dotted names break the TLS wildcard of virtual hosts: path style for them.

@@ -4,13 +4,14 @@
 #include <expat.h>
 
 #include <climits>
+#include <functional>
 #include <memory>
 
 #include "core/text/text.hpp"
 #include "jobmon/error.hpp"
-#include "jobmon/storage/s3_protocol.hpp"
+#include "storage/s3_protocol.hpp"
 
-namespace jobmon {
+namespace jobmon::detail {
 namespace {
 
 constexpr std::size_t max_depth = 32;  // S3 documents are 3 levels deep
@@ -139,4 +140,4 @@ S3ErrorInfo parse_s3_error(std::string_view xml) {
   return info;
 }
 
-}  // namespace jobmon
+}  // namespace jobmon::detail

@@ -3,8 +3,11 @@
 #include "jobmon/error.hpp"
 #include "jobmon/storage/glob.hpp"
 #include "jobmon/storage/s3_storage.hpp"
+#include "storage/s3_protocol.hpp"
 
 namespace jobmon {
+using detail::is_s3_url;
+using detail::parse_s3_url;
 
 std::shared_ptr<Storage> storage_for(const std::string& target) {
   if (is_s3_url(target)) {

@@ -1,11 +1,13 @@
-// The shared ISO-8601 scanner and the three public parsers built on it.
+// The shared ISO-8601 scanner and the three parsers built on it (parse_iso8601
+// is public; parse_iso8601_utc and parse_http_date are the S3 room's).
 #include <catch2/catch.hpp>
 
 #include "core/text/iso8601.hpp"
 #include "jobmon/datajuicer/snapshot_events.hpp"
-#include "jobmon/storage/s3_protocol.hpp"
+#include "storage/s3_protocol.hpp"
 
 using namespace jobmon;
+using namespace jobmon::detail;
 
 namespace {
 constexpr double stamp = 1795356309;  // 2026-11-22T14:05:09Z

@@ -1,6 +1,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include "jobmon/datatrove/json.hpp"
 #include "jobmon/json.hpp"
 
 using namespace jobmon;

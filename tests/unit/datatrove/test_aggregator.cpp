@@ -91,6 +91,12 @@ TEST_CASE("Aggregator: sort orders", "[datatrove]") {
   CHECK_THROWS_AS(parse_sort_order("size"), UsageError);
 }
 
+TEST_CASE("Aggregator: the path order is what the CLI calls name", "[datatrove]") {
+  CHECK(SortOrder::name == SortOrder::path);
+  CHECK(parse_sort_order("name") == SortOrder::path);
+  CHECK(std::string(to_string(SortOrder::path)) == "name");
+}
+
 TEST_CASE("Aggregator: deltas against the previous aggregate", "[datatrove]") {
   auto before = aggregate(list({job("a", 10, 3), job("b", 2, 1)}), 2000);
   auto after = aggregate(list({job("a", 10, 7), job("b", 2, 2), job("new", 2, 1)}), 2010);

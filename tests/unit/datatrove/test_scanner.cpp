@@ -1,10 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include "datatrove/job_dir_reader.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/scanner.hpp"
 #include "temp_tree.hpp"
 
 using namespace jobmon;
+using jobmon::detail::classify_task_log;
 using test::range;
 
 namespace {
@@ -294,4 +296,25 @@ TEST_CASE("Scanner: incomplete ranks without logs are pending", "[datatrove]") {
   REQUIRE(r.jobs[0]->rank_issues.size() == 2);
   CHECK(r.jobs[0]->rank_issues[0].state == RankState::running);
   CHECK(r.jobs[0]->rank_issues[1].state == RankState::pending);
+}
+
+TEST_CASE("Scanner: recursive does not follow a symlink back to a directory it is inside", "[datatrove]") {
+  test::TempTree tree;
+  tree.make_job("root/group/job_a", 2, {0});
+  tree.symlink(tree.path("root"), "root/group/loop");
+  ScanOptions o = serial();
+  o.recursive = true;
+  Scanner scanner(std::make_shared<LocalStorage>(), o);
+  const ScanResult r = scanner.scan({tree.path("root")});
+  REQUIRE(r.jobs.size() == 1);
+  CHECK(r.jobs[0]->path == tree.path("root/group/job_a"));
+}
+
+TEST_CASE("Scanner: a null storage is resolved from the targets", "[datatrove]") {
+  test::TempTree tree;
+  tree.make_job("logs/job_a", 2, {0, 1});
+  Scanner scanner(nullptr, serial());
+  const ScanResult r = scanner.scan({tree.path("logs")});
+  REQUIRE(r.jobs.size() == 1);
+  CHECK(r.jobs[0]->complete());
 }

@@ -71,3 +71,14 @@ TEST_CASE("Glob: a symlink loop under ** terminates", "[storage]") {
   CHECK_FALSE(found.empty());
   CHECK(found.size() < 100);
 }
+
+TEST_CASE("Glob: ** does not enter a symlink back to a directory it is inside", "[storage]") {
+  test::TempTree tree;
+  tree.mkdir("root/a");
+  tree.symlink(tree.path("root"), "root/a/loop");
+  tree.mkdir("elsewhere/b");
+  tree.symlink(tree.path("elsewhere"), "root/a/link");  // not a loop: followed
+  LocalStorage storage;
+  CHECK(expand_glob(storage, tree.path("root/**/a")) == std::vector<std::string>{tree.path("root/a")});
+  CHECK(expand_glob(storage, tree.path("root/**/b")) == std::vector<std::string>{tree.path("root/a/link/b")});
+}

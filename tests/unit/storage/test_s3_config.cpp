@@ -5,10 +5,12 @@
 #include <map>
 
 #include "jobmon/error.hpp"
-#include "jobmon/storage/s3_protocol.hpp"
+#include "jobmon/storage/s3_config.hpp"
+#include "storage/s3_protocol.hpp"
 #include "temp_tree.hpp"
 
 using namespace jobmon;
+using namespace jobmon::detail;
 
 namespace {
 

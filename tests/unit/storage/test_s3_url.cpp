@@ -3,11 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "jobmon/error.hpp"
-#include "jobmon/storage/s3_protocol.hpp"
 #include "jobmon/storage/s3_storage.hpp"
 #include "jobmon/storage/storage_factory.hpp"
+#include "storage/s3_protocol.hpp"
 
 using namespace jobmon;
+using namespace jobmon::detail;
 
 TEST_CASE("S3 URL: parsing", "[storage]") {
   CHECK(is_s3_url("s3://b/x"));

@@ -3,9 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "jobmon/error.hpp"
-#include "jobmon/storage/s3_protocol.hpp"
+#include "storage/s3_protocol.hpp"
 
 using namespace jobmon;
+using namespace jobmon::detail;
 
 namespace {
 

@@ -153,6 +153,8 @@ struct SnapshotOptions {
   std::size_t chunk_size = 4u << 20;  // bytes per read_range
 };
 
+// Every `storage` below may be null: it is then resolved from the path
+// (storage_for, see storage_factory.hpp).
 class SnapshotAnalyzer {
  public:
   explicit SnapshotAnalyzer(std::string work_dir, std::shared_ptr<const Storage> storage = nullptr,

@@ -17,7 +17,9 @@ namespace jobmon {
 
 enum class JobStatus { running, failed, stalled, pending, complete };
 
-enum class SortOrder { name, progress, eta, status, recent };
+// path: by the job directory's full path (the CLI calls it "name"; jobs under
+// one root then sort by name). `name` is kept as another word for it.
+enum class SortOrder { path, name = path, progress, eta, status, recent };
 
 struct JobRow {
   std::shared_ptr<const JobState> job;
@@ -49,8 +51,7 @@ struct Aggregate {
 struct AggregateOptions {
   std::string prefix;              // job-name prefix filter
   bool hide_complete = false;      // hide complete rows; totals still count them
-  bool only_incomplete_or_failed = false;
-  SortOrder sort = SortOrder::name;
+  SortOrder sort = SortOrder::path;
   EtaOptions eta;
 };
 

@@ -48,6 +48,8 @@ struct ScanResult {
 
 class Scanner {
  public:
+  // A null storage is resolved from the first scan's targets
+  // (storage_for_targets, see storage_factory.hpp) and kept.
   explicit Scanner(std::shared_ptr<const Storage> storage, ScanOptions options = {});
   ~Scanner();
   Scanner(const Scanner&) = delete;
@@ -55,34 +57,21 @@ class Scanner {
 
   // Scans targets (paths or globs). A target that is itself a job directory
   // is a job; otherwise its subdirectories are the candidates (deeper with
-  // recursive). Problems with one job become warnings; never throws for them.
+  // recursive). Problems with one job become warnings; never throws for them
+  // (resolving a null storage may throw like storage_for_targets).
   ScanResult scan(const std::vector<std::string>& targets);
 
   // Forgets everything cached: the next scan reads from scratch.
   void clear_cache();
 
   const ScanOptions& options() const;
+  // Parallel job reads; with a null storage, as for local files until the
+  // first scan has resolved it.
   unsigned thread_count() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// Reads one job directory from scratch (no cache), or returns nullopt and a
-// warning when it is not a job. `now` decides whether logs need re-reading.
-struct JobReadResult {
-  std::shared_ptr<JobState> job;  // null when not a job
-  std::vector<Warning> warnings;
-  std::size_t listings = 0;
-  std::size_t logs_read = 0;
-};
-JobReadResult read_job_dir(const Storage& storage, const std::string& path, const ScanOptions& options);
-
-// Reads task logs of a job's incomplete ranks (bounded by max_logs_per_job).
-std::size_t diagnose_incomplete_ranks(const Storage& storage, JobState& job, const ScanOptions& options);
-
-// Classifies the tail of a task log (loguru lines).
-RankIssue classify_task_log(std::int64_t rank, std::string_view tail);
 
 }  // namespace jobmon

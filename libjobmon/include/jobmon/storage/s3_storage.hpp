@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "jobmon/storage/s3_protocol.hpp"
+#include "jobmon/storage/s3_config.hpp"
 #include "jobmon/storage/storage.hpp"
 
 namespace jobmon {
@@ -26,9 +26,11 @@ class S3Storage final : public Storage {
   explicit S3Storage(S3Config config, S3Options options = {});
   ~S3Storage() override;
 
-  std::vector<DirEntry> list(const std::string& dir, const ListOptions& options = {}) const override;
+  using Storage::list;
+  using Storage::read;
+  std::vector<DirEntry> list(const std::string& dir, const ListOptions& options) const override;
   FileStat stat(const std::string& path) const override;
-  std::string read(const std::string& path, std::uint64_t max_bytes = default_max_read) const override;
+  std::string read(const std::string& path, std::uint64_t max_bytes) const override;
   std::string read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const override;
   bool list_includes_mtime() const override { return true; }
   Counters counters() const override;

@@ -37,9 +37,16 @@ class Storage {
 
   virtual ~Storage() = default;
 
+  // The defaults of list() and read() live in the one-argument overloads
+  // below, never on the virtuals (a default on a virtual is picked by the
+  // static type, so an override could silently disagree). A backend
+  // overrides the full forms and adds `using Storage::list; using
+  // Storage::read;` so its own type keeps the short forms.
+
   // Entries of a directory, in no particular order, without "." and "..".
   // Throws StorageError when the directory cannot be listed.
-  virtual std::vector<DirEntry> list(const std::string& dir, const ListOptions& options = {}) const = 0;
+  virtual std::vector<DirEntry> list(const std::string& dir, const ListOptions& options) const = 0;
+  std::vector<DirEntry> list(const std::string& dir) const { return list(dir, ListOptions{}); }
 
   // Follows symlinks. Returns type missing (never throws) when nothing is there.
   virtual FileStat stat(const std::string& path) const = 0;
@@ -47,7 +54,8 @@ class Storage {
   virtual FileStat lstat(const std::string& path) const { return stat(path); }
 
   // Whole file; throws StorageError when unreadable or larger than max_bytes.
-  virtual std::string read(const std::string& path, std::uint64_t max_bytes = default_max_read) const = 0;
+  virtual std::string read(const std::string& path, std::uint64_t max_bytes) const = 0;
+  std::string read(const std::string& path) const { return read(path, default_max_read); }
 
   // Up to length bytes from offset (fewer at end of file).
   virtual std::string read_range(const std::string& path, std::uint64_t offset,
@@ -60,6 +68,12 @@ class Storage {
   // Joins a directory and a child name with the backend's separator.
   virtual std::string join(std::string_view dir, std::string_view name) const;
 
+  // What a directory is once symlinks are followed (locally its canonical
+  // path), so walks that follow links (glob `**`, recursive discovery) can
+  // tell a loop back to an ancestor from a new directory. Backends without
+  // links answer the path itself.
+  virtual std::string directory_identity(const std::string& dir) const { return dir; }
+
   // Counts of backend calls since construction, for benchmarks and tests.
   struct Counters {
     std::uint64_t lists = 0, stats = 0, reads = 0;
@@ -71,11 +85,14 @@ class LocalStorage final : public Storage {
  public:
   LocalStorage();
   ~LocalStorage() override;
-  std::vector<DirEntry> list(const std::string& dir, const ListOptions& options = {}) const override;
+  using Storage::list;
+  using Storage::read;
+  std::vector<DirEntry> list(const std::string& dir, const ListOptions& options) const override;
   FileStat stat(const std::string& path) const override;
   FileStat lstat(const std::string& path) const override;
-  std::string read(const std::string& path, std::uint64_t max_bytes = default_max_read) const override;
+  std::string read(const std::string& path, std::uint64_t max_bytes) const override;
   std::string read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const override;
+  std::string directory_identity(const std::string& dir) const override;
   Counters counters() const override;
 
  private:

@@ -1,5 +1,11 @@
 // Picks the Storage for a path: S3Storage for "s3://bucket/prefix" (configured
 // the AWS way from the environment), LocalStorage for everything else.
+//
+// The one rule for a null Storage: wherever the API takes a
+// std::shared_ptr<const Storage> (Scanner, SnapshotAnalyzer, analyze_work_dir,
+// list_jobs, load_events), null means "resolve it from the paths" through
+// these functions: storage_for for one path, storage_for_targets for a
+// Scanner's targets.
 #pragma once
 
 #include <memory>

@@ -1,18 +1,18 @@
-// The parts of talking to S3 that need no network: s3:// URLs, AWS-style
-// configuration (environment, ~/.aws/credentials, ~/.aws/config), and the
-// XML answers (ListObjectsV2 pages, error documents). Kept apart from
-// S3Storage so they are unit-tested on their own.
+// The parts of talking to S3 that need no network: s3:// URLs, SigV4 URI
+// encoding, AWS INI files, the XML answers (ListObjectsV2 pages, error
+// documents) and S3's date formats. Private to libjobmon (the configuration
+// a user builds an S3Storage from is jobmon/storage/s3_config.hpp); kept
+// apart from S3Storage so they are unit-tested on their own.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace jobmon {
+namespace jobmon::detail {
 
 // "s3://bucket/a/b/" -> {bucket, "a/b"}: the key never has a leading or
 // trailing slash; "" is the bucket's root.
@@ -28,38 +28,11 @@ S3Location parse_s3_url(std::string_view url);
 // Percent-encodes per SigV4 (RFC 3986 unreserved kept); '/' kept when asked.
 std::string uri_encode(std::string_view text, bool keep_slash);
 
-struct S3Config {
-  std::string region = "us-east-1";
-  std::string endpoint;       // scheme://host[:port], no trailing slash
-  bool path_style = false;    // bucket in the path (custom endpoints) or in the host name
-  std::string access_key_id;  // empty: unsigned (anonymous) requests
-  std::string secret_access_key;
-  std::string session_token;
-  std::string profile = "default";
-  std::string credentials_source;  // where the keys came from, for messages ("environment", a file path)
-
-  // Base URL for a bucket, e.g. "http://127.0.0.1:4569/bucket" (path style)
-  // or "https://bucket.s3.eu-west-1.amazonaws.com".
-  std::string bucket_url(const std::string& bucket) const;
-  // Endpoint, region, profile and where the keys came from; never the secrets.
-  std::string describe() const;
-};
-
-// Looks a variable up; nullopt when unset. Tests pass a map, the tools getenv.
-using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-EnvLookup process_environment();
-
 // INI as AWS writes it: sections -> key -> value ("[profile x]" kept as is).
 // Comments (# and ;), blank lines and indented sub-keys ("s3 =\n  x = y",
 // which become "s3.x") are handled; malformed lines are skipped.
 using IniFile = std::map<std::string, std::map<std::string, std::string>>;
 IniFile parse_ini(std::string_view text);
-
-// Builds the configuration the way the AWS CLI does: environment first,
-// then the profile (AWS_PROFILE, else "default") in the credentials file and
-// the config file. Throws UsageError when AWS_PROFILE names a profile found
-// in neither file, or when only half of a key pair is set.
-S3Config load_s3_config(const EnvLookup& env);
 
 // One ListObjectsV2 page.
 struct S3Object {
@@ -90,4 +63,4 @@ std::optional<double> parse_iso8601_utc(std::string_view text);
 // "Sun, 22 Nov 2026 01:50:56 GMT" -> epoch seconds; nullopt when malformed.
 std::optional<double> parse_http_date(std::string_view text);
 
-}  // namespace jobmon
+}  // namespace jobmon::detail

@@ -1,0 +1,31 @@
+// Boost.JSON forms of the datatrove results. `jobmon-status --json`
+// (status_document) and the Python bindings write jobs with to_json(JobRow);
+// the web API's statistics use to_json(Totals). The writer (pretty and
+// compact text) is jobmon/json.hpp.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <vector>
+
+#include "jobmon/datatrove/aggregator.hpp"
+#include "jobmon/datatrove/job.hpp"
+#include "jobmon/datatrove/scanner.hpp"
+
+namespace jobmon {
+
+// At most this many incomplete ranks are listed per job (the ranges say the rest).
+inline constexpr std::size_t json_max_listed_ranks = 100000;
+
+boost::json::value to_json(const Warning& warning);
+boost::json::value to_json(const RankIssue& issue);
+boost::json::value to_json(const JobState& job);
+boost::json::value to_json(const JobRow& row);
+boost::json::value to_json(const Totals& totals);
+boost::json::value to_json(const ScanStats& stats);
+
+// The document `jobmon-status --json` prints:
+// {"jobs": [...], "summary": {...}, "warnings": [...], "generated_at": ...}
+boost::json::value status_document(const Aggregate& aggregate, const std::vector<Warning>& warnings);
+
+}  // namespace jobmon
