@@ -1,7 +1,6 @@
 // Prints the summary line for the job dirs given on the command line, using
 // only jobmon's public API.
 #include <iostream>
-#include <jobmon/cli/status_view.hpp>  // render_summary_line: the terminal layer is not in the core umbrella
 #include <jobmon/jobmon.hpp>
 
 int main(int argc, char** argv) {

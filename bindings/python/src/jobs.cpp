@@ -6,11 +6,11 @@
 
 #include <mutex>
 
-#include "jobmon/cli/status_view.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/json.hpp"
 #include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/datatrove/summary_line.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/storage/storage_factory.hpp"
 #include "json_to_python.hpp"

@@ -1,6 +1,7 @@
-// Umbrella header of the core: errors, clock, ETA, formatting, JSON, storage,
-// datatrove, Data-Juicer and Hub. The terminal layer (jobmon/cli/) and the
-// web server (jobmon/server/) build on it and are included on their own.
+// Umbrella header of the core library: everything public of core, storage,
+// datatrove, datajuicer and hub. The executables' rooms are apart:
+// jobmon/server/server.hpp for the web server, jobmon/cli/*.hpp for the
+// terminal and the commands behind the tools.
 #pragma once
 
 #include "jobmon/clock.hpp"
@@ -10,6 +11,7 @@
 #include "jobmon/datatrove/job.hpp"
 #include "jobmon/datatrove/json.hpp"
 #include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/datatrove/summary_line.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/eta.hpp"
 #include "jobmon/format.hpp"
@@ -20,5 +22,8 @@
 #include "jobmon/hub/squeue.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/storage/glob.hpp"
+#include "jobmon/storage/s3_config.hpp"
+#include "jobmon/storage/s3_storage.hpp"
 #include "jobmon/storage/storage.hpp"
+#include "jobmon/storage/storage_factory.hpp"
 #include "jobmon/version.hpp"

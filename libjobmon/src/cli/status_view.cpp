@@ -7,11 +7,6 @@
 
 namespace jobmon {
 
-int whole_percent(std::int64_t done, std::int64_t total) {
-  if (total <= 0) return 0;
-  return static_cast<int>((done * 100) / total);
-}
-
 std::string status_icon(const TermStyle& style, JobStatus status) {
   if (style.unicode) {
     switch (status) {
@@ -108,12 +103,6 @@ std::string render_job_lines(const Aggregate& aggregate, const StatusViewOptions
     }
   }
   return out;
-}
-
-std::string render_summary_line(const Totals& t) {
-  return fmt::format("Summary: {}/{} ({}%) jobs completed, {}/{} ({}%) tasks completed.", t.jobs_completed,
-                     t.jobs_total, whole_percent(t.jobs_completed, t.jobs_total), t.tasks_completed, t.tasks_total,
-                     whole_percent(t.tasks_completed, t.tasks_total));
 }
 
 std::string render_outlook_line(const Aggregate& aggregate, const StatusViewOptions& options) {

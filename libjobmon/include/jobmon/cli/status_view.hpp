@@ -1,6 +1,6 @@
 // Text rendering of an Aggregate as `jobmon-status` prints it: one line per
 // job (icon, name, done/world_size, percent, bar, ETA or finish time), then
-// the reference's summary line.
+// the reference's summary line (jobmon/datatrove/summary_line.hpp).
 #pragma once
 
 #include <string>
@@ -8,6 +8,7 @@
 
 #include "jobmon/cli/render.hpp"
 #include "jobmon/datatrove/aggregator.hpp"
+#include "jobmon/datatrove/summary_line.hpp"
 
 namespace jobmon {
 
@@ -24,11 +25,7 @@ struct StatusViewOptions {
 std::string status_icon(const TermStyle& style, JobStatus status);
 // The job lines (without the summary).
 std::string render_job_lines(const Aggregate& aggregate, const StatusViewOptions& options);
-// `Summary: 1/2 (50%) jobs completed, 127/128 (99%) tasks completed.`
-std::string render_summary_line(const Totals& totals);
 // A second line when anything is unfinished: running/failed counts, rate, ETA.
 std::string render_outlook_line(const Aggregate& aggregate, const StatusViewOptions& options);
-// Floor percentage as the reference prints it (never 100% while incomplete).
-int whole_percent(std::int64_t done, std::int64_t total);
 
 }  // namespace jobmon
