@@ -93,6 +93,269 @@ bool is_retryable_status(long status) {
   return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
+namespace {
+
+// One run() call: the batch's transfers, the queue of those waiting to
+// (re)start, and the counts the loop ends on. Each step of the loop is a
+// method so the state they share is the object's, not a lambda capture's.
+class Batch {
+ public:
+  Batch(CURLM* multi, const HubConfig& config, HubCounters& counters, const std::vector<HubHttpRequest>& requests,
+        int max_in_flight);
+  ~Batch();
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  std::vector<HubHttpResponse> run();
+
+ private:
+  static constexpr int kMaxRedirects = 10;
+
+  std::optional<Clock::time_point> start_due();
+  void start(Transfer& t);
+  void set_options(Transfer& t);
+  void collect_finished();
+  void complete(Transfer& t, CURLcode code);
+  void on_transport_error(Transfer& t, CURLcode code);
+  void on_response(Transfer& t);
+  void follow_redirect(Transfer& t, const std::string& next_url);
+  double retry_wait(const Transfer& t, long status) const;
+  void wait(const std::optional<Clock::time_point>& next_due);
+  void release(Transfer& t);
+  void requeue(Transfer& t, double delay_seconds);
+  void finish() { ++finished_; }
+
+  CURLM* multi_;
+  const HubConfig& config_;
+  HubCounters& counters_;
+  // unique_ptr: curl holds raw Transfer pointers (PRIVATE, WRITEDATA, HEADERDATA).
+  std::vector<std::unique_ptr<Transfer>> transfers_;
+  std::deque<Transfer*> waiting_;  // not started yet, or back for a retry/redirect at ready_at
+  std::size_t cap_;
+  std::size_t active_ = 0;
+  std::size_t finished_ = 0;
+};
+
+Batch::Batch(CURLM* multi, const HubConfig& config, HubCounters& counters, const std::vector<HubHttpRequest>& requests,
+             int max_in_flight)
+    : multi_(multi),
+      config_(config),
+      counters_(counters),
+      cap_(static_cast<std::size_t>(std::max(1, max_in_flight))) {
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto t = std::make_unique<Transfer>();
+    t->index = i;
+    t->request = &requests[i];
+    t->url = requests[i].url;
+    t->origin = origin_of(requests[i].url);
+    t->method = requests[i].method;
+    t->max_body = config_.max_body;
+    waiting_.push_back(t.get());
+    transfers_.push_back(std::move(t));
+  }
+}
+
+// The multi handle outlives the batch (it belongs to the session): if a step
+// throws, take our easy handles off it so the next run() starts clean.
+Batch::~Batch() {
+  for (auto& t : transfers_) {
+    if (t->easy) release(*t);
+  }
+}
+
+std::vector<HubHttpResponse> Batch::run() {
+  while (finished_ < transfers_.size()) {
+    const auto next_due = start_due();
+    if (active_ == 0) {
+      if (next_due) std::this_thread::sleep_until(*next_due);
+      continue;
+    }
+    collect_finished();
+    wait(next_due);
+  }
+  std::vector<HubHttpResponse> out;
+  out.reserve(transfers_.size());
+  for (auto& t : transfers_) out.push_back(std::move(t->response));
+  return out;
+}
+
+// Starts the waiting transfers that are due, up to the cap; returns when the
+// earliest of those left waiting is due (nothing if none is left).
+std::optional<Clock::time_point> Batch::start_due() {
+  const auto now = Clock::now();
+  std::optional<Clock::time_point> next_due;
+  for (std::size_t n = waiting_.size(); n > 0; --n) {
+    Transfer* t = waiting_.front();
+    waiting_.pop_front();
+    if (active_ < cap_ && t->ready_at <= now) {
+      start(*t);
+    } else {
+      if (!next_due || t->ready_at < *next_due) next_due = t->ready_at;
+      waiting_.push_back(t);
+    }
+  }
+  return next_due;
+}
+
+// One try: a fresh easy handle and a fresh response, on the multi handle.
+void Batch::start(Transfer& t) {
+  t.easy = curl_easy_init();
+  t.response.body.clear();
+  t.response.headers.clear();
+  t.too_large = false;
+  t.error_buffer[0] = 0;
+  ++t.tries;
+  ++counters_.requests;
+  t.headers.clear();
+  for (const auto& h : t.request->headers) t.headers.add(h);
+  // The token goes to the origin the caller addressed, never to a host a
+  // redirect points at.
+  if (t.request->with_token && config_.token && origin_of(t.url) == t.origin) {
+    t.headers.add("Authorization: Bearer " + *config_.token);
+  }
+  set_options(t);
+  curl_multi_add_handle(multi_, t.easy);
+  ++active_;
+}
+
+void Batch::set_options(Transfer& t) {
+  CURL* easy = t.easy;
+  curl_easy_setopt(easy, CURLOPT_URL, t.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t.headers.get());
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, (std::string("jobmon/") + version_string).c_str());
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // redirects by hand: see follow_redirect
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout * 1000));
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max(1.0, config_.stall_timeout)));
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.error_buffer);
+  if (t.method == "POST") {
+    curl_easy_setopt(easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t.request->body.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.request->body.size()));
+  } else if (t.method != "GET") {
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, t.method.c_str());
+  }
+}
+
+// Drives the transfers in flight and handles each one that has ended.
+void Batch::collect_finished() {
+  int running = 0;
+  curl_multi_perform(multi_, &running);
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+    complete(*t, msg->data.result);
+  }
+}
+
+// An ended try is done, retried or redirected.
+void Batch::complete(Transfer& t, CURLcode code) {
+  if (code != CURLE_OK) {
+    on_transport_error(t, code);
+  } else {
+    on_response(t);
+  }
+}
+
+void Batch::on_transport_error(Transfer& t, CURLcode code) {
+  const std::string why = t.too_large ? fmt::format("response larger than {} bytes", t.max_body)
+                          : t.error_buffer[0] ? std::string(t.error_buffer)
+                                              : std::string(curl_easy_strerror(code));
+  release(t);
+  // A body over the cap would be over it again: not retried.
+  if (!t.too_large && t.tries < config_.retry.max_tries) {
+    ++counters_.retries;
+    requeue(t, backoff_seconds(config_.retry, t.tries));
+    return;
+  }
+  t.response.status = 0;
+  t.response.error = why;
+  t.response.url = t.url;
+  finish();
+}
+
+void Batch::on_response(Transfer& t) {
+  long status = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+  char* location = nullptr;
+  curl_easy_getinfo(t.easy, CURLINFO_REDIRECT_URL, &location);
+  const std::string next_url = location ? location : "";  // copied: it dies with the handle
+  release(t);
+  t.response.status = status;
+  t.response.url = t.url;
+  if (status >= 300 && status < 400 && !next_url.empty() && t.method == "GET") {
+    follow_redirect(t, next_url);
+    return;
+  }
+  if (is_retryable_status(status) && t.tries < config_.retry.max_tries) {
+    ++counters_.retries;
+    requeue(t, retry_wait(t, status));
+    return;
+  }
+  finish();
+}
+
+// start() re-checks the new URL's origin before it sends the token.
+void Batch::follow_redirect(Transfer& t, const std::string& next_url) {
+  if (t.redirects >= kMaxRedirects) {
+    t.response.error = "too many redirects";
+    finish();
+    return;
+  }
+  ++t.redirects;
+  ++counters_.redirects;
+  t.url = next_url;
+  --t.tries;  // a redirect is not a failed try
+  requeue(t, 0);
+}
+
+// Backoff, unless a 429/503 says how long to wait (capped: a server may ask
+// for more than we are willing to sleep).
+double Batch::retry_wait(const Transfer& t, long status) const {
+  double wait = backoff_seconds(config_.retry, t.tries);
+  if (status == 429 || status == 503) {
+    if (auto asked = parse_retry_wait(t.response.header("retry-after"), t.response.header("ratelimit"))) {
+      wait = std::min(*asked, config_.retry.max_retry_after);
+    }
+  }
+  return wait;
+}
+
+// Waits for activity on the transfers in flight, but no longer than until the
+// next retry is due when a slot is free to start it.
+void Batch::wait(const std::optional<Clock::time_point>& next_due) {
+  int timeout_ms = 200;
+  if (next_due && active_ < cap_) {
+    const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*next_due - Clock::now()).count();
+    timeout_ms = static_cast<int>(std::clamp<long long>(until, 0, 200));
+  }
+  if (active_ > 0) curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+}
+
+void Batch::release(Transfer& t) {
+  curl_multi_remove_handle(multi_, t.easy);
+  curl_easy_cleanup(t.easy);
+  t.headers.clear();
+  t.easy = nullptr;
+  --active_;
+}
+
+void Batch::requeue(Transfer& t, double delay_seconds) {
+  t.ready_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay_seconds));
+  waiting_.push_back(&t);
+}
+
+}  // namespace
+
 HubHttpSession::HubHttpSession(const HubConfig& config, HubCounters& counters)
     : config_(config), counters_(counters), multi_(nullptr) {
   detail::init_curl_once();
@@ -106,169 +369,7 @@ HubHttpResponse HubHttpSession::run_one(const HubHttpRequest& request) {
 }
 
 std::vector<HubHttpResponse> HubHttpSession::run(const std::vector<HubHttpRequest>& requests, int max_in_flight) {
-  CURLM* multi = static_cast<CURLM*>(multi_);
-  std::vector<std::unique_ptr<Transfer>> transfers;
-  std::deque<Transfer*> waiting;
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    auto t = std::make_unique<Transfer>();
-    t->index = i;
-    t->request = &requests[i];
-    t->url = requests[i].url;
-    t->origin = origin_of(requests[i].url);
-    t->method = requests[i].method;
-    t->max_body = config_.max_body;
-    waiting.push_back(t.get());
-    transfers.push_back(std::move(t));
-  }
-  const std::size_t cap = static_cast<std::size_t>(std::max(1, max_in_flight));
-  std::size_t active = 0, finished = 0;
-
-  auto start = [&](Transfer* t) {
-    CURL* easy = curl_easy_init();
-    t->easy = easy;
-    t->response.body.clear();
-    t->response.headers.clear();
-    t->too_large = false;
-    t->error_buffer[0] = 0;
-    ++t->tries;
-    ++counters_.requests;
-    t->headers.clear();
-    for (const auto& h : t->request->headers) t->headers.add(h);
-    // The token goes to the origin the caller addressed, never to a host a
-    // redirect points at.
-    if (t->request->with_token && config_.token && origin_of(t->url) == t->origin) {
-      t->headers.add("Authorization: Bearer " + *config_.token);
-    }
-    curl_easy_setopt(easy, CURLOPT_URL, t->url.c_str());
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers.get());
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, (std::string("jobmon/") + version_string).c_str());
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout * 1000));
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max(1.0, config_.stall_timeout)));
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->error_buffer);
-    if (t->method == "POST") {
-      curl_easy_setopt(easy, CURLOPT_POST, 1L);
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->request->body.data());
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request->body.size()));
-    } else if (t->method != "GET") {
-      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, t->method.c_str());
-    }
-    curl_multi_add_handle(multi, easy);
-    ++active;
-  };
-
-  auto release = [&](Transfer* t) {
-    curl_multi_remove_handle(multi, t->easy);
-    curl_easy_cleanup(t->easy);
-    t->headers.clear();
-    t->easy = nullptr;
-    --active;
-  };
-
-  auto requeue = [&](Transfer* t, double delay_seconds) {
-    t->ready_at = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(delay_seconds));
-    waiting.push_back(t);
-  };
-
-  auto complete = [&](Transfer* t, CURLcode code) {
-    if (code != CURLE_OK) {
-      const std::string why = t->too_large ? fmt::format("response larger than {} bytes", t->max_body)
-                              : t->error_buffer[0] ? std::string(t->error_buffer)
-                                                   : std::string(curl_easy_strerror(code));
-      release(t);
-      if (!t->too_large && t->tries < config_.retry.max_tries) {
-        ++counters_.retries;
-        requeue(t, backoff_seconds(config_.retry, t->tries));
-        return;
-      }
-      t->response.status = 0;
-      t->response.error = why;
-      t->response.url = t->url;
-      ++finished;
-      return;
-    }
-    long status = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-    char* location = nullptr;
-    curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_URL, &location);
-    const std::string next_url = location ? location : "";
-    release(t);
-    t->response.status = status;
-    t->response.url = t->url;
-    if (status >= 300 && status < 400 && !next_url.empty() && t->method == "GET") {
-      if (t->redirects >= 10) {
-        t->response.error = "too many redirects";
-        ++finished;
-        return;
-      }
-      ++t->redirects;
-      ++counters_.redirects;
-      t->url = next_url;
-      --t->tries;  // a redirect is not a failed try
-      requeue(t, 0);
-      return;
-    }
-    if (is_retryable_status(status) && t->tries < config_.retry.max_tries) {
-      double wait = backoff_seconds(config_.retry, t->tries);
-      if (status == 429 || status == 503) {
-        if (auto asked = parse_retry_wait(t->response.header("retry-after"), t->response.header("ratelimit"))) {
-          wait = std::min(*asked, config_.retry.max_retry_after);
-        }
-      }
-      ++counters_.retries;
-      requeue(t, wait);
-      return;
-    }
-    ++finished;
-  };
-
-  while (finished < transfers.size()) {
-    const auto now = Clock::now();
-    // Start whatever is due, up to the cap.
-    std::optional<Clock::time_point> next_due;
-    for (std::size_t n = waiting.size(); n > 0; --n) {
-      Transfer* t = waiting.front();
-      waiting.pop_front();
-      if (active < cap && t->ready_at <= now) {
-        start(t);
-      } else {
-        if (!next_due || t->ready_at < *next_due) next_due = t->ready_at;
-        waiting.push_back(t);
-      }
-    }
-    if (active == 0) {
-      if (next_due) std::this_thread::sleep_until(*next_due);
-      continue;
-    }
-    int running = 0;
-    curl_multi_perform(multi, &running);
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      Transfer* t = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
-      complete(t, msg->data.result);
-    }
-    int timeout_ms = 200;
-    if (next_due && active < cap) {
-      const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*next_due - Clock::now()).count();
-      timeout_ms = static_cast<int>(std::clamp<long long>(until, 0, 200));
-    }
-    if (active > 0) curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
-  }
-
-  std::vector<HubHttpResponse> out;
-  out.reserve(transfers.size());
-  for (auto& t : transfers) out.push_back(std::move(t->response));
-  return out;
+  return Batch(static_cast<CURLM*>(multi_), config_, counters_, requests, max_in_flight).run();
 }
 
 }  // namespace jobmon::detail

@@ -3,6 +3,11 @@
 // port, retries, commits with parentCommit, and where the token goes.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -13,6 +18,7 @@
 #include <sstream>
 
 #include "fake_hub.hpp"
+#include "hub/hub_http.hpp"
 #include "jobmon/hub/hub_client.hpp"
 #include "jobmon/hub/parquet_footer.hpp"
 #include "temp_tree.hpp"
@@ -410,4 +416,49 @@ TEST_CASE("HubClient: a 409 on commit is retried like a 412", "[hub]") {
                                      [](const std::optional<std::string>&) { return std::optional<std::string>("y\n"); },
                                      "s"),
                   HubError);
+}
+
+// The two ways a try ends without an HTTP status, on the engine under HubClient.
+TEST_CASE("HubHttpSession: transport errors are retried, a body over the cap is not", "[hub]") {
+  SECTION("connection refused: max_tries tries, then status 0 and curl's reason") {
+    // A bound socket that never listens: connections to its port are refused
+    // and no other process can take the port meanwhile.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    HubConfig config;
+    config.retry.base_seconds = 0.01;
+    config.retry.max_seconds = 0.05;
+    HubCounters counters;
+    detail::HubHttpSession session(config, counters);
+    detail::HubHttpRequest request;
+    request.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/x";
+    const auto response = session.run_one(request);
+    ::close(fd);
+    CHECK(response.status == 0);
+    CHECK_FALSE(response.error.empty());
+    CHECK(response.url == request.url);
+    CHECK(counters.requests == static_cast<std::uint64_t>(config.retry.max_tries));
+    CHECK(counters.retries == static_cast<std::uint64_t>(config.retry.max_tries - 1));
+  }
+  SECTION("a response over max_body fails once, with the cap in the error") {
+    Repo repo;
+    test::FakeHub hub(repo.tree.root(), token);
+    HubConfig config = config_for(hub);
+    config.max_body = 10;
+    HubCounters counters;
+    detail::HubHttpSession session(config, counters);
+    detail::HubHttpRequest request;
+    request.url = hub.endpoint() + "/api/datasets/org/ds/tree/main/data?recursive=true";
+    const auto response = session.run_one(request);
+    CHECK(response.status == 0);
+    CHECK(response.error == "response larger than 10 bytes");
+    CHECK(counters.requests == 1);
+    CHECK(counters.retries == 0);
+  }
 }
