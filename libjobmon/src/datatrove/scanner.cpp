@@ -188,6 +188,7 @@ struct Scanner::Impl {
   // Targets (paths or globs) -> candidate directories, sorted and distinct.
   std::vector<std::string> collect_targets(const std::vector<std::string>& targets, double now,
                                            std::vector<Warning>& warnings) {
+    descending.clear();  // a walk an exception cut short must not leave its path behind
     std::vector<std::string> candidates;
     for (const std::string& raw_target : targets) {
       std::string target = raw_target;

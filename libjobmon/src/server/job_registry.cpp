@@ -14,6 +14,7 @@
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/storage/glob.hpp"
+#include "jobmon/storage/storage_factory.hpp"
 #include "server/registry_entries.hpp"
 
 namespace jobmon {
@@ -121,8 +122,9 @@ std::vector<RegistryChange> changes_between(const Entries& previous, const Entri
 }  // namespace
 
 struct JobRegistry::Impl {
+  // A null storage is resolved from the targets, as everywhere (storage_factory.hpp).
   Impl(std::shared_ptr<const Storage> storage_in, std::vector<std::string> targets_in, RegistryOptions options_in)
-      : storage(std::move(storage_in)),
+      : storage(storage_in ? std::move(storage_in) : storage_for_targets(targets_in)),
         targets(std::move(targets_in)),
         options(std::move(options_in)),
         scanner(storage, options.scan) {}

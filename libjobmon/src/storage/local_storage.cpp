@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/filesystem/operations.hpp>
 #include <cerrno>
 #include <cstring>
+#include <fmt/format.h>
 
 #include "jobmon/error.hpp"
 #include "jobmon/storage/storage.hpp"
@@ -153,9 +153,11 @@ std::string LocalStorage::read_range(const std::string& path, std::uint64_t offs
 }
 
 std::string LocalStorage::directory_identity(const std::string& dir) const {
-  boost::system::error_code ec;
-  const boost::filesystem::path canonical = boost::filesystem::canonical(dir.empty() ? "." : dir, ec);
-  return ec ? dir : canonical.string();  // unresolvable: only its own path can match it
+  // Device and inode after following links: one stat(), where resolving the
+  // canonical path would lstat every component on each descent.
+  struct stat st {};
+  if (::stat(dir.empty() ? "." : dir.c_str(), &st) != 0) return dir;  // unresolvable: only its own path matches
+  return fmt::format("inode:{}:{}", static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino));
 }
 
 Storage::Counters LocalStorage::counters() const {

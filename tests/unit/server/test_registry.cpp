@@ -3,6 +3,7 @@
 
 #include "jobmon/clock.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/error.hpp"
 #include "jobmon/server/server.hpp"
 #include "temp_tree.hpp"
 
@@ -39,6 +40,18 @@ TEST_CASE("JobRegistry: entries are typed by kind, status and source", "[server]
     CHECK(json::parse(e.summary_text).at("status") == to_string(e.status));
   }
   CHECK(std::string(to_string(JobKind::data_juicer)) == "data_juicer");
+}
+
+TEST_CASE("JobRegistry: a null storage is resolved from the targets", "[server]") {
+  test::TempTree tree;
+  tree.make_job("outputs/going", 4, {0});
+  test::copy_tree(std::string(JOBMON_TEST_DATA) + "/dj/failed", tree.path("outputs/dj_failed"));
+  JobRegistry registry(nullptr, {tree.path("outputs")});
+  registry.refresh(wall_clock_now());
+  CHECK(registry.entries_view()->size() == 2);
+  CHECK(registry.storage().join("a", "b") == "a/b");
+  // The same rule as storage_for_targets: mixing s3:// and local paths is a usage error.
+  CHECK_THROWS_AS(JobRegistry(nullptr, {"s3://bucket/logs", tree.path("outputs")}), UsageError);
 }
 
 TEST_CASE("JobRegistry: find shares the entry and keeps it alive across refreshes", "[server]") {

@@ -70,6 +70,7 @@ struct RegistryOptions {
 
 class JobRegistry {
  public:
+  // A null storage is resolved from the targets (storage_for_targets).
   JobRegistry(std::shared_ptr<const Storage> storage, std::vector<std::string> targets, RegistryOptions options = {});
   ~JobRegistry();
   JobRegistry(const JobRegistry&) = delete;

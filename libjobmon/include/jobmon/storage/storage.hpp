@@ -68,8 +68,8 @@ class Storage {
   // Joins a directory and a child name with the backend's separator.
   virtual std::string join(std::string_view dir, std::string_view name) const;
 
-  // What a directory is once symlinks are followed (locally its canonical
-  // path), so walks that follow links (glob `**`, recursive discovery) can
+  // What a directory is once symlinks are followed (locally its device and
+  // inode), so walks that follow links (glob `**`, recursive discovery) can
   // tell a loop back to an ancestor from a new directory. Backends without
   // links answer the path itself.
   virtual std::string directory_identity(const std::string& dir) const { return dir; }
