@@ -4,8 +4,6 @@
 // pass Console::standard().
 #pragma once
 
-#include <unistd.h>
-
 #include <iosfwd>
 
 namespace jobmon {
@@ -13,9 +11,9 @@ namespace jobmon {
 struct Console {
   std::ostream& out;
   std::ostream& err;
-  int out_fd = STDOUT_FILENO;  // the terminal (or not) that `out` writes to
-  int err_fd = STDERR_FILENO;  // the terminal (or not) that `err` writes to
-  int in_fd = STDIN_FILENO;    // keys for interactive views
+  int out_fd = 1;  // the terminal (or not) that `out` writes to
+  int err_fd = 2;  // the terminal (or not) that `err` writes to
+  int in_fd = 0;   // keys for interactive views
 
   // std::cout and std::cerr on fds 1 and 2, keys from fd 0.
   static Console standard();
