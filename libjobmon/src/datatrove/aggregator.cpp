@@ -74,13 +74,7 @@ void count_row(const JobRow& row, const EtaEstimator& estimator, Totals& t, Rema
   t.tasks_total += job.world_size;
   t.tasks_completed += job.completed;
   t.tasks_failed += row.failed_ranks;
-  switch (row.status) {
-    case JobStatus::complete: ++t.jobs_completed; break;
-    case JobStatus::running: ++t.jobs_running; break;
-    case JobStatus::failed: ++t.jobs_failed; break;
-    case JobStatus::stalled: ++t.jobs_stalled; break;
-    case JobStatus::pending: ++t.jobs_pending; break;
-  }
+  count_status(row.status, t);
   if (row.status == JobStatus::complete) return;
   work.runnable += std::max(0.0, estimator.total() - estimator.done());
   if (row.status == JobStatus::running && row.eta.rate) {
@@ -205,6 +199,23 @@ const char* to_string(JobStatus status) {
     case JobStatus::complete: return "complete";
   }
   return "unknown";
+}
+
+std::optional<JobStatus> parse_job_status(std::string_view word) {
+  for (JobStatus s : {JobStatus::running, JobStatus::failed, JobStatus::stalled, JobStatus::pending, JobStatus::complete}) {
+    if (word == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
+void count_status(JobStatus status, Totals& t) {
+  switch (status) {
+    case JobStatus::complete: ++t.jobs_completed; break;
+    case JobStatus::running: ++t.jobs_running; break;
+    case JobStatus::failed: ++t.jobs_failed; break;
+    case JobStatus::stalled: ++t.jobs_stalled; break;
+    case JobStatus::pending: ++t.jobs_pending; break;
+  }
 }
 
 const char* to_string(SortOrder order) {

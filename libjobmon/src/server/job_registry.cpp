@@ -94,16 +94,6 @@ class DataJuicerJobs {
   std::map<std::string, std::unique_ptr<SnapshotAnalyzer>> analyzers_;
 };
 
-void count_status(Totals& totals, JobStatus status) {
-  switch (status) {
-    case JobStatus::complete: ++totals.jobs_completed; break;
-    case JobStatus::failed: ++totals.jobs_failed; break;
-    case JobStatus::stalled: ++totals.jobs_stalled; break;
-    case JobStatus::pending: ++totals.jobs_pending; break;
-    case JobStatus::running: ++totals.jobs_running; break;
-  }
-}
-
 // What changed between two lists: new jobs, a new status or count, and jobs gone.
 std::vector<RegistryChange> changes_between(const Entries& previous, const Entries& fresh) {
   std::unordered_map<std::string, const RegistryEntry*> before;
@@ -182,7 +172,7 @@ struct JobRegistry::Impl {
       ++counts.jobs_total;
       counts.tasks_total += e.total;
       counts.tasks_completed += e.done;
-      count_status(counts, e.status);
+      count_status(e.status, counts);
       list.push_back(std::move(e));
     }
   }

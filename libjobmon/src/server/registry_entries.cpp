@@ -19,6 +19,13 @@ const char* to_string(JobKind kind) {
   return "datatrove";
 }
 
+std::optional<JobKind> parse_job_kind(std::string_view word) {
+  for (JobKind k : {JobKind::datatrove, JobKind::data_juicer}) {
+    if (word == to_string(k)) return k;
+  }
+  return std::nullopt;
+}
+
 }  // namespace jobmon
 
 namespace jobmon::detail {

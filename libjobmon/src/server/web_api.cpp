@@ -1,7 +1,6 @@
 #include "jobmon/server/web_api.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <boost/json.hpp>
 
 #include "core/text/text.hpp"
@@ -16,18 +15,6 @@
 namespace jobmon {
 namespace json = boost::json;
 namespace {
-
-constexpr JobStatus all_job_statuses[] = {JobStatus::running, JobStatus::failed, JobStatus::stalled, JobStatus::pending,
-                                          JobStatus::complete};
-constexpr JobKind all_job_kinds[] = {JobKind::datatrove, JobKind::data_juicer};
-
-// The value whose wire word (to_string) is `word`, if any.
-template <class Enum, std::size_t N>
-std::optional<Enum> word_as(const std::string& word, const Enum (&values)[N]) {
-  for (const Enum v : values)
-    if (word == to_string(v)) return v;
-  return std::nullopt;
-}
 
 HttpResponse json_response(const json::value& v, int status = 200) {
   HttpResponse r;
@@ -175,17 +162,13 @@ HttpResponse WebApi::jobs(const HttpRequest& request, Lifecycle lifecycle) {
   }
   // The words are matched once per request, not once per entry: a filtered
   // page walks every job, so the per-entry test must stay a few compares.
-  const auto wanted_status = status.empty() ? std::nullopt : word_as<JobStatus>(status, all_job_statuses);
-  const auto wanted_kind = kind.empty() ? std::nullopt : word_as<JobKind>(kind, all_job_kinds);
-  if ((!status.empty() && !wanted_status) || (!kind.empty() && !wanted_kind)) {
-    r.body = detail::render_jobs_page(*registry_.entries_view(), [](const RegistryEntry&) { return false; }, offset,
-                                      limit, registry_.last_refresh());  // an unknown word matches no job
-    return r;
-  }
+  // An unknown word parses to nothing, which no job equals.
+  const std::optional<JobStatus> wanted_status = parse_job_status(status);
+  const std::optional<JobKind> wanted_kind = parse_job_kind(kind);
   auto keep = [&](const RegistryEntry& e) {
     if (!e.in(lifecycle)) return false;
-    if (wanted_status && e.status != *wanted_status) return false;
-    if (wanted_kind && e.kind() != *wanted_kind) return false;
+    if (!status.empty() && wanted_status != e.status) return false;
+    if (!kind.empty() && wanted_kind != e.kind()) return false;
     return q.empty() || detail::ascii_lower(e.name).find(q) != std::string::npos || detail::ascii_lower(e.path).find(q) != std::string::npos;
   };
   r.body = detail::render_jobs_page(*registry_.entries_view(), keep, offset, limit, registry_.last_refresh());

@@ -72,6 +72,10 @@ AggregateDelta apply_deltas(Aggregate& current, const Aggregate& previous);
 EtaEstimator make_job_estimator(const JobState& job, const EtaOptions& options = {});
 
 const char* to_string(JobStatus status);
+// The status whose to_string is `word`; nothing for any other word.
+std::optional<JobStatus> parse_job_status(std::string_view word);
+// One more job of `status` in the totals' per-status counts.
+void count_status(JobStatus status, Totals& totals);
 const char* to_string(SortOrder order);
 SortOrder parse_sort_order(std::string_view text);  // throws UsageError
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -23,6 +24,7 @@ struct Snapshot;
 
 enum class JobKind { datatrove, data_juicer };
 const char* to_string(JobKind kind);  // "datatrove" | "data_juicer", as the web API writes it
+std::optional<JobKind> parse_job_kind(std::string_view word);  // nothing for any other word
 
 // Which jobs a listing keeps: all, the ones still going, or the finished ones.
 enum class Lifecycle { any, current, past };
