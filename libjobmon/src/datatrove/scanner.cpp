@@ -138,26 +138,30 @@ struct Scanner::Impl {
       out.push_back(dir);
       return;
     }
+    if (options.recursive && !enter(dir)) return;
     const auto* entries = list_cached(dir, now);
-    if (entries == nullptr) {
+    if (entries != nullptr) {
+      for (const DirEntry& entry : *entries) {
+        if (entry.type != EntryType::directory || entry.name.starts_with('.')) continue;
+        const std::string child = storage->join(dir, entry.name);
+        const bool descend = options.recursive && depth + 1 < options.max_depth && jobs.count(child) == 0 &&
+                             !is_job_dir(child);
+        if (descend) collect(child, depth + 1, now, out, warnings, false);
+        else out.push_back(child);
+      }
+    } else {
       warnings.push_back({dir, "cannot list directory"});
-      return;
-    }
-    if (options.recursive) descending.push_back(storage->directory_identity(dir));
-    for (const DirEntry& entry : *entries) {
-      if (entry.type != EntryType::directory || entry.name.starts_with('.')) continue;
-      const std::string child = storage->join(dir, entry.name);
-      const bool descend = options.recursive && depth + 1 < options.max_depth && jobs.count(child) == 0 &&
-                           !is_job_dir(child);
-      if (!descend) out.push_back(child);
-      else if (!loops_back(child)) collect(child, depth + 1, now, out, warnings, false);
     }
     if (options.recursive) descending.pop_back();
   }
 
-  // A symlink back to a directory the recursion is inside: not entered again.
-  bool loops_back(const std::string& dir) const {
-    return std::find(descending.begin(), descending.end(), storage->directory_identity(dir)) != descending.end();
+  // Enters dir unless the recursion is already inside it (a symlink back to
+  // an ancestor): one identity per directory walked.
+  bool enter(const std::string& dir) {
+    std::string identity = storage->directory_identity(dir);
+    if (std::find(descending.begin(), descending.end(), identity) != descending.end()) return false;
+    descending.push_back(std::move(identity));
+    return true;
   }
 
   void collect_glob(const std::string& pattern, double now, std::vector<std::string>& out,
