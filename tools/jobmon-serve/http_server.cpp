@@ -15,7 +15,6 @@
 #include "jobmon/cli/exit_code.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/server/server.hpp"
-#include "jobmon/storage/storage_factory.hpp"
 
 namespace jobmon::serve {
 namespace {
@@ -43,7 +42,6 @@ void send(const HttpResponse& from, httplib::Response& to) {
   to.set_content(from.body, from.content_type);
 }
 
-
 RegistryOptions registry_options_for(const ServeOptions& options) {
   RegistryOptions registry_options;
   registry_options.scan.threads = options.threads;
@@ -63,7 +61,7 @@ class Server {
  public:
   explicit Server(const ServeOptions& options)
       : options_(options),
-        registry_(storage_for_targets(options.targets), options.targets, registry_options_for(options)),
+        registry_(nullptr, options.targets, registry_options_for(options)),  // storage from the targets
         resources_(disk_paths_for(options.targets)),
         api_(registry_, resources_, api_options_for(options)) {}
 
@@ -203,16 +201,5 @@ class Server {
 }  // namespace
 
 int run_server(const ServeOptions& options) { return Server(options).run(); }
-
-std::string read_token_file(const std::string& path) {
-  LocalStorage storage;
-  std::string text = storage.read(path, 64 * 1024);
-  const auto end = text.find_first_of("\r\n");
-  if (end != std::string::npos) text.resize(end);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.pop_back();
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.erase(0, 1);
-  if (text.empty()) throw std::runtime_error(path + ": the token file is empty");
-  return text;
-}
 
 }  // namespace jobmon::serve

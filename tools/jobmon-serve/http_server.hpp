@@ -20,8 +20,4 @@ struct ServeOptions {
 // Runs until SIGINT/SIGTERM. Returns the process exit code.
 int run_server(const ServeOptions& options);
 
-// The first line of a token file, trimmed; throws when it is empty or unreadable.
-std::string read_token_file(const std::string& path);
-
-
 }  // namespace jobmon::serve

@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   return tools::run_tool(app, argc, argv, [&] {
     if (!token_file.empty()) {
       try {
-        options.token = serve::read_token_file(token_file);
+        options.token = read_token_file(token_file);
       } catch (const std::exception& e) {
         throw UsageError(e.what());  // an unusable --token-file is a usage error
       }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <stdexcept>
 
 #include "core/text/text.hpp"
 #include "jobmon/clock.hpp"
@@ -65,6 +66,13 @@ bool WebApi::authorized(const HttpRequest& request) const {
 
 bool loopback_address(std::string_view name) {
   return name == "localhost" || name == "::1" || name == "[::1]" || name.starts_with("127.");
+}
+
+std::string read_token_file(const std::string& path) {
+  const std::string text = LocalStorage().read(path, 64 * 1024);
+  const std::string token(detail::trim(text.substr(0, text.find_first_of("\r\n")), " \t"));
+  if (token.empty()) throw std::runtime_error(path + ": the token file is empty");
+  return token;
 }
 
 bool loopback_host(const std::string& host) {

@@ -1,7 +1,10 @@
+#include <sys/stat.h>
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
 #include "jobmon/clock.hpp"
+#include "jobmon/error.hpp"
 #include "jobmon/server/web_api.hpp"
 #include "server/host/proc_parsers.hpp"
 #include "server/job_logs.hpp"
@@ -329,4 +332,19 @@ TEST_CASE("WebApi: /proc parsers", "[server]") {
   CHECK(tail_lines("a\nb\nc\n", 2) == std::vector<std::string>{"b", "c"});
   CHECK(tail_lines("", 2).empty());
   CHECK(tail_lines("only", 5) == std::vector<std::string>{"only"});
+}
+
+TEST_CASE("WebApi: a token file gives its first line without surrounding blanks", "[server]") {
+  test::TempTree tree;
+  tree.write("plain", "s3cret\n");
+  tree.write("crlf", " \ts3cret \r\nsecond line\n");
+  tree.write("blank", " \t\r\nnot the first line\n");
+  tree.write("empty", "");
+  CHECK(read_token_file(tree.path("plain")) == "s3cret");
+  CHECK(read_token_file(tree.path("crlf")) == "s3cret");
+  CHECK_THROWS_WITH(read_token_file(tree.path("blank")), Catch::Contains("the token file is empty"));
+  CHECK_THROWS_WITH(read_token_file(tree.path("empty")), Catch::Contains("the token file is empty"));
+  CHECK_THROWS_AS(read_token_file(tree.path("missing")), StorageError);
+  REQUIRE(::mkfifo(tree.path("fifo").c_str(), 0600) == 0);
+  CHECK_THROWS_AS(read_token_file(tree.path("fifo")), StorageError);  // refused, never a hang
 }

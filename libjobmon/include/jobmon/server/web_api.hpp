@@ -65,6 +65,10 @@ class WebApi {
 
 // True for a name only this machine reaches: localhost, 127.x.x.x, ::1 or [::1].
 bool loopback_address(std::string_view name);
+// The token in a file (--token-file): its first line without surrounding
+// blanks. Throws StorageError when unreadable (a FIFO or a huge file
+// included), std::runtime_error when it holds no token.
+std::string read_token_file(const std::string& path);
 // True for an empty Host header or one naming a loopback address (any port).
 bool loopback_host(const std::string& host);
 
