@@ -1,6 +1,7 @@
 #include "jobmon/datatrove/job.hpp"
 
 #include <algorithm>
+#include <fmt/format.h>
 
 #include "core/text/text.hpp"
 
@@ -57,6 +58,8 @@ std::optional<std::int64_t> parse_rank_name(const std::string& name) {
   if (!value) return std::nullopt;
   return static_cast<std::int64_t>(*value);
 }
+
+std::string task_log_name(std::int64_t rank) { return fmt::format("task_{:05d}.log", rank); }
 
 const char* to_string(RankState state) {
   switch (state) {

@@ -1,7 +1,6 @@
 // Why an incomplete rank has no marker, read from the tail of its task log.
 #include <algorithm>
 #include <cctype>
-#include <fmt/format.h>
 
 #include "core/text/text.hpp"
 #include "datatrove/job_dir_reader.hpp"
@@ -61,7 +60,7 @@ std::size_t diagnose_incomplete_ranks(const Storage& storage, JobState& job, con
   std::size_t reads = 0;
   for (std::size_t i = 0; i < ranks.size() && i < options.max_logs_per_job; ++i) {
     const std::int64_t rank = ranks[i];
-    const std::string log_path = storage.join(logs_dir, fmt::format("task_{:05d}.log", rank));
+    const std::string log_path = storage.join(logs_dir, task_log_name(rank));
     const FileStat st = storage.stat(log_path);
     if (st.type != EntryType::file) {
       job.rank_issues.push_back(RankIssue{rank, RankState::pending, {}, std::nullopt});

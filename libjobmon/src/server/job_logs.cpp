@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <fmt/format.h>
 
+#include "jobmon/datatrove/job.hpp"
 #include "jobmon/error.hpp"
 
 namespace jobmon::detail {
@@ -28,7 +28,7 @@ std::vector<LogFile> rank_log_files(const Storage& storage, const std::string& l
                                     const std::vector<std::int64_t>& ranks) {
   std::vector<LogFile> files;
   for (std::int64_t r : ranks) {
-    std::string name = fmt::format("task_{:05d}.log", r);
+    std::string name = task_log_name(r);
     files.push_back({name, storage.join(logs_dir, name), r});
   }
   return files;

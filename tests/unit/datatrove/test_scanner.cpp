@@ -318,3 +318,9 @@ TEST_CASE("Scanner: a null storage is resolved from the targets", "[datatrove]")
   REQUIRE(r.jobs.size() == 1);
   CHECK(r.jobs[0]->complete());
 }
+
+TEST_CASE("Scanner: task log names as datatrove writes them", "[datatrove]") {
+  CHECK(task_log_name(7) == "task_00007.log");
+  CHECK(task_log_name(0) == "task_00000.log");
+  CHECK(task_log_name(123456) == "task_123456.log");  // wider ranks are not cut
+}

@@ -61,6 +61,9 @@ std::string format_ranges(const std::vector<RankRange>& ranges, std::size_t max_
 // Parses a marker file name: all digits, at most 12 of them. Returns the rank.
 std::optional<std::int64_t> parse_rank_name(const std::string& name);
 
+// The name datatrove gives a rank's task log under logs/: "task_00007.log".
+std::string task_log_name(std::int64_t rank);
+
 const char* to_string(RankState state);
 
 }  // namespace jobmon
