@@ -13,11 +13,15 @@
 
 namespace jobmon {
 
+std::vector<std::string> StatusCommandOptions::targets_or_cwd() const {
+  return targets.empty() ? std::vector<std::string>{"."} : targets;
+}
+
 ExitCode run_status_command(const StatusCommandOptions& options, const Console& console,
                             std::shared_ptr<const Storage> storage) {
   std::ostream& out = console.out;
   std::ostream& err = console.err;
-  const std::vector<std::string> targets = options.targets.empty() ? std::vector<std::string>{"."} : options.targets;
+  const std::vector<std::string> targets = options.targets_or_cwd();
   if (!storage) storage = storage_for_targets(targets);  // s3:// URLs or local paths
   Scanner scanner(storage, options.scan);
   const ScanResult scan = scanner.scan(targets);

@@ -36,7 +36,7 @@ class Refresher {
  public:
   Refresher(const StatusCommandOptions& options, std::shared_ptr<const Storage> storage)
       : scanner_(std::move(storage), options.scan),
-        targets_(options.targets.empty() ? std::vector<std::string>{"."} : options.targets) {
+        targets_(options.targets_or_cwd()) {
     aggregate_options_.prefix = options.prefix;
     aggregate_options_.hide_complete = options.hide_complete;
   }
@@ -181,10 +181,7 @@ ExitCode run_watch_command(const StatusCommandOptions& options, const Console& c
                            std::shared_ptr<const Storage> storage) {
   if (!std::isfinite(options.interval) || options.interval < min_interval_seconds)
     throw UsageError("the interval must be at least 0.05 seconds");
-  if (!storage) {
-    const std::vector<std::string> targets = options.targets.empty() ? std::vector<std::string>{"."} : options.targets;
-    storage = storage_for_targets(targets);  // s3:// URLs or local paths
-  }
+  if (!storage) storage = storage_for_targets(options.targets_or_cwd());  // s3:// URLs or local paths
   Refresher refresher(options, std::move(storage));
   if (options.once) return run_once(options, refresher, console);
   // A dumb terminal has no alternate screen or cursor addressing: plain lines.

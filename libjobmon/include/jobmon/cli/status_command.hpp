@@ -31,6 +31,9 @@ struct StatusCommandOptions {
   bool watch = false;     // refresh every `interval` seconds until q / Ctrl-C
   bool once = false;      // render one dashboard frame and exit
   double interval = 5;    // seconds between refreshes
+
+  // The targets to scan: `targets`, or "." when none were given.
+  std::vector<std::string> targets_or_cwd() const;
 };
 
 // One report: the job lines and summary (or --json) on console.out, scan
