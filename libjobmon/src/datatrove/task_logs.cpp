@@ -29,7 +29,7 @@ RankIssue classify_task_log(std::int64_t rank, std::string_view tail) {
   issue.state = RankState::running;
   std::string_view error_line, exception_line;
   bool done_after_error = false;
-  for (const std::string_view raw : split_lines(tail)) {
+  for_each_line(tail, [&](std::string_view raw) {  // no vector: this runs for every unfinished rank
     const std::string_view line = trim_line(raw);
     if (line.find("| ERROR") != std::string_view::npos || line.find("| CRITICAL") != std::string_view::npos) {
       const auto dash = line.find(" - ");
@@ -40,7 +40,7 @@ RankIssue classify_task_log(std::int64_t rank, std::string_view tail) {
     } else if (looks_like_exception_line(line)) {
       exception_line = line;
     }
-  }
+  });
   if (done_after_error) {
     issue.state = RankState::finished_unmarked;
   } else if (!error_line.empty() || !exception_line.empty()) {
