@@ -63,7 +63,7 @@ def _paths(targets: Iterable[PathLike]) -> list[str]:
 
 
 def scan(*targets: PathLike, recursive: bool = False, threads: int = 0,
-         marker_times: str = "incomplete", max_logs_per_job: int = 64) -> ScanResult:
+         marker_times: str = "incomplete", log_bytes_per_job: int = 256 << 20) -> ScanResult:
     """Find and read datatrove job dirs.
 
     ``targets`` are job dirs, dirs of job dirs, or globs (``*``, ``?``, ``[..]``, ``**``), local or
@@ -72,7 +72,7 @@ def scan(*targets: PathLike, recursive: bool = False, threads: int = 0,
     The GIL is released while the files are read.
     """
     scanner = Scanner(recursive=recursive, threads=threads, marker_times=marker_times,
-                      max_logs_per_job=max_logs_per_job)
+                      log_bytes_per_job=log_bytes_per_job)
     return scanner.scan(_paths(targets))
 
 

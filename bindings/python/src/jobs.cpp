@@ -137,16 +137,16 @@ void register_jobs(py::module_& m) {
   py::class_<PyScanner>(m, "Scanner",
                         "Finds and reads datatrove job dirs (local paths or s3:// URLs); keeps a cache so "
                         "scanning again costs what changed.")
-      .def(py::init([](bool recursive, unsigned threads, const std::string& marker_times, std::size_t max_logs_per_job) {
+      .def(py::init([](bool recursive, unsigned threads, const std::string& marker_times, std::uint64_t log_bytes_per_job) {
              auto s = std::make_unique<PyScanner>();
              s->options.recursive = recursive;
              s->options.threads = threads;
              s->options.marker_times = parse_marker_times(marker_times);
-             s->options.max_logs_per_job = max_logs_per_job;
+             s->options.log_bytes_per_job = log_bytes_per_job;
              return s;
            }),
            py::kw_only(), py::arg("recursive") = false, py::arg("threads") = 0u,
-           py::arg("marker_times") = "incomplete", py::arg("max_logs_per_job") = 64)
+           py::arg("marker_times") = "incomplete", py::arg("log_bytes_per_job") = ScanOptions{}.log_bytes_per_job)
       .def(
           "scan", [](PyScanner& s, const std::vector<std::string>& targets) {
             ScanResult r;

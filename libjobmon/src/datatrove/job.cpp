@@ -7,9 +7,35 @@
 
 namespace jobmon {
 
-std::int64_t JobState::failed_ranks() const {
-  return std::count_if(rank_issues.begin(), rank_issues.end(),
-                       [](const RankIssue& issue) { return issue.state == RankState::failed; });
+std::int64_t JobState::failed_ranks() const { return rank_counts.failed; }
+
+void recount_ranks(JobState& job) {
+  if (job.rank_issues_truncated) return;
+  job.logs_read = true;
+  job.rank_counts = RankCounts{};
+  job.last_log_write.reset();
+  job.last_failure_at.reset();
+  auto newest = [](std::optional<double>& slot, const std::optional<double>& t) {
+    if (t && (!slot || *t > *slot)) slot = t;
+  };
+  RankCounts& c = job.rank_counts;
+  for (const RankIssue& issue : job.rank_issues) {
+    switch (issue.state) {
+      case RankState::running: ++c.running; newest(job.last_log_write, issue.log_mtime); break;
+      case RankState::failed:
+        if (issue.earlier_attempt) {
+          ++c.failed_earlier_attempt;
+        } else {
+          ++c.failed;
+          newest(job.last_failure_at, issue.log_mtime);
+        }
+        break;
+      case RankState::finished_unmarked: ++c.finished_unmarked; break;
+      case RankState::pending: ++c.pending; break;
+    }
+  }
+  const std::int64_t listed = static_cast<std::int64_t>(job.rank_issues.size());
+  c.pending += std::max<std::int64_t>(0, job.world_size - job.completed - listed);
 }
 
 std::vector<RankRange> JobState::incomplete_ranges() const {

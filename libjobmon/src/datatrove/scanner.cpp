@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/system/parallel.hpp"
 #include "datatrove/job_dir_reader.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
@@ -51,25 +52,6 @@ struct ScanTally {
 bool settled(double mtime, double listed_at) {
   const bool whole_seconds = mtime == std::floor(mtime);
   return listed_at - mtime > (whole_seconds ? coarse_mtime_settle_seconds : fine_mtime_settle_seconds);
-}
-
-// Runs fn(i) for i in [0, n) on up to `threads` threads.
-template <typename Fn>
-void parallel_for(std::size_t n, unsigned threads, Fn&& fn) {
-  const unsigned workers = static_cast<unsigned>(std::min<std::size_t>(threads, n));
-  if (workers <= 1) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::vector<std::thread> pool;
-  pool.reserve(workers);
-  for (unsigned w = 0; w < workers; ++w) {
-    pool.emplace_back([&] {
-      for (std::size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fn(i);
-    });
-  }
-  for (auto& t : pool) t.join();
 }
 
 }  // namespace
@@ -348,7 +330,7 @@ ScanResult Scanner::scan(const std::vector<std::string>& targets) {
   std::vector<std::vector<Warning>> warnings(candidates.size());
   ScanTally tally;
   const std::vector<std::size_t> to_check = s.answer_complete_jobs(candidates, found, tally);
-  parallel_for(to_check.size(), s.threads, [&](std::size_t k) {
+  detail::parallel_for(to_check.size(), s.threads, [&](std::size_t k) {
     const std::size_t i = to_check[k];
     s.refresh(candidates[i], now, tally, found[i], warnings[i]);
   });

@@ -51,24 +51,49 @@ RankIssue classify_task_log(std::int64_t rank, std::string_view tail) {
 }
 
 std::size_t diagnose_incomplete_ranks(const Storage& storage, JobState& job, const ScanOptions& options) {
+  // Interim (sequential, a stat per rank); being replaced by the parallel, budgeted reader.
   job.rank_issues.clear();
   job.rank_issues_truncated = false;
-  if (options.max_logs_per_job == 0 || job.complete()) return 0;
-  const std::vector<std::int64_t> ranks = job.incomplete_ranks(options.max_logs_per_job + 1);
-  if (ranks.size() > options.max_logs_per_job) job.rank_issues_truncated = true;
+  job.rank_counts = RankCounts{};
+  job.last_log_write.reset();
+  job.last_failure_at.reset();
+  job.logs_read = false;
+  if (options.log_bytes_per_job == 0 || job.complete()) return 0;
+  job.logs_read = true;
   const std::string logs_dir = storage.join(job.path, "logs");
   std::size_t reads = 0;
-  for (std::size_t i = 0; i < ranks.size() && i < options.max_logs_per_job; ++i) {
-    const std::int64_t rank = ranks[i];
+  std::uint64_t budget = options.log_bytes_per_job;
+  // One listing of logs/ instead of a stat per rank: ranks without a log are pending.
+  std::vector<std::int64_t> logged;
+  if (storage.stat(logs_dir).type == EntryType::directory) {
+    try {
+      for (const DirEntry& e : storage.list(logs_dir, ListOptions{false, false})) {
+        if (!e.name.starts_with("task_") || !e.name.ends_with(".log")) continue;
+        const auto rank = parse_rank_name(e.name.substr(5, e.name.size() - 9));
+        if (rank && *rank < job.world_size && !std::binary_search(job.done_ranks.begin(), job.done_ranks.end(), *rank))
+          logged.push_back(*rank);
+      }
+    } catch (const StorageError& e) {
+      job.warnings.push_back({logs_dir, e.what()});
+    }
+  }
+  std::sort(logged.begin(), logged.end());
+  job.rank_counts.pending = job.world_size - job.completed - static_cast<std::int64_t>(logged.size());
+  for (const std::int64_t rank : logged) {
     const std::string log_path = storage.join(logs_dir, task_log_name(rank));
     const FileStat st = storage.stat(log_path);
     if (st.type != EntryType::file) {
-      job.rank_issues.push_back(RankIssue{rank, RankState::pending, {}, std::nullopt});
+      ++job.rank_counts.pending;
       continue;
     }
+    const std::uint64_t want = std::min<std::uint64_t>(st.size, options.log_tail_bytes);
+    if (want > budget) {
+      ++job.rank_counts.unread;
+      continue;
+    }
+    budget -= want;
     RankIssue issue;
     try {
-      const std::uint64_t want = std::min<std::uint64_t>(st.size, options.log_tail_bytes);
       ++reads;
       issue = classify_task_log(rank, storage.read_range(log_path, st.size - want, want));
     } catch (const StorageError& e) {
@@ -76,7 +101,26 @@ std::size_t diagnose_incomplete_ranks(const Storage& storage, JobState& job, con
       job.warnings.push_back({log_path, e.what()});
     }
     issue.log_mtime = st.mtime;
-    job.rank_issues.push_back(std::move(issue));
+    issue.log_size = st.size;
+    if (issue.state == RankState::failed && job.launched_at && st.mtime < *job.launched_at) issue.earlier_attempt = true;
+    switch (issue.state) {
+      case RankState::running:
+        ++job.rank_counts.running;
+        if (!job.last_log_write || st.mtime > *job.last_log_write) job.last_log_write = st.mtime;
+        break;
+      case RankState::failed:
+        if (issue.earlier_attempt) {
+          ++job.rank_counts.failed_earlier_attempt;
+        } else {
+          ++job.rank_counts.failed;
+          if (!job.last_failure_at || st.mtime > *job.last_failure_at) job.last_failure_at = st.mtime;
+        }
+        break;
+      case RankState::finished_unmarked: ++job.rank_counts.finished_unmarked; break;
+      case RankState::pending: ++job.rank_counts.pending; break;
+    }
+    if (job.rank_issues.size() < options.max_rank_issues) job.rank_issues.push_back(std::move(issue));
+    else job.rank_issues_truncated = true;
   }
   return reads;
 }

@@ -24,6 +24,7 @@ TEST_CASE("StatusView: summary line is the reference's", "[cli]") {
 TEST_CASE("StatusView: one line per job with icon, counts, percent, bar, tail", "[cli]") {
   auto failed = job("tok_b", 64, 63);
   failed->rank_issues = {RankIssue{63, RankState::failed, "RuntimeError: boom", std::nullopt}};
+  recount_ranks(*failed);
   const auto agg = aggregate({job("tok_a", 64, 64), failed}, 1700000100);
   StatusViewOptions o;
   o.style = TermStyle{false, true};

@@ -41,6 +41,7 @@ std::shared_ptr<const JobState> job(const std::string& name, std::int64_t world,
 std::shared_ptr<const JobState> failed_job(const std::string& name, std::int64_t world, std::int64_t completed) {
   auto j = std::const_pointer_cast<JobState>(job(name, world, completed));
   j->rank_issues.push_back(RankIssue{completed, RankState::failed, "ValueError: bad shard", now - 30});
+  recount_ranks(*j);
   return j;
 }
 

@@ -52,6 +52,7 @@ TEST_CASE("Aggregator: prefix filter and hide-complete", "[datatrove]") {
 TEST_CASE("Aggregator: statuses", "[datatrove]") {
   auto failed = job("failed", 4, 2);
   failed->rank_issues = {RankIssue{2, RankState::failed, "boom", 1500.0}, RankIssue{3, RankState::running, {}, 1500.0}};
+  recount_ranks(*failed);
   auto pending = job("pending", 4, 0);
   auto stalled = job("stalled", 100, 10);
   for (int i = 0; i < 10; ++i) stalled->marker_mtimes.push_back(1000 + 10.0 * (i + 1));
@@ -111,6 +112,7 @@ TEST_CASE("Aggregator: deltas against the previous aggregate", "[datatrove]") {
 TEST_CASE("Aggregator: failed ranks are excluded from the ETA's remaining work", "[datatrove]") {
   auto j = job("j", 4, 2);
   j->rank_issues = {RankIssue{2, RankState::failed, "x", {}}, RankIssue{3, RankState::failed, "y", {}}};
+  recount_ranks(*j);
   const auto est = make_job_estimator(*j);
   CHECK(est.total() == 2);
   const auto agg = aggregate(list({j}), 5000);

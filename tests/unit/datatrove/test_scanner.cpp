@@ -134,14 +134,15 @@ TEST_CASE("Scanner: ranks >= 100000 have six-digit markers", "[datatrove]") {
   tree.write("big/completions/100000", "");
   tree.write("big/completions/100001", "");
   ScanOptions o = serial();
-  o.max_logs_per_job = 3;
+  o.max_rank_issues = 3;
   Scanner scanner(std::make_shared<LocalStorage>(), o);
   const ScanResult r = scanner.scan({tree.path("big")});
   REQUIRE(r.jobs.size() == 1);
   CHECK(r.jobs[0]->completed == 3);
   CHECK(format_ranges(r.jobs[0]->incomplete_ranges()) == "0-99998");
-  CHECK(r.jobs[0]->rank_issues.size() == 3);  // bounded log reads
-  CHECK(r.jobs[0]->rank_issues_truncated);
+  CHECK(r.jobs[0]->rank_issues.empty());  // no rank has a log
+  CHECK(r.jobs[0]->rank_counts.pending == 99999);
+  CHECK(r.jobs[0]->rank_counts.exact());
 }
 
 TEST_CASE("Scanner: huge and implausible world sizes", "[datatrove]") {
@@ -293,9 +294,10 @@ TEST_CASE("Scanner: incomplete ranks without logs are pending", "[datatrove]") {
   Scanner scanner(std::make_shared<LocalStorage>(), serial());
   const ScanResult r = scanner.scan({tree.path("job")});
   REQUIRE(r.jobs.size() == 1);
-  REQUIRE(r.jobs[0]->rank_issues.size() == 2);
+  REQUIRE(r.jobs[0]->rank_issues.size() == 1);  // only ranks with a log are listed
   CHECK(r.jobs[0]->rank_issues[0].state == RankState::running);
-  CHECK(r.jobs[0]->rank_issues[1].state == RankState::pending);
+  CHECK(r.jobs[0]->rank_counts.running == 1);
+  CHECK(r.jobs[0]->rank_counts.pending == 1);
 }
 
 TEST_CASE("Scanner: recursive does not follow a symlink back to a directory it is inside", "[datatrove]") {

@@ -44,7 +44,7 @@ void make_runs(const TempTree& tree) {
 ScanOptions quiet_options() {
   ScanOptions o;
   o.threads = 2;
-  o.max_logs_per_job = 0;  // logs are not what these tests are about
+  o.log_bytes_per_job = 0;  // logs are not what these tests are about
   return o;
 }
 

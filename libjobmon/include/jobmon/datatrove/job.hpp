@@ -26,8 +26,23 @@ enum class RankState { pending, running, failed, finished_unmarked };
 struct RankIssue {
   std::int64_t rank = 0;
   RankState state = RankState::pending;
-  std::string message;            // the error line for a failed rank
+  std::string message;            // the error line for a failed rank (bounded: see RankCounts)
   std::optional<double> log_mtime;
+  std::uint64_t log_size = 0;     // with log_mtime: a log that did not change need not be re-read
+  bool earlier_attempt = false;   // failed before executor.json was last written: a relaunch since
+};
+
+// What the task logs say about a job's incomplete ranks. Exact when every
+// incomplete rank was accounted for; a byte budget that stops the reading
+// leaves `unread` ranks, and the other counts are then lower bounds.
+struct RankCounts {
+  std::int64_t running = 0;            // a log of this attempt, no error, no "done" line
+  std::int64_t failed = 0;             // a log of this attempt that ends in an error
+  std::int64_t finished_unmarked = 0;  // the log says done, but there is no marker
+  std::int64_t pending = 0;            // no log at all
+  std::int64_t failed_earlier_attempt = 0;  // failed logs older than executor.json (relaunched since)
+  std::int64_t unread = 0;             // incomplete ranks the budget left unread
+  bool exact() const { return unread == 0; }
 };
 
 struct JobState {
@@ -41,8 +56,16 @@ struct JobState {
   std::optional<double> last_change_at;   // completions/ mtime: the latest marker's arrival
   std::vector<std::string> stray_entries;          // completions/ names that are not rank numbers
   std::vector<std::int64_t> out_of_range_ranks;    // markers for ranks >= world_size
-  std::vector<RankIssue> rank_issues;     // incomplete ranks whose logs were read (bounded)
-  bool rank_issues_truncated = false;     // more incomplete ranks than logs read
+  // Task logs of the incomplete ranks (read only for incomplete jobs).
+  bool logs_read = false;                 // rank_counts and the times below are filled
+  RankCounts rank_counts;
+  std::optional<double> last_log_write;   // newest log mtime of a running rank (evidence of life)
+  std::optional<double> last_failure_at;  // newest log mtime of a failed rank of this attempt
+  // Incomplete ranks that have a log, ascending by rank; pending ranks (no
+  // log) are not listed. Bounded (ScanOptions::max_rank_issues): the counts
+  // above stay exact when the list is cut.
+  std::vector<RankIssue> rank_issues;
+  bool rank_issues_truncated = false;     // more ranks with logs than listed
   std::vector<std::string> pipeline_steps;// from executor.json, when the steps name themselves
   std::vector<Warning> warnings;
 
@@ -55,10 +78,18 @@ struct JobState {
   std::vector<std::int64_t> incomplete_ranks(std::size_t limit) const;
 };
 
+// Fills logs_read, rank_counts, last_log_write and last_failure_at from
+// rank_issues (every incomplete rank without an issue is pending). For
+// JobStates built by hand or edited; the Scanner fills them as it reads.
+// With rank_issues_truncated the counts cannot be rebuilt and are kept.
+void recount_ranks(JobState& job);
+
 // "7,40-45" from ranges.
 std::string format_ranges(const std::vector<RankRange>& ranges, std::size_t max_items = SIZE_MAX);
 
-// Parses a marker file name: all digits, at most 12 of them. Returns the rank.
+// Parses a marker file name the way datatrove writes it: the rank as at least
+// five digits, zero-padded ("00042", "123456"). Returns the rank; nothing for
+// any other name ("42", "000042", "x").
 std::optional<std::int64_t> parse_rank_name(const std::string& name);
 
 // The name datatrove gives a rank's task log under logs/: "task_00007.log".

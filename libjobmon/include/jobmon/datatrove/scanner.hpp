@@ -24,10 +24,18 @@ struct ScanOptions {
   int max_depth = 8;       // recursion limit below each root
   unsigned threads = 0;    // parallel job reads; 0 = automatic
   MarkerTimes marker_times = MarkerTimes::incomplete_jobs;
-  std::size_t max_logs_per_job = 64;  // task logs of incomplete ranks read per job
-  double log_refresh_seconds = 30;    // re-read those logs at most this often
+  // Task logs: every incomplete rank's log tail is read, so rank counts are
+  // exact; a job's logs past log_bytes_per_job are left unread and counted
+  // (RankCounts::unread), never guessed. 0 reads no logs at all.
+  std::uint64_t log_bytes_per_job = 256ull << 20;
+  std::uint64_t log_tail_bytes = 16384;   // the most read from the end of one log
+  std::size_t max_rank_issues = 10000;    // ranks with logs listed per job (counts stay exact)
+  std::size_t max_rank_messages = 1000;   // failure messages kept per job (the rest: rank and state only)
+  double log_refresh_seconds = 30;        // re-read those logs at most this often
   std::uint64_t max_executor_bytes = 16ull << 20;
-  std::uint64_t log_tail_bytes = 16384;
+  // Discovery bounds: directories one scan may visit while recursing or
+  // expanding `**` (beyond it the walk stops with a warning).
+  std::size_t max_directories = 100000;
 };
 
 struct ScanStats {
