@@ -36,7 +36,7 @@ normalize() {
   $PY -c '
 import json, sys
 root = sys.argv[1]
-now_fields = {"generated_at", "seconds_since_progress", "remaining_seconds", "finish_time", "eta_seconds", "rate_per_second", "stalled"}
+now_fields = {"generated_at", "seconds_since_progress", "remaining_seconds", "finish_time", "eta_seconds", "rate_per_second", "stalled", "duration_seconds", "state_reason", "rate_per_hour"}
 def strip(v):
     if isinstance(v, dict): return {k: strip(x) for k, x in v.items() if k not in now_fields}
     if isinstance(v, list): return [strip(x) for x in v]

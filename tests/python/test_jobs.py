@@ -7,7 +7,8 @@ import pytest
 import jobmon
 from conftest import make_job, strip_keys
 
-TIME_DEPENDENT = {"eta", "eta_linear", "eta_seconds", "generated_at", "rate_per_second", "remaining_seconds"}
+TIME_DEPENDENT = {"eta", "eta_linear", "eta_seconds", "generated_at", "rate_per_second", "remaining_seconds",
+                  "state_reason", "duration_seconds", "rate_per_hour"}
 
 
 def strip_time(value):

@@ -15,7 +15,8 @@ namespace jobmon::python {
 void register_eta(py::module_& m) {
   py::class_<EtaEstimator>(m, "Eta", "Rate, remaining time and finish time from (time, done) samples.")
       .def(py::init<double>(), py::arg("total"))
-      .def("set_start", &EtaEstimator::set_start, py::arg("time"), "When the work started (epoch seconds).")
+      .def("set_start", &EtaEstimator::set_start, py::arg("time"), py::arg("done_before") = 0.0,
+           "When the work started (epoch seconds) and how much was already done then (not part of any rate).")
       .def("add", &EtaEstimator::add, py::arg("time"), py::arg("done"),
            "Add a sample: `done` units finished by `time` (epoch seconds).")
       .def("add_completions", &EtaEstimator::add_completions, py::arg("times"),

@@ -169,7 +169,7 @@ void register_jobs(py::module_& m) {
   py::class_<Aggregate>(m, "Aggregate", "Per-job rows and totals.")
       .def_property_readonly("rows", [](const Aggregate& a) {
         py::list out;
-        for (const auto& row : a.rows) out.append(to_python(to_json(row)));
+        for (const auto& row : a.rows) out.append(to_python(to_json(row, a.now)));
         return out;
       })
       .def_property_readonly("totals", [](const Aggregate& a) { return to_python(to_json(a.totals)); })

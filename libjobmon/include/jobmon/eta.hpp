@@ -38,9 +38,12 @@ class EtaEstimator {
  public:
   explicit EtaEstimator(double total, EtaOptions options = {});
 
-  // Sets when the work started (e.g. when the job was launched). Without it
-  // the first sample's time is the start.
-  void set_start(double time);
+  // Sets when the work started (e.g. when the job was launched) and how
+  // much was already done then (a relaunch keeps the earlier attempt's
+  // work; a restored copy arrives all at once): rates count only what was
+  // done after it. Without it the first sample is the start and its done
+  // count the baseline.
+  void set_start(double time, double done_before = 0);
   // Adds a sample. Samples may come in any order of equal times; a sample
   // older than the latest one or with less done is ignored.
   void add(double time, double done);
@@ -62,6 +65,7 @@ class EtaEstimator {
   double total_;
   EtaOptions options_;
   std::optional<double> start_;
+  double baseline_ = 0;               // done at the start: not part of any rate
   double done_ = 0;
   std::optional<double> last_time_;   // time of the latest sample with progress
   double pending_start_time_ = 0;     // start of the interval being accumulated

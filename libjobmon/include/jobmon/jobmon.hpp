@@ -9,6 +9,7 @@
 #include "jobmon/datajuicer/snapshot_events.hpp"
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/job.hpp"
+#include "jobmon/datatrove/job_status.hpp"
 #include "jobmon/datatrove/json.hpp"
 #include "jobmon/datatrove/scanner.hpp"
 #include "jobmon/datatrove/summary_line.hpp"

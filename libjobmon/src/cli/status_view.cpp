@@ -31,27 +31,71 @@ namespace {
 
 const char* separator(const TermStyle& style) { return style.unicode ? " · " : " - "; }
 
-std::string row_tail(const JobRow& row, const StatusViewOptions& options) {
+std::string failed_count(const JobRow& row) {
+  return fmt::format("{}{} failed", row.failed_ranks_exact ? "" : ">=", row.failed_ranks);
+}
+
+// --failed: the incomplete ranks as ranges, what the logs say of them, and
+// the failure messages (bounded).
+std::string render_failed_detail(const JobRow& row, const StatusViewOptions& options) {
   const TermStyle& st = options.style;
+  const JobState& job = *row.job;
+  std::string out = fmt::format("    incomplete ranks: {}\n", format_ranges(job.incomplete_ranges(), 50));
+  if (job.logs_read) {
+    const RankCounts& c = job.rank_counts;
+    std::vector<std::string> parts;
+    if (c.failed > 0) parts.push_back(fmt::format("{} failed", c.failed));
+    if (c.finished_unmarked > 0) parts.push_back(fmt::format("{} done without marker", c.finished_unmarked));
+    if (c.running > 0) parts.push_back(fmt::format("{} running", c.running));
+    if (c.pending > 0) parts.push_back(fmt::format("{} without a log", c.pending));
+    if (c.failed_earlier_attempt > 0) parts.push_back(fmt::format("{} failed in an earlier attempt", c.failed_earlier_attempt));
+    if (c.unread > 0) parts.push_back(paint(st, Color::yellow, fmt::format("{} logs not read (budget)", c.unread)));
+    std::string line;
+    for (const std::string& p : parts) line += (line.empty() ? "" : separator(st)) + p;
+    out += fmt::format("    logs: {}\n", line);
+  }
+  std::size_t shown = 0;
+  for (const RankIssue& issue : job.rank_issues) {
+    if (issue.state != RankState::failed && issue.state != RankState::finished_unmarked) continue;
+    if (issue.earlier_attempt) continue;
+    if (shown++ == options.max_rank_messages) {
+      out += paint(st, Color::gray, fmt::format("    ... {} more\n", row.failed_ranks - static_cast<std::int64_t>(options.max_rank_messages)));
+      break;
+    }
+    if (issue.state == RankState::failed)
+      out += fmt::format("    rank {} {}: {}\n", issue.rank, paint(st, Color::red, "failed"), issue.message);
+    else
+      out += fmt::format("    rank {}: log says done but no completion marker\n", issue.rank);
+  }
+  return out;
+}
+
+std::string row_tail(const JobRow& row, const StatusViewOptions& options, double now) {
+  const TermStyle& st = options.style;
+  const std::string sep = separator(st);
+  switch (row.status) {
+    case JobStatus::complete:
+      return paint(st, Color::gray, row.finished_at ? "finished " + format_timestamp(*row.finished_at, options.utc) : "finished");
+    case JobStatus::pending:
+      return paint(st, Color::gray, "pending");
+    case JobStatus::failed: {
+      std::string tail = paint(st, Color::red, failed_count(row));
+      const bool others_done = row.failed_ranks_exact && row.failed_ranks == row.job->world_size - row.job->completed;
+      if (others_done) return tail + sep + "others done: relaunch to finish";
+      if (row.ended_at) tail += sep + fmt::format("stopped {} ago", format_duration(std::max(0.0, now - *row.ended_at)));
+      return tail;
+    }
+    case JobStatus::stalled:
+      return paint(st, Color::yellow, fmt::format("stalled {}", format_duration(row.eta.seconds_since_progress)));
+    case JobStatus::running: break;
+  }
   std::string tail;
-  if (row.status == JobStatus::complete) {
-    tail = row.finished_at ? "finished " + format_timestamp(*row.finished_at, options.utc) : "finished";
-    return paint(st, Color::gray, tail);
-  }
-  if (row.failed_ranks > 0) tail += paint(st, Color::red, fmt::format("{} failed", row.failed_ranks)) + separator(st);
-  if (row.status == JobStatus::pending) return tail + paint(st, Color::gray, "not started");
-  if (row.eta.remaining_seconds && *row.eta.remaining_seconds == 0) {
-    return tail + "others done: relaunch to finish";
-  }
-  if (row.status == JobStatus::stalled) {
-    tail += paint(st, Color::yellow, fmt::format("stalled {}", format_duration(row.eta.seconds_since_progress)));
-    return tail;
-  }
+  if (row.failed_ranks > 0) tail += paint(st, Color::red, failed_count(row)) + sep;
   if (row.eta.remaining_seconds) {
     tail += fmt::format("ETA {}", format_duration(*row.eta.remaining_seconds));
     if (row.eta.rate) tail += paint(st, Color::gray, fmt::format(" ({}/h)", format_count(*row.eta.rate * 3600)));
   } else {
-    tail += paint(st, Color::gray, "ETA ?");
+    tail += paint(st, Color::gray, "ETA ? (rate unknown)");
   }
   return tail;
 }
@@ -82,25 +126,9 @@ std::string render_job_lines(const Aggregate& aggregate, const StatusViewOptions
       out += render_bar(st, options.bar_width, job.fraction());
       out += ' ';
     }
-    out += row_tail(row, options);
+    out += row_tail(row, options, aggregate.now);
     out += '\n';
-    if (options.show_failed && !job.complete()) {
-      out += fmt::format("    incomplete ranks: {}\n", format_ranges(job.incomplete_ranges(), 50));
-      std::size_t shown = 0;
-      for (const RankIssue& issue : job.rank_issues) {
-        if (issue.state != RankState::failed && issue.state != RankState::finished_unmarked) continue;
-        if (shown++ == options.max_rank_messages) {
-          out += paint(st, Color::gray, fmt::format("    ... {} more failed ranks\n", row.failed_ranks - static_cast<std::int64_t>(options.max_rank_messages)));
-          break;
-        }
-        if (issue.state == RankState::failed)
-          out += fmt::format("    rank {} {}: {}\n", issue.rank, paint(st, Color::red, "failed"), issue.message);
-        else
-          out += fmt::format("    rank {}: log says done but no completion marker\n", issue.rank);
-      }
-      if (job.rank_issues_truncated)
-        out += paint(st, Color::gray, fmt::format("    (logs of the first {} incomplete ranks were read)\n", job.rank_issues.size()));
-    }
+    if (options.show_failed && !job.complete()) out += render_failed_detail(row, options);
   }
   return out;
 }
@@ -110,9 +138,11 @@ std::string render_outlook_line(const Aggregate& aggregate, const StatusViewOpti
   if (t.jobs_completed == t.jobs_total) return {};
   std::vector<std::string> parts;
   if (t.jobs_running > 0) parts.push_back(fmt::format("{} running", t.jobs_running));
-  if (t.jobs_failed > 0) parts.push_back(paint(options.style, Color::red, fmt::format("{} failed ({} ranks)", t.jobs_failed, t.tasks_failed)));
+  if (t.jobs_failed > 0) parts.push_back(paint(options.style, Color::red, fmt::format("{} failed", t.jobs_failed)));
   if (t.jobs_stalled > 0) parts.push_back(paint(options.style, Color::yellow, fmt::format("{} stalled", t.jobs_stalled)));
-  if (t.jobs_pending > 0) parts.push_back(fmt::format("{} not started", t.jobs_pending));
+  if (t.jobs_pending > 0) parts.push_back(fmt::format("{} pending", t.jobs_pending));
+  if (t.tasks_failed > 0)
+    parts.push_back(paint(options.style, Color::red, fmt::format("{}{} failed ranks", t.tasks_failed_exact ? "" : ">=", t.tasks_failed)));
   if (t.rate) parts.push_back(fmt::format("{} tasks/h", format_count(*t.rate * 3600)));
   if (t.remaining_seconds && *t.remaining_seconds > 0)
     parts.push_back(fmt::format("ETA {} ({})", format_duration(*t.remaining_seconds),

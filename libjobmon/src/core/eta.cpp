@@ -7,17 +7,22 @@ namespace jobmon {
 
 EtaEstimator::EtaEstimator(double total, EtaOptions options) : total_(total), options_(options) {}
 
-void EtaEstimator::set_start(double time) {
+void EtaEstimator::set_start(double time, double done_before) {
   start_ = time;
   if (!last_time_) {
+    baseline_ = std::max(0.0, done_before);
+    done_ = std::max(done_, baseline_);
     pending_start_time_ = time;
-    pending_done_ = 0;
+    pending_done_ = baseline_;
   }
 }
 
 void EtaEstimator::add(double time, double done) {
   if (!std::isfinite(time) || !std::isfinite(done)) return;
-  if (!start_) set_start(time);
+  if (!start_) {
+    set_start(time, done);  // the first sample is the baseline: no rate from it alone
+    return;
+  }
   if (last_time_ && time < *last_time_) return;
   if (done < done_) return;
   if (!last_time_ && time < pending_start_time_) {
@@ -78,7 +83,7 @@ EtaEstimate EtaEstimator::finish(double now, std::optional<double> rate, std::op
 
 EtaEstimate EtaEstimator::linear(double now) const {
   std::optional<double> rate;
-  if (start_ && done_ > 0 && now > *start_) rate = done_ / (now - *start_);
+  if (start_ && done_ > baseline_ && now > *start_) rate = (done_ - baseline_) / (now - *start_);
   return finish(now, rate, rate);
 }
 
@@ -86,15 +91,15 @@ EtaEstimate EtaEstimator::smoothed(double now) const {
   std::optional<double> rate, usual;
   if (ema_weight_ > 0) {
     rate = ema_rate_ / ema_weight_;
-  } else if (start_ && last_time_ && *last_time_ > *start_ && done_ > 0) {
+  } else if (start_ && last_time_ && *last_time_ > *start_ && done_ > baseline_) {
     // Only one batch so far: its average since the start is the best guess.
-    rate = done_ / (*last_time_ - *start_);
+    rate = (done_ - baseline_) / (*last_time_ - *start_);
   }
   if (rate && *rate > 0 && last_time_ && done_ < total_) {
     // While nothing arrives, the rate cannot stay at its old value: a
     // stalled job's ETA grows with the silence.
     usual = rate;
-    const double batch = ema_weight_ > 0 ? std::max(1.0, ema_batch_ / ema_weight_) : std::max(1.0, done_);
+    const double batch = ema_weight_ > 0 ? std::max(1.0, ema_batch_ / ema_weight_) : std::max(1.0, done_ - baseline_);
     const double usual_gap = batch / *rate;
     // Silence beyond two usual gaps counts against the rate; continuous at
     // silence = 3 gaps, so ordinary jitter between arrivals changes nothing.

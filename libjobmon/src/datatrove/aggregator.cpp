@@ -20,44 +20,46 @@ int status_rank(JobStatus s) {  // active first, then trouble, then done
   return 5;
 }
 
-bool any_rank_running(const JobState& job, double now, double recent_seconds) {
-  return std::any_of(job.rank_issues.begin(), job.rank_issues.end(), [&](const RankIssue& issue) {
-    return issue.state == RankState::running && issue.log_mtime && now - *issue.log_mtime < recent_seconds;
-  });
-}
-
 // Ties break by path, so every order is stable from one refresh to the next.
 bool by_path(const JobRow& a, const JobRow& b) { return a.job->path < b.job->path; }
 
-// Complete, then failed ranks, then not started, then stalled, else running.
-JobStatus classify(const JobState& job, const JobRow& row, double now, const EtaOptions& eta) {
-  const double stall_window = std::max(eta.min_stall_seconds, 1.0);
-  if (job.complete()) return JobStatus::complete;
-  if (row.failed_ranks > 0) return JobStatus::failed;
-  if (job.completed == 0 && !any_rank_running(job, now, stall_window) &&
-      std::none_of(job.rank_issues.begin(), job.rank_issues.end(),
-                   [](const RankIssue& i) { return i.state == RankState::running; }))
-    return JobStatus::pending;
-  if (row.eta.stalled && !any_rank_running(job, now, stall_window)) return JobStatus::stalled;
-  return JobStatus::running;
-}
-
-JobRow make_row(const std::shared_ptr<const JobState>& job_ptr, const EtaEstimator& estimator, double now,
-                const EtaOptions& eta) {
+JobRow make_row(const std::shared_ptr<const JobState>& job_ptr, const JobJudgement& judgement,
+                const EtaEstimator& estimator, double now) {
   const JobState& job = *job_ptr;
   JobRow row;
   row.job = job_ptr;
-  row.failed_ranks = job.failed_ranks();
+  row.status = judgement.status;
+  row.state_reason = judgement.reason;
+  row.failed_ranks = judgement.failed_ranks;
+  row.failed_ranks_exact = judgement.failed_ranks_exact;
+  row.last_activity_at = judgement.last_activity;
+  row.ended_at = judgement.ended_at;
+  row.usual_rank_seconds = judgement.usual_rank_seconds;
   row.percent = job.world_size > 0 ? std::floor(100.0 * static_cast<double>(job.completed) / static_cast<double>(job.world_size)) : 0;
   row.eta = estimator.smoothed(now);
   row.eta_linear = estimator.linear(now);
-  row.status = classify(job, row, now, eta);
-  if (row.status == JobStatus::complete) {
-    row.finished_at = job.last_change_at;
-    row.eta = EtaEstimate{};
-    row.eta.remaining_seconds = 0;
-    row.eta.finish_time = job.last_change_at;
+  switch (row.status) {
+    case JobStatus::complete:
+      row.finished_at = job.last_change_at;
+      row.eta = EtaEstimate{};
+      row.eta.remaining_seconds = 0;
+      row.eta.finish_time = job.last_change_at;
+      row.eta_linear = row.eta;
+      break;
+    case JobStatus::running:
+      break;
+    case JobStatus::failed:
+    case JobStatus::stalled:
+    case JobStatus::pending:
+      // Nothing says when these end: no number that could read as "soon".
+      for (EtaEstimate* e : {&row.eta, &row.eta_linear}) {
+        e->remaining_seconds.reset();
+        e->finish_time.reset();
+      }
+      break;
   }
+  row.eta.stalled = row.eta_linear.stalled = row.status == JobStatus::stalled;
+  if (judgement.last_activity) row.eta.seconds_since_progress = std::max(0.0, now - *judgement.last_activity);
   return row;
 }
 
@@ -74,8 +76,10 @@ void count_row(const JobRow& row, const EtaEstimator& estimator, Totals& t, Rema
   t.tasks_total += job.world_size;
   t.tasks_completed += job.completed;
   t.tasks_failed += row.failed_ranks;
+  t.tasks_failed_exact = t.tasks_failed_exact && row.failed_ranks_exact;
   count_status(row.status, t);
-  if (row.status == JobStatus::complete) return;
+  // Work that will get done without anyone stepping in: running and pending jobs'.
+  if (row.status != JobStatus::running && row.status != JobStatus::pending) return;
   work.runnable += std::max(0.0, estimator.total() - estimator.done());
   if (row.status == JobStatus::running && row.eta.rate) {
     work.rate_sum += *row.eta.rate;
@@ -87,7 +91,7 @@ void finish_totals(const RemainingWork& work, Totals& t) {
   if (work.have_rate && work.rate_sum > 0) {
     t.rate = work.rate_sum;
     t.remaining_seconds = work.runnable / work.rate_sum;
-  } else if (work.runnable == 0) {
+  } else if (work.runnable == 0 && t.jobs_completed == t.jobs_total) {
     t.remaining_seconds = 0;
   }
 }
@@ -129,14 +133,27 @@ void sort_rows(std::vector<JobRow>& rows, SortOrder order) {
 
 }  // namespace
 
-EtaEstimator make_job_estimator(const JobState& job, const EtaOptions& options) {
-  const double runnable = static_cast<double>(std::max<std::int64_t>(0, job.world_size - job.failed_ranks()));
+EtaEstimator make_job_estimator(const JobState& job, const JobJudgement& judgement, const EtaOptions& options) {
+  const double runnable = static_cast<double>(std::max<std::int64_t>(0, job.world_size - judgement.failed_ranks));
   EtaEstimator estimator(runnable, options);
-  if (job.launched_at) estimator.set_start(*job.launched_at);
-  if (!job.marker_mtimes.empty()) {
-    estimator.add_completions(job.marker_mtimes);
-  } else if (job.completed > 0 && job.last_change_at) {
-    estimator.add(*job.last_change_at, static_cast<double>(job.completed));
+  const std::vector<Arrival>& arrivals = judgement.arrivals;
+  if (arrivals.empty()) {
+    if (judgement.launch) estimator.set_start(*judgement.launch);
+    if (job.completed > 0 && job.last_change_at) estimator.add(*job.last_change_at, static_cast<double>(job.completed));
+    return estimator;
+  }
+  // Markers from before the launch are an earlier attempt's: the baseline.
+  // Without a usable launch the first arrival is the baseline, so a tree
+  // restored in one burst has no rate until real arrivals follow.
+  std::size_t first = 0;
+  double done = 0;
+  if (judgement.launch) {
+    while (first < arrivals.size() && arrivals[first].time < *judgement.launch) done += static_cast<double>(arrivals[first++].count);
+    estimator.set_start(*judgement.launch, done);
+  }
+  for (std::size_t i = first; i < arrivals.size(); ++i) {
+    done += static_cast<double>(arrivals[i].count);
+    estimator.add(arrivals[i].time, done);
   }
   return estimator;
 }
@@ -148,8 +165,9 @@ Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, do
   RemainingWork work;
   for (const auto& job : jobs) {
     if (!job || (!options.prefix.empty() && !job->name.starts_with(options.prefix))) continue;
-    const EtaEstimator estimator = make_job_estimator(*job, options.eta);
-    JobRow row = make_row(job, estimator, now, options.eta);
+    const JobJudgement judgement = judge_job(*job, now, options.state);
+    const EtaEstimator estimator = make_job_estimator(*job, judgement, options.eta);
+    JobRow row = make_row(job, judgement, estimator, now);
     count_row(row, estimator, out.totals, work);
     if (options.hide_complete && row.status == JobStatus::complete) {
       ++out.hidden_complete;
@@ -160,6 +178,12 @@ Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, do
   finish_totals(work, out.totals);
   sort_rows(out.rows, options.sort);
   return out;
+}
+
+std::optional<double> JobRow::duration_seconds(double now) const {
+  if (!job || !job->launched_at) return std::nullopt;
+  const double end = ended_at ? *ended_at : now;
+  return std::max(0.0, end - *job->launched_at);
 }
 
 AggregateDelta apply_deltas(Aggregate& current, const Aggregate& previous) {
@@ -188,24 +212,6 @@ AggregateDelta apply_deltas(Aggregate& current, const Aggregate& previous) {
   delta.jobs_completed = current.totals.jobs_completed - previous.totals.jobs_completed;
   delta.tasks_completed = current.totals.tasks_completed - previous.totals.tasks_completed;
   return delta;
-}
-
-const char* to_string(JobStatus status) {
-  switch (status) {
-    case JobStatus::running: return "running";
-    case JobStatus::failed: return "failed";
-    case JobStatus::stalled: return "stalled";
-    case JobStatus::pending: return "pending";
-    case JobStatus::complete: return "complete";
-  }
-  return "unknown";
-}
-
-std::optional<JobStatus> parse_job_status(std::string_view word) {
-  for (JobStatus s : {JobStatus::running, JobStatus::failed, JobStatus::stalled, JobStatus::pending, JobStatus::complete}) {
-    if (word == to_string(s)) return s;
-  }
-  return std::nullopt;
 }
 
 void count_status(JobStatus status, Totals& t) {

@@ -22,6 +22,16 @@ json::value to_json(const RankIssue& issue) {
   return o;
 }
 
+json::value to_json(const RankCounts& c) {
+  return json::object{{"running", c.running},
+                      {"failed", c.failed},
+                      {"finished_unmarked", c.finished_unmarked},
+                      {"pending", c.pending},
+                      {"failed_earlier_attempt", c.failed_earlier_attempt},
+                      {"unread", c.unread},
+                      {"exact", c.exact()}};
+}
+
 json::value to_json(const JobState& job) {
   json::object o;
   o["path"] = job.path;
@@ -42,6 +52,9 @@ json::value to_json(const JobState& job) {
   for (const auto& issue : job.rank_issues) issues.push_back(to_json(issue));
   o["rank_issues"] = std::move(issues);
   o["rank_issues_truncated"] = job.rank_issues_truncated;
+  o["logs_read"] = job.logs_read;
+  o["rank_counts"] = job.logs_read ? to_json(job.rank_counts) : json::value(nullptr);
+  o["last_log_write_at"] = iso_time_or_null(job.last_log_write);
   json::array steps;
   for (const auto& s : job.pipeline_steps) steps.push_back(json::value(s));
   o["pipeline_steps"] = std::move(steps);
@@ -57,14 +70,21 @@ json::value to_json(const JobState& job) {
   return o;
 }
 
-json::value to_json(const JobRow& row) {
+json::value to_json(const JobRow& row, double now) {
   json::value v = to_json(*row.job);
   json::object& o = v.as_object();
   o["status"] = to_string(row.status);
+  o["state_reason"] = row.state_reason;
   o["percent"] = static_cast<std::int64_t>(row.percent);
   o["failed_ranks"] = row.failed_ranks;
-  o["eta_seconds"] = row.status == JobStatus::complete ? json::value(nullptr) : number_or_null(row.eta.remaining_seconds);
+  o["failed_ranks_exact"] = row.failed_ranks_exact;
+  o["eta_seconds"] = number_or_null(row.eta.remaining_seconds);
+  o["rate_per_hour"] = row.eta.rate ? json::value(*row.eta.rate * 3600) : json::value(nullptr);
   o["finished_at"] = iso_time_or_null(row.finished_at);
+  o["last_activity_at"] = iso_time_or_null(row.last_activity_at);
+  o["ended_at"] = iso_time_or_null(row.ended_at);
+  o["duration_seconds"] = number_or_null(row.duration_seconds(now));
+  o["usual_rank_seconds"] = number_or_null(row.usual_rank_seconds);
   o["eta"] = to_json(row.eta);
   o["eta_linear"] = to_json(row.eta_linear);
   o["newly_completed"] = row.newly_completed;
@@ -76,7 +96,8 @@ json::value to_json(const Totals& t) {
                       {"tasks_total", t.tasks_total},       {"tasks_completed", t.tasks_completed},
                       {"jobs_running", t.jobs_running},     {"jobs_failed", t.jobs_failed},
                       {"jobs_stalled", t.jobs_stalled},     {"jobs_pending", t.jobs_pending},
-                      {"tasks_failed", t.tasks_failed},     {"rate_per_second", number_or_null(t.rate)},
+                      {"tasks_failed", t.tasks_failed},     {"tasks_failed_exact", t.tasks_failed_exact},
+                      {"rate_per_second", number_or_null(t.rate)},
                       {"remaining_seconds", number_or_null(t.remaining_seconds)}};
 }
 
@@ -93,7 +114,7 @@ json::value to_json(const ScanStats& s) {
 json::value status_document(const Aggregate& aggregate, const std::vector<Warning>& warnings) {
   json::array jobs;
   jobs.reserve(aggregate.rows.size());
-  for (const JobRow& row : aggregate.rows) jobs.push_back(to_json(row));
+  for (const JobRow& row : aggregate.rows) jobs.push_back(to_json(row, aggregate.now));
   json::array w;
   for (const Warning& warning : warnings) w.push_back(to_json(warning));
   json::object doc;

@@ -13,13 +13,9 @@ namespace json = boost::json;
 using detail::iso_time_or_null;
 namespace {
 
-bool is_current(const JobRow& row) {
-  if (row.status == JobStatus::complete) return false;
-  if (row.status != JobStatus::failed) return true;
-  // A failed job whose other ranks still run is still going.
-  return std::any_of(row.job->rank_issues.begin(), row.job->rank_issues.end(),
-                     [](const RankIssue& i) { return i.state == RankState::running; });
-}
+// Current: still going or waiting to (a stalled job may yet move; a
+// running job with failed ranks is running). Failed and complete have ended.
+bool is_current(const JobRow& row) { return row.status != JobStatus::complete && row.status != JobStatus::failed; }
 
 }  // namespace
 
@@ -35,15 +31,18 @@ RegistryEntry datatrove_entry(const JobRow& row) {
   e.total = row.job->world_size;
   e.failed = row.failed_ranks;
   e.fraction = row.job->fraction();
-  if (row.status != JobStatus::complete) e.eta_seconds = row.eta.remaining_seconds;
+  e.eta_seconds = row.eta.remaining_seconds;
   json::object o = summary_fields(e);
+  o["state_reason"] = row.state_reason;
+  o["failed_exact"] = row.failed_ranks_exact;
   o["percent"] = static_cast<std::int64_t>(row.percent);  // the CLI's integer arithmetic, not a float product
   o["unit"] = "ranks";
   o["rate_per_hour"] = row.eta.rate ? json::value(*row.eta.rate * 3600) : json::value(nullptr);
   o["started_at"] = iso_time_or_null(row.job->launched_at);
   o["finished_at"] = iso_time_or_null(row.finished_at);
   o["last_change_at"] = iso_time_or_null(row.job->last_change_at);
-  o["ended_at"] = o["finished_at"];
+  o["ended_at"] = iso_time_or_null(row.ended_at);
+  o["last_activity_at"] = iso_time_or_null(row.last_activity_at);
   e.summary = std::move(o);
   return e;
 }

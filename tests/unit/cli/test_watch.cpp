@@ -146,7 +146,7 @@ TEST_CASE("Watch: a complete job's bar is solid, without cursor or remaining cel
 TEST_CASE("Watch: rows go running and waiting first, then failed and stalled, then complete", "[cli]") {
   // Stalled: regular markers every 10 s, then silence for two hours.
   const std::vector<std::shared_ptr<const JobState>> jobs = {
-      job("a_complete", 4, 4),       failed_job("b_failed", 10, 3), job("c_stalled", 10, 5, 7200),
+      job("a_complete", 4, 4),       failed_job("b_failed", 4, 3), job("c_stalled", 10, 5, 7200),
       job("d_running", 10, 5),       job("e_waiting", 10, 0),       job("f_complete", 2, 2),
   };
   const Aggregate agg = aggregate(jobs, now, status_agg());
@@ -203,9 +203,9 @@ TEST_CASE("Watch: every line fits the terminal, however small", "[cli]") {
 }
 
 TEST_CASE("Watch: ASCII and no-colour frames use neither escapes nor non-ASCII bytes", "[cli]") {
-  Aggregate before = aggregate({job("tok_a", 100, 40), failed_job("tok_b", 10, 2), job("tok_c", 3, 3)}, now - 5,
+  Aggregate before = aggregate({job("tok_a", 100, 40), failed_job("tok_b", 3, 2), job("tok_c", 3, 3)}, now - 5,
                                status_agg());
-  Aggregate agg = aggregate({job("tok_a", 100, 60), failed_job("tok_b", 10, 2), job("tok_c", 3, 3)}, now, status_agg());
+  Aggregate agg = aggregate({job("tok_a", 100, 60), failed_job("tok_b", 3, 2), job("tok_c", 3, 3)}, now, status_agg());
   const AggregateDelta delta = apply_deltas(agg, before);
   const std::string frame = render_watch_frame(agg, delta, frame_options(100, 30, false, false));
   CHECK(frame.find('\x1b') == std::string::npos);

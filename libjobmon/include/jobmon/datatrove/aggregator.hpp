@@ -11,11 +11,10 @@
 #include <vector>
 
 #include "jobmon/datatrove/job.hpp"
+#include "jobmon/datatrove/job_status.hpp"
 #include "jobmon/eta.hpp"
 
 namespace jobmon {
-
-enum class JobStatus { running, failed, stalled, pending, complete };
 
 // path: by the job directory's full path (the CLI calls it "name"; jobs under
 // one root then sort by name). `name` is kept as another word for it.
@@ -24,12 +23,23 @@ enum class SortOrder { path, name = path, progress, eta, status, recent };
 struct JobRow {
   std::shared_ptr<const JobState> job;
   JobStatus status = JobStatus::pending;
-  double percent = 0;                  // 0..100, truncated like the reference
-  EtaEstimate eta;                     // smoothed recent rate
+  std::string state_reason;            // the evidence that decided the status (judge_job)
+  double percent = 0;                  // 0..100, rounded down: 100 only when complete
+  // Smoothed recent rate. remaining_seconds is 0 for a complete job and
+  // empty whenever nothing says when it will end: not running, or no rate
+  // yet (markers that arrived in one burst give none).
+  EtaEstimate eta;
   EtaEstimate eta_linear;              // the reference's projection
   std::optional<double> finished_at;   // complete jobs: when the last marker arrived
-  std::int64_t failed_ranks = 0;
+  std::optional<double> last_activity_at;  // newest evidence of life
+  std::optional<double> ended_at;      // failed, stalled, complete: when activity stopped
+  std::optional<double> usual_rank_seconds;
+  std::int64_t failed_ranks = 0;       // this attempt's failed ranks (+ done but unmarked)
+  bool failed_ranks_exact = true;      // false: a lower bound (the log budget stopped reading)
   std::int64_t newly_completed = 0;    // since the previous aggregate (apply_deltas)
+
+  // Seconds from the launch to the end (or to `now` while it runs).
+  std::optional<double> duration_seconds(double now) const;
 };
 
 struct Totals {
@@ -37,6 +47,7 @@ struct Totals {
   std::int64_t tasks_total = 0, tasks_completed = 0;
   std::int64_t jobs_running = 0, jobs_failed = 0, jobs_stalled = 0, jobs_pending = 0;
   std::int64_t tasks_failed = 0;
+  bool tasks_failed_exact = true;
   std::optional<double> rate;               // tasks per second over running jobs
   std::optional<double> remaining_seconds;  // remaining runnable tasks / rate
 };
@@ -53,6 +64,7 @@ struct AggregateOptions {
   bool hide_complete = false;      // hide complete rows; totals still count them
   SortOrder sort = SortOrder::path;
   EtaOptions eta;
+  StateOptions state;
 };
 
 Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, double now,
@@ -68,12 +80,10 @@ struct AggregateDelta {
 AggregateDelta apply_deltas(Aggregate& current, const Aggregate& previous);
 
 // The estimator for one job: total = ranks that can still finish, samples =
-// marker mtimes (or the completions/ mtime when times were not read).
-EtaEstimator make_job_estimator(const JobState& job, const EtaOptions& options = {});
-
-const char* to_string(JobStatus status);
-// The status whose to_string is `word`; nothing for any other word.
-std::optional<JobStatus> parse_job_status(std::string_view word);
+// marker arrivals (bursts as one; or the completions/ mtime when times were
+// not read), started at the launch with the earlier attempt's markers as
+// its baseline.
+EtaEstimator make_job_estimator(const JobState& job, const JobJudgement& judgement, const EtaOptions& options = {});
 // One more job of `status` in the totals' per-status counts.
 void count_status(JobStatus status, Totals& totals);
 const char* to_string(SortOrder order);

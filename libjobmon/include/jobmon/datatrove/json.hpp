@@ -19,8 +19,11 @@ inline constexpr std::size_t json_max_listed_ranks = 100000;
 
 boost::json::value to_json(const Warning& warning);
 boost::json::value to_json(const RankIssue& issue);
+boost::json::value to_json(const RankCounts& counts);
 boost::json::value to_json(const JobState& job);
-boost::json::value to_json(const JobRow& row);
+// A job's row as of `now` (its duration runs to now while it runs): the
+// object jobmon-status --json lists, Python's Job.to_dict() and the web API's job.
+boost::json::value to_json(const JobRow& row, double now);
 boost::json::value to_json(const Totals& totals);
 boost::json::value to_json(const ScanStats& stats);
 

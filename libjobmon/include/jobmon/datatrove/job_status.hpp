@@ -1,0 +1,73 @@
+// The one state model of a datatrove job: pending, running, stalled, failed,
+// complete, decided from the job's own files and history, with the evidence
+// that decided it (JobJudgement::reason). jobmon-status, the dashboard,
+// jobmon-serve, /metrics and Python all show these words. Pure: no I/O, no
+// clock (the caller passes `now`).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jobmon/datatrove/job.hpp"
+
+namespace jobmon {
+
+enum class JobStatus { running, failed, stalled, pending, complete };
+
+struct StateOptions {
+  // Stalled: no evidence of life (a marker, a task-log write, the launch)
+  // for stall_factor x how long this job's ranks usually take...
+  double stall_factor = 3;
+  // ...and never sooner than this.
+  double min_stall_seconds = 600;
+  // Before any rank has finished there is no history to compare with: this
+  // much silence in the task logs is then a stall.
+  double no_history_stall_seconds = 6 * 3600;
+  // Markers closer together than this are one arrival: a copy, rsync or
+  // restore writes hundreds in a blink, and a rate from them would be absurd.
+  double burst_seconds = 1;
+};
+
+// Marker arrivals told apart: each burst of markers closer than
+// burst_seconds is one arrival of `count` markers, from `first` to `time`.
+struct Arrival {
+  double first = 0;
+  double time = 0;  // its last marker
+  std::int64_t count = 0;
+};
+std::vector<Arrival> marker_arrivals(const std::vector<double>& sorted_mtimes, double burst_seconds);
+
+struct JobJudgement {
+  JobStatus status = JobStatus::pending;
+  std::string reason;                       // the evidence that decided, in words
+  std::optional<double> last_activity;      // newest evidence of this attempt
+  std::optional<double> ended_at;           // failed, stalled, complete: when activity stopped
+  std::optional<double> usual_rank_seconds; // how long ranks usually take (this job's history)
+  std::optional<double> stall_after;        // silence (seconds) that makes it stalled
+  std::int64_t failed_ranks = 0;            // failed logs of this attempt (+ done but unmarked)
+  bool failed_ranks_exact = true;           // every incomplete rank's log was read
+  bool relaunched = false;                  // executor.json rewritten after markers or failures
+  std::optional<double> launch;             // executor.json's mtime, unless a copy burst wrote it
+  std::vector<Arrival> arrivals;            // the markers' arrivals (when their times were read)
+};
+
+// Judges one job. The rules, in order (README has the table):
+//   complete  every rank has its marker;
+//   failed    every rank without a marker failed (nothing left can finish
+//             without a relaunch), or failures were seen and nothing has
+//             moved for longer than usual;
+//   pending   nothing of this attempt has started: no marker, task-log
+//             write or failure since executor.json was (re)written;
+//   running   evidence of life within stall_after (failed ranks are shown
+//             beside it: "running · 1 failed");
+//   stalled   was running, no evidence of life for much longer than usual.
+JobJudgement judge_job(const JobState& job, double now, const StateOptions& options = {});
+
+const char* to_string(JobStatus status);
+// The status whose to_string is `word`; nothing for any other word.
+std::optional<JobStatus> parse_job_status(std::string_view word);
+
+}  // namespace jobmon

@@ -1,0 +1,179 @@
+// The state model (see job_status.hpp): evidence in, one word and its reason out.
+#include "jobmon/datatrove/job_status.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "jobmon/format.hpp"
+
+namespace jobmon {
+namespace {
+
+std::string ranks_word(std::int64_t n) { return n == 1 ? "1 rank" : fmt::format("{} ranks", n); }
+
+// executor.json's mtime, unless it falls inside a burst of markers: a tree
+// copied or restored as a whole gives every file the copy's time, and then
+// the "launch" says nothing about when the job ran.
+std::optional<double> launch_time(const JobState& job, const std::vector<Arrival>& arrivals, double burst) {
+  if (!job.launched_at) return std::nullopt;
+  const double t = *job.launched_at;
+  for (const Arrival& a : arrivals) {
+    if (t >= a.first - burst && t <= a.time + burst) return std::nullopt;
+  }
+  return t;
+}
+
+// How long this job's ranks usually take: the longest wait for an arrival
+// seen so far (from the launch to the first marker, or between two
+// arrivals of one attempt). Ranks run in waves, so the longest gap, not the
+// typical one, is what a healthy job can go quiet for.
+std::optional<double> usual_rank_seconds(const std::vector<Arrival>& arrivals, std::optional<double> launch) {
+  std::optional<double> usual;
+  auto consider = [&](double gap) {
+    if (gap > 0 && (!usual || gap > *usual)) usual = gap;
+  };
+  const Arrival* previous = nullptr;
+  for (const Arrival& a : arrivals) {
+    const bool first_of_attempt = launch && a.first >= *launch && (previous == nullptr || previous->time < *launch);
+    if (first_of_attempt) consider(a.first - *launch);
+    else if (previous != nullptr) consider(a.first - previous->time);
+    previous = &a;
+  }
+  return usual;
+}
+
+struct Evidence {
+  std::optional<double> time;
+  std::string what;
+};
+
+// The newest sign that the job was alive, and what it was.
+Evidence newest_evidence(const JobState& job, const std::vector<Arrival>& arrivals, std::optional<double> launch) {
+  Evidence e;
+  auto offer = [&](std::optional<double> t, const char* what) {
+    if (t && (!e.time || *t > *e.time)) e = {t, what};
+  };
+  if (!arrivals.empty()) offer(arrivals.back().time, "last marker");
+  else if (job.completed > 0) offer(job.last_change_at, "last marker");
+  offer(job.last_log_write, "task log written");
+  offer(job.last_failure_at, "a rank failed");
+  offer(launch, "launched");
+  return e;
+}
+
+// Something of this attempt happened: a marker, a log or a failure since the launch.
+bool attempt_started(const JobState& job, const std::vector<Arrival>& arrivals, std::optional<double> launch) {
+  const RankCounts& c = job.rank_counts;
+  if (c.running > 0 || c.failed > 0 || c.finished_unmarked > 0) return true;
+  if (!launch) return job.completed > 0;
+  if (!arrivals.empty()) return arrivals.back().time >= *launch;
+  return job.completed > 0 && job.last_change_at && *job.last_change_at >= *launch;
+}
+
+std::string usual_text(const JobJudgement& j) {
+  return j.usual_rank_seconds ? fmt::format("ranks usually take up to {}", format_duration(*j.usual_rank_seconds))
+                              : std::string("no rank has finished yet to compare with");
+}
+
+}  // namespace
+
+std::vector<Arrival> marker_arrivals(const std::vector<double>& sorted_mtimes, double burst_seconds) {
+  std::vector<Arrival> out;
+  for (const double t : sorted_mtimes) {
+    if (!std::isfinite(t)) continue;
+    if (!out.empty() && t - out.back().time <= burst_seconds) {
+      out.back().time = t;
+      ++out.back().count;
+    } else {
+      out.push_back(Arrival{t, t, 1});
+    }
+  }
+  return out;
+}
+
+JobJudgement judge_job(const JobState& job, double now, const StateOptions& options) {
+  JobJudgement j;
+  const RankCounts& c = job.rank_counts;
+  j.failed_ranks = c.failed + c.finished_unmarked;
+  j.failed_ranks_exact = !job.logs_read || c.exact();
+  j.relaunched = c.failed_earlier_attempt > 0;
+  if (job.complete()) {
+    j.status = JobStatus::complete;
+    j.reason = fmt::format("all {} ranks have a completion marker", job.world_size);
+    j.last_activity = job.last_change_at;
+    j.ended_at = job.last_change_at;
+    return j;
+  }
+  j.arrivals = marker_arrivals(job.marker_mtimes, options.burst_seconds);
+  j.launch = launch_time(job, j.arrivals, options.burst_seconds);
+  const std::vector<Arrival>& arrivals = j.arrivals;
+  const std::optional<double>& launch = j.launch;
+  if (launch && !arrivals.empty() && arrivals.front().time < *launch) j.relaunched = true;
+  j.usual_rank_seconds = usual_rank_seconds(arrivals, launch);
+  j.stall_after = std::max(options.min_stall_seconds, j.usual_rank_seconds ? options.stall_factor * *j.usual_rank_seconds
+                                                                           : options.no_history_stall_seconds);
+  const Evidence evidence = newest_evidence(job, arrivals, launch);
+  j.last_activity = evidence.time;
+  const std::int64_t incomplete = job.world_size - job.completed;
+
+  if (job.logs_read && c.exact() && j.failed_ranks > 0 && j.failed_ranks == incomplete) {
+    j.status = JobStatus::failed;
+    j.ended_at = j.last_activity;
+    j.reason = fmt::format("{} failed and every other rank is done: relaunch to finish", ranks_word(j.failed_ranks));
+    return j;
+  }
+  if (!attempt_started(job, arrivals, launch)) {
+    j.status = JobStatus::pending;
+    if (j.relaunched && launch)
+      j.reason = fmt::format("relaunched {} ago; no rank of this attempt has started ({} done before)",
+                             format_duration(std::max(0.0, now - *launch)), job.completed);
+    else if (launch)
+      j.reason = fmt::format("launched {} ago; no rank has started (no marker, no task log)",
+                             format_duration(std::max(0.0, now - *launch)));
+    else
+      j.reason = "no rank has started (no marker, no task log)";
+    return j;
+  }
+  const double silence = evidence.time ? std::max(0.0, now - *evidence.time) : INFINITY;
+  const std::string failed_part = j.failed_ranks > 0
+      ? fmt::format("{}{} failed", j.failed_ranks_exact ? "" : ">=", ranks_word(j.failed_ranks))
+      : std::string();
+  if (silence <= *j.stall_after) {
+    j.status = JobStatus::running;
+    j.reason = fmt::format("{} {} ago; {}", evidence.what, format_duration(silence), usual_text(j));
+    if (!failed_part.empty()) j.reason += "; " + failed_part;
+    return j;
+  }
+  j.ended_at = j.last_activity;
+  const std::string quiet = evidence.time ? fmt::format("no marker or log write for {}", format_duration(silence))
+                                          : std::string("no marker or log write with a time");
+  if (j.failed_ranks > 0) {
+    j.status = JobStatus::failed;
+    j.reason = fmt::format("{}; {} ({})", failed_part, quiet, usual_text(j));
+  } else {
+    j.status = JobStatus::stalled;
+    j.reason = fmt::format("{}, more than {} ({})", quiet, format_duration(*j.stall_after), usual_text(j));
+  }
+  return j;
+}
+
+const char* to_string(JobStatus status) {
+  switch (status) {
+    case JobStatus::running: return "running";
+    case JobStatus::failed: return "failed";
+    case JobStatus::stalled: return "stalled";
+    case JobStatus::pending: return "pending";
+    case JobStatus::complete: return "complete";
+  }
+  return "unknown";
+}
+
+std::optional<JobStatus> parse_job_status(std::string_view word) {
+  for (JobStatus s : {JobStatus::running, JobStatus::failed, JobStatus::stalled, JobStatus::pending, JobStatus::complete}) {
+    if (word == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace jobmon
