@@ -12,7 +12,7 @@ expect_contains "$OUT" "✅ tokenize_CC-MAIN-2023-40:" "complete job line"
 expect_contains "$OUT" "6/6 (100%)" "complete job counts"
 expect_contains "$OUT" "❌ tokenize_CC-MAIN-2023-50: 14/16 ( 87%)" "failed job line"
 expect_contains "$OUT" "2 failed" "failed rank count"
-expect_contains "$OUT" "Summary: 1/2 (50%) jobs completed, 20/22 (90%) tasks completed." "summary line"
+expect_contains "$OUT" "Summary: 1/2 (50%) jobs completed, 20/22 (91%) tasks completed." "summary line"
 expect_eq "$ERR" "" "no warnings for clean fixtures"
 
 run --no-color --failed "$WORK/fixtures"
@@ -65,7 +65,7 @@ expect_contains "$OUT" "3/100002 (  0%)" "six-digit ranks counted"
 expect_contains "$OUT" "1/2000000000" "huge world size"
 expect_contains "$OUT" "tok_stray:" "stray job listed"
 expect_contains "$OUT" "✅ tok_linked:" "symlinked job dir"
-expect_contains "$OUT" "Summary: 2/7 (28%) jobs completed" "mixed summary"
+expect_contains "$OUT" "Summary: 2/7 (29%) jobs completed" "mixed summary"
 expect_contains "$ERR" "corrupt: corrupt executor.json" "corrupt warning"
 expect_contains "$ERR" "no_ws: not a job: executor.json has no world_size" "missing world_size warning"
 expect_contains "$ERR" "zero: not a job: world_size is 0" "zero world_size warning"
@@ -76,12 +76,12 @@ expect_not_contains "$OUT" "warning" "warnings stay off stdout"
 
 # --- globs, prefix, hide-complete, sort, check, colour
 run --no-color "$T/tok_[dp]*"
-expect_contains "$OUT" "Summary: 1/2 (50%) jobs completed, 7/13 (53%) tasks completed." "glob mix"
+expect_contains "$OUT" "Summary: 1/2 (50%) jobs completed, 7/13 (54%) tasks completed." "glob mix"
 run --no-color -p tok_d "$T"
 expect_contains "$OUT" "Summary: 1/1 (100%) jobs completed" "prefix filter"
 run --no-color --hide-complete "$T"
 expect_not_contains "$OUT" "tok_done:" "hide-complete hides"
-expect_contains "$OUT" "Summary: 2/7 (28%) jobs completed" "hide-complete keeps totals"
+expect_contains "$OUT" "Summary: 2/7 (29%) jobs completed" "hide-complete keeps totals"
 run --no-color --sort progress "$T"
 FIRST=$(echo "$OUT" | head -1)
 expect_contains "$FIRST" "tok_empty" "sort by progress puts the least done first"
@@ -121,6 +121,84 @@ expect_eq "$RC" 0 "--version exit code"
 expect_contains "$OUT" "jobmon-status 0." "--version text"
 run --help
 expect_contains "$OUT" "--hide-complete" "--help lists flags"
+
+# --- datatrove's own flag spellings (jobs_status -p/--log_prefix, -hc/--hide_complete)
+run --no-color -hc "$T"
+expect_eq "$RC" 0 "-hc exit code"
+expect_not_contains "$OUT" "tok_done:" "-hc hides complete jobs, as datatrove's short flag"
+expect_not_contains "$OUT" "Usage:" "-hc is not -h (help)"
+expect_contains "$OUT" "tok_partial:" "-hc keeps incomplete jobs"
+expect_contains "$OUT" "Summary: 2/7 (29%) jobs completed" "-hc keeps totals"
+run --check -hc "$T"
+expect_eq "$RC" 3 "--check -hc exits 3 while jobs are incomplete"
+run --check -hc "$T/tok_done"
+expect_eq "$RC" 0 "--check -hc exits 0 when complete"
+run --no-color --hide_complete --log_prefix tok_ "$T"
+expect_not_contains "$OUT" "tok_done:" "--hide_complete"
+expect_contains "$OUT" "Summary: 2/7 (29%) jobs completed" "--log_prefix with --hide_complete"
+run --no-color --log_prefix tok_p "$T"
+expect_contains "$OUT" "Summary: 0/1 (0%) jobs completed, 4/10 (40%) tasks completed." "--log_prefix selects by prefix"
+make_job "$WORK/dash/-hc" 2 0 1
+OUT=$(cd "$WORK/dash" && "$BIN" --no-color -- -hc 2>/dev/null)
+expect_contains "$OUT" "Summary: 1/1 (100%) jobs completed" "after --, -hc is a path"
+
+# --- flags the dashboard does not honour: usage errors naming both flags; --once --check works
+run --once --sort progress "$T"
+expect_eq "$RC" 2 "--once --sort exit code"
+expect_contains "$ERR" "--sort does not combine with --once" "--once --sort message"
+run --watch --failed "$T"
+expect_eq "$RC" 2 "--watch --failed exit code"
+expect_contains "$ERR" "--failed does not combine with --watch" "--watch --failed message"
+run --once --failed "$T"
+expect_eq "$RC" 2 "--once --failed exit code"
+run -i 1 --check "$T"
+expect_eq "$RC" 2 "--watch --check exit code"
+expect_contains "$ERR" "--check does not combine with --watch" "--watch --check message"
+run --once -i 2 "$T"
+expect_eq "$RC" 2 "--once -i exit code"
+expect_contains "$ERR" "--once does not combine with --watch/-i" "--once -i message"
+run --once --json "$T"
+expect_eq "$RC" 2 "--once --json exit code"
+run --once --check "$T"
+expect_eq "$RC" 3 "--once --check exits 3 while jobs are incomplete"
+expect_contains "$OUT" "Tracked jobs:" "--once --check still prints the frame"
+run --once --check "$T/tok_done"
+expect_eq "$RC" 0 "--once --check exits 0 when complete"
+
+# --- hostile names: escaped on the terminal, reversible in JSON (valid UTF-8 whatever the bytes)
+H="$WORK/hostile"
+make_job "$H/"$'esc\e]0;pwned\a\e[2J' 2 0
+make_job "$H/"$'bytes\xff\xfe' 2 0 1
+make_job "$H/"$'cr\rnl\nname' 3 0
+make_job "$H/"$'c1\xc2\x9b31m' 2
+mkdir -p "$H/"$'warn\e[31m\xffdir'
+run --no-color "$H"
+expect_eq "$RC" 0 "hostile names exit code"
+expect_not_contains "$OUT$ERR" $'\e' "no raw ESC from a name"
+expect_not_contains "$OUT$ERR" $'\a' "no raw BEL from a name"
+expect_not_contains "$OUT$ERR" $'\r' "no raw CR from a name"
+expect_not_contains "$OUT$ERR" $'\xc2\x9b' "no raw C1 CSI from a name"
+expect_not_contains "$OUT$ERR" $'\xff' "no raw invalid byte from a name"
+expect_contains "$OUT" 'bytes\xff\xfe:' "stray bytes shown as \\xNN"
+expect_contains "$ERR" 'warn\x1b[31m\xffdir: not a job' "warning path shown escaped"
+"$BIN" --json "$H" > "$WORK/hostile.json" 2>/dev/null
+JSON_CHECK=$($PY - "$WORK/hostile.json" "$H" <<'PYEOF'
+import json, os, sys
+raw = open(sys.argv[1], "rb").read()
+text = raw.decode("utf-8")          # strict: raises on any byte that is not UTF-8
+assert b"\x1b" not in raw and b"\xc2\x9b" not in raw, "raw controls in the JSON text"
+doc = json.loads(text)
+root = os.fsencode(sys.argv[2])
+names = {os.fsencode(j["name"]) for j in doc["jobs"]}
+dirs = {n for n in os.listdir(root) if os.path.isfile(os.path.join(root, n, b"executor.json"))}
+assert names == dirs, (names, dirs)
+for j in doc["jobs"]:
+    assert os.path.isdir(os.fsencode(j["path"])), j["path"]   # the exact bytes back
+assert any(os.path.isdir(os.fsencode(w["path"])) and b"warn\x1b" in os.fsencode(w["path"]) for w in doc["warnings"])
+print("ok")
+PYEOF
+)
+expect_eq "$JSON_CHECK" "ok" "--json is valid UTF-8 and names round-trip through os.fsencode"
 
 # --- hostile: a FIFO where executor.json should be must not hang the scan
 mkfifo "$WORK/fifo_job_executor" && mkdir -p "$WORK/fifo_job" && mv "$WORK/fifo_job_executor" "$WORK/fifo_job/executor.json"

@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "jobmon/cli/exit_code.hpp"
 
@@ -17,5 +19,12 @@ namespace jobmon::tools {
 // any other exception exits 1.
 int run_tool(CLI::App& app, int argc, char** argv, const std::function<ExitCode()>& run,
              std::string_view usage_hint = {});
+// The same for a command line the tool rewrote first: `args` are the
+// arguments after the program name.
+int run_tool(CLI::App& app, std::vector<std::string> args, const std::function<ExitCode()>& run,
+             std::string_view usage_hint = {});
+
+// argv[1..argc) as strings, for the tools that rewrite their command line.
+std::vector<std::string> arguments(int argc, char** argv);
 
 }  // namespace jobmon::tools

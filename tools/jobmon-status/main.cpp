@@ -14,20 +14,21 @@ int main(int argc, char** argv) {
                "locally or as s3://bucket/prefix (configured by AWS_* variables and ~/.aws).",
                "jobmon-status"};
   StatusCommandOptions options;
-  std::string sort = "name";
+  std::string sort;
   tools::ColorFlags color;
   bool recursive = false;
   unsigned threads = 0;
   app.add_option("paths", options.targets, "Job dirs, parents of job dirs, or globs (default: .)");
   app.add_option("-p,--prefix,--log_prefix", options.prefix, "Only jobs whose directory name starts with this");
-  app.add_flag("--hide-complete,--hide_complete", options.hide_complete, "Hide complete jobs (totals still count them)");
+  app.add_flag("--hide-complete,--hide_complete", options.hide_complete,
+               "Hide complete jobs (totals still count them; also -hc)");
   app.add_flag("--json", options.json, "Print one JSON document on stdout");
-  app.add_flag("--failed", options.show_failed, "List incomplete ranks (as ranges) and why they failed");
-  app.add_flag("--check", options.check, "Exit 3 when any job is incomplete (or none was found)");
+  app.add_flag("--failed", options.show_failed, "List incomplete ranks (as ranges) and why they failed (not with --watch/--once)");
+  app.add_flag("--check", options.check, "Exit 3 when any job is incomplete (or none was found); with --once too");
   app.add_flag("-r,--recursive", recursive, "Look for jobs below non-job subdirectories too");
   app.add_option("-j,--threads", threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));
-  app.add_option("--sort", sort, "Order: name, progress, eta, status, recent")
-      ->check(CLI::IsMember({"name", "progress", "eta", "status", "recent"}));
+  auto* sort_option = app.add_option("--sort", sort, "Order: name, progress, eta, status, recent (not with --watch/--once)")
+                          ->check(CLI::IsMember({"name", "progress", "eta", "status", "recent"}));
   tools::add_color_flags(app, color);
   app.add_flag("--utc", options.utc, "Times in UTC instead of local time");
   app.add_flag("-w,--watch", options.watch, "Live dashboard, refreshed every --interval seconds (q or Ctrl-C quits)");
@@ -38,8 +39,9 @@ int main(int argc, char** argv) {
   app.footer("Exit codes: 0 ok (also when the dashboard is quit with q or Ctrl-C), 1 runtime error,\n"
              "2 usage error, 3 incomplete jobs (with --check).");
 
-  return tools::run_tool(app, argc, argv, [&] {
-    options.sort = parse_sort_order(sort);
+  // datatrove's jobs_status spells --hide_complete "-hc", which CLI11 would read as -h -c.
+  return tools::run_tool(app, with_datatrove_spellings(tools::arguments(argc, argv)), [&] {
+    if (sort_option->count() > 0) options.sort = parse_sort_order(sort);
     options.color = color.mode();
     options.scan.recursive = recursive;
     options.scan.threads = threads;

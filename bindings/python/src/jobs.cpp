@@ -6,6 +6,7 @@
 
 #include <mutex>
 
+#include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/json.hpp"
@@ -71,15 +72,16 @@ py::list warnings_to_python(const std::vector<Warning>& warnings) {
   return out;
 }
 
-// File names are bytes: decode them the way os.fsdecode does, so a name that
-// is not UTF-8 round-trips instead of raising.
-py::object fs_text(const std::string& s) {
-  return py::reinterpret_steal<py::object>(
-      PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "surrogateescape"));
+// Targets as the engine takes them: str (os.fsdecode's surrogates too), bytes or os.PathLike.
+std::vector<std::string> target_bytes(const py::iterable& targets) {
+  std::vector<std::string> out;
+  for (const py::handle t : targets) out.push_back(fs_bytes(t));
+  return out;
 }
 
+// A repr must print anywhere: the name as terminal_safe shows it (\xNN for bytes that are not UTF-8).
 std::string job_repr(const JobState& j) {
-  std::string s = fmt::format("<jobmon.Job {} {}/{} ({}%)", j.name, j.completed, j.world_size,
+  std::string s = fmt::format("<jobmon.Job {} {}/{} ({}%)", terminal_safe(j.name), j.completed, j.world_size,
                               whole_percent(j.completed, j.world_size));
   if (j.complete()) s += " complete";
   else if (j.failed_ranks() > 0) s += fmt::format(" {} failed", j.failed_ranks());
@@ -122,7 +124,7 @@ void register_jobs(py::module_& m) {
       .def("to_dict", [](const JobState& j) { return to_python(to_json(j)); },
            "The job's scanned state (the keys of a jobmon-status --json row without the status/ETA\n"
            "keys, which need a time: see jobmon.aggregate(...).rows).")
-      .def("__repr__", [](const JobState& j) { return fs_text(job_repr(j)); });
+      .def("__repr__", &job_repr);
 
   py::class_<PyScan>(m, "ScanResult", "Jobs found by a scan, with warnings and counters.")
       .def_readonly("jobs", &PyScan::jobs)
@@ -148,7 +150,8 @@ void register_jobs(py::module_& m) {
            py::kw_only(), py::arg("recursive") = false, py::arg("threads") = 0u,
            py::arg("marker_times") = "incomplete", py::arg("log_bytes_per_job") = ScanOptions{}.log_bytes_per_job)
       .def(
-          "scan", [](PyScanner& s, const std::vector<std::string>& targets) {
+          "scan", [](PyScanner& s, const py::iterable& target_list) {
+            const std::vector<std::string> targets = target_bytes(target_list);
             ScanResult r;
             {
               py::gil_scoped_release release;  // pure I/O: let other Python threads run
@@ -189,10 +192,10 @@ void register_jobs(py::module_& m) {
 
   m.def(
       "_aggregate",
-      [](const std::vector<JobPtr>& jobs, std::optional<double> now, const std::string& prefix, bool hide_complete,
+      [](const std::vector<JobPtr>& jobs, std::optional<double> now, const py::handle& prefix, bool hide_complete,
          const std::string& sort) {
         AggregateOptions o;
-        o.prefix = prefix;
+        o.prefix = fs_bytes(prefix);  // names are bytes: a prefix from os.fsdecode matches them
         o.hide_complete = hide_complete;
         o.sort = parse_sort_order(sort);
         const std::vector<std::shared_ptr<const JobState>> const_jobs(jobs.begin(), jobs.end());

@@ -7,6 +7,7 @@
 #include <ostream>
 #include <thread>
 
+#include "jobmon/cli/render.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/format.hpp"
@@ -72,12 +73,14 @@ ExitCode run_hub_progress_command(const HubProgressOptions& options, HubClient& 
     } catch (const HubError& e) {
       if (is_fatal(e) || options.once || exit_code) throw;
       err << "jobmon-hub-progress: poll failed, trying again in " << format_duration(options.interval) << ": "
-          << e.what() << '\n';
+          << terminal_safe(e.what()) << '\n';  // may quote the server
       runtime.sleep(options.interval);
       continue;
     }
     for (std::size_t i = 0; i < poll.count.skipped.size() && i < 10; ++i) {
-      err << "jobmon-hub-progress: skipped " << poll.count.skipped[i].path << ": " << poll.count.skipped[i].reason << '\n';
+      // Shard paths are the repository's file names: anyone who can push chose them.
+      err << "jobmon-hub-progress: skipped " << terminal_safe(poll.count.skipped[i].path) << ": "
+          << terminal_safe(poll.count.skipped[i].reason) << '\n';
     }
     if (options.json) out << hub_poll_json(options, poll) << '\n';
     else if (options.dry_run) out << poll.readme;

@@ -89,34 +89,58 @@ std::string render_bar(const TermStyle& style, int width, double fraction, doubl
          paint(style, Color::gray, tail);
 }
 
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  detail::append_terminal_safe(out, text);
+  return out;
+}
+
+namespace {
+
+// Columns a unit takes once terminal_safe has shown it.
+int unit_width(const detail::TerminalUnit& unit) {
+  return unit.escape.empty() ? detail::code_point_width(unit.code_point) : static_cast<int>(unit.escape.size());
+}
+
+}  // namespace
+
 int display_width(std::string_view text) {
   int width = 0;
   std::size_t i = 0;
   while (i < text.size()) {
-    if (text[i] == '\x1b') {  // escape sequences take no columns
+    const char c = text[i];
+    if (c == '\x1b') {  // escape sequences (colours) take no columns
       i = detail::escape_sequence_end(text, i);
-      continue;
+    } else if (c >= 0x20 && c < 0x7F) {
+      ++width;
+      ++i;
+    } else {
+      const detail::TerminalUnit unit = detail::terminal_unit_at(text, i);
+      width += unit_width(unit);
+      i += unit.length;
     }
-    width += detail::code_point_width(detail::next_code_point(text, i));
   }
   return width;
 }
 
 std::string fit(const TermStyle& style, std::string_view text, int width) {
   if (width <= 0) return {};
-  const int w = display_width(text);
-  if (w <= width) return std::string(text) + std::string(static_cast<std::size_t>(width - w), ' ');
-  // Truncate by code points (text here carries no escape sequences).
+  const std::string safe = terminal_safe(text);
+  const int w = display_width(safe);
+  if (w <= width) return safe + std::string(static_cast<std::size_t>(width - w), ' ');
+  // Cut by whole units of the raw text, so an escape is shown whole or not at all.
   std::string out;
   int used = 0;
-  std::size_t i = 0;
   const int budget = width - 1;
-  while (i < text.size()) {
-    const std::size_t start = i;
-    const int cw = detail::code_point_width(detail::next_code_point(text, i));
-    if (used + cw > budget) break;
-    out.append(text.substr(start, i - start));
-    used += cw;
+  for (std::size_t i = 0; i < text.size();) {
+    const detail::TerminalUnit unit = detail::terminal_unit_at(text, i);
+    const int uw = unit_width(unit);
+    if (used + uw > budget) break;
+    if (unit.escape.empty()) out.append(text.substr(i, unit.length));
+    else out += unit.escape;
+    used += uw;
+    i += unit.length;
   }
   out += style.unicode ? "…" : "~";
   ++used;

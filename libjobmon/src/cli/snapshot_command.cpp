@@ -8,6 +8,7 @@
 #include <streambuf>
 #include <thread>
 
+#include "jobmon/cli/render.hpp"
 #include "jobmon/cli/snapshot_view.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
@@ -35,8 +36,9 @@ ExitCode run_list(const SnapshotCommandOptions& options, const Console& console,
 
 void warn_skipped(const Snapshot& s, std::ostream& err) {
   if (s.skipped.total() == 0) return;
-  err << "jobmon-snapshot: skipped " << s.skipped.total() << " unreadable line(s) in " << s.work_dir;
-  if (!s.skipped.first.empty()) err << " (first: " << s.skipped.first.front().file << ':' << s.skipped.first.front().line << ')';
+  err << "jobmon-snapshot: skipped " << s.skipped.total() << " unreadable line(s) in " << terminal_safe(s.work_dir);
+  if (!s.skipped.first.empty())
+    err << " (first: " << terminal_safe(s.skipped.first.front().file) << ':' << s.skipped.first.front().line << ')';
   err << '\n';
 }
 
@@ -107,10 +109,10 @@ ExitCode run_snapshot_command(const SnapshotCommandOptions& options, const Conso
   if (options.interval_seconds <= 0) throw UsageError("--interval must be positive");
   if (options.follow) return run_follow(options, console, storage);
   const Snapshot s = analyze_work_dir(options.work_dir, wall_clock_now(), storage);
-  if (s.events_files.empty()) err << "jobmon-snapshot: warning: no events*.jsonl in " << options.work_dir << '\n';
+  if (s.events_files.empty()) err << "jobmon-snapshot: warning: no events*.jsonl in " << terminal_safe(options.work_dir) << '\n';
   warn_skipped(s, err);
   for (const auto& f : s.events_files)
-    if (!f.error.empty()) err << "jobmon-snapshot: could not read " << f.error << '\n';
+    if (!f.error.empty()) err << "jobmon-snapshot: could not read " << terminal_safe(f.error) << '\n';
   print(s, options, console);
   return ExitCode::ok;
 }

@@ -70,8 +70,9 @@ void failures(std::string& out, const Snapshot& s, const SnapshotViewOptions& o)
     if (shown++ == o.max_failures) break;
     std::string where = "job";
     if (f.partition_id) where = fmt::format("partition {}", *f.partition_id);
-    if (f.operation_idx) where += fmt::format(", op {} {}", *f.operation_idx, f.operation_name);
-    out += fmt::format("   {}: {}\n", paint(o.style, Color::red, where), f.message.empty() ? "(no message)" : f.message);
+    if (f.operation_idx) where += fmt::format(", op {} {}", *f.operation_idx, terminal_safe(f.operation_name));
+    out += fmt::format("   {}: {}\n", paint(o.style, Color::red, where),
+                       f.message.empty() ? "(no message)" : terminal_safe(f.message));
   }
   if (s.failures_total > shown) out += fmt::format("   ... and {} more\n", s.failures_total - shown);
 }
@@ -81,11 +82,12 @@ void failures(std::string& out, const Snapshot& s, const SnapshotViewOptions& o)
 std::string render_snapshot(const Snapshot& s, const SnapshotViewOptions& o) {
   const std::string rule(80, '=');
   std::string out = rule + "\n";
-  out += fmt::format("DataJuicer Processing Snapshot - Job: {}\n", s.job_id);
+  // Every text below that came from the events files goes through terminal_safe.
+  out += fmt::format("DataJuicer Processing Snapshot - Job: {}\n", terminal_safe(s.job_id));
   out += rule + "\n";
   out += fmt::format("{}: {} ({:.1f}%)\n", heading(o.style, "📊", "Overall Status"), status_word(o.style, s.overall_status),
                      s.overall_percentage);
-  if (!s.executor_type.empty()) out += fmt::format("   Executor: {}\n", s.executor_type);
+  if (!s.executor_type.empty()) out += fmt::format("   Executor: {}\n", terminal_safe(s.executor_type));
   out += fmt::format("{}: {}\n", heading(o.style, "🕐", "Started"), when(s.start_time, o));
   if (s.end_time) out += fmt::format("{}: {}\n", heading(o.style, "🏁", "Ended"), when(s.end_time, o));
   out += fmt::format("{}: {}\n", o.style.unicode ? "⏱️  Duration" : "Duration",
@@ -120,11 +122,11 @@ std::string render_snapshot(const Snapshot& s, const SnapshotViewOptions& o) {
   failures(out, s, o);
 
   section(out, o.style, "💾", "Checkpointing");
-  out += fmt::format("   Strategy: {}\n", s.checkpoint_strategy.empty() ? "-" : s.checkpoint_strategy);
+  out += fmt::format("   Strategy: {}\n", s.checkpoint_strategy.empty() ? "-" : terminal_safe(s.checkpoint_strategy));
   out += fmt::format("   Last checkpoint: {}\n", when(s.last_checkpoint_time, o));
   out += fmt::format("   Checkpointed operations: {}\n", s.checkpointed_operations);
   out += fmt::format("   Resumable: {}\n", s.resumable ? paint(o.style, Color::green, "yes") : std::string("no"));
-  if (!s.resumption_command.empty()) out += fmt::format("   Resume with: {}\n", s.resumption_command);
+  if (!s.resumption_command.empty()) out += fmt::format("   Resume with: {}\n", terminal_safe(s.resumption_command));
 
   std::uint64_t bytes = 0, torn = 0;
   for (const auto& f : s.events_files) {
@@ -136,7 +138,8 @@ std::string render_snapshot(const Snapshot& s, const SnapshotViewOptions& o) {
   if (s.skipped.total() > 0 || torn > 0) {
     std::string first;
     for (const auto& l : s.skipped.first)
-      first += fmt::format("{}{}:{} ({})", first.empty() ? "" : ", ", base_name(l.file), l.line, line_issue_name(l.issue));
+      first += fmt::format("{}{}:{} ({})", first.empty() ? "" : ", ", terminal_safe(base_name(l.file)), l.line,
+                           line_issue_name(l.issue));
     out += paint(o.style, Color::yellow,
                  fmt::format("   Skipped lines: {} (+{} unterminated last line) - {}", s.skipped.total(), torn, first)) +
            "\n";
@@ -151,7 +154,7 @@ std::string render_job_list(const std::vector<JobListing>& jobs, const SnapshotV
     const std::string status = j.error.empty() ? std::string(to_string(j.status)) : "error";
     out += fmt::format("{}  {}  {:>21}  {:>7.1f}%  {}\n", fit(o.style, j.job_id, 32), fit(o.style, status, 11),
                        fmt::format("{}/{}", j.completed_partitions, j.total_partitions), j.overall_percentage,
-                       j.error.empty() ? when(j.last_event_time, o) : j.error);
+                       j.error.empty() ? when(j.last_event_time, o) : terminal_safe(j.error));
   }
   if (jobs.empty()) out += "(no Data-Juicer jobs found)\n";
   return out;

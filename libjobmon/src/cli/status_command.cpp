@@ -1,5 +1,6 @@
 #include "jobmon/cli/status_command.hpp"
 
+#include <algorithm>
 #include <ostream>
 #include <utility>
 
@@ -17,6 +18,21 @@ std::vector<std::string> StatusCommandOptions::targets_or_cwd() const {
   return targets.empty() ? std::vector<std::string>{"."} : targets;
 }
 
+std::vector<std::string> with_datatrove_spellings(std::vector<std::string> args) {
+  const auto end_of_flags = std::find(args.begin(), args.end(), std::string("--"));
+  std::replace(args.begin(), end_of_flags, std::string("-hc"), std::string("--hide-complete"));
+  return args;
+}
+
+std::string render_warning_line(const TermStyle& style, const Warning& warning) {
+  return paint(style, Color::yellow, "warning: ") + terminal_safe(warning.path) + ": " + terminal_safe(warning.message);
+}
+
+ExitCode check_exit_code(const StatusCommandOptions& options, const Totals& totals) {
+  const bool unfinished = totals.jobs_total == 0 || totals.jobs_completed < totals.jobs_total;
+  return options.check && unfinished ? ExitCode::incomplete : ExitCode::ok;
+}
+
 ExitCode run_status_command(const StatusCommandOptions& options, const Console& console,
                             std::shared_ptr<const Storage> storage) {
   std::ostream& out = console.out;
@@ -29,25 +45,21 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
   AggregateOptions agg_options;
   agg_options.prefix = options.prefix;
   agg_options.hide_complete = options.hide_complete;
-  agg_options.sort = options.sort;
+  agg_options.sort = options.sort.value_or(SortOrder::name);
   const Aggregate agg = aggregate(scan.jobs, wall_clock_now(), agg_options);
 
   std::vector<Warning> warnings = scan.warnings;
   for (const JobRow& row : agg.rows) {
     for (const Warning& w : row.job->warnings) warnings.push_back(w);
   }
-  const bool any_incomplete = agg.totals.jobs_completed < agg.totals.jobs_total;
-  const ExitCode code =
-      options.check && (any_incomplete || agg.totals.jobs_total == 0) ? ExitCode::incomplete : ExitCode::ok;
+  const ExitCode code = check_exit_code(options, agg.totals);
 
   if (options.json) {
     out << to_pretty_json(status_document(agg, warnings));
     return code;
   }
   const TermStyle err_style = detect_term_style(console.err_fd, options.color);
-  for (const Warning& w : warnings) {
-    err << paint(err_style, Color::yellow, "warning: ") << w.path << ": " << w.message << '\n';
-  }
+  for (const Warning& w : warnings) err << render_warning_line(err_style, w) << '\n';
   if (agg.totals.jobs_total == 0) {
     out << "No jobs found.\n";
     return code;
@@ -66,7 +78,6 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
 ExitCode run_status_tool(const StatusCommandOptions& options, const Console& console,
                          std::shared_ptr<const Storage> storage) {
   if (!options.watch && !options.once) return run_status_command(options, console, std::move(storage));
-  if (options.json) throw UsageError("--json does not combine with --watch/--once");
   return run_watch_command(options, console, std::move(storage));
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <ostream>
 #include <set>
 #include <string_view>
@@ -79,7 +80,7 @@ void print_warnings(std::ostream& err, const TermStyle& style, const std::vector
                     std::set<std::pair<std::string, std::string>>& seen) {
   for (const Warning& w : warnings) {
     if (!seen.emplace(w.path, w.message).second) continue;
-    err << paint(style, Color::yellow, "warning: ") << w.path << ": " << w.message << '\n';
+    err << render_warning_line(style, w) << '\n';
   }
 }
 
@@ -102,7 +103,7 @@ ExitCode run_once(const StatusCommandOptions& options, Refresher& refresher, con
   frame.warnings = r.warnings.size();
   frame.scan_seconds = r.seconds;
   console.out << render_watch_frame(r.aggregate, r.delta, frame) << '\n';
-  return ExitCode::ok;
+  return check_exit_code(options, r.aggregate.totals);  // --once --check: the report's rule
 }
 
 // Not a terminal (a log file, a pipe): one plain line per refresh.
@@ -177,8 +178,21 @@ ExitCode run_dashboard(const StatusCommandOptions& options, Refresher& refresher
 
 }  // namespace
 
+void check_watch_flags(const StatusCommandOptions& options) {
+  if (options.once && options.watch) throw UsageError("--once does not combine with --watch/-i: one frame, or a live dashboard");
+  const std::string mode = options.once ? "--once" : "--watch";
+  auto refuse = [&](std::string_view flag, std::string_view why) {
+    throw UsageError(fmt::format("{} does not combine with {}: {}", flag, mode, why));
+  };
+  if (options.json) refuse("--json", "the dashboard is for people; use --json alone");
+  if (options.show_failed) refuse("--failed", "the dashboard does not list ranks; use --failed alone");
+  if (options.sort) refuse("--sort", "the dashboard orders jobs by state");
+  if (options.check && !options.once) refuse("--check", "the live dashboard has no end; use --once --check");
+}
+
 ExitCode run_watch_command(const StatusCommandOptions& options, const Console& console,
                            std::shared_ptr<const Storage> storage) {
+  check_watch_flags(options);
   if (!std::isfinite(options.interval) || options.interval < min_interval_seconds)
     throw UsageError("the interval must be at least 0.05 seconds");
   if (!storage) storage = storage_for_targets(options.targets_or_cwd());  // s3:// URLs or local paths

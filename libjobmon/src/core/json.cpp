@@ -8,6 +8,7 @@
 
 namespace jobmon {
 namespace json = boost::json;
+using detail::append_json_string;
 using detail::format_json_double;
 using detail::iso_time_or_null;
 using detail::number_or_null;
@@ -21,7 +22,7 @@ void compact(std::string& out, const json::value& v) {
       for (const auto& kv : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        out += json::serialize(json::value(kv.key()));
+        append_json_string(out, kv.key());
         out += ':';
         compact(out, kv.value());
       }
@@ -40,7 +41,8 @@ void compact(std::string& out, const json::value& v) {
       return;
     }
     case json::kind::double_: out += format_json_double(v.get_double()); return;
-    default: out += json::serialize(v); return;
+    case json::kind::string: append_json_string(out, v.get_string()); return;
+    default: out += json::serialize(v); return;  // null, bool, integers: no text to escape
   }
 }
 
@@ -59,7 +61,7 @@ void pretty(std::string& out, const json::value& v, int indent) {
         if (!first) out += ",\n";
         first = false;
         out += pad;
-        out += json::serialize(json::value(kv.key()));
+        append_json_string(out, kv.key());
         out += ": ";
         pretty(out, kv.value(), indent + 2);
       }
@@ -101,7 +103,8 @@ void pretty(std::string& out, const json::value& v, int indent) {
       return;
     }
     case json::kind::double_: out += format_json_double(v.get_double()); return;
-    default: out += json::serialize(v); return;
+    case json::kind::string: append_json_string(out, v.get_string()); return;
+    default: out += json::serialize(v); return;  // null, bool, integers: no text to escape
   }
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <iterator>
 
+#include "core/text/utf8.hpp"
 #include "jobmon/clock.hpp"
 
 namespace jobmon::detail {
@@ -30,6 +31,41 @@ std::string format_json_double(double d) {
 void append_json_double(std::string& out, double d) {
   if (!std::isfinite(d)) out += "null";
   else fmt::format_to(std::back_inserter(out), "{}", d);
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Printable ASCII other than the two JSON escapes is copied in runs.
+    std::size_t plain = i;
+    while (plain < s.size() && s[plain] >= 0x20 && s[plain] < 0x7F && s[plain] != '"' && s[plain] != '\\') ++plain;
+    out.append(s.substr(i, plain - i));
+    i = plain;
+    if (i == s.size()) break;
+    const Utf8Char c = decode_utf8(s, i);
+    if (c.length == 0) {  // not UTF-8: the byte as a lone low surrogate
+      fmt::format_to(std::back_inserter(out), "\\udc{:02x}", static_cast<unsigned char>(s[i]));
+      ++i;
+      continue;
+    }
+    switch (c.code_point) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c.code_point < 0x20 || (c.code_point >= 0x7F && c.code_point <= 0x9F))
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c.code_point));
+        else
+          out.append(s.substr(i, c.length));
+    }
+    i += c.length;
+  }
+  out += '"';
 }
 
 void append_json_count(std::string& out, std::int64_t v) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace jobmon::detail {
 
@@ -24,6 +25,15 @@ boost::json::value text_or_null(const std::string& s);
 // surprises people reading the output.
 std::string format_json_double(double d);
 void append_json_double(std::string& out, double d);
+// A string in JSON text, quotes included, and always valid UTF-8 whatever
+// the bytes: well-formed UTF-8 passes through; '"', '\\' and the controls
+// JSON requires are escaped (\n, \t, ... or \u00XX), and so are DEL and the C1
+// controls (\u007f, \u0080..\u009f: a document printed to a terminal must
+// not drive it); each byte that is not part of well-formed UTF-8 becomes
+// \udcXX (XX = the byte, 80..ff), the os.fsdecode "surrogateescape"
+// convention: Python's json.loads then os.fsencode give the exact bytes back.
+// Every writer of JSON text (the core writer, the streaming ones) uses this.
+void append_json_string(std::string& out, std::string_view s);
 // A count in JSON text, or null when it is negative.
 void append_json_count(std::string& out, std::int64_t v);
 

@@ -16,11 +16,19 @@ namespace jobmon {
 namespace json = boost::json;
 using detail::append_json_count;
 using detail::append_json_double;
+using detail::append_json_string;
 using detail::count_or_null;
 using detail::iso_time_or_null;
 using detail::number_or_null;
 using detail::text_or_null;
 namespace {
+
+// A JSON string literal, written by the one encoder every JSON writer shares.
+std::string quoted(std::string_view text) {
+  std::string out;
+  append_json_string(out, text);
+  return out;
+}
 
 json::value ratio(const std::optional<double>& v) {
   if (!v || !std::isfinite(*v)) return nullptr;
@@ -145,10 +153,10 @@ json::value operation_entry(const Snapshot& s, std::size_t pid, std::size_t idx)
 
 void append_operation_entry(std::string& out, const Snapshot& s, std::size_t pid, std::size_t idx) {
   const OpState& op = s.partitions[pid].ops[idx];
-  fmt::format_to(std::back_inserter(out),
-                 "{{\n      \"partition_id\": {},\n      \"operation_idx\": {},\n      \"operation_name\": {},"
-                 "\n      \"status\": \"{}\",\n      \"start_time\": ",
-                 pid, idx, json::serialize(json::value(s.operation_names[idx])), to_string(op.status));
+  fmt::format_to(std::back_inserter(out), "{{\n      \"partition_id\": {},\n      \"operation_idx\": {},\n      \"operation_name\": ",
+                 pid, idx);
+  append_json_string(out, s.operation_names[idx]);
+  fmt::format_to(std::back_inserter(out), ",\n      \"status\": \"{}\",\n      \"start_time\": ", to_string(op.status));
   append_json_double(out, op.start_time);
   out += ",\n      \"end_time\": ";
   append_json_double(out, op.end_time);
@@ -160,7 +168,8 @@ void append_operation_entry(std::string& out, const Snapshot& s, std::size_t pid
   append_json_count(out, op.output_rows);
   out += op.checkpointed ? ",\n      \"checkpointed\": true" : ",\n      \"checkpointed\": false";
   out += ",\n      \"error_message\": ";
-  out += op.error != 0 ? json::serialize(json::value(s.op_errors[op.error - 1])) : std::string("null");
+  if (op.error != 0) append_json_string(out, s.op_errors[op.error - 1]);
+  else out += "null";
   out += "\n    }";
 }
 
@@ -333,16 +342,16 @@ json::value to_json(const Snapshot& s) {
 void write_snapshot_json(const Snapshot& s, std::ostream& out) {
   bool first = true;
   auto emit = [&](std::string_view key, const json::value& v) {
-    out << (first ? "{\n  " : ",\n  ") << json::serialize(json::value(key)) << ": " << indented(v, 2);
+    out << (first ? "{\n  " : ",\n  ") << quoted(key) << ": " << indented(v, 2);
     first = false;
   };
   for_each_section(s, emit, true);
   // The two maps: one small object at a time.
   auto stream_map = [&](std::string_view key, auto&& each) {
-    out << ",\n  " << json::serialize(json::value(key)) << ": {";
+    out << ",\n  " << quoted(key) << ": {";
     bool any = false;
     each([&](const std::string& k, const json::value& v) {
-      out << (any ? ",\n    " : "\n    ") << json::serialize(json::value(k)) << ": " << indented(v, 4);
+      out << (any ? ",\n    " : "\n    ") << quoted(k) << ": " << indented(v, 4);
       any = true;
     });
     out << (any ? "\n  }" : "}");
@@ -358,7 +367,7 @@ void write_snapshot_json(const Snapshot& s, std::ostream& out) {
       if (!op_listed(s.partitions[pid].ops[idx])) continue;
       text_form.clear();
       text_form += any ? ",\n    " : "\n    ";
-      text_form += json::serialize(json::value(operation_key(s, pid, idx)));
+      append_json_string(text_form, operation_key(s, pid, idx));
       text_form += ": ";
       append_operation_entry(text_form, s, pid, idx);
       out << text_form;

@@ -2,7 +2,20 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace jobmon {
+
+int reference_percent(std::int64_t done, std::int64_t total) {
+  if (total <= 0) return 0;
+  const double percent = static_cast<double>(done) / static_cast<double>(total) * 100.0;
+  // printf's "%.0f" rounds the exact binary value to nearest, ties to even,
+  // as Python's float formatting does (std::round would take 12.5 to 13).
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f", percent);
+  return std::atoi(text);
+}
 
 int whole_percent(std::int64_t done, std::int64_t total) {
   if (total <= 0) return 0;
@@ -11,8 +24,8 @@ int whole_percent(std::int64_t done, std::int64_t total) {
 
 std::string render_summary_line(const Totals& t) {
   return fmt::format("Summary: {}/{} ({}%) jobs completed, {}/{} ({}%) tasks completed.", t.jobs_completed,
-                     t.jobs_total, whole_percent(t.jobs_completed, t.jobs_total), t.tasks_completed, t.tasks_total,
-                     whole_percent(t.tasks_completed, t.tasks_total));
+                     t.jobs_total, reference_percent(t.jobs_completed, t.jobs_total), t.tasks_completed,
+                     t.tasks_total, reference_percent(t.tasks_completed, t.tasks_total));
 }
 
 }  // namespace jobmon

@@ -12,6 +12,7 @@
 #include "core/system/read_file.hpp"
 #include "core/text/text.hpp"
 #include "hub/hub_http.hpp"
+#include "jobmon/json.hpp"
 
 namespace jobmon {
 
@@ -335,7 +336,7 @@ HubCommitResult HubClient::update_file(
     request.method = "POST";
     request.url = impl_->api(repo) + "/commit/" + escape(branch);
     request.headers.push_back("Content-Type: application/x-ndjson");
-    request.body = json::serialize(header) + "\n" + json::serialize(file) + "\n";
+    request.body = to_compact_json(header) + "\n" + to_compact_json(file) + "\n";
     ++result.attempts;
     ++impl_->counters.commits;
     const HubHttpResponse response = impl_->session.run_one(request);

@@ -46,7 +46,41 @@ TEST_CASE("Render: display width and fitting", "[cli]") {
   CHECK(fit(unicode, "abcdef", 4) == "abc…");
   TermStyle ascii{false, false};
   CHECK(fit(ascii, "abcdef", 4) == "abc~");
-  CHECK(display_width(std::string("\xff\xfe", 2)) == 2);  // invalid UTF-8 never crashes
+  // Stray bytes and controls are as wide as terminal_safe shows them ("\xff").
+  CHECK(display_width(std::string("\xff\xfe", 2)) == 8);
+  CHECK(display_width("a\tb") == 4);
+}
+
+TEST_CASE("Render: terminal_safe shows controls escaped and keeps UTF-8", "[cli]") {
+  CHECK(terminal_safe("tokenize_CC-MAIN-2023-50") == "tokenize_CC-MAIN-2023-50");
+  CHECK(terminal_safe("evil\x1b[2J\x1b]0;pwned\x07name") == "evil\\x1b[2J\\x1b]0;pwned\\x07name");
+  CHECK(terminal_safe("progress\r100%\nfake line") == "progress\\r100%\\nfake line");
+  CHECK(terminal_safe("csi\xC2\x9B" "31m") == "csi\\u009b31m");
+  CHECK(terminal_safe(std::string("job_\xff\xfe", 6)) == "job_\\xff\\xfe");
+  CHECK(terminal_safe("日本 ✅ caf\xC3\xA9 \xF0\x9F\x98\x80") == "日本 ✅ caf\xC3\xA9 \xF0\x9F\x98\x80");
+}
+
+TEST_CASE("Render: widths agree with terminal_safe, and fit never splits an escape", "[cli]") {
+  TermStyle unicode{false, true};
+  // Without ESC (which width counts as a colour code), the raw text and its safe form are as wide.
+  for (const std::string& raw : {std::string("a\rb\nc"), std::string("job_\xff\xfe"), std::string("x\xC2\x9By"),
+                                std::string("del\x7f"), std::string("日本\t")}) {
+    INFO(raw);
+    CHECK(display_width(raw) == display_width(terminal_safe(raw)));
+  }
+  // fit sanitizes, pads to the width, and cuts before an escape rather than through it.
+  CHECK(fit(unicode, "a\x1b[2Jb", 10) == "a\\x1b[2Jb ");
+  CHECK(display_width(fit(unicode, "a\x1b[2Jb", 10)) == 10);
+  CHECK(fit(unicode, "ab\xff\xfe", 6) == "ab…   ");
+  CHECK(fit(unicode, "ab\xff\xfe", 7) == "ab\\xff…");
+  CHECK(fit(unicode, "abc\xffz", 6) == "abc…  ");  // "\xff" (4 columns) does not fit in 2: left out whole
+  for (int width = 1; width <= 14; ++width) {
+    const std::string cell = fit(unicode, "n\x1b]0;t\x07\xff日", width);
+    INFO(width << ": " << cell);
+    CHECK(display_width(cell) == width);
+    CHECK(cell.find('\x1b') == std::string::npos);
+    CHECK(cell.find('\x07') == std::string::npos);
+  }
 }
 
 TEST_CASE("Render: NO_COLOR, TERM=dumb and non-UTF-8 locales degrade", "[cli]") {

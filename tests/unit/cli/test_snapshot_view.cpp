@@ -63,3 +63,28 @@ TEST_CASE("Snapshot: job list table", "[cli]") {
   CHECK(has(text, "1/3"));
   CHECK(render_job_list({}, o).find("no Data-Juicer jobs found") != std::string::npos);
 }
+
+TEST_CASE("Snapshot: texts from the events files reach the terminal escaped", "[cli]") {
+  const std::string evil = "x\x1b]0;pwned\x07\x1b[2J\r\xff";
+  const std::string shown = "x\\x1b]0;pwned\\x07\\x1b[2J\\r\\xff";
+  Snapshot s;
+  s.job_id = s.executor_type = s.checkpoint_strategy = s.resumption_command = evil;
+  OpAggregate op;
+  op.operation_name = evil;
+  s.operations.push_back(op);
+  s.failures.push_back(Failure{1, 0, evil, evil});
+  s.failures_total = 1;
+  SnapshotViewOptions o;
+  const std::string text = render_snapshot(s, o);
+  CHECK_FALSE(has(text, "\x1b"));
+  CHECK_FALSE(has(text, "\x07"));
+  CHECK_FALSE(has(text, "\r"));
+  CHECK_FALSE(has(text, "\xff"));
+  CHECK(has(text, "Job: " + shown + "\n"));
+  CHECK(has(text, "Executor: " + shown + "\n"));
+  CHECK(has(text, "partition 1, op 0 " + shown + ": " + shown + "\n"));
+  CHECK(has(text, "Resume with: " + shown + "\n"));
+  const std::string listing = render_job_list({JobListing{evil, "/w", RunStatus::failed, {}, {}, 0, 1, 0, evil}}, o);
+  CHECK_FALSE(has(listing, "\x1b"));
+  CHECK(has(listing, shown.substr(0, 10)));
+}

@@ -74,3 +74,56 @@ TEST_CASE("utf8: printable replaces C0, DEL and C1 controls", "[core]") {
   CHECK(printable("\xC2\xA0") == "\xC2\xA0");   // no-break space stays
   CHECK(printable("\xC2") == "\xC2");           // torn at the end: left as is
 }
+
+TEST_CASE("utf8: decode_utf8 accepts exactly the well-formed sequences", "[core]") {
+  using S = std::string;
+  auto cp = [](std::string_view s) { return decode_utf8(s, 0).code_point; };
+  auto len = [](std::string_view s) { return decode_utf8(s, 0).length; };
+  CHECK((len("a") == 1 && cp("a") == U'a'));
+  CHECK((len(S("\0", 1)) == 1 && cp(S("\0", 1)) == 0));
+  CHECK((len("\xC3\xA9") == 2 && cp("\xC3\xA9") == 0xE9));
+  CHECK((len("\xE2\x8C\x9B") == 3 && cp("\xE2\x8C\x9B") == 0x231B));
+  CHECK((len("\xF0\x9F\x98\x80") == 4 && cp("\xF0\x9F\x98\x80") == 0x1F600));
+  CHECK((len("\xF4\x8F\xBF\xBF") == 4 && cp("\xF4\x8F\xBF\xBF") == 0x10FFFF));  // the last code point
+  CHECK((len("\xED\x9F\xBF") == 3 && cp("\xED\x9F\xBF") == 0xD7FF));              // just below the surrogates
+  CHECK(len("\xC0\x80") == 0);          // overlong NUL
+  CHECK(len("\xC1\xBF") == 0);          // overlong ASCII
+  CHECK(len("\xE0\x9F\xBF") == 0);      // overlong 3-byte form
+  CHECK(len("\xF0\x8F\xBF\xBF") == 0);  // overlong 4-byte form
+  CHECK(len("\xED\xA0\x80") == 0);      // an encoded surrogate (U+D800)
+  CHECK(len("\xED\xB3\xBF") == 0);      // U+DCFF: must not pass for an escaped byte
+  CHECK(len("\xF4\x90\x80\x80") == 0);  // above U+10FFFF
+  CHECK(len("\xF5\x80\x80\x80") == 0);
+  CHECK(len("\xFF") == 0);
+  CHECK(len("\x80") == 0);              // a continuation cannot lead
+  CHECK(len("\xE2\x8C") == 0);          // torn at the end
+  CHECK(len("\xE2\x28\xA1") == 0);      // bad continuation
+  CHECK(decode_utf8("x\xC3\xA9", 1).length == 2);  // from an offset
+}
+
+TEST_CASE("utf8: terminal units escape controls and stray bytes, nothing else", "[core]") {
+  auto safe = [](std::string_view s) {
+    std::string out;
+    append_terminal_safe(out, s);
+    return out;
+  };
+  CHECK(safe("") == "");
+  CHECK(safe("tokenize_CC-MAIN-2023-50") == "tokenize_CC-MAIN-2023-50");
+  CHECK(safe("evil\x1b[2J\x1b]0;pwned\x07") == "evil\\x1b[2J\\x1b]0;pwned\\x07");
+  CHECK(safe("a\rb\nc\td") == "a\\rb\\nc\\td");
+  CHECK(safe(std::string("nul\0del\x7f", 8)) == "nul\\x00del\\x7f");
+  CHECK(safe("csi\xC2\x9B" "2J") == "csi\\u009b2J");          // C1 controls by code point
+  CHECK(safe("\xC2\x80\xC2\x9F\xC2\xA0") == "\\u0080\\u009f\xC2\xA0");  // U+00A0 is printable
+  CHECK(safe("job_\xff\xfe") == "job_\\xff\\xfe");               // bytes that are not UTF-8
+  CHECK(safe("\xC0\x80") == "\\xc0\\x80");                       // overlong: two stray bytes
+  CHECK(safe("\xE2\x8C") == "\\xe2\\x8c");                       // torn at the end
+  CHECK(safe("日本 \xF0\x9F\x98\x80 caf\xC3\xA9") == "日本 \xF0\x9F\x98\x80 caf\xC3\xA9");
+  CHECK(safe("C:\\path") == "C:\\path");                         // backslashes print as they are
+  // Escaping is idempotent: the escapes are printable ASCII.
+  const std::string once = safe("x\x1b\xff\xC2\x9B\n");
+  CHECK(safe(once) == once);
+  const TerminalUnit stray = terminal_unit_at("\xff", 0);
+  CHECK((stray.length == 1 && stray.escape == "\\xff"));
+  const TerminalUnit wide = terminal_unit_at("\xE6\x97\xA5", 0);
+  CHECK((wide.length == 3 && wide.escape.empty() && wide.code_point == 0x65E5));
+}

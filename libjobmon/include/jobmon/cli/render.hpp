@@ -33,11 +33,26 @@ std::string paint(const TermStyle& style, Color color, std::string_view text);
 // a distinct shade); a cursor marks the leading edge while not complete.
 std::string render_bar(const TermStyle& style, int width, double fraction, double fraction_before = -1);
 
-// Display width of UTF-8 text (East Asian wide and emoji count 2, escape
-// sequences 0), for aligning columns.
+// The one sanitizer for text that did not come from jobmon (directory names,
+// paths, messages read from files or servers) on its way to a terminal:
+// control characters are shown escaped, so no name can move the cursor,
+// clear the screen or retitle the window: "\n", "\r", "\t"; "\x1b" (ESC) and
+// "\xNN" for the other C0 controls and DEL; "\u0080".."\u009f" for the C1
+// controls; and "\xNN" for each byte that is not well-formed UTF-8 (so
+// "\xNN" always names the raw byte). Everything else, emoji and CJK
+// included, is unchanged, and printable ASCII costs one copy.
+std::string terminal_safe(std::string_view text);
+
+// Display width of UTF-8 text (East Asian wide and emoji count 2), for
+// aligning columns. Escape sequences count 0 (the text may be painted); any
+// other control or byte counts as wide as terminal_safe shows it, so
+// display_width(terminal_safe(t)) == display_width(t) for text with no ESC.
+// Measure terminal_safe(name), not the raw name.
 int display_width(std::string_view text);
 
-// Pads or truncates to exactly `width` display columns (… / ~ when cut).
+// Pads or truncates to exactly `width` display columns (… / ~ when cut). The
+// text is passed through terminal_safe (so it must not be painted yet), and
+// a cut never splits an escape.
 std::string fit(const TermStyle& style, std::string_view text, int width);
 
 }  // namespace jobmon

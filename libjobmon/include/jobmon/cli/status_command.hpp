@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,9 @@ struct StatusCommandOptions {
   bool check = false;
   bool utc = false;
   ColorMode color = ColorMode::automatic;
-  SortOrder sort = SortOrder::name;
+  // Given: the report's order (the dashboard orders by state, so --sort with
+  // --watch/--once is refused). Not given: by name.
+  std::optional<SortOrder> sort;
   ScanOptions scan;
   // Live dashboard (run_watch_command in watch_command.hpp).
   bool watch = false;     // refresh every `interval` seconds until q / Ctrl-C
@@ -36,14 +39,31 @@ struct StatusCommandOptions {
   std::vector<std::string> targets_or_cwd() const;
 };
 
+// datatrove's own spellings of jobmon-status's flags, for the command line
+// CLI11 reads: its jobs_status takes "-hc" for --hide_complete, a two-letter
+// short flag that CLI11 would read as "-h -c" (help). Takes the arguments
+// after the program name and returns them with the exact token "-hc" as
+// "--hide-complete"; tokens after "--" are paths and stay as they are.
+// (--hide_complete, -p and --log_prefix are declared as they are.)
+std::vector<std::string> with_datatrove_spellings(std::vector<std::string> args);
+
+// "warning: PATH: MESSAGE" for stderr, the path and message passed through
+// terminal_safe (both come from the scanned tree), "warning: " painted.
+std::string render_warning_line(const TermStyle& style, const Warning& warning);
+
+// The exit code --check asks for, one rule for the report and --once: incomplete
+// when a job is unfinished or none was found; ok without --check.
+ExitCode check_exit_code(const StatusCommandOptions& options, const Totals& totals);
+
 // One report: the job lines and summary (or --json) on console.out, scan
 // warnings on console.err. ok, or incomplete with --check when a job is
 // unfinished or none was found. Throws for errors (UsageError: bad options).
 ExitCode run_status_command(const StatusCommandOptions& options, const Console& console,
                             std::shared_ptr<const Storage> storage = nullptr);
 
-// The whole tool: run_watch_command with --watch or --once (UsageError when
-// --json is given too), else run_status_command.
+// The whole tool: run_watch_command with --watch or --once (which refuses the
+// flags that do not apply to the dashboard: see run_watch_command), else
+// run_status_command.
 ExitCode run_status_tool(const StatusCommandOptions& options, const Console& console,
                          std::shared_ptr<const Storage> storage = nullptr);
 
