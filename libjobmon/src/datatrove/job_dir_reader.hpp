@@ -27,11 +27,23 @@ struct JobReadResult {
 // when it is not a job.
 JobReadResult read_job_dir(const Storage& storage, const std::string& path, const ScanOptions& options);
 
-// Reads task logs of a job's incomplete ranks (bounded by max_logs_per_job)
-// into job.rank_issues. Returns the number of logs read.
+// Fills job.rank_counts (exact: every incomplete rank is running, failed,
+// finished_unmarked or pending, or unread when options.log_bytes_per_job ran
+// out; the budget goes to ranks in ascending order, so a tree always gives
+// the same answer), last_log_write, last_failure_at and the bounded
+// rank_issues (max_rank_issues entries, messages for max_rank_messages
+// failed ranks). logs/ is listed once: ranks without a log are pending at no
+// cost. A log older than job.launched_at is from an earlier attempt: failed
+// there counts in failed_earlier_attempt, running-looking there is pending.
+// Refresh: job.rank_issues at entry is taken as the previous diagnose of the
+// same job; a rank whose log has the same (mtime, size) keeps its issue
+// without a read. Entries that are not regular files are never opened.
+// Returns the number of logs whose tail was read.
 std::size_t diagnose_incomplete_ranks(const Storage& storage, JobState& job, const ScanOptions& options);
 
-// Classifies the tail of a task log (loguru lines).
+// Classifies the tail of a task log (loguru lines): failed when an ERROR or
+// CRITICAL line or a trailing "XxxError: ..." line is not followed by
+// "Processing done for rank=", finished_unmarked when it is, else running.
 RankIssue classify_task_log(std::int64_t rank, std::string_view tail);
 
 }  // namespace jobmon::detail
