@@ -102,4 +102,21 @@ expect_contains "$(line h_pending)" "pending" "plain: pending"
 expect_contains "$(line g_many_failed)" "100 failed" "plain: the exact count"
 expect_contains "$OUT" "Jobs: 2 running · 2 failed · 2 stalled · 2 pending · 103 failed ranks" "plain: outlook words"
 
+# A job dir whose name is not UTF-8: valid JSON, and path_b64 gives the exact bytes back.
+B="$WORK/bytes"; mkdir -p "$B"
+NAME=$(printf 'tok_\xff\xfe_job')
+make_job "$B/$NAME" 2 0 1
+"$BIN" --json "$B" > "$WORK/bytes.json"
+B64_CHECK=$($PY - "$B/$NAME" "$WORK/bytes.json" <<'PYEOF'
+import base64, json, os, sys
+doc = json.loads(open(sys.argv[2], "rb").read().decode("utf-8"))  # strict: the document is UTF-8
+job = doc["jobs"][0]
+want = os.fsencode(sys.argv[1])
+assert base64.b64decode(job["path_b64"]) == want, job
+assert os.fsencode(job["path"]) == want, job
+print("ok")
+PYEOF
+)
+expect_eq "$B64_CHECK" "ok" "a non-UTF-8 path: path_b64 and \\udcXX both give the bytes back"
+
 finish

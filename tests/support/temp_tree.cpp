@@ -1,5 +1,6 @@
 #include "temp_tree.hpp"
 
+#include <vector>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -90,6 +91,13 @@ std::string read_text(const std::string& path) {
 
 void copy_tree(const std::string& from, const std::string& to) {
   fs::copy(from, to, fs::copy_options::recursive);
+  // Keep the times too (as cp -a does): the state model reads them, and a
+  // log that seems older than executor.json belongs to an earlier attempt.
+  std::vector<std::pair<fs::path, fs::file_time_type>> times;
+  for (const auto& entry : fs::recursive_directory_iterator(from))
+    times.emplace_back(fs::path(to) / fs::relative(entry.path(), from), entry.last_write_time());
+  times.emplace_back(fs::path(to), fs::last_write_time(from));
+  for (auto it = times.rbegin(); it != times.rend(); ++it) fs::last_write_time(it->first, it->second);  // children first
 }
 
 }  // namespace jobmon::test

@@ -37,7 +37,7 @@ class TempTree {
 
 std::vector<std::int64_t> range(std::int64_t first, std::int64_t last_exclusive);
 std::string read_text(const std::string& path);
-// Copies a directory tree (files and directories only).
+// Copies a directory tree (files and directories only), keeping mtimes.
 void copy_tree(const std::string& from, const std::string& to);
 
 }  // namespace jobmon::test

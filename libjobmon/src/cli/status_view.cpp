@@ -63,7 +63,7 @@ std::string render_failed_detail(const JobRow& row, const StatusViewOptions& opt
       break;
     }
     if (issue.state == RankState::failed)
-      out += fmt::format("    rank {} {}: {}\n", issue.rank, paint(st, Color::red, "failed"), issue.message);
+      out += fmt::format("    rank {} {}: {}\n", issue.rank, paint(st, Color::red, "failed"), terminal_safe(issue.message));
     else
       out += fmt::format("    rank {}: log says done but no completion marker\n", issue.rank);
   }
@@ -107,7 +107,7 @@ std::string render_job_lines(const Aggregate& aggregate, const StatusViewOptions
   int name_width = 0;
   int count_width = 0;
   for (const JobRow& row : aggregate.rows) {
-    name_width = std::max(name_width, display_width(row.job->name) + 1);
+    name_width = std::max(name_width, display_width(terminal_safe(row.job->name)) + 1);
     count_width = std::max(count_width, static_cast<int>(fmt::format("{}/{}", row.job->completed, row.job->world_size).size()));
   }
   name_width = std::min(name_width, options.max_name_width);

@@ -12,6 +12,7 @@ std::int64_t JobState::failed_ranks() const { return rank_counts.failed; }
 void recount_ranks(JobState& job) {
   if (job.rank_issues_truncated) return;
   job.logs_read = true;
+  const std::int64_t unread = job.rank_counts.unread;
   job.rank_counts = RankCounts{};
   job.last_log_write.reset();
   job.last_failure_at.reset();
@@ -34,8 +35,10 @@ void recount_ranks(JobState& job) {
       case RankState::pending: ++c.pending; break;
     }
   }
+  // Unread ranks (a budget, an unreadable log) are not listed and stay unread.
+  c.unread = unread;
   const std::int64_t listed = static_cast<std::int64_t>(job.rank_issues.size());
-  c.pending += std::max<std::int64_t>(0, job.world_size - job.completed - listed);
+  c.pending += std::max<std::int64_t>(0, job.world_size - job.completed - listed - unread);
 }
 
 std::vector<RankRange> JobState::incomplete_ranges() const {

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include "core/json_values.hpp"
+#include "core/text/text.hpp"
+#include "core/text/utf8.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/json.hpp"
 
@@ -36,6 +38,9 @@ json::value to_json(const JobState& job) {
   json::object o;
   o["path"] = job.path;
   o["name"] = job.name;
+  // Not UTF-8: the JSON writer escapes the bytes as \udcXX (reversible in
+  // Python); path_b64 is the same bytes for parsers that refuse lone surrogates.
+  if (!detail::is_valid_utf8(job.path)) o["path_b64"] = detail::base64_encode(job.path);
   o["kind"] = "datatrove";
   o["world_size"] = job.world_size;
   o["completed"] = job.completed;

@@ -79,7 +79,8 @@ struct JobState {
 };
 
 // Fills logs_read, rank_counts, last_log_write and last_failure_at from
-// rank_issues (every incomplete rank without an issue is pending). For
+// rank_issues (every incomplete rank without an issue is pending, except the
+// rank_counts.unread ones, which are kept). For
 // JobStates built by hand or edited; the Scanner fills them as it reads.
 // With rank_issues_truncated the counts cannot be rebuilt and are kept.
 void recount_ranks(JobState& job);

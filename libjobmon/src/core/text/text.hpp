@@ -57,4 +57,8 @@ std::optional<std::uint64_t> parse_decimal(std::string_view digits, std::size_t 
 // is checked first because converting an out-of-range double is undefined.
 std::optional<std::int64_t> exact_int64(double d);
 
+// Standard base64 (RFC 4648, with padding): the Hub commit API, and the
+// reversible form of a path that is not UTF-8 in JSON (`path_b64`).
+std::string base64_encode(std::string_view bytes);
+
 }  // namespace jobmon::detail

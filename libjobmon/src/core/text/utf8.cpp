@@ -146,4 +146,17 @@ void append_terminal_safe(std::string& out, std::string_view s) {
   }
 }
 
+bool is_valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const Utf8Char c = decode_utf8(s, i);
+    if (c.length == 0) return false;
+    i += c.length;
+  }
+  return true;
+}
+
 }  // namespace jobmon::detail

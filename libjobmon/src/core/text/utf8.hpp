@@ -29,6 +29,9 @@ struct Utf8Char {
 // byte that starts none is the one os.fsdecode would turn into U+DC80+byte.
 Utf8Char decode_utf8(std::string_view s, std::size_t i);
 
+// Every byte belongs to a well-formed sequence (what a strict decoder accepts).
+bool is_valid_utf8(std::string_view s);
+
 // Terminal columns: 0 for combining marks, ZWJ and variation selectors (and
 // U+0000), 2 for East Asian wide and emoji, else 1.
 int code_point_width(char32_t cp);
