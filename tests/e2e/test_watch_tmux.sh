@@ -70,11 +70,20 @@ check_screen "Tracked jobs:  1/3 - 33.3%" "header counts jobs"
 check_screen "Tracked tasks: 18/68 - 26.4%" "header counts tasks"
 if capture | grep -qF "PRE-RUN-$$"; then fail "the shell text shows through the dashboard"; else pass "shell text hidden"; fi
 first=$(capture)
-# Row order: running, waiting, then complete.
+# Row order: running, pending, then complete.
 order=$(grep -oE 'stage1_[abc]' <<<"$first" | tr '\n' ' ')
-[[ $order == "stage1_a stage1_c stage1_b " ]] && pass "rows ordered running, waiting, complete" || fail "row order: $order"
+[[ $order == "stage1_a stage1_c stage1_b " ]] && pass "rows ordered running, pending, complete" || fail "row order: $order"
 grep -E '^● stage1_a +10/40 +25% █+▶░+' <<<"$first" >/dev/null && pass "running row with bar and cursor" ||
   fail "running row: $(grep stage1_a <<<"$first")"
+# Its markers were written in one burst: no rate to tell, in jobmon-status's words.
+grep -E '^● stage1_a .* rate unknown *$' <<<"$first" >/dev/null && pass "a burst of markers: rate unknown" ||
+  fail "burst row: $(grep stage1_a <<<"$first")"
+grep -E '^○ stage1_c .* pending *$' <<<"$first" >/dev/null && pass "a job with nothing started is pending" ||
+  fail "pending row: $(grep stage1_c <<<"$first")"
+grep -qE 'waiting|\?$' <<<"$first" && fail "old words on screen: $(grep -E 'waiting|\?$' <<<"$first")" ||
+  pass "no 'waiting' and no bare '?'"
+grep -F 'Tracked jobs:' <<<"$first" | grep -qF '· 1 running · 1 pending' && pass "header counts in the same words" ||
+  fail "header: $(grep -F 'Tracked jobs:' <<<"$first")"
 grep -E '^✓ stage1_b +8/8 100% █+ ' <<<"$first" >/dev/null && pass "complete row solid" ||
   fail "complete row: $(grep stage1_b <<<"$first")"
 
@@ -91,6 +100,15 @@ wait_until 2 bar_width_is 60 || true
 [[ $(bar_width) == 60 ]] && pass "resize to 60 columns: the bar follows" || fail "after resize to 60 the bar is $(bar_width) wide"
 long=$(capture | while IFS= read -r line; do ((${#line} <= 60)) || echo "$line"; done)
 [[ -z $long ]] && pass "no line wider than 60 columns" || fail "lines wider than the pane: $long"
+tm resize-window -t w -x 40 -y 20
+# tmux cuts the old frame to the new width at once: wait for the redrawn one.
+narrow_row_drawn() { capture | grep -qE '^● stage1_a .* rate unknown *$'; }
+wait_until 3 narrow_row_drawn || true
+narrow=$(capture)
+long=$(while IFS= read -r line; do ((${#line} <= 40)) || echo "$line"; done <<<"$narrow")
+[[ -z $long ]] && pass "no line wider than 40 columns" || fail "lines wider than 40 columns: $long"
+grep -E '^● stage1_a .* rate unknown *$' <<<"$narrow" >/dev/null && pass "40 columns: name and status kept before the bar" ||
+  fail "40 columns row: $(grep stage1 <<<"$narrow")"
 tm resize-window -t w -x 140 -y 12
 wait_until 2 bar_width_is 140 || true
 [[ $(bar_width) == 140 ]] && pass "resize to 140 columns: the bar follows" || fail "after resize to 140 the bar is $(bar_width) wide"
@@ -188,6 +206,11 @@ once=$(COLUMNS=80 "$BIN" --once "$RUNS" 2>/dev/null)
 [[ $once == *"Tracked tasks: 42/73 - 57.5%"* && $once == *"stage2_x"* ]] && pass "--once prints one frame" ||
   fail "--once output: $once"
 [[ $once != *$'\e'* ]] && pass "--once to a pipe has no escapes" || fail "--once wrote escapes to a pipe"
+# The scan's warnings are listed in the frame, not only counted.
+once_wide=$(COLUMNS=200 "$BIN" --once "$RUNS" 2>/dev/null)
+[[ $once_wide == *"· 1 warning"* && $once_wide != *"1 warnings"* && $once_wide == *"Warnings (1):"* &&
+   $once_wide == *"$RUNS/scratch: not a job"* ]] && pass "--once lists the warnings under the table" ||
+  fail "--once warnings: $once_wide"
 wide=$(while IFS= read -r line; do ((${#line} <= 80)) || echo "$line"; done <<<"$once")
 [[ -z $wide ]] && pass "--once honours COLUMNS" || fail "--once lines wider than 80: $wide"
 if "$BIN" --watch -i 0 "$RUNS" >/dev/null 2>&1; then fail "-i 0 accepted"; else pass "-i 0 is a usage error"; fi

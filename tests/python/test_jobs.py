@@ -1,6 +1,8 @@
 import json
+import os
 import pathlib
 import threading
+import time
 
 import pytest
 
@@ -26,7 +28,7 @@ def test_scan_real_fixtures_with_pathlike(datatrove_fixtures):
     done, failed = list(result)
     assert (done.name, done.world_size, done.completed, done.complete) == ("tokenize_CC-MAIN-2023-40", 6, 6, True)
     assert (failed.completed, failed.complete) == (14, False)
-    assert failed.incomplete_ranks() == [3, 11]
+    assert failed.incomplete_ranks == [3, 11]
     assert failed.incomplete_ranges == "3,11"
     assert failed.failed_ranks == 2
     assert [i["state"] for i in failed.rank_issues] == ["failed", "failed"]
@@ -52,6 +54,81 @@ def test_status_dict_equals_cli_json(datatrove_fixtures, cli):
     from_py = jobmon.status(datatrove_fixtures)
     assert strip_time(from_py) == strip_time(from_cli)
     assert from_py["warnings"] == [{"path": str(datatrove_fixtures / "not_a_job"), "message": "not a job: no executor.json"}]
+
+
+def make_steady_job(root: pathlib.Path, name: str, world_size: int, done: int, gap: float = 30.0) -> pathlib.Path:
+    """A job whose markers arrived every `gap` seconds, the last one 5 s ago (real mtimes)."""
+    job = make_job(root, name, world_size, range(done))
+    now = time.time()
+    last = now - 5
+    os.utime(job / "executor.json", (last - gap * done, last - gap * done))
+    for r in range(done):
+        t = last - gap * (done - 1 - r)
+        os.utime(job / "completions" / f"{r:05d}", (t, t))
+    os.utime(job / "completions", (last, last))
+    return job
+
+
+@pytest.fixture
+def jobs_and_cli_objects(datatrove_fixtures, cli):
+    """Every kind of job (complete, failed, running with and without a rate, pending), scanned from
+    Python and listed by jobmon-status --json, by path."""
+    make_job(datatrove_fixtures, "partial", 10, [0, 1, 5])  # markers in one burst: no rate yet
+    make_job(datatrove_fixtures, "nothing_started", 4, [])
+    make_steady_job(datatrove_fixtures, "steady", 20, 5)
+    proc = cli("jobmon-status", "--json", datatrove_fixtures)
+    assert proc.returncode == 0, proc.stderr
+    from_cli = {o["path"]: o for o in json.loads(proc.stdout)["jobs"]}
+    jobs = list(jobmon.scan(datatrove_fixtures))
+    assert sorted(j.path for j in jobs) == sorted(from_cli)
+    return jobs, from_cli
+
+
+def test_job_to_dict_is_the_cli_json_object(jobs_and_cli_objects):
+    jobs, from_cli = jobs_and_cli_objects
+    for job in jobs:
+        d = job.to_dict()
+        assert list(d) == list(from_cli[job.path])  # the same keys, in the same order
+        assert strip_time(d) == strip_time(from_cli[job.path]), job.name
+    # One producer: a Job's dict is its row in an aggregate as of the same time.
+    at = time.time()
+    for job in jobs:
+        assert job.to_dict(now=at) == jobmon.aggregate([job], now=at).rows[0]
+
+
+def test_job_properties_agree_with_the_cli(jobs_and_cli_objects):
+    jobs, from_cli = jobs_and_cli_objects
+    for name in ("status", "percent", "eta", "state_reason", "failed_ranks", "failed_ranks_exact",
+                 "incomplete_ranks", "incomplete_ranges"):
+        assert isinstance(getattr(jobmon.Job, name), property), name
+    for job in jobs:
+        o = from_cli[job.path]
+        assert (job.status, job.percent) == (o["status"], o["percent"]), job.name
+        assert (job.failed_ranks, job.failed_ranks_exact) == (o["failed_ranks"], o["failed_ranks_exact"]), job.name
+        assert (job.incomplete_ranks, job.incomplete_ranges) == (o["incomplete_ranks"], o["incomplete_ranges"])
+        assert isinstance(job.state_reason, str) and job.state_reason
+        if o["eta_seconds"] is None:
+            assert job.eta is None, job.name
+        else:  # the ETA moves with the clock between the two runs
+            assert job.eta == pytest.approx(o["eta_seconds"], rel=0.05, abs=1), job.name
+    by_name = {j.name: j for j in jobs}
+    assert {n: j.status for n, j in by_name.items()} == {
+        "tokenize_CC-MAIN-2023-40": "complete", "tokenize_CC-MAIN-2023-50": "failed", "partial": "running",
+        "nothing_started": "pending", "steady": "running"}
+    assert by_name["tokenize_CC-MAIN-2023-40"].eta == 0
+    assert by_name["tokenize_CC-MAIN-2023-40"].percent == 100
+    assert by_name["steady"].eta > 0 and by_name["steady"].percent == 25
+    assert by_name["partial"].eta is None  # running, but no rate from one burst
+    assert by_name["nothing_started"].eta is None
+
+
+def test_a_failed_job_has_no_eta(datatrove_fixtures):
+    failed = [j for j in jobmon.scan(datatrove_fixtures) if j.name == "tokenize_CC-MAIN-2023-50"][0]
+    assert failed.status == "failed"
+    assert failed.eta is None
+    assert failed.to_dict()["eta_seconds"] is None
+    assert (failed.failed_ranks, failed.failed_ranks_exact) == (2, True)
+    assert "relaunch" in failed.state_reason
 
 
 def test_aggregate_filters_and_sorts(tmp_path):

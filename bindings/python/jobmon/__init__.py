@@ -4,6 +4,8 @@ The same C++ engine as the jobmon-* command-line tools, one import away::
 
     import jobmon
     jobs = jobmon.scan("logs/*")            # datatrove job dirs (paths, dirs of jobs, globs)
+    for job in jobs:                        # status, percent, eta, state_reason: as jobmon-status says now
+        print(job.name, job.status, job.eta, job.incomplete_ranges)
     snap = jobmon.snapshot("outputs/job1")  # a Data-Juicer work dir: the dict jobmon-snapshot prints
     agg = jobmon.aggregate(jobs)            # rows, totals, ETAs
     print(agg.summary_line())
@@ -70,6 +72,10 @@ def scan(*targets: PathLike, recursive: bool = False, threads: int = 0,
     ``s3://bucket/prefix`` (credentials the AWS way); the default is the current directory. Returns a ``ScanResult``: iterate it (or use ``.jobs``) for
     ``Job`` objects; ``.warnings`` lists directories that are not jobs or could not be read.
     The GIL is released while the files are read.
+
+    A ``Job``'s ``status``, ``percent``, ``eta``, ``state_reason``, ``failed_ranks`` and
+    ``to_dict()`` are judged when read, as of the current time, exactly as ``jobmon-status`` judges
+    the job: ``to_dict()`` is the job's object in ``jobmon-status --json``.
     """
     scanner = Scanner(recursive=recursive, threads=threads, marker_times=marker_times,
                       log_bytes_per_job=log_bytes_per_job)

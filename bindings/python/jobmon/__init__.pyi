@@ -23,12 +23,18 @@ class Job:
     stray_entries: list[str]
     out_of_range_ranks: list[int]
     pipeline_steps: list[str]
+    # As of the current time, judged as jobmon-status judges them:
+    status: str  # "pending", "running", "stalled", "failed" or "complete"
+    state_reason: str
+    percent: int
+    eta: Optional[float]  # seconds; 0 when complete, None when nothing says when it ends
     failed_ranks: int
+    failed_ranks_exact: bool
+    incomplete_ranks: list[int]
     incomplete_ranges: str
     rank_issues: list[dict[str, Any]]
     warnings: list[dict[str, str]]
-    def incomplete_ranks(self, limit: int = ...) -> list[int]: ...
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self, now: Optional[float] = ...) -> dict[str, Any]: ...
 
 class ScanResult:
     jobs: list[Job]

@@ -89,6 +89,15 @@ std::string job_repr(const JobState& j) {
   return s + ">";
 }
 
+// A scanned Job has no aggregate: its row (status, ETA, reason) is made when
+// asked, as of `now` (default: the wall clock), by the same aggregate() and
+// to_json(JobRow) as jobmon-status, so nothing here judges a job itself.
+Aggregate aggregate_one(const JobPtr& job, std::optional<double> now = std::nullopt) {
+  return aggregate({job}, now.value_or(wall_clock_now()));
+}
+
+const JobRow& only_row(const Aggregate& a) { return a.rows.front(); }  // one job, no filter: one row
+
 }  // namespace
 
 void register_jobs(py::module_& m) {
@@ -110,10 +119,29 @@ void register_jobs(py::module_& m) {
       })
       .def_readonly("out_of_range_ranks", &JobState::out_of_range_ranks)
       .def_readonly("pipeline_steps", &JobState::pipeline_steps)
-      .def_property_readonly("failed_ranks", &JobState::failed_ranks)
-      .def(
-          "incomplete_ranks", [](const JobState& j, std::size_t limit) { return j.incomplete_ranks(limit); },
-          py::arg("limit") = json_max_listed_ranks, "Incomplete ranks, at most `limit` of them.")
+      .def_property_readonly(
+          "status", [](const JobPtr& j) { return std::string(to_string(only_row(aggregate_one(j)).status)); },
+          "pending, running, stalled, failed or complete: the word jobmon-status shows, as of now.")
+      .def_property_readonly(
+          "state_reason", [](const JobPtr& j) { return only_row(aggregate_one(j)).state_reason; },
+          "The evidence that decided the status, in words.")
+      .def_property_readonly(
+          "percent", [](const JobPtr& j) { return static_cast<std::int64_t>(only_row(aggregate_one(j)).percent); },
+          "Percent complete, rounded down (100 only when complete).")
+      .def_property_readonly(
+          "eta", [](const JobPtr& j) { return only_row(aggregate_one(j)).eta.remaining_seconds; },
+          "Seconds left: 0 when complete, None when nothing says when it ends (failed, stalled, pending, or no\n"
+          "rate yet).")
+      .def_property_readonly(
+          "failed_ranks", [](const JobPtr& j) { return only_row(aggregate_one(j)).failed_ranks; },
+          "Ranks of this attempt that failed (or finished without a marker): a lower bound when\n"
+          "failed_ranks_exact is False.")
+      .def_property_readonly(
+          "failed_ranks_exact", [](const JobPtr& j) { return only_row(aggregate_one(j)).failed_ranks_exact; },
+          "False when the log byte budget stopped the reading: failed_ranks is then a lower bound.")
+      .def_property_readonly(
+          "incomplete_ranks", [](const JobState& j) { return j.incomplete_ranks(json_max_listed_ranks); },
+          "Ranks without a completion marker (at most 100,000; incomplete_ranges says them all).")
       .def_property_readonly("incomplete_ranges", [](const JobState& j) { return format_ranges(j.incomplete_ranges()); })
       .def_property_readonly("rank_issues", [](const JobState& j) {
         py::list out;
@@ -121,9 +149,15 @@ void register_jobs(py::module_& m) {
         return out;
       })
       .def_property_readonly("warnings", [](const JobState& j) { return warnings_to_python(j.warnings); })
-      .def("to_dict", [](const JobState& j) { return to_python(to_json(j)); },
-           "The job's scanned state (the keys of a jobmon-status --json row without the status/ETA\n"
-           "keys, which need a time: see jobmon.aggregate(...).rows).")
+      .def(
+          "to_dict",
+          [](const JobPtr& j, std::optional<double> now) {
+            const Aggregate a = aggregate_one(j, now);
+            return to_python(to_json(only_row(a), a.now));
+          },
+          py::arg("now") = py::none(),
+          "The job's object in jobmon-status --json (the same keys and values), as of `now` (epoch\n"
+          "seconds; default: the current time).")
       .def("__repr__", &job_repr);
 
   py::class_<PyScan>(m, "ScanResult", "Jobs found by a scan, with warnings and counters.")

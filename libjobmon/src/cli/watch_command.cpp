@@ -100,7 +100,7 @@ ExitCode run_once(const StatusCommandOptions& options, Refresher& refresher, con
     frame.rows = 1 << 30;  // a file gets every row
   }
   frame.show_keys = false;
-  frame.warnings = r.warnings.size();
+  frame.warnings = r.warnings;
   frame.scan_seconds = r.seconds;
   console.out << render_watch_frame(r.aggregate, r.delta, frame) << '\n';
   return check_exit_code(options, r.aggregate.totals);  // --once --check: the report's rule
@@ -138,7 +138,7 @@ ExitCode run_dashboard(const StatusCommandOptions& options, Refresher& refresher
     bool quit = false;
     while (!quit && !signals.quit_requested()) {
       const auto refreshed_at = std::chrono::steady_clock::now();
-      frame.warnings = current.warnings.size();
+      frame.warnings = current.warnings;
       frame.scan_seconds = current.seconds;
       bool redraw = true;
       bool refresh_now = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <functional>
 
 #include "core/text/text.hpp"
 #include "core/text/utf8.hpp"
@@ -12,7 +13,14 @@
 namespace jobmon {
 namespace {
 
-constexpr int min_bar_width = 10;
+constexpr int comfortable_bar_width = 10;  // below this, optional columns give way first
+constexpr int min_bar_width = 4;           // below this, no bar at all
+constexpr int min_name_width = 8;          // the name keeps this much before the bar shrinks
+
+// THE sanitizer of the dashboard: every job name, path and warning message
+// from the disk goes through here and nowhere else (control characters and
+// invalid bytes cannot reach the terminal). One line to swap for another.
+std::string screen_text(std::string_view text) { return terminal_safe(text); }
 
 int group_of(JobStatus status) {  // active, then trouble, then done
   switch (status) {
@@ -60,28 +68,57 @@ std::string status_glyph(const TermStyle& style, JobStatus status) {
   return "?";
 }
 
-struct Cell {
-  std::string plain;  // for width
-  Color color = Color::none;
-};
-
-// The last column: ETA, or what stands in for it.
-Cell eta_cell(const JobRow& row, double now) {
-  switch (row.status) {
-    case JobStatus::complete:
-      if (row.finished_at) return {"done " + format_duration(now - *row.finished_at) + " ago", Color::gray};
-      return {"done", Color::gray};
-    case JobStatus::failed: return {fmt::format("{} failed", row.failed_ranks), Color::red};
-    case JobStatus::stalled: return {"stalled " + format_duration(row.eta.seconds_since_progress), Color::yellow};
-    case JobStatus::pending: return {"waiting", Color::gray};
-    case JobStatus::running: break;
-  }
-  if (row.eta.remaining_seconds) return {format_duration(*row.eta.remaining_seconds), Color::none};
-  return {"?", Color::gray};
-}
-
 // Separator between header items; ASCII where Unicode is off.
 const char* dot(const TermStyle& style) { return style.unicode ? " · " : " | "; }
+
+// The last column: the ETA, or what stands in for it, in the words of
+// jobmon-status (status_view.cpp). Painted text; `brief` is what is kept
+// when the terminal is narrow.
+struct StatusCell {
+  std::string full;
+  std::string brief;
+};
+
+// "3 failed", ">=3 failed" when the log budget stopped the count.
+std::string failed_count(const JobRow& row) {
+  return fmt::format("{}{} failed", row.failed_ranks_exact ? "" : ">=", row.failed_ranks);
+}
+
+// Every rank without a marker failed: only a relaunch finishes the job.
+bool needs_relaunch(const JobRow& row) {
+  return row.failed_ranks_exact && row.failed_ranks == row.job->world_size - row.job->completed;
+}
+
+StatusCell status_cell(const JobRow& row, double now, const TermStyle& st) {
+  const std::string sep = dot(st);
+  switch (row.status) {
+    case JobStatus::complete:
+      if (row.finished_at)
+        return {paint(st, Color::gray, "done " + format_duration(std::max(0.0, now - *row.finished_at)) + " ago"),
+                paint(st, Color::gray, "done")};
+      return {paint(st, Color::gray, "done"), paint(st, Color::gray, "done")};
+    case JobStatus::pending: return {paint(st, Color::gray, "pending"), paint(st, Color::gray, "pending")};
+    case JobStatus::stalled: {
+      const std::string text = paint(st, Color::yellow, "stalled " + format_duration(row.eta.seconds_since_progress));
+      return {text, text};
+    }
+    case JobStatus::failed: {
+      const std::string count = paint(st, Color::red, failed_count(row));
+      if (needs_relaunch(row)) return {count + sep + "needs relaunch", count};
+      if (row.ended_at)
+        return {count + sep + paint(st, Color::gray, "stopped " + format_duration(std::max(0.0, now - *row.ended_at)) + " ago"),
+                count};
+      return {count, count};
+    }
+    case JobStatus::running: break;
+  }
+  // Running: the ETA is row.eta.remaining_seconds, as in the plain line.
+  const std::string eta = row.eta.remaining_seconds ? format_duration(*row.eta.remaining_seconds)
+                                                    : paint(st, Color::gray, "rate unknown");
+  if (row.failed_ranks == 0) return {eta, eta};
+  const std::string with_failures = paint(st, Color::red, failed_count(row)) + sep + eta;
+  return {with_failures, with_failures};
+}
 
 std::string delta_text(const TermStyle& style, std::int64_t delta) {
   if (delta <= 0) return {};
@@ -94,12 +131,14 @@ std::string title_line(const Aggregate& agg, const WatchFrameOptions& o) {
   const TermStyle& st = o.style;
   std::vector<std::string> parts;
   parts.push_back(paint(st, Color::bold, "jobmon watch"));
-  if (!o.targets_label.empty()) parts.push_back(detail::printable(o.targets_label));
+  if (!o.targets_label.empty()) parts.push_back(screen_text(o.targets_label));
   parts.push_back("every " + (o.interval_seconds < 60 ? fmt::format("{:g}s", o.interval_seconds)
                                                       : format_duration(o.interval_seconds)));
   parts.push_back("updated " + clock_time(agg.now, o.utc));
   if (o.scan_seconds) parts.push_back(paint(st, Color::gray, fmt::format("scan {:.0f} ms", *o.scan_seconds * 1000)));
-  if (o.warnings > 0) parts.push_back(paint(st, Color::yellow, fmt::format("{} warnings", o.warnings)));
+  if (!o.warnings.empty())
+    parts.push_back(paint(st, Color::yellow, fmt::format("{} warning{}", format_thousands(static_cast<std::int64_t>(o.warnings.size())),
+                                                         o.warnings.size() == 1 ? "" : "s")));
   std::string left = detail::join(parts, dot(st));
   if (!o.show_keys) return left;
   const std::string keys = paint(st, Color::gray, "q quit");
@@ -113,12 +152,16 @@ std::string jobs_line(const Aggregate& agg, const AggregateDelta& delta, const T
   std::string line = fmt::format("Tracked jobs:  {}/{} - {}", format_thousands(t.jobs_completed),
                                  format_thousands(t.jobs_total), percent_tenths(t.jobs_completed, t.jobs_total));
   line += delta_text(st, delta.jobs_completed);
+  // The order and words of jobmon-status's outlook line; jobs and failed
+  // ranks counted apart ("1 failed · 3 failed ranks").
   std::vector<std::string> states;
   if (t.jobs_running > 0) states.push_back(paint(st, Color::cyan, fmt::format("{} running", t.jobs_running)));
-  if (t.jobs_pending > 0) states.push_back(fmt::format("{} waiting", t.jobs_pending));
-  if (t.jobs_failed > 0)
-    states.push_back(paint(st, Color::red, fmt::format("{} failed ({} ranks)", t.jobs_failed, t.tasks_failed)));
+  if (t.jobs_failed > 0) states.push_back(paint(st, Color::red, fmt::format("{} failed", t.jobs_failed)));
   if (t.jobs_stalled > 0) states.push_back(paint(st, Color::yellow, fmt::format("{} stalled", t.jobs_stalled)));
+  if (t.jobs_pending > 0) states.push_back(fmt::format("{} pending", t.jobs_pending));
+  if (t.tasks_failed > 0)
+    states.push_back(paint(st, Color::red, fmt::format("{}{} failed rank{}", t.tasks_failed_exact ? "" : ">=",
+                                                       format_thousands(t.tasks_failed), t.tasks_failed == 1 ? "" : "s")));
   if (!states.empty()) line += fmt::format(" {}{}", dot(st), detail::join(states, dot(st)));
   return line;
 }
@@ -134,25 +177,35 @@ std::string tasks_line(const Aggregate& agg, const AggregateDelta& delta, const 
   if (t.remaining_seconds && *t.remaining_seconds > 0)
     outlook.push_back(fmt::format("ETA {} ({})", format_duration(*t.remaining_seconds),
                                   finish_clock(agg.now, *t.remaining_seconds, o.utc)));
-  else outlook.push_back(paint(o.style, Color::gray, "ETA ?"));
+  else if (t.jobs_running + t.jobs_pending > 0) outlook.push_back(paint(o.style, Color::gray, "rate unknown"));
+  if (outlook.empty()) return line;  // nothing runs: the states above say why
   return line + fmt::format(" {}{}", dot(o.style), detail::join(outlook, dot(o.style)));
 }
 
 struct TableLayout {
-  int name = 0, count = 0, fresh = 0, rate = 0, eta = 0, bar = 0;
+  int name = 0, count = 0, percent = 4, fresh = 0, rate = 0, status = 0, bar = 0;
+  bool brief = false;  // the status column shows StatusCell::brief
 };
 
-// Column widths for the rows shown; optional columns go first when narrow.
-TableLayout layout_table(const std::vector<const JobRow*>& rows, const std::vector<Cell>& etas, int columns) {
+// Column widths for the rows shown. The name, the count and the status/ETA
+// come first and the bar gets what is left. While the bar would get fewer
+// than comfortable_bar_width cells, columns give way in turn: NEW and RATE,
+// then the long status texts (the brief ones stay), then the name down to
+// min_name_width, then the percentage (the count says it too). Then the bar
+// takes what is left, or goes below min_bar_width, and the name shrinks to
+// 4 cells if even that does not fit; what still does not is clipped.
+TableLayout layout_table(const std::vector<const JobRow*>& rows, const std::vector<StatusCell>& cells, int columns) {
   TableLayout l;
+  int full = 0, brief = 0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const JobState& job = *rows[i]->job;
-    l.name = std::max(l.name, display_width(detail::printable(job.name)));
+    l.name = std::max(l.name, display_width(screen_text(job.name)));
     l.count = std::max(l.count, static_cast<int>(fmt::format("{}/{}", job.completed, job.world_size).size()));
     if (rows[i]->newly_completed > 0)
       l.fresh = std::max(l.fresh, static_cast<int>(fmt::format("+{}", rows[i]->newly_completed).size()));
     l.rate = std::max(l.rate, static_cast<int>(format_rate(rows[i]->eta.rate).size()));
-    l.eta = std::max(l.eta, display_width(etas[i].plain));
+    full = std::max(full, display_width(cells[i].full));
+    brief = std::max(brief, display_width(cells[i].brief));
   }
   l.name = std::clamp(l.name, 4, std::max(12, columns / 3));
   l.count = std::max(l.count, 4);
@@ -160,48 +213,51 @@ TableLayout layout_table(const std::vector<const JobRow*>& rows, const std::vect
   // the bar must not jump when deltas appear or the rate unit changes.
   l.fresh = std::max(l.fresh, 4);
   l.rate = std::max(l.rate, 7);
-  l.eta = std::max(l.eta, 3);
-  // glyph, name, count, "100%" and single spaces between them.
-  auto fixed = [&] {
-    int w = 1 + 1 + l.name + 1 + l.count + 1 + 4 + 1;
-    if (l.fresh > 0) w += 1 + l.fresh;
-    if (l.rate > 0) w += 1 + l.rate;
-    if (l.eta > 0) w += 1 + l.eta;
+  l.status = std::max(full, 3);
+  auto without_bar = [&] {  // glyph, name, count, "100%", NEW, RATE, status, single spaces between
+    int w = 2 + l.name + 1 + l.count;
+    for (const int column : {l.percent, l.fresh, l.rate, l.status}) {
+      if (column > 0) w += 1 + column;
+    }
     return w;
   };
-  l.bar = columns - fixed();
-  if (l.bar < min_bar_width) {
-    l.rate = 0;
-    l.fresh = 0;
-    l.bar = columns - fixed();
+  auto bar_room = [&] { return columns - without_bar() - 1; };
+  const std::function<void()> give_way[] = {
+      [&] { l.fresh = l.rate = 0; },
+      [&] {
+        l.brief = true;
+        l.status = std::max(brief, 3);
+      },
+      [&] { l.name = std::max(std::min(l.name, min_name_width), l.name - (comfortable_bar_width - bar_room())); },
+      [&] { l.percent = 0; },
+  };
+  for (const auto& step : give_way) {
+    if (bar_room() >= comfortable_bar_width) break;
+    step();
   }
-  if (l.bar < min_bar_width) {  // squeeze names before giving up the bar
-    l.name = std::max(4, l.name - (min_bar_width - l.bar));
-    l.bar = columns - fixed();
-  }
-  if (l.bar < min_bar_width) { l.eta = 0; l.bar = columns - fixed(); }
-  if (l.bar < min_bar_width) l.bar = 0;
+  l.bar = bar_room() >= min_bar_width ? bar_room() : 0;
+  if (l.bar == 0 && without_bar() > columns) l.name = std::max(4, l.name - (without_bar() - columns));
   return l;
 }
 
 std::string header_row(const TableLayout& l, const TermStyle& st) {
-  std::string h = fmt::format("  {} {:>{}}    %", fit(st, "JOB", l.name), "DONE", l.count);
+  std::string h = fmt::format("  {} {:>{}}", fit(st, "JOB", l.name), "DONE", l.count);
+  if (l.percent > 0) h += fmt::format(" {:>{}}", "%", l.percent);
   if (l.bar > 0) h += fmt::format(" {}", fit(st, "PROGRESS", l.bar));
   if (l.fresh > 0) h += fmt::format(" {:>{}}", "NEW", l.fresh);
   if (l.rate > 0) h += fmt::format(" {:>{}}", "RATE", l.rate);
-  if (l.eta > 0) h += " ETA";
+  if (l.status > 0) h += " ETA";
   return paint(st, Color::gray, h);
 }
 
-std::string job_row(const JobRow& row, const Cell& eta, const TableLayout& l, const TermStyle& st) {
+std::string job_row(const JobRow& row, const StatusCell& cell, const TableLayout& l, const TermStyle& st) {
   const JobState& job = *row.job;
-  const std::string name = detail::printable(job.name);
   const Color name_color = row.status == JobStatus::failed    ? Color::red
                            : row.status == JobStatus::stalled ? Color::yellow
                                                               : Color::none;
-  std::string line = status_glyph(st, row.status) + " " + paint(st, name_color, fit(st, name, l.name));
-  line += fmt::format(" {:>{}} {:>3}%", fmt::format("{}/{}", job.completed, job.world_size), l.count,
-                      whole_percent_of(job.completed, job.world_size));
+  std::string line = status_glyph(st, row.status) + " " + paint(st, name_color, fit(st, screen_text(job.name), l.name));
+  line += fmt::format(" {:>{}}", fmt::format("{}/{}", job.completed, job.world_size), l.count);
+  if (l.percent > 0) line += fmt::format(" {:>3}%", whole_percent_of(job.completed, job.world_size));
   if (l.bar > 0) {
     const double total = static_cast<double>(std::max<std::int64_t>(job.world_size, 1));
     const double before = static_cast<double>(job.completed - row.newly_completed) / total;
@@ -213,14 +269,13 @@ std::string job_row(const JobRow& row, const Cell& eta, const TableLayout& l, co
     line += ' ';
     line += paint(st, Color::green, fmt::format("{:>{}}", fresh, l.fresh));
   }
-  if (l.rate > 0) {
-    const bool moving = row.status == JobStatus::running || row.status == JobStatus::failed;
+  if (l.rate > 0) {  // only a running job has a rate worth showing
     line += ' ';
-    line += fmt::format("{:>{}}", moving ? format_rate(row.eta.rate) : "", l.rate);
+    line += fmt::format("{:>{}}", row.status == JobStatus::running ? format_rate(row.eta.rate) : "", l.rate);
   }
-  if (l.eta > 0) {
+  if (l.status > 0) {
     line += ' ';
-    line += paint(st, eta.color, eta.plain);
+    line += l.brief ? cell.brief : cell.full;
   }
   return line;
 }
@@ -229,14 +284,43 @@ std::string job_row(const JobRow& row, const Cell& eta, const TableLayout& l, co
 std::string collapsed_row(const std::vector<const JobRow*>& hidden, const TermStyle& st) {
   std::int64_t counts[5] = {0, 0, 0, 0, 0};
   for (const JobRow* row : hidden) ++counts[group_of(row->status)];
-  static constexpr const char* names[5] = {"running", "waiting", "failed", "stalled", "complete"};
+  static constexpr JobStatus groups[5] = {JobStatus::running, JobStatus::pending, JobStatus::failed,
+                                          JobStatus::stalled, JobStatus::complete};
   std::vector<std::string> parts;
   for (int g = 0; g < 5; ++g) {
-    if (counts[g] > 0) parts.push_back(fmt::format("{} {}", format_thousands(counts[g]), names[g]));
+    if (counts[g] > 0) parts.push_back(fmt::format("{} {}", format_thousands(counts[g]), to_string(groups[g])));
   }
   return paint(st, Color::gray, fmt::format("{} {} more: {}", st.unicode ? "…" : "...",
                                             format_thousands(static_cast<std::int64_t>(hidden.size())),
                                             detail::join(parts, ", ")));
+}
+
+// Warnings in the order they are worth reading: problems with the targets
+// and with tracked jobs first, directories skipped as "not a job" (the
+// usual, harmless kind) last.
+std::vector<const Warning*> warnings_in_order(const std::vector<Warning>& warnings) {
+  std::vector<const Warning*> out;
+  out.reserve(warnings.size());
+  for (const Warning& w : warnings) out.push_back(&w);
+  std::stable_partition(out.begin(), out.end(), [](const Warning* w) { return !w->message.starts_with("not a job"); });
+  return out;
+}
+
+// The warnings section in at most `slots` lines: a heading, a line per
+// warning ("path: message"), and "… N more warnings" when they do not fit.
+std::vector<std::string> warning_lines(const std::vector<const Warning*>& warnings, int slots, const TermStyle& st) {
+  std::vector<std::string> lines;
+  if (warnings.empty() || slots < 2) return lines;
+  const std::size_t room = static_cast<std::size_t>(slots) - 1;
+  const std::size_t shown = warnings.size() <= room ? warnings.size() : room - 1;
+  lines.push_back(paint(st, Color::yellow, fmt::format("Warnings ({}):", format_thousands(static_cast<std::int64_t>(warnings.size())))));
+  for (std::size_t i = 0; i < shown; ++i)
+    lines.push_back("  " + screen_text(warnings[i]->path) + ": " + screen_text(warnings[i]->message));
+  if (shown < warnings.size())
+    lines.push_back(paint(st, Color::gray, fmt::format("  {} {} more warning{}", st.unicode ? "…" : "...",
+                                                       format_thousands(static_cast<std::int64_t>(warnings.size() - shown)),
+                                                       warnings.size() - shown == 1 ? "" : "s")));
+  return lines;
 }
 
 }  // namespace
@@ -307,26 +391,44 @@ std::string render_watch_frame(const Aggregate& aggregate, const AggregateDelta&
   }
 
   const std::vector<const JobRow*> rows = dashboard_order(aggregate);
-  // Table: a blank line, the column header, then rows (the last row slot
-  // becomes a count of the rest when they do not fit).
-  const int table_slots = max_lines - static_cast<int>(lines.size()) - 2;
-  if (rows.empty() && max_lines - static_cast<int>(lines.size()) >= 2) {
+  const std::vector<const Warning*> warnings = warnings_in_order(options.warnings);
+  // The rest of the screen: the table (a blank line, the column header,
+  // rows), then the warnings (a heading and a line each). When both do not
+  // fit, the warnings get up to a third of it (at least 3 lines: heading,
+  // one warning, the "more" line) and the table's last row slot becomes a
+  // count of the rows left out.
+  const int room = max_lines - static_cast<int>(lines.size());
+  const int table_wants = 2 + static_cast<int>(rows.size());  // or blank + "No jobs found"
+  const int table_min = std::min(table_wants, 3);
+  const int warnings_want = warnings.empty() ? 0 : 1 + static_cast<int>(warnings.size());
+  int warning_slots = 0;
+  if (table_wants + warnings_want <= room) {
+    warning_slots = warnings_want;
+  } else if (warnings_want > 0) {
+    warning_slots = std::min(warnings_want, std::max(3, room / 3));
+    warning_slots = std::max(warning_slots, room - table_wants);
+    if (room - warning_slots < table_min) warning_slots = std::max(0, room - table_min);  // the table keeps a row
+    if (warning_slots < std::min(3, warnings_want)) warning_slots = 0;
+  }
+  const int table_slots = room - warning_slots - 2;
+  if (rows.empty() && room - warning_slots >= 2) {
     lines.emplace_back();
     lines.push_back(paint(st, Color::gray, "No jobs found (yet): waiting for executor.json under the targets."));
   } else if (!rows.empty() && table_slots >= 1) {
     std::size_t shown = rows.size();
     if (rows.size() > static_cast<std::size_t>(table_slots)) shown = static_cast<std::size_t>(table_slots) - 1;
     const std::vector<const JobRow*> visible(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown));
-    std::vector<Cell> etas;
-    etas.reserve(visible.size());
-    for (const JobRow* row : visible) etas.push_back(eta_cell(*row, aggregate.now));
-    const TableLayout layout = layout_table(visible, etas, columns);
+    std::vector<StatusCell> cells;
+    cells.reserve(visible.size());
+    for (const JobRow* row : visible) cells.push_back(status_cell(*row, aggregate.now, st));
+    const TableLayout layout = layout_table(visible, cells, columns);
     lines.emplace_back();
     lines.push_back(header_row(layout, st));
-    for (std::size_t i = 0; i < visible.size(); ++i) lines.push_back(job_row(*visible[i], etas[i], layout, st));
+    for (std::size_t i = 0; i < visible.size(); ++i) lines.push_back(job_row(*visible[i], cells[i], layout, st));
     if (shown < rows.size())
       lines.push_back(collapsed_row({rows.begin() + static_cast<std::ptrdiff_t>(shown), rows.end()}, st));
   }
+  for (std::string& line : warning_lines(warnings, warning_slots, st)) lines.push_back(std::move(line));
 
   if (lines.size() > static_cast<std::size_t>(max_lines)) lines.resize(static_cast<std::size_t>(max_lines));
   std::string frame;
@@ -351,6 +453,10 @@ std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDel
   if (t.jobs_running > 0) parts.push_back(fmt::format("{} running", t.jobs_running));
   if (t.jobs_failed > 0) parts.push_back(fmt::format("{} failed", t.jobs_failed));
   if (t.jobs_stalled > 0) parts.push_back(fmt::format("{} stalled", t.jobs_stalled));
+  if (t.jobs_pending > 0) parts.push_back(fmt::format("{} pending", t.jobs_pending));
+  if (t.tasks_failed > 0)
+    parts.push_back(fmt::format("{}{} failed rank{}", t.tasks_failed_exact ? "" : ">=", t.tasks_failed,
+                                t.tasks_failed == 1 ? "" : "s"));
   if (t.jobs_total > 0 && t.jobs_completed < t.jobs_total) {
     if (t.rate) parts.push_back(format_rate(t.rate));
     if (t.remaining_seconds && *t.remaining_seconds > 0) parts.push_back("ETA " + format_duration(*t.remaining_seconds));

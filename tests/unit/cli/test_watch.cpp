@@ -2,6 +2,7 @@
 // Aggregator and apply_deltas on JobStates shaped like scanned jobs.
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "jobmon/cli/render.hpp"
+#include "jobmon/cli/status_view.hpp"
 #include "jobmon/cli/watch.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/aggregator.hpp"
@@ -43,6 +45,32 @@ std::shared_ptr<const JobState> failed_job(const std::string& name, std::int64_t
   j->rank_issues.push_back(RankIssue{completed, RankState::failed, "ValueError: bad shard", now - 30});
   recount_ranks(*j);
   return j;
+}
+
+// A job still running (markers every 10 s, the last 5 s ago) with `failed`
+// ranks whose logs end in an error; `unread` more ranks the log budget did not read.
+std::shared_ptr<const JobState> running_with_failures(const std::string& name, std::int64_t world, std::int64_t completed,
+                                                      std::int64_t failed, std::int64_t unread = 0) {
+  auto j = std::const_pointer_cast<JobState>(job(name, world, completed));
+  for (std::int64_t r = 0; r < failed; ++r)
+    j->rank_issues.push_back(RankIssue{completed + r, RankState::failed, "OSError: disk full", now - 60});
+  recount_ranks(*j);
+  j->rank_counts.unread = unread;
+  j->rank_counts.pending -= unread;
+  return j;
+}
+
+// Failed ranks and then silence: markers every 10 s until two hours ago.
+std::shared_ptr<const JobState> stopped_with_failures(const std::string& name, std::int64_t world, std::int64_t completed) {
+  auto j = std::const_pointer_cast<JobState>(job(name, world, completed, 7200));
+  j->rank_issues.push_back(RankIssue{completed, RankState::failed, "OSError: disk full", now - 7200});
+  recount_ranks(*j);
+  return j;
+}
+
+// Markers copied in one burst (same mtime, and executor.json with them): no rate.
+std::shared_ptr<const JobState> burst_job(const std::string& name, std::int64_t world, std::int64_t completed) {
+  return job(name, world, completed, 5, 0);
 }
 
 std::vector<std::string> lines_of(const std::string& frame) {
@@ -143,25 +171,86 @@ TEST_CASE("Watch: a complete job's bar is solid, without cursor or remaining cel
   CHECK(row.find("done 1h 00m ago") != std::string::npos);
 }
 
-TEST_CASE("Watch: rows go running and waiting first, then failed and stalled, then complete", "[cli]") {
+TEST_CASE("Watch: rows go running and pending first, then failed and stalled, then complete", "[cli]") {
   // Stalled: regular markers every 10 s, then silence for two hours.
   const std::vector<std::shared_ptr<const JobState>> jobs = {
       job("a_complete", 4, 4),       failed_job("b_failed", 4, 3), job("c_stalled", 10, 5, 7200),
-      job("d_running", 10, 5),       job("e_waiting", 10, 0),       job("f_complete", 2, 2),
+      job("d_running", 10, 5),       job("e_pending", 10, 0),       job("f_complete", 2, 2),
+      running_with_failures("c_running_with_failures", 10, 5, 1),
   };
   const Aggregate agg = aggregate(jobs, now, status_agg());
   std::vector<std::string> order;
   for (const JobRow* row : dashboard_order(agg)) order.push_back(row->job->name);
-  CHECK(order == std::vector<std::string>{"d_running", "e_waiting", "b_failed", "c_stalled", "a_complete", "f_complete"});
+  // A running job with failed ranks is running: it sorts with the running ones.
+  CHECK(order == std::vector<std::string>{"c_running_with_failures", "d_running", "e_pending", "b_failed", "c_stalled",
+                                          "a_complete", "f_complete"});
 
   const std::string frame = render_watch_frame(agg, {}, frame_options());
   const std::string stalled = line_with(frame, "c_stalled");
   CHECK(stalled.find("⚑") == 0);  // the stall marker
   CHECK(stalled.find("stalled 2h 00m") != std::string::npos);
   CHECK(line_with(frame, "b_failed").find("1 failed") != std::string::npos);
-  CHECK(line_with(frame, "e_waiting").find("waiting") != std::string::npos);
-  CHECK(line_with(frame, "Tracked jobs:").find("1 failed (1 ranks)") != std::string::npos);
-  CHECK(line_with(frame, "Tracked jobs:").find("1 stalled") != std::string::npos);
+  CHECK(line_with(frame, "e_pending").find("pending") != std::string::npos);
+  // The words of jobmon-status, nowhere the old ones.
+  CHECK(frame.find("waiting") == std::string::npos);
+  const std::string jobs_line = line_with(frame, "Tracked jobs:");
+  CHECK(jobs_line.find("· 2 running · 1 failed · 1 stalled · 1 pending · 2 failed ranks") != std::string::npos);
+  CHECK(jobs_line.find("(1 ranks)") == std::string::npos);
+}
+
+TEST_CASE("Watch: each state's row says what jobmon-status says", "[cli]") {
+  const std::vector<std::shared_ptr<const JobState>> jobs = {
+      running_with_failures("run_fail", 20, 10, 2),    running_with_failures("run_lower_bound", 20, 10, 3, 4),
+      failed_job("relaunch_me", 8, 7),                 stopped_with_failures("stopped", 10, 5),
+      burst_job("copied", 10, 5),                      job("quiet", 10, 5, 7200),
+  };
+  const Aggregate agg = aggregate(jobs, now, status_agg());
+  const std::string frame = render_watch_frame(agg, {}, frame_options(120, 30));
+  INFO(frame);
+  const std::string run_fail = line_with(frame, "run_fail");
+  CHECK(run_fail.rfind("●", 0) == 0);  // running, not failed
+  CHECK(run_fail.find("2 failed · ") != std::string::npos);
+  CHECK(run_fail.find("rate unknown") == std::string::npos);  // it has a rate: the ETA follows
+  CHECK(line_with(frame, "run_lower_bound").find(">=3 failed · ") != std::string::npos);
+  CHECK(line_with(frame, "relaunch_me").find("1 failed · needs relaunch") != std::string::npos);
+  CHECK(line_with(frame, "stopped").find("1 failed · stopped 2h 00m ago") != std::string::npos);
+  CHECK(line_with(frame, "stopped").rfind("✗", 0) == 0);
+  CHECK(line_with(frame, "copied").find("rate unknown") != std::string::npos);
+  CHECK(line_with(frame, "copied").find(" ? ") == std::string::npos);
+  CHECK(line_with(frame, "quiet").find("stalled 2h 00m") != std::string::npos);
+  // The header counts the inexact ranks as a lower bound, apart from the jobs.
+  CHECK(line_with(frame, "Tracked jobs:").find("3 running · 2 failed · 1 stalled · >=7 failed ranks") != std::string::npos);
+}
+
+TEST_CASE("Watch: the dashboard row and the plain line give the same ETA for a job", "[cli]") {
+  const std::vector<std::shared_ptr<const JobState>> jobs = {
+      job("steady", 100, 40), job("slow", 100, 10, 60, 3600), running_with_failures("with_failures", 50, 20, 2),
+      failed_job("broken", 4, 3), burst_job("copied", 10, 5)};
+  const Aggregate agg = aggregate(jobs, now, status_agg());
+  StatusViewOptions plain_options;
+  plain_options.style = TermStyle{false, true};
+  const std::string plain = render_job_lines(agg, plain_options);
+  const std::string frame = render_watch_frame(agg, {}, frame_options(140, 30));
+  for (const JobRow& row : agg.rows) {
+    const std::string& name = row.job->name;
+    INFO(name << "\nplain:\n" << plain << "\nframe:\n" << frame);
+    const std::string plain_line = line_with(plain, name + ":");
+    const std::string watch_row = line_with(frame, name);
+    REQUIRE_FALSE(plain_line.empty());
+    REQUIRE_FALSE(watch_row.empty());
+    if (row.eta.remaining_seconds) {
+      const std::string eta = format_duration(*row.eta.remaining_seconds);
+      CHECK(plain_line.find("ETA " + eta) != std::string::npos);
+      CHECK(watch_row.size() >= eta.size());
+      CHECK(watch_row.substr(watch_row.size() - eta.size()) == eta);  // the row ends with the ETA
+    } else {
+      CHECK(plain_line.find("ETA ") == plain_line.find("ETA ? (rate unknown)"));
+      CHECK((row.status != JobStatus::running || watch_row.find("rate unknown") != std::string::npos));
+    }
+  }
+  // Both kinds of job are in this test: with an ETA and without.
+  CHECK(line_with(frame, "steady").find("rate unknown") == std::string::npos);
+  CHECK(line_with(frame, "copied").find("rate unknown") != std::string::npos);
 }
 
 TEST_CASE("Watch: rows that do not fit collapse into one count line", "[cli]") {
@@ -229,13 +318,165 @@ TEST_CASE("Watch: ASCII and no-colour frames use neither escapes nor non-ASCII b
   CHECK(render_watch_frame(agg, delta, o) == frame);
 }
 
-TEST_CASE("Watch: hostile job names cannot drive the terminal", "[cli]") {
-  const Aggregate agg = aggregate({job("evil\x1b[2J\x1b]0;pwned\x07name\xc2\x9b", 4, 1)}, now, status_agg());
-  const std::string frame = render_watch_frame(agg, {}, frame_options());
-  CHECK(frame.find('\x1b') == std::string::npos);
-  CHECK(frame.find('\x07') == std::string::npos);
-  CHECK(frame.find("\xc2\x9b") == std::string::npos);
-  CHECK(line_with(frame, "evil?[2J?]0;pwned?name?").size() > 0);
+// Valid UTF-8 in the strict sense (no overlong forms, surrogates or stray bytes).
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    char32_t cp = n == 1 ? b : (b & (0x7F >> n));
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    const std::size_t minimal = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (n != minimal || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+    i += n;
+  }
+  return true;
+}
+
+// The frame without its own colour sequences (SGR: ESC [ digits m).
+std::string without_colour(const std::string& frame) {
+  std::string out;
+  for (std::size_t i = 0; i < frame.size(); ++i) {
+    if (frame[i] == '\x1b' && i + 1 < frame.size() && frame[i + 1] == '[') {
+      std::size_t end = i + 2;
+      while (end < frame.size() && (std::isdigit(static_cast<unsigned char>(frame[end])) || frame[end] == ';')) ++end;
+      if (end < frame.size() && frame[end] == 'm') {
+        i = end;
+        continue;
+      }
+    }
+    out += frame[i];
+  }
+  return out;
+}
+
+TEST_CASE("Watch: hostile names, paths and messages cannot drive the terminal", "[cli]") {
+  const std::string hostile = "evil\x1b[2J\x1b]0;pwned\x07name\xc2\x9b\xff\xfe\x9b\xed\xa0\x80\xc0\xaf" "end";
+  const Aggregate agg = aggregate({job(hostile, 4, 1)}, now, status_agg());
+  for (const bool color : {false, true}) {
+    WatchFrameOptions o = frame_options(200, 30, color);
+    o.targets_label = "/runs/" + hostile;
+    o.warnings = {{"/runs/" + hostile + "/completions", "1 entries are not rank numbers (e.g. '" + hostile + "')"},
+                  {"/runs/x\r\nfake line", "not a job: no executor.json\x1b[31m"}};
+    const std::string frame = render_watch_frame(agg, {}, o);
+    INFO((color ? "colour" : "no colour"));
+    const std::string text = without_colour(frame);
+    CHECK(text.find('\x1b') == std::string::npos);  // ESC only in the frame's own colours
+    CHECK(text.find('\x07') == std::string::npos);
+    CHECK(text.find('\r') == std::string::npos);
+    CHECK(frame.find("\xc2\x9b") == std::string::npos);  // C1 CSI
+    CHECK(valid_utf8(frame));                           // no stray, overlong or surrogate bytes
+    // The name is still recognisable, in its row, the title and the warnings.
+    CHECK(count_of(text, "[2J") == 4);
+    CHECK(count_of(text, "pwned") == 4);
+    CHECK(line_with(text, "fake line").find("  /runs/x") == 0);  // the \r\n did not start a line
+    CHECK(lines_of(frame).size() == 6 + 1 + 3);                 // title..bar, blank, header, row, warnings
+  }
+}
+
+TEST_CASE("Watch: warnings are listed under the table, the skipped dirs last", "[cli]") {
+  const Aggregate agg = aggregate({job("tok_a", 40, 10), job("tok_b", 4, 4)}, now, status_agg());
+  WatchFrameOptions o = frame_options(100, 30);
+  o.warnings = {{"/runs/scratch", "not a job: no executor.json"},
+                {"/runs/nope*", "pattern matched no directory"},
+                {"/runs/tok_a/completions", "2 entries are not rank numbers and were ignored (e.g. '1')"}};
+  std::vector<std::string> lines = lines_of(render_watch_frame(agg, {}, o));
+  REQUIRE(lines.size() == 4 + 2 + 2 + 4);
+  CHECK(lines[0].find("3 warnings") != std::string::npos);
+  CHECK(lines[8] == "Warnings (3):");
+  CHECK(lines[9] == "  /runs/nope*: pattern matched no directory");
+  CHECK(lines[10] == "  /runs/tok_a/completions: 2 entries are not rank numbers and were ignored (e.g. '1')");
+  CHECK(lines[11] == "  /runs/scratch: not a job: no executor.json");
+
+  // A long message is clipped to the width, not wrapped.
+  o.columns = 80;
+  o.warnings = {{"/runs/" + std::string(200, 'x'), "permission denied"}};
+  for (const std::string& line : lines_of(render_watch_frame(agg, {}, o))) CHECK(display_width(line) <= 80);
+  CHECK(line_with(render_watch_frame(agg, {}, o), "1 warning").find("1 warnings") == std::string::npos);
+
+  // Many warnings, a short terminal: the table keeps its rows, the warnings
+  // what is left, and the rest is counted.
+  o.warnings.clear();
+  for (int i = 0; i < 50; ++i) o.warnings.push_back({"/runs/dir_" + std::to_string(i), "not a job: no executor.json"});
+  o.rows = 16;
+  lines = lines_of(render_watch_frame(agg, {}, o));
+  REQUIRE(lines.size() == 16);
+  CHECK(lines[6].find("tok_a") != std::string::npos);
+  CHECK(lines[7].find("tok_b") != std::string::npos);
+  CHECK(lines[8] == "Warnings (50):");
+  CHECK(lines[9] == "  /runs/dir_0: not a job: no executor.json");
+  CHECK(lines[14] == "  /runs/dir_5: not a job: no executor.json");
+  CHECK(lines[15] == "  … 44 more warnings");
+
+  // Many jobs and many warnings: both get a share; every line fits.
+  std::vector<std::shared_ptr<const JobState>> many;
+  for (int i = 0; i < 40; ++i) many.push_back(job("run_" + std::to_string(100 + i), 50, 10));
+  const Aggregate crowded = aggregate(many, now, status_agg());
+  o.rows = 24;
+  lines = lines_of(render_watch_frame(crowded, {}, o));
+  REQUIRE(lines.size() == 24);
+  CHECK(line_with(render_watch_frame(crowded, {}, o), "more: ").find("running") != std::string::npos);
+  CHECK(line_with(render_watch_frame(crowded, {}, o), "Warnings (50):").size() > 0);
+  CHECK(lines.back().find("more warnings") != std::string::npos);
+
+  // No jobs found but a warning that says why: both on screen.
+  const Aggregate none = aggregate({}, now, status_agg());
+  o.warnings = {{"/runs/typo", "no such file or directory"}};
+  const std::string empty = render_watch_frame(none, {}, o);
+  CHECK(empty.find("No jobs found (yet)") != std::string::npos);
+  CHECK(empty.find("  /runs/typo: no such file or directory") != std::string::npos);
+}
+
+TEST_CASE("Watch: narrow terminals keep the name and the status/ETA before the bar", "[cli]") {
+  const std::string name = "tokenize_CC-MAIN-2023-40_shard";
+  const std::vector<std::shared_ptr<const JobState>> jobs = {
+      job(name, 100, 25), running_with_failures("filter_lang_CC-MAIN", 64, 30, 1), failed_job("dedup_minhash_stage2", 8, 7),
+      job("stalled_job", 40, 20, 7200)};
+  const Aggregate before = aggregate(jobs, now - 5, status_agg());
+  Aggregate agg = aggregate(jobs, now, status_agg());
+  apply_deltas(agg, before);
+  const JobRow* running = nullptr;
+  for (const JobRow& row : agg.rows) if (row.job->name == name) running = &row;
+  REQUIRE(running != nullptr);
+  REQUIRE(running->eta.remaining_seconds);
+  const std::string eta = format_duration(*running->eta.remaining_seconds);
+  for (const bool color : {false, true}) {
+    for (const int columns : {40, 60, 100}) {
+      const std::string frame = render_watch_frame(agg, {}, frame_options(columns, 30, color));
+      const std::string plain = without_colour(frame);
+      INFO(columns << " columns" << (color ? ", colour" : "") << "\n" << plain);
+      for (const std::string& line : lines_of(frame)) CHECK(display_width(line) <= columns);
+      const std::string row = line_with(plain, name.substr(0, 7));
+      REQUIRE_FALSE(row.empty());
+      CHECK(display_width(row.substr(0, row.find(" 25/100"))) >= 2 + 8);  // glyph + at least 8 cells of name
+      CHECK(row.find("25/100") != std::string::npos);
+      CHECK(row.size() >= eta.size());
+      CHECK(row.substr(row.size() - eta.size()) == eta);
+      CHECK(line_with(plain, "filter_").find("1 failed · ") != std::string::npos);
+      CHECK(line_with(plain, "dedup_m").find("1 failed") != std::string::npos);
+      CHECK(line_with(plain, "⚑ ").find("stalled 2h 00m") != std::string::npos);
+      if (columns >= 60) CHECK(row.find("░") != std::string::npos);  // room left for the bar
+      if (columns == 100) {
+        CHECK(row.find(name) != std::string::npos);  // wide: the whole name
+        CHECK(line_with(plain, "JOB").find("RATE") != std::string::npos);
+        CHECK(line_with(plain, "dedup_m").find("needs relaunch") != std::string::npos);
+      }
+      if (columns == 40) CHECK(line_with(plain, "JOB").find("RATE") == std::string::npos);  // RATE went first
+    }
+  }
+  // One running job at 40 columns: name, count and ETA, and the bar gets the rest.
+  const Aggregate one = aggregate({job(name, 100, 25)}, now, status_agg());
+  const std::string row = line_with(render_watch_frame(one, {}, frame_options(40, 30)), "tokeniz");
+  INFO(row);
+  CHECK(display_width(row) == 40);
+  CHECK(row.rfind("● tokeniz", 0) == 0);
+  CHECK(row.find("25/100 ") != std::string::npos);
+  CHECK(count_of(row, "█") + count_of(row, "▶") + count_of(row, "░") >= 10);
+  CHECK(row.substr(row.size() - eta.size()) == eta);
 }
 
 TEST_CASE("Watch: no jobs yet is a frame too", "[cli]") {

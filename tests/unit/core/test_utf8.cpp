@@ -65,16 +65,6 @@ TEST_CASE("utf8: escape sequences end at the CSI final byte", "[core]") {
   CHECK(escape_sequence_end("ab\x1b[0m", 2) == 6);
 }
 
-TEST_CASE("utf8: printable replaces C0, DEL and C1 controls", "[core]") {
-  CHECK(printable("") == "");
-  CHECK(printable("job-1 \xC3\xA9") == "job-1 \xC3\xA9");
-  CHECK(printable("a\x1b[2Jb") == "a?[2Jb");
-  CHECK(printable("\t\n\x7f") == "???");
-  CHECK(printable("x\xC2\x9By") == "x?y");      // CSI as a C1 control
-  CHECK(printable("\xC2\xA0") == "\xC2\xA0");   // no-break space stays
-  CHECK(printable("\xC2") == "\xC2");           // torn at the end: left as is
-}
-
 TEST_CASE("utf8: decode_utf8 accepts exactly the well-formed sequences", "[core]") {
   using S = std::string;
   auto cp = [](std::string_view s) { return decode_utf8(s, 0).code_point; };

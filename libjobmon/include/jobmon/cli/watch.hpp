@@ -10,6 +10,7 @@
 
 #include "jobmon/cli/render.hpp"
 #include "jobmon/datatrove/aggregator.hpp"
+#include "jobmon/datatrove/job.hpp"
 
 namespace jobmon {
 
@@ -20,17 +21,22 @@ struct WatchFrameOptions {
   bool utc = false;                     // "updated" time in UTC instead of local time
   double interval_seconds = 5;          // shown in the title
   std::string targets_label;            // what is watched, e.g. "/runs/tok_*"
-  std::size_t warnings = 0;             // scan warnings, shown as a count
+  // Scan and job warnings: counted in the title and listed under the table
+  // (as many as the rows left allow, then "… N more warnings").
+  std::vector<Warning> warnings;
   std::optional<double> scan_seconds;   // cost of the last refresh, shown in the title
   bool show_keys = true;                // "q quit" hint (not in --once output)
 };
 
 // One dashboard frame, lines separated by '\n' (no trailing newline):
 // title; "Tracked jobs" and "Tracked tasks" with green (+N completed) deltas,
-// states, rate and ETA; an overall bar; then the jobs table (running and
-// pending first, then failed and stalled, then complete), collapsed into a
-// count line when the rows do not fit. Bars show work done before the last
-// refresh solid, work done since in a distinct shade, and a cursor.
+// states (the words of jobmon-status: running, pending, failed, stalled,
+// complete), failed ranks, rate and ETA; an overall bar; then the jobs table
+// (running and pending first, then failed and stalled, then complete),
+// collapsed into a count line when the rows do not fit; then the warnings.
+// Bars show work done before the last refresh solid, work done since in a
+// distinct shade, and a cursor. Every name, path and message from the disk
+// is sanitized: it cannot drive the terminal.
 std::string render_watch_frame(const Aggregate& aggregate, const AggregateDelta& delta,
                                const WatchFrameOptions& options);
 

@@ -89,24 +89,6 @@ std::size_t escape_sequence_end(std::string_view s, std::size_t i) {
   return end;
 }
 
-std::string printable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto b = static_cast<unsigned char>(text[i]);
-    if (b < 0x20 || b == 0x7f) {
-      out += '?';
-    } else if (b == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F &&
-               static_cast<unsigned char>(text[i + 1]) >= 0x80) {
-      out += '?';  // a C1 control (U+0080..U+009F)
-      ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 TerminalUnit terminal_unit_at(std::string_view s, std::size_t i) {
   TerminalUnit unit;
   const Utf8Char c = decode_utf8(s, i);

@@ -41,12 +41,6 @@ int code_point_width(char32_t cp);
 // text; any other ESC is one byte long.
 std::size_t escape_sequence_end(std::string_view s, std::size_t i);
 
-// Hostile text (directory names) made safe to print: C0 controls, DEL and
-// UTF-8 encoded C1 controls (U+0080-U+009F) become '?'; some terminals act on them.
-// Superseded by terminal_unit_at (which shows what the bytes were); kept
-// until the dashboard calls terminal_safe.
-std::string printable(std::string_view text);
-
 // One unit of text as terminal_safe (jobmon/cli/render.hpp) shows it: the
 // `length` bytes at s[i], printed as they are (`escape` empty; `code_point`
 // says what they are) or as `escape`: "\n", "\r", "\t" for those controls;
