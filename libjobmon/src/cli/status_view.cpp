@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "jobmon/cli/state_words.hpp"
 #include "jobmon/clock.hpp"
 
 namespace jobmon {
@@ -30,10 +31,6 @@ std::string status_icon(const TermStyle& style, JobStatus status) {
 namespace {
 
 const char* separator(const TermStyle& style) { return style.unicode ? " · " : " - "; }
-
-std::string failed_count(const JobRow& row) {
-  return fmt::format("{}{} failed", row.failed_ranks_exact ? "" : ">=", row.failed_ranks);
-}
 
 // --failed: the incomplete ranks as ranges, what the logs say of them, and
 // the failure messages (bounded).
@@ -79,9 +76,8 @@ std::string row_tail(const JobRow& row, const StatusViewOptions& options, double
     case JobStatus::pending:
       return paint(st, Color::gray, "pending");
     case JobStatus::failed: {
-      std::string tail = paint(st, Color::red, failed_count(row));
-      const bool others_done = row.failed_ranks_exact && row.failed_ranks == row.job->world_size - row.job->completed;
-      if (others_done) return tail + sep + "others done: relaunch to finish";
+      std::string tail = paint(st, Color::red, failed_count_text(row));
+      if (row.needs_relaunch()) return tail + sep + "others done: relaunch to finish";
       if (row.ended_at) tail += sep + fmt::format("stopped {} ago", format_duration(std::max(0.0, now - *row.ended_at)));
       return tail;
     }
@@ -90,7 +86,7 @@ std::string row_tail(const JobRow& row, const StatusViewOptions& options, double
     case JobStatus::running: break;
   }
   std::string tail;
-  if (row.failed_ranks > 0) tail += paint(st, Color::red, failed_count(row)) + sep;
+  if (row.failed_ranks > 0) tail += paint(st, Color::red, failed_count_text(row)) + sep;
   if (row.eta.remaining_seconds) {
     tail += fmt::format("ETA {}", format_duration(*row.eta.remaining_seconds));
     if (row.eta.rate) tail += paint(st, Color::gray, fmt::format(" ({}/h)", format_count(*row.eta.rate * 3600)));
@@ -142,7 +138,7 @@ std::string render_outlook_line(const Aggregate& aggregate, const StatusViewOpti
   if (t.jobs_stalled > 0) parts.push_back(paint(options.style, Color::yellow, fmt::format("{} stalled", t.jobs_stalled)));
   if (t.jobs_pending > 0) parts.push_back(fmt::format("{} pending", t.jobs_pending));
   if (t.tasks_failed > 0)
-    parts.push_back(paint(options.style, Color::red, fmt::format("{}{} failed ranks", t.tasks_failed_exact ? "" : ">=", t.tasks_failed)));
+    parts.push_back(paint(options.style, Color::red, failed_ranks_text(t)));
   if (t.rate) parts.push_back(fmt::format("{} tasks/h", format_count(*t.rate * 3600)));
   if (t.remaining_seconds && *t.remaining_seconds > 0)
     parts.push_back(fmt::format("ETA {} ({})", format_duration(*t.remaining_seconds),

@@ -7,6 +7,7 @@
 
 #include "core/text/text.hpp"
 #include "core/text/utf8.hpp"
+#include "jobmon/cli/state_words.hpp"
 #include "jobmon/cli/watch.hpp"
 #include "jobmon/clock.hpp"
 
@@ -79,16 +80,6 @@ struct StatusCell {
   std::string brief;
 };
 
-// "3 failed", ">=3 failed" when the log budget stopped the count.
-std::string failed_count(const JobRow& row) {
-  return fmt::format("{}{} failed", row.failed_ranks_exact ? "" : ">=", row.failed_ranks);
-}
-
-// Every rank without a marker failed: only a relaunch finishes the job.
-bool needs_relaunch(const JobRow& row) {
-  return row.failed_ranks_exact && row.failed_ranks == row.job->world_size - row.job->completed;
-}
-
 StatusCell status_cell(const JobRow& row, double now, const TermStyle& st) {
   const std::string sep = dot(st);
   switch (row.status) {
@@ -103,8 +94,8 @@ StatusCell status_cell(const JobRow& row, double now, const TermStyle& st) {
       return {text, text};
     }
     case JobStatus::failed: {
-      const std::string count = paint(st, Color::red, failed_count(row));
-      if (needs_relaunch(row)) return {count + sep + "needs relaunch", count};
+      const std::string count = paint(st, Color::red, failed_count_text(row));
+      if (row.needs_relaunch()) return {count + sep + "needs relaunch", count};
       if (row.ended_at)
         return {count + sep + paint(st, Color::gray, "stopped " + format_duration(std::max(0.0, now - *row.ended_at)) + " ago"),
                 count};
@@ -116,7 +107,7 @@ StatusCell status_cell(const JobRow& row, double now, const TermStyle& st) {
   const std::string eta = row.eta.remaining_seconds ? format_duration(*row.eta.remaining_seconds)
                                                     : paint(st, Color::gray, "rate unknown");
   if (row.failed_ranks == 0) return {eta, eta};
-  const std::string with_failures = paint(st, Color::red, failed_count(row)) + sep + eta;
+  const std::string with_failures = paint(st, Color::red, failed_count_text(row)) + sep + eta;
   return {with_failures, with_failures};
 }
 
@@ -160,8 +151,7 @@ std::string jobs_line(const Aggregate& agg, const AggregateDelta& delta, const T
   if (t.jobs_stalled > 0) states.push_back(paint(st, Color::yellow, fmt::format("{} stalled", t.jobs_stalled)));
   if (t.jobs_pending > 0) states.push_back(fmt::format("{} pending", t.jobs_pending));
   if (t.tasks_failed > 0)
-    states.push_back(paint(st, Color::red, fmt::format("{}{} failed rank{}", t.tasks_failed_exact ? "" : ">=",
-                                                       format_thousands(t.tasks_failed), t.tasks_failed == 1 ? "" : "s")));
+    states.push_back(paint(st, Color::red, failed_ranks_text(t)));
   if (!states.empty()) line += fmt::format(" {}{}", dot(st), detail::join(states, dot(st)));
   return line;
 }
@@ -455,8 +445,7 @@ std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDel
   if (t.jobs_stalled > 0) parts.push_back(fmt::format("{} stalled", t.jobs_stalled));
   if (t.jobs_pending > 0) parts.push_back(fmt::format("{} pending", t.jobs_pending));
   if (t.tasks_failed > 0)
-    parts.push_back(fmt::format("{}{} failed rank{}", t.tasks_failed_exact ? "" : ">=", t.tasks_failed,
-                                t.tasks_failed == 1 ? "" : "s"));
+    parts.push_back(failed_ranks_text(t));
   if (t.jobs_total > 0 && t.jobs_completed < t.jobs_total) {
     if (t.rate) parts.push_back(format_rate(t.rate));
     if (t.remaining_seconds && *t.remaining_seconds > 0) parts.push_back("ETA " + format_duration(*t.remaining_seconds));

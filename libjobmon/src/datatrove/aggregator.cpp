@@ -180,6 +180,10 @@ Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, do
   return out;
 }
 
+bool JobRow::needs_relaunch() const {
+  return status == JobStatus::failed && failed_ranks_exact && failed_ranks == job->world_size - job->completed;
+}
+
 std::optional<double> JobRow::duration_seconds(double now) const {
   if (!job || !job->launched_at) return std::nullopt;
   const double end = ended_at ? *ended_at : now;

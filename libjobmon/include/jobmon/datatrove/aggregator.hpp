@@ -38,6 +38,8 @@ struct JobRow {
   bool failed_ranks_exact = true;      // false: a lower bound (the log budget stopped reading)
   std::int64_t newly_completed = 0;    // since the previous aggregate (apply_deltas)
 
+  // Failed, and every rank without a marker failed: only a relaunch finishes it.
+  bool needs_relaunch() const;
   // Seconds from the launch to the end (or to `now` while it runs).
   std::optional<double> duration_seconds(double now) const;
 };
