@@ -1,20 +1,38 @@
 // Prometheus text exposition format (version 0.0.4) for the registry.
 #include <fmt/format.h>
 
+#include "core/text/utf8.hpp"
 #include "jobmon/server/web_api.hpp"
 
 namespace jobmon {
 namespace {
 
 // Label values escape backslash, double quote and newline.
+// Label values are UTF-8 with \\, \" and \n escaped. A byte that is not
+// UTF-8 becomes U+FFFD (one bad name must not break the whole scrape; the
+// id label still tells jobs apart), other controls a space.
 std::string label_escape(const std::string& s) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      const detail::Utf8Char u = detail::decode_utf8(s, i);
+      if (u.length == 0) {
+        out += "\xEF\xBF\xBD";
+        ++i;
+      } else {
+        out.append(s, i, u.length);
+        i += u.length;
+      }
+      continue;
+    }
     if (c == '\\') out += "\\\\";
     else if (c == '"') out += "\\\"";
     else if (c == '\n') out += "\\n";
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) out += ' ';
     else out += c;
+    ++i;
   }
   return out;
 }

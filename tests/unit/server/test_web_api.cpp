@@ -348,3 +348,13 @@ TEST_CASE("WebApi: a token file gives its first line without surrounding blanks"
   REQUIRE(::mkfifo(tree.path("fifo").c_str(), 0600) == 0);
   CHECK_THROWS_AS(read_token_file(tree.path("fifo")), StorageError);  // refused, never a hang
 }
+
+TEST_CASE("WebApi: /metrics stays valid UTF-8, one sample per line, for names that are not", "[server]") {
+  Fixture f;
+  f.tree.make_job("logs/bad\xff\xfe\x01name", 4, {0});
+  f.registry->refresh(wall_clock_now());
+  const std::string body = f.get("/metrics").body;
+  CHECK(body.find("name=\"bad\xEF\xBF\xBD\xEF\xBF\xBD name\"") != std::string::npos);
+  CHECK(body.find('\x01') == std::string::npos);
+  CHECK(body.find('\xff') == std::string::npos);
+}
