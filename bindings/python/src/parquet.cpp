@@ -4,6 +4,7 @@
 #include "jobmon/error.hpp"
 #include "jobmon/hub/parquet_footer.hpp"
 #include "jobmon/storage/storage.hpp"
+#include "json_to_python.hpp"
 #include "registration.hpp"
 
 namespace py = pybind11;
@@ -21,7 +22,7 @@ ParquetFooter footer_of(const py::object& source) {
     if (!footer) throw FormatError("not a complete Parquet file: the footer is cut off");
     return *footer;
   }
-  const std::string path = py::str(py::module_::import("os").attr("fspath")(source));
+  const std::string path = fs_bytes(source);
   py::gil_scoped_release release;
   LocalStorage storage;
   return read_parquet_footer(storage, path);

@@ -17,7 +17,6 @@ namespace py = pybind11;
 namespace jobmon::python {
 namespace {
 
-std::string fspath(const py::object& path) { return py::str(py::module_::import("os").attr("fspath")(path)); }
 
 std::string snapshot_repr(const Snapshot& s) {
   const std::string id = s.job_id.empty() ? base_name(s.work_dir) : s.job_id;
@@ -44,7 +43,7 @@ void register_snapshot(py::module_& m) {
   py::class_<LockedAnalyzer>(m, "Snapshot",
                                "A Data-Juicer work dir followed incrementally: update() reads only what was appended.")
       .def(py::init([](const py::object& work_dir) {
-             const std::string dir = fspath(work_dir);
+             const std::string dir = fs_bytes(work_dir);
              return std::make_unique<LockedAnalyzer>(dir, storage_for(dir));
            }),
            py::arg("work_dir"))
@@ -75,7 +74,7 @@ void register_snapshot(py::module_& m) {
 
   m.def(
       "snapshot", [](const py::object& work_dir, std::optional<double> now) {
-        const std::string dir = fspath(work_dir);
+        const std::string dir = fs_bytes(work_dir);
         Snapshot s;
         {
           py::gil_scoped_release release;
@@ -87,7 +86,7 @@ void register_snapshot(py::module_& m) {
       "Analyse a Data-Juicer work dir: the dict jobmon-snapshot prints.");
   m.def(
       "list_jobs", [](const py::object& root, std::optional<double> now) {
-        const std::string dir = fspath(root);
+        const std::string dir = fs_bytes(root);
         std::vector<JobListing> jobs;
         {
           py::gil_scoped_release release;
@@ -98,7 +97,7 @@ void register_snapshot(py::module_& m) {
       py::arg("root"), py::arg("now") = py::none(), "Every Data-Juicer job under an outputs root, with its status.");
   m.def(
       "load_events", [](const py::object& work_dir, std::size_t max_events) {
-        const std::string dir = fspath(work_dir);
+        const std::string dir = fs_bytes(work_dir);
         std::vector<boost::json::object> events;
         {
           py::gil_scoped_release release;
