@@ -83,7 +83,13 @@ std::string format_ranges(const std::vector<RankRange>& ranges, std::size_t max_
 }
 
 std::optional<std::int64_t> parse_rank_name(const std::string& name) {
-  const auto value = detail::parse_decimal(name, 12);  // 12 digits: no overflow
+  // datatrove writes f"{rank:05d}" and checks only that exact name, so any
+  // other spelling of a rank ("42", "000042") is not that rank's marker.
+  // Twelve digits at most: ranks are below world_size, at most 10^12.
+  constexpr std::size_t width = 5, max_digits = 12;
+  if (name.size() < width || name.size() > max_digits) return std::nullopt;
+  if (name.size() > width && name[0] == '0') return std::nullopt;  // padding only up to five digits
+  const auto value = detail::parse_decimal(name, max_digits);
   if (!value) return std::nullopt;
   return static_cast<std::int64_t>(*value);
 }

@@ -14,12 +14,96 @@
 namespace jobmon::detail {
 namespace {
 
-constexpr std::int64_t max_world_size = 1'000'000'000'000;  // beyond this the file is nonsense
+// datatrove writes world_size as a JSON integer; 1 to 10^12 is accepted
+// (marker names have at most 12 digits), one rule for every form the parser
+// gives (int64, uint64, and double for integers too long for uint64).
+constexpr std::int64_t max_world_size = 1'000'000'000'000;
 
 struct ExecutorInfo {
   std::int64_t world_size = 0;
   std::vector<std::string> steps;
 };
+
+bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// The text of a top-level member's value as written in the file ("4.5",
+// "1e12"): Boost.JSON would print numbers its own way ("4.5E0"). Only called
+// on text that parsed, so it need not validate; nullopt when not found (a
+// key written with escapes).
+std::optional<std::string_view> member_text(std::string_view text, std::string_view key) {
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  auto skip_space = [&] {
+    while (i < n && is_json_space(text[i])) ++i;
+  };
+  auto skip_string = [&]() -> std::string_view {  // at the opening quote; returns the raw content
+    const std::size_t start = ++i;
+    while (i < n && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+    const std::size_t end = std::min(i, n);
+    ++i;
+    return text.substr(start, end - start);
+  };
+  auto skip_value = [&] {
+    if (i < n && text[i] == '"') {
+      skip_string();
+      return;
+    }
+    if (i < n && (text[i] == '{' || text[i] == '[')) {
+      int depth = 0;
+      while (i < n) {
+        const char c = text[i];
+        if (c == '"') {
+          skip_string();
+          continue;
+        }
+        ++i;
+        if (c == '{' || c == '[') ++depth;
+        if ((c == '}' || c == ']') && --depth == 0) return;
+      }
+      return;
+    }
+    while (i < n && text[i] != ',' && text[i] != '}' && !is_json_space(text[i])) ++i;
+  };
+  skip_space();
+  if (i >= n || text[i] != '{') return std::nullopt;
+  ++i;
+  for (;;) {
+    skip_space();
+    if (i >= n || text[i] != '"') return std::nullopt;
+    const std::string_view name = skip_string();
+    skip_space();
+    if (i >= n || text[i] != ':') return std::nullopt;
+    ++i;
+    skip_space();
+    const std::size_t start = i;
+    skip_value();
+    if (name == key) return text.substr(start, std::min(i, n) - start);
+    skip_space();
+    if (i >= n || text[i] != ',') return std::nullopt;
+    ++i;
+  }
+}
+
+// "42", "-3", "123456789012345678901234": an integer as JSON writes one (no
+// fraction, no exponent), whatever its size.
+bool is_integer_literal(std::string_view text) {
+  if (text.starts_with('-')) text.remove_prefix(1);
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// world_size, or the message that says why it is not one.
+std::variant<std::int64_t, std::string> parse_world_size(const boost::json::value& ws, std::string_view executor_text) {
+  const std::optional<std::string_view> raw = member_text(executor_text, "world_size");
+  const std::string full = raw ? std::string(*raw) : boost::json::serialize(ws);
+  const std::string written = clip(full, 60, "...");
+  const bool integer = ws.is_int64() || ws.is_uint64() || (ws.is_double() && is_integer_literal(full));
+  if (!integer) return "executor.json: world_size is not an integer (" + written + ")";
+  if (ws.is_int64() && ws.as_int64() == 0) return std::string("not a job: world_size is 0");
+  if (ws.is_int64() && ws.as_int64() > 0 && ws.as_int64() <= max_world_size) return ws.as_int64();
+  if (ws.is_uint64() && ws.as_uint64() <= static_cast<std::uint64_t>(max_world_size))
+    return static_cast<std::int64_t>(ws.as_uint64());
+  return fmt::format("executor.json: implausible world_size {} (accepted: 1 to {})", written, max_world_size);
+}
 
 // Parses executor.json. Returns an error message instead of throwing.
 std::variant<ExecutorInfo, std::string> parse_executor(std::string_view text) {
@@ -33,14 +117,9 @@ std::variant<ExecutorInfo, std::string> parse_executor(std::string_view text) {
   ExecutorInfo info;
   const auto* ws = obj->if_contains("world_size");
   if (ws == nullptr || ws->is_null()) return std::string("not a job: executor.json has no world_size");
-  if (ws->is_int64()) info.world_size = ws->as_int64();
-  else if (ws->is_uint64()) info.world_size = ws->as_uint64() > static_cast<std::uint64_t>(max_world_size) ? -1 : static_cast<std::int64_t>(ws->as_uint64());
-  else if (const auto whole = ws->is_double() ? exact_int64(ws->as_double()) : std::nullopt)
-    info.world_size = *whole;
-  else return "executor.json: world_size is not an integer (" + boost::json::serialize(*ws) + ")";
-  if (info.world_size == 0) return std::string("not a job: world_size is 0");
-  if (info.world_size < 0 || info.world_size > max_world_size)
-    return "executor.json: implausible world_size " + boost::json::serialize(*ws);
+  auto world_size = parse_world_size(*ws, text);
+  if (auto* message = std::get_if<std::string>(&world_size)) return std::move(*message);
+  info.world_size = std::get<std::int64_t>(world_size);
   if (const auto* pipeline = obj->if_contains("pipeline"); pipeline != nullptr && pipeline->is_array()) {
     std::size_t index = 0;
     for (const auto& step : pipeline->as_array()) {
@@ -59,11 +138,28 @@ std::variant<ExecutorInfo, std::string> parse_executor(std::string_view text) {
   return info;
 }
 
+// "not a job: no executor.json", and what the directory has that makes it
+// look like a job all the same ("it has completions/"), so the warning names
+// the directory that is not a job rather than one of its parts.
+std::string no_executor_message(const Storage& storage, const std::string& path) {
+  std::vector<std::string> parts;
+  for (const char* part : {"completions", "logs"}) {
+    if (storage.stat(storage.join(path, part)).type == EntryType::directory) parts.push_back(std::string(part) + "/");
+  }
+  std::string message = "not a job: no executor.json";
+  if (!parts.empty()) message += ", it has " + join(parts, " and ");
+  return message;
+}
+
 // executor.json read and parsed, or the warning that says why not.
 std::optional<ExecutorInfo> read_executor(const Storage& storage, const std::string& path, const FileStat& stat,
                                           std::uint64_t max_bytes, std::vector<Warning>& warnings) {
+  if (stat.inaccessible()) {  // e.g. a directory without read/search permission
+    warnings.push_back({path, "not readable: " + stat.error + " (cannot tell whether it is a job)"});
+    return std::nullopt;
+  }
   if (stat.type == EntryType::missing) {
-    warnings.push_back({path, "not a job: no executor.json"});
+    warnings.push_back({path, no_executor_message(storage, path)});
     return std::nullopt;
   }
   if (stat.type != EntryType::file) {
@@ -111,14 +207,18 @@ std::vector<RankEntry> count_markers(const std::vector<DirEntry>& entries, JobSt
   job.completed = static_cast<std::int64_t>(job.done_ranks.size());
   std::sort(job.stray_entries.begin(), job.stray_entries.end());
   std::sort(job.out_of_range_ranks.begin(), job.out_of_range_ranks.end());
-  if (job.stray_entries.size() > 1000) job.stray_entries.resize(1000);
   return ranks;
 }
 
+// Reports stray names (their true count) and keeps a bounded list of them.
 void warn_about_ignored_entries(const std::string& completions, JobState& job) {
+  constexpr std::size_t max_stray_kept = 1000;
   if (!job.stray_entries.empty())
-    job.warnings.push_back({completions, fmt::format("{} entries are not rank numbers and were ignored (e.g. '{}')",
-                                                     job.stray_entries.size(), job.stray_entries.front())});
+    job.warnings.push_back(
+        {completions, fmt::format("{} entries are not rank numbers as datatrove writes them ({{:05d}}: 00042, "
+                                  "123456) and were ignored (e.g. '{}')",
+                                  job.stray_entries.size(), job.stray_entries.front())});
+  if (job.stray_entries.size() > max_stray_kept) job.stray_entries.resize(max_stray_kept);
   if (!job.out_of_range_ranks.empty())
     job.warnings.push_back({completions, fmt::format("{} markers for ranks >= world_size {} were not counted (e.g. {})",
                                                      job.out_of_range_ranks.size(), job.world_size,
@@ -154,22 +254,36 @@ void read_marker_times(const Storage& storage, const std::string& completions, c
   if (!job.marker_mtimes.empty()) job.last_change_at = job.marker_mtimes.back();
 }
 
-// Fills the job from its completions/ directory. Returns the listings done.
-std::size_t read_completions(const Storage& storage, const ScanOptions& options, JobState& job) {
+// What a job whose completions/ cannot be read is: left out, because any
+// count would be made up (an unreadable completions/ is not "0 done").
+constexpr std::string_view unknown_progress = "; the job is left out (its progress is unknown)";
+
+// Fills the job from its completions/ directory and counts the listing in
+// `listings`. False (and a warning) when completions/ exists but cannot be
+// read: the job must then not be reported.
+bool read_completions(const Storage& storage, const ScanOptions& options, JobState& job, std::size_t& listings,
+                      std::vector<Warning>& warnings) {
   const std::string completions = storage.join(job.path, "completions");
   const FileStat completions_stat = storage.stat(completions);
+  if (completions_stat.inaccessible()) {
+    warnings.push_back({completions, "not readable: " + completions_stat.error + std::string(unknown_progress)});
+    return false;
+  }
   if (completions_stat.type != EntryType::directory) {
+    // No completions/ yet means no rank has finished, as datatrove reads it.
     if (completions_stat.type != EntryType::missing) job.warnings.push_back({completions, "completions is not a directory"});
-    return 0;
+    return true;
   }
   job.last_change_at = completions_stat.mtime;
   std::vector<DirEntry> entries;
   try {
     // Locally, list without times: a complete job needs no stat per marker.
     // Object stores return times with the listing for free.
+    ++listings;
     entries = storage.list(completions, ListOptions{storage.list_includes_mtime(), false});
   } catch (const StorageError& e) {
-    job.warnings.push_back({completions, e.what()});
+    warnings.push_back({completions, reason_of(e) + std::string(unknown_progress)});
+    return false;
   }
   const std::vector<RankEntry> ranks = count_markers(entries, job);
   if (storage.list_includes_mtime()) job.last_change_at = newest_marker_time(entries, ranks);
@@ -177,15 +291,22 @@ std::size_t read_completions(const Storage& storage, const ScanOptions& options,
   const bool want_times = options.marker_times == MarkerTimes::all ||
                           (options.marker_times == MarkerTimes::incomplete_jobs && !job.complete());
   if (want_times) read_marker_times(storage, completions, entries, ranks, job);
-  return 1;
+  return true;
 }
 
 }  // namespace
+
+std::string reason_of(const StorageError& error) {
+  std::string text = error.what();
+  if (const std::string lead = error.path() + ": "; text.starts_with(lead)) text.erase(0, lead.size());
+  return text;
+}
 
 JobReadResult read_job_dir(const Storage& storage, const std::string& path, const ScanOptions& options) {
   JobReadResult result;
   const FileStat executor_stat = storage.stat(storage.join(path, "executor.json"));
   std::optional<ExecutorInfo> info = read_executor(storage, path, executor_stat, options.max_executor_bytes, result.warnings);
+  result.missing_executor = !info && executor_stat.type == EntryType::missing && !executor_stat.inaccessible();
   if (!info) return result;
   auto job = std::make_shared<JobState>();
   job->path = path;
@@ -193,7 +314,7 @@ JobReadResult read_job_dir(const Storage& storage, const std::string& path, cons
   job->world_size = info->world_size;
   job->pipeline_steps = std::move(info->steps);
   job->launched_at = executor_stat.mtime;
-  result.listings = read_completions(storage, options, *job);
+  if (!read_completions(storage, options, *job, result.listings, result.warnings)) return result;
   result.logs_read = diagnose_incomplete_ranks(storage, *job, options);
   result.job = std::move(job);
   return result;

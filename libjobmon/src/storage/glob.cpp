@@ -114,7 +114,9 @@ void validate_glob(std::string_view pattern) {
 }
 
 std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern) {
-  return expand_glob(storage, pattern, [&storage](const std::string& dir) { return storage.list(dir); });
+  static constexpr ListOptions subdirectories{/*with_mtime=*/false, /*resolve_types=*/false, /*directories_only=*/true};
+  return expand_glob(storage, pattern,
+                     [&storage](const std::string& dir) { return storage.list(dir, subdirectories); });
 }
 
 std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern,
@@ -140,10 +142,11 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
   std::vector<std::string> results;
 
   // Depth-first walk; `base` is the directory matched so far ("" = cwd).
-  // A `**` does not enter a directory it is already inside (a symlink loop);
-  // `depth` bounds the walk all the same.
+  // `**` never descends through a symlink (as bash's globstar): a link back
+  // up, or to `/`, would make the walk endless or huge. A link matched by
+  // any other component is followed, once. `depth` bounds the walk all the
+  // same (bind mounts can loop too).
   constexpr int max_depth = 40;
-  std::vector<std::string> descending;  // identities of the directories `**` is inside
   std::function<void(const std::string&, std::size_t, int)> walk = [&](const std::string& base, std::size_t index,
                                                                        int depth) {
     if (depth > max_depth) return;
@@ -171,18 +174,17 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
     std::sort(entries.begin(), entries.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
     if (part == "**") {
       walk(base, index + 1, depth);  // zero directories
-      descending.push_back(storage.directory_identity(dir));
       for (const auto& entry : entries) {
-        if (entry.type != EntryType::directory || entry.name[0] == '.') continue;
-        const std::string next = child(entry.name);
-        const std::string identity = storage.directory_identity(next);
-        if (std::find(descending.begin(), descending.end(), identity) == descending.end()) walk(next, index, depth + 1);
+        if (entry.type == EntryType::directory && entry.name[0] != '.') walk(child(entry.name), index, depth + 1);
       }
-      descending.pop_back();
       return;
     }
     for (const auto& entry : entries) {
-      if (entry.type == EntryType::directory && glob_match(part, entry.name)) walk(child(entry.name), index + 1, depth + 1);
+      if (!glob_match(part, entry.name)) continue;
+      const std::string next = child(entry.name);
+      const bool is_dir = entry.type == EntryType::directory ||
+                          (entry.type == EntryType::symlink && storage.stat(next).type == EntryType::directory);
+      if (is_dir) walk(next, index + 1, depth + 1);
     }
   };
   walk("", 0, 0);

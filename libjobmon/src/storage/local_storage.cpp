@@ -26,7 +26,22 @@ EntryType type_of_mode(mode_t mode) {
   return EntryType::other;
 }
 
-std::string errno_text(int err) { return std::strerror(err); }
+// "permission denied": strerror's text, lower-cased to read inside a message.
+std::string errno_text(int err) {
+  std::string text = std::strerror(err);
+  if (!text.empty() && text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');
+  return text;
+}
+
+// A failed stat: absent (ENOENT, ENOTDIR: a path through a file) is plainly
+// missing; anything else (EACCES, ELOOP, EIO...) says why it cannot be seen.
+FileStat failed_stat(int err) {
+  FileStat st;
+  if (err != ENOENT && err != ENOTDIR) st.error = errno_text(err);
+  return st;
+}
+
+bool might_be_directory(unsigned char d_type) { return d_type == DT_DIR || d_type == DT_LNK || d_type == DT_UNKNOWN; }
 
 // Closes a file descriptor on scope exit.
 struct FdGuard {
@@ -55,6 +70,10 @@ std::vector<DirEntry> LocalStorage::list(const std::string& dir, const ListOptio
   while (const struct dirent* raw = ::readdir(handle)) {
     const char* name = raw->d_name;
     if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+    if (options.directories_only && !might_be_directory(raw->d_type)) {
+      errno = 0;
+      continue;
+    }
     DirEntry entry;
     entry.name = name;
     switch (raw->d_type) {
@@ -76,6 +95,10 @@ std::vector<DirEntry> LocalStorage::list(const std::string& dir, const ListOptio
         entry.type = EntryType::missing;  // dangling symlink
       }
     }
+    if (options.directories_only && entry.type != EntryType::directory && entry.type != EntryType::symlink) {
+      errno = 0;
+      continue;
+    }
     entries.push_back(std::move(entry));
     errno = 0;
   }
@@ -88,14 +111,14 @@ std::vector<DirEntry> LocalStorage::list(const std::string& dir, const ListOptio
 FileStat LocalStorage::stat(const std::string& path) const {
   impl_->stats.fetch_add(1, std::memory_order_relaxed);
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return FileStat{};
+  if (::stat(path.c_str(), &st) != 0) return failed_stat(errno);
   return FileStat{type_of_mode(st.st_mode), static_cast<std::uint64_t>(st.st_size), to_seconds(st.st_mtim)};
 }
 
 FileStat LocalStorage::lstat(const std::string& path) const {
   impl_->stats.fetch_add(1, std::memory_order_relaxed);
   struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) return FileStat{};
+  if (::lstat(path.c_str(), &st) != 0) return failed_stat(errno);
   const EntryType type = S_ISLNK(st.st_mode) ? EntryType::symlink : type_of_mode(st.st_mode);
   return FileStat{type, static_cast<std::uint64_t>(st.st_size), to_seconds(st.st_mtim)};
 }

@@ -179,7 +179,7 @@ Storage::Counters S3Storage::counters() const {
 
 void S3Storage::check_access(const std::string& dir) const { impl_->listing_of(parse_s3_url(dir)); }
 
-std::vector<DirEntry> S3Storage::list(const std::string& dir, const ListOptions&) const {
+std::vector<DirEntry> S3Storage::list(const std::string& dir, const ListOptions& options) const {
   const S3Location loc = parse_s3_url(dir);
   const auto listing_ptr = impl_->listing_of(loc);
   const Impl::Listing& listing = *listing_ptr;
@@ -190,6 +190,7 @@ std::vector<DirEntry> S3Storage::list(const std::string& dir, const ListOptions&
   std::vector<DirEntry> entries;
   entries.reserve(listing.children.size());
   for (const auto& [name, st] : listing.children) {
+    if (options.directories_only && st.type != EntryType::directory) continue;
     DirEntry entry;
     entry.name = name;
     entry.type = st.type;
@@ -225,13 +226,23 @@ FileStat S3Storage::stat(const std::string& path) const {
     // 2. A directory is a prefix with keys below it: list it (kept for later).
     const auto own = impl_->listing_of(loc);
     if (!own->children.empty() || loc.key.empty()) return FileStat{EntryType::directory, 0, own->fetched_at};
-  } catch (const StorageError&) {
-    return FileStat{};  // stat never throws; check_access gives the reason up front
+  } catch (const StorageError& e) {
+    // stat never throws: the refusal (access denied, no such bucket, no
+    // answer) is the reason the path cannot be examined.
+    FileStat refused;
+    refused.error = e.what();
+    if (const std::string lead = e.path() + ": "; refused.error.starts_with(lead)) refused.error.erase(0, lead.size());
+    return refused;
   }
   // 3. Otherwise it can only be an object.
   impl_->heads.fetch_add(1, std::memory_order_relaxed);
   const HttpResult r = impl_->http.send("HEAD", impl_->object_url(loc), {}, 0);
-  if (r.status != 200) return FileStat{};
+  if (r.status == 404) return FileStat{};
+  if (r.status != 200) {
+    FileStat refused;
+    refused.error = r.status == 0 ? std::string("no answer from S3") : "HTTP status " + std::to_string(r.status);
+    return refused;
+  }
   return FileStat{EntryType::file, r.content_length.value_or(0), r.last_modified.value_or(0)};
 }
 

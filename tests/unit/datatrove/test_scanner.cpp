@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "datatrove/job_dir_reader.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/scanner.hpp"
@@ -114,7 +116,10 @@ TEST_CASE("Scanner: stray marker names are ignored and reported; ranks >= world_
   tree.make_job("job", 5, {0, 1});
   tree.write("job/completions/.00002.tmp", "");
   tree.write("job/completions/README", "");
-  tree.write("job/completions/0001", "");  // same rank as 00001: counted once
+  // datatrove checks only completions/{rank:05d}: other spellings of a rank
+  // are not its marker (datatrove would run those ranks again).
+  for (const char* name : {"1", "0001", "000002", "+0002", "-0002", "0004 ", "00004.tmp"})
+    tree.write(std::string("job/completions/") + name, "");
   tree.write("job/completions/00007", "");  // out of range
   tree.mkdir("job/completions/00003");     // a directory named like a rank still counts as its marker name
   Scanner scanner(std::make_shared<LocalStorage>(), serial());
@@ -122,9 +127,42 @@ TEST_CASE("Scanner: stray marker names are ignored and reported; ranks >= world_
   REQUIRE(r.jobs.size() == 1);
   const auto& job = *r.jobs[0];
   CHECK(job.completed == 3);
-  CHECK(job.stray_entries == std::vector<std::string>{".00002.tmp", "README"});
+  CHECK(job.done_ranks == std::vector<std::int64_t>{0, 1, 3});
+  CHECK(job.stray_entries ==
+        std::vector<std::string>{"+0002", "-0002", ".00002.tmp", "000002", "00004.tmp", "0001", "0004 ", "1", "README"});
   CHECK(job.out_of_range_ranks == std::vector<std::int64_t>{7});
-  CHECK(job.warnings.size() == 2);
+  REQUIRE(job.warnings.size() == 2);
+  CHECK(job.warnings[0].path == tree.path("job/completions"));
+  CHECK(job.warnings[0].message.starts_with("9 entries are not rank numbers as datatrove writes them"));
+}
+
+TEST_CASE("Scanner: rank names are exactly datatrove's {:05d}", "[datatrove]") {
+  CHECK(parse_rank_name("00000") == 0);
+  CHECK(parse_rank_name("00042") == 42);
+  CHECK(parse_rank_name("99999") == 99999);
+  CHECK(parse_rank_name("100000") == 100000);
+  CHECK(parse_rank_name("123456") == 123456);
+  CHECK(parse_rank_name("999999999999") == 999999999999);
+  for (const char* stray : {"", "1", "42", "0042", "000042", "012345", "0100000", "+0042", "-0042", " 00042",
+                            "00042 ", "0x042", "00042.tmp", "1234567890123", "０００４２"})
+    CHECK_FALSE(parse_rank_name(stray));
+  // Every rank round-trips through the name datatrove gives it.
+  for (const std::int64_t rank : {0LL, 7LL, 99999LL, 100000LL, 2000000000LL, 999999999999LL})
+    CHECK(parse_rank_name(fmt::format("{:05d}", rank)) == rank);
+  // The task-log reader takes the rank from the same name.
+  CHECK(parse_rank_name(task_log_name(123456).substr(5, 6)) == 123456);
+}
+
+TEST_CASE("Scanner: a stray count past the kept list is still exact in the warning", "[datatrove]") {
+  test::TempTree tree;
+  tree.make_job("job", 2, {0});
+  for (int i = 0; i < 1005; ++i) tree.write(fmt::format("job/completions/x{}", i), "");
+  Scanner scanner(std::make_shared<LocalStorage>(), serial());
+  const ScanResult r = scanner.scan({tree.path("job")});
+  REQUIRE(r.jobs.size() == 1);
+  CHECK(r.jobs[0]->stray_entries.size() == 1000);  // bounded list
+  REQUIRE_FALSE(r.jobs[0]->warnings.empty());
+  CHECK(r.jobs[0]->warnings[0].message.starts_with("1005 entries are not rank numbers"));
 }
 
 TEST_CASE("Scanner: ranks >= 100000 have six-digit markers", "[datatrove]") {
@@ -157,8 +195,46 @@ TEST_CASE("Scanner: huge and implausible world sizes", "[datatrove]") {
   REQUIRE(r.jobs.size() == 1);
   CHECK(r.jobs[0]->world_size == 2000000000);
   CHECK(r.jobs[0]->incomplete_ranks(10).size() == 10);  // bounded, never materialised whole
-  CHECK(has_warning(r, "absurd", "world_size"));
-  CHECK(has_warning(r, "negative", "implausible"));
+  CHECK(has_warning(r, "absurd", "implausible world_size 99999999999999999999 (accepted: 1 to 1000000000000)"));
+  CHECK(has_warning(r, "negative", "implausible world_size -4 (accepted: 1 to 1000000000000)"));
+}
+
+TEST_CASE("Scanner: world_size is a JSON integer from 1 to 10^12, whatever form the parser gives", "[datatrove]") {
+  test::TempTree tree;
+  const std::vector<std::pair<std::string, std::string>> rejected = {
+      {"4.5", "executor.json: world_size is not an integer (4.5)"},
+      {"4.0", "executor.json: world_size is not an integer (4.0)"},
+      {"1e12", "executor.json: world_size is not an integer (1e12)"},
+      {"1E3", "executor.json: world_size is not an integer (1E3)"},
+      {"-2.5e-3", "executor.json: world_size is not an integer (-2.5e-3)"},
+      {R"("5")", R"(executor.json: world_size is not an integer ("5"))"},
+      {"[5]", "executor.json: world_size is not an integer ([5])"},
+      {"true", "executor.json: world_size is not an integer (true)"},
+      {"1000000000001", "executor.json: implausible world_size 1000000000001 (accepted: 1 to 1000000000000)"},
+      {"18446744073709551615", "executor.json: implausible world_size 18446744073709551615 (accepted: 1 to "
+                               "1000000000000)"},
+      {"-9223372036854775808", "executor.json: implausible world_size -9223372036854775808 (accepted: 1 to "
+                               "1000000000000)"},
+      {"0", "not a job: world_size is 0"},
+      {"-0", "not a job: world_size is 0"},
+  };
+  for (std::size_t i = 0; i < rejected.size(); ++i)
+    tree.write(fmt::format("logs/r{:02d}/executor.json", i),
+               R"({"pipeline": [{"world_size": 3}], "world_size" :  )" + rejected[i].first + " }");
+  tree.write("logs/max/executor.json", R"({"world_size": 1000000000000})");
+  tree.write("logs/one/executor.json", R"({"nested": {"world_size": 2.5}, "world_size": 1})");
+  Scanner scanner(std::make_shared<LocalStorage>(), serial());
+  const ScanResult r = scanner.scan({tree.path("logs")});
+  REQUIRE(r.jobs.size() == 2);
+  CHECK(r.jobs[0]->world_size == 1000000000000);
+  CHECK(r.jobs[1]->world_size == 1);
+  for (std::size_t i = 0; i < rejected.size(); ++i) {
+    const std::string path = tree.path(fmt::format("logs/r{:02d}", i));
+    bool found = false;
+    for (const auto& w : r.warnings) found = found || (w.path == path && w.message == rejected[i].second);
+    INFO(rejected[i].first);
+    CHECK(found);
+  }
 }
 
 TEST_CASE("Scanner: symlinked job dirs and globs matching a mix", "[datatrove]") {

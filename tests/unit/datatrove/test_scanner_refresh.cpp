@@ -140,3 +140,55 @@ TEST_CASE("Scanner: a glob is re-expanded from the cached listing and picks up n
   CHECK(third.stats.directory_listings == 2);  // the parent (its mtime moved) and the new completions/
   CHECK(storage->counters().lists == lists_before + 2);
 }
+
+TEST_CASE("Scanner: a recursive refresh of an unchanged tree lists nothing and finds the same jobs", "[datatrove]") {
+  TempTree tree;
+  tree.make_job("root/a/job_1", 2, {0});
+  tree.make_job("root/b/c/job_2", 2, {0, 1});
+  tree.write("root/a/big_dir/file_1", "");
+  for (const char* dir : {"root/a/job_1/completions", "root/b/c/job_2/completions", "root/a/big_dir", "root/a",
+                          "root/b/c", "root/b", "root"})
+    age(tree, dir);
+  ScanOptions o = quiet_options();
+  o.recursive = true;
+  Scanner scanner(std::make_shared<LocalStorage>(), o);
+  const ScanResult first = scanner.scan({tree.path("root")});
+  REQUIRE(first.jobs.size() == 2);
+  CHECK(first.stats.directories_visited == 5);  // root, a, big_dir, b, c
+  const ScanResult second = scanner.scan({tree.path("root")});
+  CHECK(second.jobs.size() == 2);
+  CHECK(second.stats.directory_listings == 0);
+  CHECK(second.stats.directories_visited == 5);  // bounded the same way from the cache
+
+  tree.make_job("root/a/big_dir/job_3", 1, {0});  // appears below a cached container
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  const ScanResult third = scanner.scan({tree.path("root")});
+  CHECK(third.jobs.size() == 3);
+}
+
+TEST_CASE("Scanner: a cached non-job says the same thing; a bad executor.json fixed in place is read again",
+          "[datatrove]") {
+  TempTree tree;
+  tree.write("runs/lost/completions/00000", "");
+  tree.write("runs/bad/executor.json", R"({"world_size": 4.5})");
+  for (const char* dir : {"runs/lost/completions", "runs/lost", "runs/bad", "runs"}) age(tree, dir);
+  Scanner scanner(std::make_shared<LocalStorage>(), quiet_options());
+  const auto warnings_of = [&](const ScanResult& r) {
+    std::vector<std::string> out;
+    for (const auto& w : r.warnings) out.push_back(base_name(w.path) + ": " + w.message);
+    return out;
+  };
+  const ScanResult first = scanner.scan({tree.path("runs")});
+  const std::vector<std::string> expected = {"bad: executor.json: world_size is not an integer (4.5)",
+                                             "lost: not a job: no executor.json, it has completions/"};
+  CHECK(warnings_of(first) == expected);
+  CHECK(warnings_of(scanner.scan({tree.path("runs")})) == expected);
+
+  // Rewritten in place, as datatrove's open(..., "w") does: the directory's
+  // mtime does not move, the file is read again all the same.
+  tree.write("runs/bad/executor.json", R"({"world_size": 4})");
+  age(tree, "runs/bad");
+  const ScanResult fixed = scanner.scan({tree.path("runs")});
+  REQUIRE(fixed.jobs.size() == 1);
+  CHECK(fixed.jobs[0]->world_size == 4);
+}

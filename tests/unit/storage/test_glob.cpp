@@ -72,13 +72,20 @@ TEST_CASE("Glob: a symlink loop under ** terminates", "[storage]") {
   CHECK(found.size() < 100);
 }
 
-TEST_CASE("Glob: ** does not enter a symlink back to a directory it is inside", "[storage]") {
+TEST_CASE("Glob: ** never descends through a symlink; other components follow one", "[storage]") {
   test::TempTree tree;
   tree.mkdir("root/a");
   tree.symlink(tree.path("root"), "root/a/loop");
   tree.mkdir("elsewhere/b");
-  tree.symlink(tree.path("elsewhere"), "root/a/link");  // not a loop: followed
+  tree.symlink(tree.path("elsewhere"), "root/a/link");  // not a loop, still not walked by **
+  tree.symlink("/", "root/slash");                      // a walk through it would be the whole disk
   LocalStorage storage;
   CHECK(expand_glob(storage, tree.path("root/**/a")) == std::vector<std::string>{tree.path("root/a")});
-  CHECK(expand_glob(storage, tree.path("root/**/b")) == std::vector<std::string>{tree.path("root/a/link/b")});
+  CHECK(expand_glob(storage, tree.path("root/**/b")).empty());
+  CHECK(expand_glob(storage, tree.path("root/**")) ==
+        std::vector<std::string>{tree.path("root"), tree.path("root/a")});
+  // A link matched by a plain component is followed, like the shell does.
+  CHECK(expand_glob(storage, tree.path("root/a/li*/b")) == std::vector<std::string>{tree.path("root/a/link/b")});
+  CHECK(expand_glob(storage, tree.path("root/**/li*")) == std::vector<std::string>{tree.path("root/a/link")});
+  CHECK(expand_glob(storage, tree.path("root/a/lo*")) == std::vector<std::string>{tree.path("root/a/loop")});
 }

@@ -1,4 +1,5 @@
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -52,6 +53,58 @@ TEST_CASE("Storage: mtimes on request, with sub-second precision", "[storage]") 
 TEST_CASE("Storage: stat of missing paths does not throw", "[storage]") {
   LocalStorage storage;
   CHECK(storage.stat("/nonexistent/jobmon/path").type == EntryType::missing);
+  CHECK(storage.stat("/nonexistent/jobmon/path").error.empty());
+  CHECK_FALSE(storage.stat("/nonexistent/jobmon/path").inaccessible());
+}
+
+TEST_CASE("Storage: stat tells a missing path from one that cannot be examined", "[storage]") {
+  test::TempTree tree;
+  tree.write("file", "x");
+  tree.symlink(tree.path("loop_b"), "loop_a");
+  tree.symlink(tree.path("loop_a"), "loop_b");
+  LocalStorage storage;
+  // A path through a file is simply not there (ENOTDIR).
+  const FileStat through_file = storage.stat(tree.path("file/executor.json"));
+  CHECK(through_file.type == EntryType::missing);
+  CHECK_FALSE(through_file.inaccessible());
+  // A symlink loop (ELOOP) is something that cannot be examined.
+  const FileStat loop = storage.stat(tree.path("loop_a"));
+  CHECK(loop.type == EntryType::missing);
+  CHECK(loop.inaccessible());
+  CHECK(loop.error == "too many levels of symbolic links");
+  CHECK(storage.stat(tree.path("loop_a/executor.json")).error == "too many levels of symbolic links");
+  CHECK(storage.lstat(tree.path("loop_a")).type == EntryType::symlink);  // the link itself is fine
+  if (::geteuid() != 0) {  // root reads everything: EACCES only for others
+    tree.mkdir("locked/inner");
+    REQUIRE(::chmod(tree.path("locked").c_str(), 0) == 0);
+    const FileStat locked = storage.stat(tree.path("locked/inner"));
+    CHECK(locked.error == "permission denied");
+    CHECK(storage.stat(tree.path("locked")).type == EntryType::directory);
+    ::chmod(tree.path("locked").c_str(), 0700);
+  }
+}
+
+TEST_CASE("Storage: list can keep only what may be a directory", "[storage]") {
+  test::TempTree tree;
+  tree.mkdir("d/sub");
+  tree.write("d/file", "hello");
+  tree.symlink(tree.path("d/sub"), "d/link_to_dir");
+  tree.symlink(tree.path("d/file"), "d/link_to_file");
+  tree.symlink(tree.path("d/missing"), "d/dangling");
+  REQUIRE(::mkfifo(tree.path("d/fifo").c_str(), 0600) == 0);
+  LocalStorage storage;
+  auto names = [](std::vector<DirEntry> entries) {
+    std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) { return a.name < b.name; });
+    std::vector<std::string> out;
+    for (const auto& e : entries) out.push_back(e.name + (e.type == EntryType::symlink ? "@" : "/"));
+    return out;
+  };
+  // Links unresolved: every link kept, as a link (a walk decides what to follow).
+  CHECK(names(storage.list(tree.path("d"), ListOptions{false, false, true})) ==
+        std::vector<std::string>{"dangling@", "link_to_dir@", "link_to_file@", "sub/"});
+  // Links resolved: only those that lead to a directory.
+  CHECK(names(storage.list(tree.path("d"), ListOptions{false, true, true})) ==
+        std::vector<std::string>{"link_to_dir/", "sub/"});
 }
 
 TEST_CASE("Storage: read, read_range and their failures", "[storage]") {

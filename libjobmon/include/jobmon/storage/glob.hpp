@@ -24,10 +24,14 @@ void validate_glob(std::string_view pattern);
 
 // Expands a pattern to the directories it names, through storage, sorted.
 // A pattern without glob syntax yields itself when it is a directory.
+// `**` never descends through a symlink; a symlink matched by any other
+// component is followed (once: what it leads to is not walked by `**`).
 std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern);
 
 // Lists one directory for expand_glob (throws StorageError like Storage::list),
-// so a caller can serve repeated expansions from its own listing cache.
+// so a caller can serve repeated expansions from its own listing cache. It
+// must leave symlinks unresolved (EntryType::symlink, as Storage::list with
+// resolve_types off); entries other than directories and symlinks are ignored.
 using DirectoryLister = std::function<std::vector<DirEntry>(const std::string& dir)>;
 std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern,
                                      const DirectoryLister& lister);

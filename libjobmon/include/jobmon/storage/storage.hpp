@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace jobmon {
@@ -24,11 +25,30 @@ struct FileStat {
   EntryType type = EntryType::missing;
   std::uint64_t size = 0;
   double mtime = 0;  // epoch seconds, sub-second precision where the backend has it
+  // With type missing: why the path could not be examined when something may
+  // be there ("permission denied", "too many levels of symbolic links", an
+  // I/O error). Empty when the path is simply absent (or was examined).
+  std::string error;
+
+  // A constructor, not an aggregate: `FileStat{type, size, mtime}` stays
+  // complete (no missing-initializer warning) with the error field added.
+  FileStat(EntryType t = EntryType::missing, std::uint64_t bytes = 0, double modified = 0, std::string why = {})
+      : type(t), size(bytes), mtime(modified), error(std::move(why)) {}
+  bool inaccessible() const { return type == EntryType::missing && !error.empty(); }
 };
 
 struct ListOptions {
   bool with_mtime = false;   // stat every entry (costly on big directories)
   bool resolve_types = true; // follow symlinks to report the target's type
+  // Only directories and, without resolve_types, symlinks (which may lead to
+  // one): walks that look for directories never hold a big directory's file
+  // names in memory.
+  bool directories_only = false;
+
+  // A constructor, not an aggregate: `ListOptions{true, false}` stays
+  // complete (no missing-initializer warning) as options are added.
+  constexpr ListOptions(bool mtime = false, bool resolve = true, bool only_directories = false)
+      : with_mtime(mtime), resolve_types(resolve), directories_only(only_directories) {}
 };
 
 class Storage {
@@ -48,7 +68,8 @@ class Storage {
   virtual std::vector<DirEntry> list(const std::string& dir, const ListOptions& options) const = 0;
   std::vector<DirEntry> list(const std::string& dir) const { return list(dir, ListOptions{}); }
 
-  // Follows symlinks. Returns type missing (never throws) when nothing is there.
+  // Follows symlinks. Returns type missing (never throws) when nothing is
+  // there, or when the path cannot be examined (FileStat::error says why).
   virtual FileStat stat(const std::string& path) const = 0;
   // Does not follow a final symlink (type symlink). Backends without links: stat().
   virtual FileStat lstat(const std::string& path) const { return stat(path); }
@@ -69,8 +90,8 @@ class Storage {
   virtual std::string join(std::string_view dir, std::string_view name) const;
 
   // What a directory is once symlinks are followed (locally its device and
-  // inode), so walks that follow links (glob `**`, recursive discovery) can
-  // tell a loop back to an ancestor from a new directory. Backends without
+  // inode), so one directory reached by two paths (a symlinked job dir and
+  // the dir itself) can be told apart from two directories. Backends without
   // links answer the path itself.
   virtual std::string directory_identity(const std::string& dir) const { return dir; }
 
