@@ -44,7 +44,6 @@ int main(int argc, char** argv) {
     if (sort_option->count() > 0) options.sort = parse_sort_order(sort);
     options.color = color.mode();
     options.scan.recursive = recursive;
-    options.scan.prefix = options.prefix;  // dirs the prefix leaves out are not read, nor warned about
     options.scan.threads = threads;
     if (interval->count() > 0) options.watch = true;
     return run_status_tool(options, Console::standard());

@@ -65,7 +65,8 @@ def _paths(targets: Iterable[PathLike]) -> list[str]:
 
 
 def scan(*targets: PathLike, recursive: bool = False, threads: int = 0,
-         marker_times: str = "incomplete", log_bytes_per_job: int = 256 << 20) -> ScanResult:
+         marker_times: str = "incomplete", log_bytes_per_job: int = 256 << 20,
+         prefix: PathLike = "") -> ScanResult:
     """Find and read datatrove job dirs.
 
     ``targets`` are job dirs, dirs of job dirs, or globs (``*``, ``?``, ``[..]``, ``**``), local or
@@ -75,10 +76,11 @@ def scan(*targets: PathLike, recursive: bool = False, threads: int = 0,
 
     A ``Job``'s ``status``, ``percent``, ``eta``, ``state_reason``, ``failed_ranks`` and
     ``to_dict()`` are judged when read, as of the current time, exactly as ``jobmon-status`` judges
-    the job: ``to_dict()`` is the job's object in ``jobmon-status --json``.
+    the job: ``to_dict()`` is the job's object in ``jobmon-status --json``. ``prefix`` keeps only
+    job dirs whose name starts with it (others are neither read nor warned about), as ``-p`` does.
     """
     scanner = Scanner(recursive=recursive, threads=threads, marker_times=marker_times,
-                      log_bytes_per_job=log_bytes_per_job)
+                      log_bytes_per_job=log_bytes_per_job, prefix=prefix)
     return scanner.scan(_paths(targets))
 
 
@@ -96,7 +98,7 @@ def aggregate(jobs: Union[ScanResult, Sequence[Job]], *, now: Optional[float] = 
 def status(*targets: PathLike, prefix: str = "", hide_complete: bool = False, sort: str = "name",
            recursive: bool = False, threads: int = 0) -> dict:
     """The document ``jobmon-status --json`` prints, as a dict."""
-    result = scan(*targets, recursive=recursive, threads=threads)
+    result = scan(*targets, recursive=recursive, threads=threads, prefix=prefix)
     agg = aggregate(result, prefix=prefix, hide_complete=hide_complete, sort=sort)
     return agg.to_dict(result)
 

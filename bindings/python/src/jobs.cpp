@@ -173,16 +173,19 @@ void register_jobs(py::module_& m) {
   py::class_<PyScanner>(m, "Scanner",
                         "Finds and reads datatrove job dirs (local paths or s3:// URLs); keeps a cache so "
                         "scanning again costs what changed.")
-      .def(py::init([](bool recursive, unsigned threads, const std::string& marker_times, std::uint64_t log_bytes_per_job) {
+      .def(py::init([](bool recursive, unsigned threads, const std::string& marker_times, std::uint64_t log_bytes_per_job,
+                       const py::handle& prefix) {
              auto s = std::make_unique<PyScanner>();
              s->options.recursive = recursive;
+             s->options.prefix = fs_bytes(prefix);  // dirs it leaves out are neither read nor warned about
              s->options.threads = threads;
              s->options.marker_times = parse_marker_times(marker_times);
              s->options.log_bytes_per_job = log_bytes_per_job;
              return s;
            }),
            py::kw_only(), py::arg("recursive") = false, py::arg("threads") = 0u,
-           py::arg("marker_times") = "incomplete", py::arg("log_bytes_per_job") = ScanOptions{}.log_bytes_per_job)
+           py::arg("marker_times") = "incomplete", py::arg("log_bytes_per_job") = ScanOptions{}.log_bytes_per_job,
+           py::arg("prefix") = "")
       .def(
           "scan", [](PyScanner& s, const py::iterable& target_list) {
             const std::vector<std::string> targets = target_bytes(target_list);

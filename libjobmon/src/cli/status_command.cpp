@@ -14,6 +14,12 @@
 
 namespace jobmon {
 
+ScanOptions StatusCommandOptions::scan_options() const {
+  ScanOptions o = scan;
+  o.prefix = prefix;
+  return o;
+}
+
 std::vector<std::string> StatusCommandOptions::targets_or_cwd() const {
   return targets.empty() ? std::vector<std::string>{"."} : targets;
 }
@@ -39,7 +45,7 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
   std::ostream& err = console.err;
   const std::vector<std::string> targets = options.targets_or_cwd();
   if (!storage) storage = storage_for_targets(targets);  // s3:// URLs or local paths
-  Scanner scanner(storage, options.scan);
+  Scanner scanner(storage, options.scan_options());
   const ScanResult scan = scanner.scan(targets);
 
   AggregateOptions agg_options;

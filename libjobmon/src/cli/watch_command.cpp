@@ -36,7 +36,7 @@ struct Refresh {
 class Refresher {
  public:
   Refresher(const StatusCommandOptions& options, std::shared_ptr<const Storage> storage)
-      : scanner_(std::move(storage), options.scan),
+      : scanner_(std::move(storage), options.scan_options()),
         targets_(options.targets_or_cwd()) {
     aggregate_options_.prefix = options.prefix;
     aggregate_options_.hide_complete = options.hide_complete;

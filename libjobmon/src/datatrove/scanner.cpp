@@ -107,6 +107,11 @@ struct Scanner::Impl {
     const FileStat st = storage->stat(storage->join(path, "completions"));
     const double mtime = st.type == EntryType::directory ? st.mtime : -1;
     if (mtime != cached.completions_mtime || !listing_settled(mtime, cached.listed_at)) return nullptr;
+    // A relaunch rewrites executor.json without touching completions/: a new
+    // attempt (and maybe a new world_size), so the job is read again.
+    const FileStat executor = storage->stat(storage->join(path, "executor.json"));
+    if (executor.type != EntryType::file || !cached.job->launched_at || executor.mtime != *cached.job->launched_at)
+      return nullptr;
     if (now - cached.logs_read_at >= options.log_refresh_seconds) {
       auto refreshed = std::make_shared<JobState>(*cached.job);
       tally.logs_read.fetch_add(detail::diagnose_incomplete_ranks(*storage, *refreshed, options));

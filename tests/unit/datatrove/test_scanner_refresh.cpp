@@ -192,3 +192,32 @@ TEST_CASE("Scanner: a cached non-job says the same thing; a bad executor.json fi
   REQUIRE(fixed.jobs.size() == 1);
   CHECK(fixed.jobs[0]->world_size == 4);
 }
+
+TEST_CASE("Scanner: a relaunch (executor.json rewritten, completions/ untouched) is read again", "[datatrove]") {
+  TempTree tree;
+  make_runs(tree);
+  const double old_launch = std::floor(wall_clock_now()) - 7200;
+  tree.set_mtime("runs/idle/executor.json", old_launch);
+  tree.write("runs/idle/logs/task_00001.log", "x | ERROR | m:f:1 - boom\nValueError: boom\n");
+  tree.set_mtime("runs/idle/logs/task_00001.log", old_launch + 60);
+  age(tree, "runs/idle");
+  ScanOptions o = quiet_options();
+  o.log_bytes_per_job = 1 << 20;
+  Scanner scanner(std::make_shared<LocalStorage>(), o);
+  auto idle = [&](const ScanResult& r) {
+    for (const auto& job : r.jobs)
+      if (job->name == "idle") return job;
+    FAIL("idle not found");
+    return std::shared_ptr<const JobState>();
+  };
+  const auto before = idle(scanner.scan({tree.path("runs")}));
+  CHECK(before->rank_counts.failed == 1);
+
+  tree.write("runs/idle/executor.json", R"({"world_size": 10})");  // the relaunch
+  tree.set_mtime("runs/idle/executor.json", old_launch + 3600);
+  const auto after = idle(scanner.scan({tree.path("runs")}));
+  REQUIRE(after->launched_at);
+  CHECK(*after->launched_at == Approx(old_launch + 3600));
+  CHECK(after->rank_counts.failed == 0);
+  CHECK(after->rank_counts.failed_earlier_attempt == 1);
+}

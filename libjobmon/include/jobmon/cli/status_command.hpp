@@ -37,6 +37,8 @@ struct StatusCommandOptions {
 
   // The targets to scan: `targets`, or "." when none were given.
   std::vector<std::string> targets_or_cwd() const;
+  // `scan` with the prefix applied: dirs it leaves out are not read, nor warned about.
+  ScanOptions scan_options() const;
 };
 
 // datatrove's own spellings of jobmon-status's flags, for the command line
