@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a small tree of datatrove-style job dirs for trying `jobmon-status --watch`
-# (and for the captures in docs/watch-usage.md): two running jobs, one not started,
-# one with a failed rank, one stalled, six complete. Marker mtimes are spread in the
+# (and for the captures in docs/watch-usage.md): two running jobs, one pending,
+# one still running beside a failed rank, one stalled, six complete. Marker mtimes are spread in the
 # past so rates, ETAs and the stall marker have something to show.
 # usage: scripts/watch-demo-tree.sh DIR        (DIR must not exist)
 set -euo pipefail
