@@ -102,6 +102,21 @@ expect_contains "$(line h_pending)" "pending" "plain: pending"
 expect_contains "$(line g_many_failed)" "100 failed" "plain: the exact count"
 expect_contains "$OUT" "Jobs: 2 running · 2 failed · 2 stalled · 2 pending · 103 failed ranks" "plain: outlook words"
 
+# A real `cp -r` (no -a: every file gets the copy's time, executor.json
+# possibly after the logs) of a failed job: still failed, its failures kept.
+C="$WORK/copies"; mkdir -p "$C"
+cp -r "$T/d_failed" "$C/d_copy"
+run --json "$C"
+expect_eq "$(field "$OUT" d_copy status)" "'failed'" "cp -r: a copied failed job is still failed"
+expect_eq "$(field "$OUT" d_copy failed_ranks)" "2" "cp -r: its failures are not set aside as an earlier attempt"
+expect_eq "$(field "$OUT" d_copy rate_per_hour)" "None" "cp -r: no rate for a failed job"
+
+# A trailing ** looks at every directory as -r does: jobs, and no warning per directory.
+run --no-color "$T/**"
+expect_eq "$RC" 0 "** exit code"
+expect_eq "$ERR" "" "**: no warnings for completions/, logs/ and other plain dirs"
+expect_contains "$OUT" "Summary: 0/8 (0%) jobs completed" "**: the same 8 jobs"
+
 # A job dir whose name is not UTF-8: valid JSON, and path_b64 gives the exact bytes back.
 B="$WORK/bytes"; mkdir -p "$B"
 NAME=$(printf 'tok_\xff\xfe_job')

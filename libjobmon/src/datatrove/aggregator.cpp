@@ -53,6 +53,7 @@ JobRow make_row(const std::shared_ptr<const JobState>& job_ptr, const JobJudgeme
     case JobStatus::pending:
       // Nothing says when these end: no number that could read as "soon".
       for (EtaEstimate* e : {&row.eta, &row.eta_linear}) {
+        e->rate.reset();
         e->remaining_seconds.reset();
         e->finish_time.reset();
       }
@@ -181,7 +182,8 @@ Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, do
 }
 
 bool JobRow::needs_relaunch() const {
-  return status == JobStatus::failed && failed_ranks_exact && failed_ranks == job->world_size - job->completed;
+  return status == JobStatus::failed && failed_ranks_exact &&
+         failed_ranks + job->rank_counts.finished_unmarked == job->world_size - job->completed;
 }
 
 std::optional<double> JobRow::duration_seconds(double now) const {

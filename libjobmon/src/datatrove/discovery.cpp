@@ -89,7 +89,26 @@ class Walk {
       return listing->subdirs;
     });
     if (dirs.empty() && !stats_.truncated) warnings_.push_back({pattern, "pattern matched no directory"});
-    for (const auto& dir : dirs) root(dir, /*named=*/false);
+    // ".../**" matches every directory below: each is looked at as a walk
+    // (-r) looks at it, since its subdirectories are matches of their own.
+    const bool every_depth = pattern == "**" || pattern.ends_with("/**");
+    for (const auto& dir : dirs) {
+      if (every_depth) deep_match(dir);
+      else root(dir, /*named=*/false);
+    }
+  }
+
+  // A match of a trailing "**": a job or a broken job (with datatrove's
+  // traces) when the prefix selects it; any other directory silently not.
+  void deep_match(const std::string& dir) {
+    if (!selected(base_name(dir))) return;
+    if (may_be_job(dir)) {
+      out_.push_back(dir);
+      return;
+    }
+    std::string error;
+    Listing* listing = list(dir, error);
+    if (listing != nullptr && looks_like_broken_job(dir, *listing, /*named=*/false)) out_.push_back(dir);
   }
 
   // Anything named executor.json makes a job dir (read_job_dir then says

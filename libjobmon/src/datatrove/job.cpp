@@ -31,7 +31,7 @@ void recount_ranks(JobState& job) {
           newest(job.last_failure_at, issue.log_mtime);
         }
         break;
-      case RankState::finished_unmarked: ++c.finished_unmarked; break;
+      case RankState::finished_unmarked: ++c.finished_unmarked; newest(job.last_log_write, issue.log_mtime); break;
       case RankState::pending: ++c.pending; break;
     }
   }

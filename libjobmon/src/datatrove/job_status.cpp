@@ -24,22 +24,31 @@ std::optional<double> launch_time(const JobState& job, const std::vector<Arrival
   return t;
 }
 
+// Arrivals between two arrivals that are enough history on their own: the
+// wait from the launch to the first marker then stops counting, since it
+// includes time queued in a scheduler, which can be days.
+constexpr std::size_t enough_arrivals = 10;
+
 // How long this job's ranks usually take: the longest wait for an arrival
-// seen so far (from the launch to the first marker, or between two
-// arrivals of one attempt). Ranks run in waves, so the longest gap, not the
-// typical one, is what a healthy job can go quiet for.
+// seen so far (between two arrivals of one attempt, or from the launch to
+// the first marker while there are few). Ranks run in waves, so the longest
+// gap, not the typical one, is what a healthy job can go quiet for.
 std::optional<double> usual_rank_seconds(const std::vector<Arrival>& arrivals, std::optional<double> launch) {
-  std::optional<double> usual;
+  std::optional<double> usual, launch_gap;
   auto consider = [&](double gap) {
     if (gap > 0 && (!usual || gap > *usual)) usual = gap;
   };
   const Arrival* previous = nullptr;
+  std::size_t since_launch = 0;
   for (const Arrival& a : arrivals) {
-    const bool first_of_attempt = launch && a.first >= *launch && (previous == nullptr || previous->time < *launch);
-    if (first_of_attempt) consider(a.first - *launch);
+    const bool after_launch = !launch || a.first >= *launch;
+    const bool first_of_attempt = launch && after_launch && (previous == nullptr || previous->time < *launch);
+    if (after_launch) ++since_launch;
+    if (first_of_attempt) launch_gap = a.first - *launch;
     else if (previous != nullptr) consider(a.first - previous->time);
     previous = &a;
   }
+  if (launch_gap && (since_launch < enough_arrivals || !usual)) consider(*launch_gap);
   return usual;
 }
 
@@ -71,9 +80,10 @@ bool attempt_started(const JobState& job, const std::vector<Arrival>& arrivals, 
   return job.completed > 0 && job.last_change_at && *job.last_change_at >= *launch;
 }
 
-std::string usual_text(const JobJudgement& j) {
-  return j.usual_rank_seconds ? fmt::format("ranks usually take up to {}", format_duration(*j.usual_rank_seconds))
-                              : std::string("no rank has finished yet to compare with");
+std::string usual_text(const JobJudgement& j, const JobState& job) {
+  if (j.usual_rank_seconds) return fmt::format("ranks usually take up to {}", format_duration(*j.usual_rank_seconds));
+  if (job.completed == 0) return "no rank has finished yet to compare with";
+  return "no two marker times to compare with";
 }
 
 }  // namespace
@@ -95,7 +105,7 @@ std::vector<Arrival> marker_arrivals(const std::vector<double>& sorted_mtimes, d
 JobJudgement judge_job(const JobState& job, double now, const StateOptions& options) {
   JobJudgement j;
   const RankCounts& c = job.rank_counts;
-  j.failed_ranks = c.failed + c.finished_unmarked;
+  j.failed_ranks = c.failed;
   j.failed_ranks_exact = !job.logs_read || c.exact();
   j.relaunched = c.failed_earlier_attempt > 0;
   if (job.complete()) {
@@ -117,10 +127,24 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
   j.last_activity = evidence.time;
   const std::int64_t incomplete = job.world_size - job.completed;
 
-  if (job.logs_read && c.exact() && j.failed_ranks > 0 && j.failed_ranks == incomplete) {
+  // Nothing left can finish: every rank without a marker failed (or says
+  // done without one, which no waiting fixes once a rank has failed too).
+  if (job.logs_read && c.exact() && j.failed_ranks > 0 && j.failed_ranks + c.finished_unmarked == incomplete) {
     j.status = JobStatus::failed;
     j.ended_at = j.last_activity;
-    j.reason = fmt::format("{} failed and every other rank is done: relaunch to finish", ranks_word(j.failed_ranks));
+    j.reason = job.completed > 0
+        ? fmt::format("{} failed and every other rank is done: relaunch to finish", ranks_word(j.failed_ranks))
+        : fmt::format("{} failed and no rank is left to run: relaunch to finish", ranks_word(j.failed_ranks));
+    return j;
+  }
+  const double relaunch_patience = std::max(*j.stall_after, options.no_history_stall_seconds);
+  if (!attempt_started(job, arrivals, launch) && j.relaunched && launch && now - *launch > relaunch_patience) {
+    // A relaunch that never showed a sign of life (a rejected submission, an
+    // editor touching executor.json): not pending forever.
+    j.status = JobStatus::stalled;
+    j.ended_at = launch;
+    j.reason = fmt::format("relaunched {} ago and nothing of this attempt has started ({} done before)",
+                           format_duration(now - *launch), job.completed);
     return j;
   }
   if (!attempt_started(job, arrivals, launch)) {
@@ -141,7 +165,7 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
       : std::string();
   if (silence <= *j.stall_after) {
     j.status = JobStatus::running;
-    j.reason = fmt::format("{} {} ago; {}", evidence.what, format_duration(silence), usual_text(j));
+    j.reason = fmt::format("{} {} ago; {}", evidence.what, format_duration(silence), usual_text(j, job));
     if (!failed_part.empty()) j.reason += "; " + failed_part;
     return j;
   }
@@ -150,10 +174,12 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
                                           : std::string("no marker or log write with a time");
   if (j.failed_ranks > 0) {
     j.status = JobStatus::failed;
-    j.reason = fmt::format("{}; {} ({})", failed_part, quiet, usual_text(j));
+    j.reason = fmt::format("{}; {} ({})", failed_part, quiet, usual_text(j, job));
   } else {
     j.status = JobStatus::stalled;
-    j.reason = fmt::format("{}, more than {} ({})", quiet, format_duration(*j.stall_after), usual_text(j));
+    j.reason = fmt::format("{}, more than {} ({})", quiet, format_duration(*j.stall_after), usual_text(j, job));
+    if (c.finished_unmarked > 0)
+      j.reason += fmt::format("; {} finished without writing a completion marker", ranks_word(c.finished_unmarked));
   }
   return j;
 }

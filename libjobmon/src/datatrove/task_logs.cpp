@@ -339,10 +339,13 @@ class Diagnosis {
     RankIssue issue = std::move(slot.issue);
     issue.log_mtime = slot.stat.mtime;
     issue.log_size = slot.stat.size;
-    // executor.json is rewritten at every launch: an older log is from an
-    // earlier attempt. Its failure no longer decides, and a running-looking
-    // one is no evidence of life (that rank has not started again).
-    issue.earlier_attempt = job_.launched_at && slot.stat.mtime < *job_.launched_at;
+    // executor.json is rewritten at every launch: a log clearly older is from
+    // an earlier attempt. Its failure no longer decides, and a running-looking
+    // one is no evidence of life (that rank has not started again). "Clearly":
+    // a copy (cp -r, a restore) writes both within seconds, a relaunch comes
+    // minutes after the failure at the soonest.
+    issue.earlier_attempt =
+        job_.launched_at && slot.stat.mtime < *job_.launched_at - options_.relaunch_margin_seconds;
     if (issue.earlier_attempt && issue.state == RankState::running) issue.state = RankState::pending;
     auto newest = [](std::optional<double>& at, double t) {
       if (!at || t > *at) at = t;
@@ -350,7 +353,10 @@ class Diagnosis {
     switch (issue.state) {
       case RankState::running: ++counts.running; newest(job_.last_log_write, slot.stat.mtime); break;
       case RankState::pending: ++counts.pending; break;
-      case RankState::finished_unmarked: ++counts.finished_unmarked; break;
+      case RankState::finished_unmarked:  // its marker may be seconds away: a sign of life
+        ++counts.finished_unmarked;
+        newest(job_.last_log_write, slot.stat.mtime);
+        break;
       case RankState::failed:
         if (issue.earlier_attempt) {
           ++counts.failed_earlier_attempt;

@@ -193,3 +193,60 @@ TEST_CASE("JobStatus: every word parses back", "[datatrove]") {
     CHECK(parse_job_status(to_string(s)) == s);
   CHECK_FALSE(parse_job_status("waiting"));
 }
+
+TEST_CASE("JobStatus: a relaunch that never shows a sign of life is not pending forever", "[datatrove]") {
+  auto j = steady_job(10, 8, 10);
+  add_log(*j, 8, RankState::failed, launched + 50, true);
+  j->launched_at = launched + 3600;
+  recount_ranks(*j);
+  CHECK(row_of(j, launched + 3600 + 600).status == JobStatus::pending);
+  const JobRow row = row_of(j, launched + 3600 + 7 * 3600);
+  CHECK(row.status == JobStatus::stalled);
+  CHECK(row.state_reason.find("relaunched 7h 00m ago and nothing of this attempt has started") != std::string::npos);
+}
+
+TEST_CASE("JobStatus: a day queued before the first marker does not make a dead job look alive", "[datatrove]") {
+  auto j = test::job_state("queued", 100, 20);
+  j->launched_at = launched;
+  for (int i = 0; i < 20; ++i) j->marker_mtimes.push_back(launched + 86400 + 60.0 * i);  // then one a minute
+  j->last_change_at = j->marker_mtimes.back();
+  recount_ranks(*j);
+  CHECK(row_of(j, j->marker_mtimes.back() + 120).status == JobStatus::running);
+  const JobRow row = row_of(j, j->marker_mtimes.back() + 3 * 3600);
+  CHECK(row.status == JobStatus::stalled);
+  REQUIRE(row.usual_rank_seconds);
+  CHECK(*row.usual_rank_seconds == Approx(60));
+}
+
+TEST_CASE("JobStatus: a rank whose log says done but whose marker is not there yet is not a failure", "[datatrove]") {
+  auto j = steady_job(4, 3, 30);
+  add_log(*j, 3, RankState::finished_unmarked, launched + 95);
+  JobRow row = row_of(j, launched + 97);
+  CHECK(row.status == JobStatus::running);
+  CHECK(row.failed_ranks == 0);
+  row = row_of(j, launched + 95 + 3 * 3600);
+  CHECK(row.status == JobStatus::stalled);
+  CHECK(row.state_reason.find("1 rank finished without writing a completion marker") != std::string::npos);
+}
+
+TEST_CASE("JobStatus: jobs that are not running report no rate at all", "[datatrove]") {
+  auto failed = steady_job(32, 30, 10);
+  add_log(*failed, 30, RankState::failed, launched + 250);
+  add_log(*failed, 31, RankState::failed, launched + 260);
+  auto stalled = steady_job(64, 40, 10);
+  for (const auto& j : {failed, stalled}) {
+    const JobRow row = row_of(j, launched + 400 + 4 * 3600);
+    CHECK(row.status != JobStatus::running);
+    CHECK_FALSE(row.eta.rate);
+    CHECK_FALSE(row.eta_linear.rate);
+  }
+}
+
+TEST_CASE("JobStatus: a one-rank job that failed says so without 'every other rank'", "[datatrove]") {
+  auto j = steady_job(1, 0, 10);
+  add_log(*j, 0, RankState::failed, launched + 30);
+  const JobRow row = row_of(j, launched + 40);
+  CHECK(row.status == JobStatus::failed);
+  CHECK(row.state_reason == "1 rank failed and no rank is left to run: relaunch to finish");
+  CHECK(row.needs_relaunch());
+}

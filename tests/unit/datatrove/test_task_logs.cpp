@@ -169,7 +169,7 @@ TEST_CASE("Task logs: logs older than executor.json are an earlier attempt", "[d
   tree.write(log_rel("job", 3), failed_log(3));   // failed in this attempt
   tree.write(log_rel("job", 4), running_log(4));  // running in this attempt
   tree.set_mtime(log_rel("job", 1), launched - 600);
-  tree.set_mtime(log_rel("job", 2), launched - 60);
+  tree.set_mtime(log_rel("job", 2), launched - 120);
   tree.set_mtime(log_rel("job", 3), launched + 10);
   tree.set_mtime(log_rel("job", 4), launched + 20);
   tree.set_mtime("job/executor.json", launched);
@@ -191,9 +191,17 @@ TEST_CASE("Task logs: logs older than executor.json are an earlier attempt", "[d
   CHECK_FALSE(job.rank_issues[2].earlier_attempt);
   CHECK_FALSE(job.rank_issues[3].earlier_attempt);
 
+  SECTION("a copy (cp -r) writes executor.json seconds after the logs: still this attempt") {
+    for (int r : {1, 2, 3, 4}) tree.set_mtime(log_rel("job", r), launched - 2);
+    const JobState copied = read_job(storage, tree.path("job"), options_with());
+    CHECK(copied.rank_counts.failed == 2);
+    CHECK(copied.rank_counts.failed_earlier_attempt == 0);
+    CHECK(copied.rank_counts.running == 2);
+  }
+
   SECTION("only earlier-attempt failures: nothing failed in this attempt") {
-    tree.set_mtime(log_rel("job", 3), launched - 5);
-    tree.set_mtime(log_rel("job", 4), launched - 5);
+    tree.set_mtime(log_rel("job", 3), launched - 300);
+    tree.set_mtime(log_rel("job", 4), launched - 300);
     const JobState old = read_job(storage, tree.path("job"), options_with());
     CHECK(old.rank_counts.failed == 0);
     CHECK(old.rank_counts.failed_earlier_attempt == 2);
@@ -244,7 +252,7 @@ TEST_CASE("Task logs: a refresh re-reads only logs that changed", "[datatrove]")
   }
   SECTION("a relaunch makes reused failures earlier-attempt ones, without reads") {
     JobState relaunched = copy;
-    relaunched.launched_at = t0 + 50;  // the Scanner takes it from executor.json's new mtime
+    relaunched.launched_at = t0 + 110;  // (a log older by > the 60 s margin is earlier) the Scanner takes it from executor.json's new mtime
     before = storage.counters();
     diagnose_incomplete_ranks(storage, relaunched, o);
     CHECK(storage.counters().reads == before.reads);

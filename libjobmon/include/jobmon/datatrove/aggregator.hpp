@@ -34,11 +34,12 @@ struct JobRow {
   std::optional<double> last_activity_at;  // newest evidence of life
   std::optional<double> ended_at;      // failed, stalled, complete: when activity stopped
   std::optional<double> usual_rank_seconds;
-  std::int64_t failed_ranks = 0;       // this attempt's failed ranks (+ done but unmarked)
+  std::int64_t failed_ranks = 0;       // this attempt's failed ranks
   bool failed_ranks_exact = true;      // false: a lower bound (the log budget stopped reading)
   std::int64_t newly_completed = 0;    // since the previous aggregate (apply_deltas)
 
-  // Failed, and every rank without a marker failed: only a relaunch finishes it.
+  // Failed, and every rank without a marker failed (or says done without
+  // one): only a relaunch finishes it.
   bool needs_relaunch() const;
   // Seconds from the launch to the end (or to `now` while it runs).
   std::optional<double> duration_seconds(double now) const;

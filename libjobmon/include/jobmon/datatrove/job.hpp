@@ -29,7 +29,7 @@ struct RankIssue {
   std::string message;            // the error line for a failed rank (bounded: see RankCounts)
   std::optional<double> log_mtime;
   std::uint64_t log_size = 0;     // with log_mtime: a log that did not change need not be re-read
-  bool earlier_attempt = false;   // failed before executor.json was last written: a relaunch since
+  bool earlier_attempt = false;   // written well before executor.json was: a relaunch since
 };
 
 // What the task logs say about a job's incomplete ranks. Exact when every
@@ -59,7 +59,7 @@ struct JobState {
   // Task logs of the incomplete ranks (read only for incomplete jobs).
   bool logs_read = false;                 // rank_counts and the times below are filled
   RankCounts rank_counts;
-  std::optional<double> last_log_write;   // newest log mtime of a running rank (evidence of life)
+  std::optional<double> last_log_write;   // newest log mtime of a running or done-unmarked rank (evidence of life)
   std::optional<double> last_failure_at;  // newest log mtime of a failed rank of this attempt
   // Incomplete ranks that have a log, ascending by rank; pending ranks (no
   // log) are not listed. Bounded (ScanOptions::max_rank_issues): the counts

@@ -47,7 +47,7 @@ struct JobJudgement {
   std::optional<double> ended_at;           // failed, stalled, complete: when activity stopped
   std::optional<double> usual_rank_seconds; // how long ranks usually take (this job's history)
   std::optional<double> stall_after;        // silence (seconds) that makes it stalled
-  std::int64_t failed_ranks = 0;            // failed logs of this attempt (+ done but unmarked)
+  std::int64_t failed_ranks = 0;            // failed logs of this attempt
   bool failed_ranks_exact = true;           // every incomplete rank's log was read
   bool relaunched = false;                  // executor.json rewritten after markers or failures
   std::optional<double> launch;             // executor.json's mtime, unless a copy burst wrote it
@@ -60,7 +60,9 @@ struct JobJudgement {
 //             without a relaunch), or failures were seen and nothing has
 //             moved for longer than usual;
 //   pending   nothing of this attempt has started: no marker, task-log
-//             write or failure since executor.json was (re)written;
+//             write or failure since executor.json was (re)written (a
+//             relaunch that shows nothing for longer than the stall window
+//             and no_history_stall_seconds is stalled instead);
 //   running   evidence of life within stall_after (failed ranks are shown
 //             beside it: "running · 1 failed");
 //   stalled   was running, no evidence of life for much longer than usual.

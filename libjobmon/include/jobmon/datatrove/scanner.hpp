@@ -38,6 +38,9 @@ struct ScanOptions {
   std::size_t max_rank_issues = 10000;    // ranks with logs listed per job (counts stay exact)
   std::size_t max_rank_messages = 1000;   // failure messages kept per job (the rest: rank and state only)
   double log_refresh_seconds = 30;        // re-read those logs at most this often
+  // A log older than executor.json by more than this is an earlier attempt's
+  // (a relaunch rewrites executor.json; a copy writes both within seconds).
+  double relaunch_margin_seconds = 60;
   std::uint64_t max_executor_bytes = 16ull << 20;
   // Discovery bound: directories one scan may visit (list) while looking for
   // jobs, recursing or expanding `**`; beyond it the walk stops with a
