@@ -263,3 +263,10 @@ def test_example_script_runs_as_is():
     assert proc.returncode == 0, proc.stderr
     assert "Summary: 1/2 (50%) jobs completed, 20/22 (91%) tasks completed." in proc.stdout
     assert "rank 3: RuntimeError: simulated tokenizer crash" in proc.stdout
+
+
+def test_scan_result_indexes_like_a_list(datatrove_fixtures):
+    result = jobmon.scan(datatrove_fixtures)
+    assert result[0].name == result.jobs[0].name and result[-1].name == result.jobs[-1].name
+    with pytest.raises(IndexError):
+        result[len(result)]

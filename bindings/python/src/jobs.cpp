@@ -165,6 +165,13 @@ void register_jobs(py::module_& m) {
       .def_property_readonly("warnings", [](const PyScan& s) { return warnings_to_python(s.warnings); })
       .def_property_readonly("stats", [](const PyScan& s) { return to_python(to_json(s.stats)); })
       .def("__len__", [](const PyScan& s) { return s.jobs.size(); })
+      .def("__getitem__",
+           [](const PyScan& s, std::ptrdiff_t i) {
+             const auto n = static_cast<std::ptrdiff_t>(s.jobs.size());
+             if (i < 0) i += n;
+             if (i < 0 || i >= n) throw py::index_error("ScanResult index out of range");
+             return s.jobs[static_cast<std::size_t>(i)];
+           })
       .def("__iter__", [](const PyScan& s) { return py::iter(py::cast(s.jobs)); })
       .def("__repr__", [](const PyScan& s) {
         return fmt::format("<jobmon.ScanResult {} jobs, {} warnings>", s.jobs.size(), s.warnings.size());

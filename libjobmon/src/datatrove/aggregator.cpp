@@ -4,6 +4,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "jobmon/datatrove/summary_line.hpp"
 #include "jobmon/error.hpp"
 
 namespace jobmon {
@@ -35,7 +36,7 @@ JobRow make_row(const std::shared_ptr<const JobState>& job_ptr, const JobJudgeme
   row.last_activity_at = judgement.last_activity;
   row.ended_at = judgement.ended_at;
   row.usual_rank_seconds = judgement.usual_rank_seconds;
-  row.percent = job.world_size > 0 ? std::floor(100.0 * static_cast<double>(job.completed) / static_cast<double>(job.world_size)) : 0;
+  row.percent = whole_percent(job.completed, job.world_size);  // integer arithmetic, as the lines print it
   row.eta = estimator.smoothed(now);
   row.eta_linear = estimator.linear(now);
   switch (row.status) {
