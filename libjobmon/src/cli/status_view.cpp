@@ -78,7 +78,7 @@ std::string row_tail(const JobRow& row, const StatusViewOptions& options, double
     case JobStatus::failed: {
       std::string tail = paint(st, Color::red, failed_count_text(row));
       if (row.needs_relaunch()) return tail + sep + "others done: relaunch to finish";
-      if (row.ended_at) tail += sep + fmt::format("stopped {} ago", format_duration(std::max(0.0, now - *row.ended_at)));
+      if (row.ended_at) tail += sep + stopped_text(row, now);
       return tail;
     }
     case JobStatus::stalled:

@@ -97,7 +97,7 @@ StatusCell status_cell(const JobRow& row, double now, const TermStyle& st) {
       const std::string count = paint(st, Color::red, failed_count_text(row));
       if (row.needs_relaunch()) return {count + sep + "needs relaunch", count};
       if (row.ended_at)
-        return {count + sep + paint(st, Color::gray, "stopped " + format_duration(std::max(0.0, now - *row.ended_at)) + " ago"),
+        return {count + sep + paint(st, Color::gray, stopped_text(row, now)),
                 count};
       return {count, count};
     }

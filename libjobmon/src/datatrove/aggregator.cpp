@@ -182,10 +182,7 @@ Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, do
   return out;
 }
 
-bool JobRow::needs_relaunch() const {
-  return status == JobStatus::failed && failed_ranks_exact &&
-         failed_ranks + job->rank_counts.finished_unmarked == job->world_size - job->completed;
-}
+bool JobRow::needs_relaunch() const { return status == JobStatus::failed && only_relaunch_finishes(*job); }
 
 std::optional<double> JobRow::duration_seconds(double now) const {
   if (!job || !job->launched_at) return std::nullopt;

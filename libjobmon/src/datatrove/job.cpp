@@ -9,6 +9,29 @@ namespace jobmon {
 
 std::int64_t JobState::failed_ranks() const { return rank_counts.failed; }
 
+void count_rank_issue(JobState& job, const RankIssue& issue) {
+  auto newest = [](std::optional<double>& slot, const std::optional<double>& t) {
+    if (t && (!slot || *t > *slot)) slot = t;
+  };
+  RankCounts& c = job.rank_counts;
+  switch (issue.state) {
+    case RankState::running: ++c.running; newest(job.last_log_write, issue.log_mtime); break;
+    case RankState::finished_unmarked:  // its marker may be seconds away: a sign of life
+      ++c.finished_unmarked;
+      newest(job.last_log_write, issue.log_mtime);
+      break;
+    case RankState::failed:
+      if (issue.earlier_attempt) {
+        ++c.failed_earlier_attempt;
+      } else {
+        ++c.failed;
+        newest(job.last_failure_at, issue.log_mtime);
+      }
+      break;
+    case RankState::pending: ++c.pending; break;
+  }
+}
+
 void recount_ranks(JobState& job) {
   if (job.rank_issues_truncated) return;
   job.logs_read = true;
@@ -16,25 +39,8 @@ void recount_ranks(JobState& job) {
   job.rank_counts = RankCounts{};
   job.last_log_write.reset();
   job.last_failure_at.reset();
-  auto newest = [](std::optional<double>& slot, const std::optional<double>& t) {
-    if (t && (!slot || *t > *slot)) slot = t;
-  };
+  for (const RankIssue& issue : job.rank_issues) count_rank_issue(job, issue);
   RankCounts& c = job.rank_counts;
-  for (const RankIssue& issue : job.rank_issues) {
-    switch (issue.state) {
-      case RankState::running: ++c.running; newest(job.last_log_write, issue.log_mtime); break;
-      case RankState::failed:
-        if (issue.earlier_attempt) {
-          ++c.failed_earlier_attempt;
-        } else {
-          ++c.failed;
-          newest(job.last_failure_at, issue.log_mtime);
-        }
-        break;
-      case RankState::finished_unmarked: ++c.finished_unmarked; newest(job.last_log_write, issue.log_mtime); break;
-      case RankState::pending: ++c.pending; break;
-    }
-  }
   // Unread ranks (a budget, an unreadable log) are not listed and stay unread.
   c.unread = unread;
   const std::int64_t listed = static_cast<std::int64_t>(job.rank_issues.size());

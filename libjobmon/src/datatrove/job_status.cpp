@@ -102,6 +102,15 @@ std::vector<Arrival> marker_arrivals(const std::vector<double>& sorted_mtimes, d
   return out;
 }
 
+bool only_relaunch_finishes(const JobState& job) {
+  // Exact counts only: an unread log might belong to a rank still running.
+  // A rank that says done without a marker does not change that once
+  // another rank failed: no waiting fixes the job.
+  const RankCounts& c = job.rank_counts;
+  return !job.complete() && job.logs_read && c.exact() && c.failed > 0 &&
+         c.failed + c.finished_unmarked == job.world_size - job.completed;
+}
+
 JobJudgement judge_job(const JobState& job, double now, const StateOptions& options) {
   JobJudgement j;
   const RankCounts& c = job.rank_counts;
@@ -125,11 +134,8 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
                                                                            : options.no_history_stall_seconds);
   const Evidence evidence = newest_evidence(job, arrivals, launch);
   j.last_activity = evidence.time;
-  const std::int64_t incomplete = job.world_size - job.completed;
 
-  // Nothing left can finish: every rank without a marker failed (or says
-  // done without one, which no waiting fixes once a rank has failed too).
-  if (job.logs_read && c.exact() && j.failed_ranks > 0 && j.failed_ranks + c.finished_unmarked == incomplete) {
+  if (only_relaunch_finishes(job)) {
     j.status = JobStatus::failed;
     j.ended_at = j.last_activity;
     j.reason = job.completed > 0
@@ -137,17 +143,17 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
         : fmt::format("{} failed and no rank is left to run: relaunch to finish", ranks_word(j.failed_ranks));
     return j;
   }
-  const double relaunch_patience = std::max(*j.stall_after, options.no_history_stall_seconds);
-  if (!attempt_started(job, arrivals, launch) && j.relaunched && launch && now - *launch > relaunch_patience) {
-    // A relaunch that never showed a sign of life (a rejected submission, an
-    // editor touching executor.json): not pending forever.
-    j.status = JobStatus::stalled;
-    j.ended_at = launch;
-    j.reason = fmt::format("relaunched {} ago and nothing of this attempt has started ({} done before)",
-                           format_duration(now - *launch), job.completed);
-    return j;
-  }
   if (!attempt_started(job, arrivals, launch)) {
+    const double relaunch_patience = std::max(*j.stall_after, options.no_history_stall_seconds);
+    if (j.relaunched && launch && now - *launch > relaunch_patience) {
+      // A relaunch that never showed a sign of life (a rejected submission,
+      // an editor touching executor.json): not pending forever.
+      j.status = JobStatus::stalled;
+      j.ended_at = launch;
+      j.reason = fmt::format("relaunched {} ago and nothing of this attempt has started ({} done before)",
+                             format_duration(now - *launch), job.completed);
+      return j;
+    }
     j.status = JobStatus::pending;
     if (j.relaunched && launch)
       j.reason = fmt::format("relaunched {} ago; no rank of this attempt has started ({} done before)",

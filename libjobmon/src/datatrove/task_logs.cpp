@@ -347,25 +347,7 @@ class Diagnosis {
     issue.earlier_attempt =
         job_.launched_at && slot.stat.mtime < *job_.launched_at - options_.relaunch_margin_seconds;
     if (issue.earlier_attempt && issue.state == RankState::running) issue.state = RankState::pending;
-    auto newest = [](std::optional<double>& at, double t) {
-      if (!at || t > *at) at = t;
-    };
-    switch (issue.state) {
-      case RankState::running: ++counts.running; newest(job_.last_log_write, slot.stat.mtime); break;
-      case RankState::pending: ++counts.pending; break;
-      case RankState::finished_unmarked:  // its marker may be seconds away: a sign of life
-        ++counts.finished_unmarked;
-        newest(job_.last_log_write, slot.stat.mtime);
-        break;
-      case RankState::failed:
-        if (issue.earlier_attempt) {
-          ++counts.failed_earlier_attempt;
-        } else {
-          ++counts.failed;
-          newest(job_.last_failure_at, slot.stat.mtime);
-        }
-        break;
-    }
+    count_rank_issue(job_, issue);
     const bool listed = job_.rank_issues.size() < options_.max_rank_issues;
     if (issue.state == RankState::failed) keep_or_drop_message(issue, slot.reused && listed);
     if (listed) job_.rank_issues.push_back(std::move(issue));

@@ -12,5 +12,7 @@ namespace jobmon {
 std::string failed_count_text(const JobRow& row);
 // "1 failed rank", "12 failed ranks", ">=12 failed ranks" over all jobs.
 std::string failed_ranks_text(const Totals& totals);
+// "stopped 20m 05s ago" for a job that has ended_at; empty otherwise.
+std::string stopped_text(const JobRow& row, double now);
 
 }  // namespace jobmon

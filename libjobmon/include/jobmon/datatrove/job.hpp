@@ -78,6 +78,11 @@ struct JobState {
   std::vector<std::int64_t> incomplete_ranks(std::size_t limit) const;
 };
 
+// Adds one classified log to rank_counts and to the evidence times
+// (last_log_write, last_failure_at): what the task-log reader does for each
+// log it reads, and recount_ranks for each of rank_issues.
+void count_rank_issue(JobState& job, const RankIssue& issue);
+
 // Fills logs_read, rank_counts, last_log_write and last_failure_at from
 // rank_issues (every incomplete rank without an issue is pending, except the
 // rank_counts.unread ones, which are kept). For

@@ -54,6 +54,10 @@ struct JobJudgement {
   std::vector<Arrival> arrivals;            // the markers' arrivals (when their times were read)
 };
 
+// Nothing left can finish without a relaunch: every rank without a marker
+// failed in this attempt (or says done without a marker), counted exactly.
+bool only_relaunch_finishes(const JobState& job);
+
 // Judges one job. The rules, in order (README has the table):
 //   complete  every rank has its marker;
 //   failed    every rank without a marker failed (nothing left can finish
