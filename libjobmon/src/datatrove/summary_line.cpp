@@ -2,19 +2,17 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <cstdlib>
+#include <cmath>
 
 namespace jobmon {
 
 int reference_percent(std::int64_t done, std::int64_t total) {
   if (total <= 0) return 0;
   const double percent = static_cast<double>(done) / static_cast<double>(total) * 100.0;
-  // printf's "%.0f" rounds the exact binary value to nearest, ties to even,
-  // as Python's float formatting does (std::round would take 12.5 to 13).
-  char text[32];
-  std::snprintf(text, sizeof text, "%.0f", percent);
-  return std::atoi(text);
+  // To nearest, ties to even, on the exact binary value (the default
+  // rounding mode), as Python's float formatting does; std::round would
+  // take 12.5 to 13.
+  return static_cast<int>(std::nearbyint(percent));
 }
 
 int whole_percent(std::int64_t done, std::int64_t total) {
