@@ -35,6 +35,7 @@ RegistryEntry datatrove_entry(const JobRow& row) {
   json::object o = summary_fields(e);
   o["state_reason"] = row.state_reason;
   o["failed_exact"] = row.failed_ranks_exact;
+  o["needs_relaunch"] = row.needs_relaunch();  // the library's rule, not the page's guess
   o["percent"] = static_cast<std::int64_t>(row.percent);  // the CLI's integer arithmetic, not a float product
   o["unit"] = "ranks";
   o["rate_per_hour"] = row.eta.rate ? json::value(*row.eta.rate * 3600) : json::value(nullptr);

@@ -65,6 +65,8 @@ TEST_CASE("WebApi: /api/jobs lists every job with filters", "[server]") {
   doc = json::parse(f.get("/api/jobs", {{"status", "failed"}}).body);
   REQUIRE(doc.at("count") == 1);
   CHECK(doc.at("jobs").at(0).at("name") == "tokenize_CC-MAIN-2023-50");
+  CHECK(doc.at("jobs").at(0).at("needs_relaunch") == true);  // 2 failed, every other rank done
+  CHECK(doc.at("jobs").at(0).at("failed_exact") == true);
   CHECK(json::parse(f.get("/api/jobs", {{"q", "2023-40"}}).body).at("count") == 1);
   CHECK(json::parse(f.get("/api/jobs", {{"q", "RUNNING"}}).body).at("count") == 1);  // case-insensitive
   CHECK(json::parse(f.get("/api/jobs", {{"kind", "data_juicer"}}).body).at("count") == 0);
