@@ -9,7 +9,7 @@ build_pkgs=(
   libboost-json1.81-dev
   libfmt-dev libcurl4-openssl-dev libcli11-dev libsimdjson-dev libcpp-httplib-dev libexpat1-dev
 )
-test_pkgs=(catch2 tmux python3-dev pybind11-dev python3-pytest chromium curl awscli)
+test_pkgs=(catch2 tmux python3-dev pybind11-dev python3-pytest chromium curl awscli clang-15 libfuzzer-15-dev)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
