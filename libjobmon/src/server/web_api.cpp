@@ -92,7 +92,8 @@ bool WebApi::authorized(const HttpRequest& request) const {
 bool loopback_address(std::string_view name) {
   if (name.find('\0') != std::string_view::npos) return false;  // inet_pton would stop there
   if (detail::ascii_lower(name) == "localhost") return true;
-  if (name.size() > 2 && name.front() == '[' && name.back() == ']') return loopback_ipv6(name.substr(1, name.size() - 2));
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
+    return loopback_ipv6(name.substr(1, name.size() - 2));
   return loopback_ipv4(name) || loopback_ipv6(name);
 }
 

@@ -120,8 +120,10 @@ std::string read_at(int fd, const std::string& path, std::uint64_t offset, std::
 
 // A subdirectory opened without following a link: errno ELOOP when `name`
 // is one (O_DIRECTORY may answer ENOTDIR for a link; lstat tells them apart).
-int open_directory_no_follow(int at, const std::string& name) {
-  const int fd = ::openat(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+// `access` is O_RDONLY to list it, O_PATH only to walk through it (which,
+// like a path, needs no read permission).
+int open_directory_no_follow(int at, const std::string& name, int access) {
+  const int fd = ::openat(at, name.c_str(), access | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0 && errno == ENOTDIR) {
     struct stat st {};
     if (::fstatat(at, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) errno = ELOOP;
@@ -142,13 +144,14 @@ int open_parent_beneath(const std::string& base, std::string_view relative, std:
     if (end > pos) parts.emplace_back(relative.substr(pos, end - pos));
     pos = end + 1;
   }
-  if (parts.empty() || std::any_of(parts.begin(), parts.end(), [](const std::string& p) { return p == "." || p == ".."; })) {
+  const auto steps_out = [](const std::string& p) { return p == "." || p == ".."; };
+  if (parts.empty() || std::any_of(parts.begin(), parts.end(), steps_out)) {
     errno = EINVAL;
     return -1;
   }
-  int dir = ::open(base.empty() ? "." : base.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);  // base may be a link
+  int dir = ::open(base.empty() ? "." : base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);  // base may be a link
   for (std::size_t i = 0; dir >= 0 && i + 1 < parts.size(); ++i) {
-    const int next = open_directory_no_follow(dir, parts[i]);
+    const int next = open_directory_no_follow(dir, parts[i], O_PATH);
     const int saved = errno;
     ::close(dir);
     errno = saved;
@@ -241,7 +244,7 @@ std::vector<DirEntry> LocalStorage::list_beneath(const std::string& base, const 
   const std::string path = join(base, relative);
   std::string leaf;
   FdGuard parent{open_parent_beneath(base, relative, leaf)};
-  const int dir = parent.fd < 0 ? -1 : open_directory_no_follow(parent.fd, leaf);
+  const int dir = parent.fd < 0 ? -1 : open_directory_no_follow(parent.fd, leaf, O_RDONLY);
   if (dir < 0) {
     const int err = errno;
     if (err == ELOOP) throw StorageError(path, "a symlink: not followed");
