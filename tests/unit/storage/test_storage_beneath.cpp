@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <iterator>
 
 #include "jobmon/error.hpp"
 #include "jobmon/storage/storage.hpp"
@@ -120,4 +122,34 @@ TEST_CASE("Storage: backends without links answer the confined calls with the pl
   CHECK(tail.stat.size == 10);
   CHECK(tail.data == "789");
   CHECK(storage.read_tail_beneath("bucket/job", "logs/b.log", 3).stat.type == EntryType::missing);
+}
+
+namespace {
+std::size_t open_fds() {
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                                                std::filesystem::directory_iterator{}));
+}
+}  // namespace
+
+TEST_CASE("Storage: the confined calls close every descriptor they open, also when they refuse", "[storage]") {
+  test::TempTree tree;
+  tree.write("job/logs/a.log", "a");
+  tree.mkdir("job/logs/dir.log");
+  tree.symlink(tree.path("job/logs/a.log"), "job/logs/link.log");
+  tree.symlink(tree.path("job/logs"), "job/logs_link");
+  REQUIRE(::mkfifo(tree.path("job/logs/fifo.log").c_str(), 0600) == 0);
+  LocalStorage storage;
+  const std::size_t before = open_fds();
+  for (int i = 0; i < 50; ++i) {
+    for (const char* relative : {"logs/a.log", "logs/dir.log", "logs/link.log", "logs/fifo.log", "logs/none.log",
+                                 "logs_link/a.log", "none/a.log", "logs/a.log/x", ".."})
+      storage.read_tail_beneath(tree.path("job"), relative, 10);
+    for (const char* relative : {"logs", "logs_link", "none", "logs/a.log"}) {
+      try {
+        storage.list_beneath(tree.path("job"), relative, true);
+      } catch (const StorageError&) {
+      }
+    }
+  }
+  CHECK(open_fds() == before);
 }
