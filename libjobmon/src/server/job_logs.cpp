@@ -25,9 +25,7 @@ std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lin
 }
 
 namespace {
-constexpr std::string_view logs_dir = "logs";
-
-std::string in_logs(const std::string& name) { return std::string(logs_dir) + "/" + name; }
+std::string in_logs(const std::string& name) { return std::string(logs_dir_name) + "/" + name; }
 }  // namespace
 
 std::vector<LogFile> rank_log_files(const std::vector<std::int64_t>& ranks) {
@@ -39,7 +37,7 @@ std::vector<LogFile> rank_log_files(const std::vector<std::int64_t>& ranks) {
 std::vector<LogFile> newest_log_files(const Storage& storage, const std::string& job_dir, std::size_t max_files) {
   std::vector<DirEntry> listed;
   try {
-    listed = storage.list_beneath(job_dir, std::string(logs_dir), true);  // links stay links (and are skipped)
+    listed = storage.list_beneath(job_dir, logs_dir_name, true);  // links stay links (and are skipped)
   } catch (const StorageError&) {
   }
   std::erase_if(listed, [](const DirEntry& f) { return f.type != EntryType::file; });

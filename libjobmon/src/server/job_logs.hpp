@@ -19,6 +19,9 @@ namespace jobmon::detail {
 // It bounds lines only: callers bound the bytes by what they read.
 std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lines);
 
+// A job's log folder, below its dir (datatrove's and Data-Juicer's alike).
+inline constexpr const char* logs_dir_name = "logs";
+
 struct LogFile {
   std::string name;        // in the job's logs/
   std::int64_t rank = -1;  // datatrove's task log of this rank; -1 for other files

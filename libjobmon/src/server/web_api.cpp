@@ -256,7 +256,7 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
   const Storage& storage = registry_.storage();
   // Symlinks are not followed (job_logs.hpp says how). This look only gives
   // the usual case its message: the reads below refuse links themselves.
-  if (storage.lstat(storage.join(entry->path, "logs")).type == EntryType::symlink)
+  if (storage.lstat(storage.join(entry->path, detail::logs_dir_name)).type == EntryType::symlink)
     return json_response(json::object{{"id", id}, {"files", json::array{}}, {"error", "logs/ is a symlink: not followed"}});
   const std::string rank_text = query_value(request, "rank");
   std::vector<detail::LogFile> files;
