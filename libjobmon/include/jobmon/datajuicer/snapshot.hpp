@@ -1,13 +1,15 @@
 // SnapshotAnalyzer: a Data-Juicer work dir (events*.jsonl, the DAG plan,
 // job_summary.json) -> Snapshot. Streams the events in chunks; memory grows
-// with partitions x operations, never with the number of events or the size
-// of a line. update() reads only what was appended since the previous call.
+// with the partitions and partition-operations the events name (sparse, by
+// id: never with the largest id), never with the number of events or the
+// size of a line. update() reads only what was appended since the previous call.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <iosfwd>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,7 +50,7 @@ struct PartitionState {
   std::int64_t sample_count = -1;
   std::int64_t retry_count = 0;
   std::string error_message;
-  std::vector<OpState> ops;       // by operation_idx
+  std::map<std::int64_t, OpState> ops;  // by operation_idx: only those events named
 };
 
 struct OpAggregate {
@@ -89,7 +91,7 @@ struct DagInfo {
   std::string error;  // why it could not be read, when present but unreadable
   std::int64_t total_nodes = 0, total_edges = 0, parallel_groups = 0, execution_plan_length = 0;
   std::int64_t planned_partitions = 0;          // distinct _partition_<pid> node ids
-  std::vector<std::string> planned_operations;  // op names by execution order
+  std::map<std::int64_t, std::string> planned_operations;  // op names by operation_idx (execution order - 1)
 };
 
 struct JobSummaryInfo {
@@ -117,7 +119,7 @@ struct Snapshot {
   std::string timing_source;  // "events" | "job_summary" | "none"
   // progress
   std::int64_t total_partitions = 0, completed_partitions = 0, failed_partitions = 0, in_progress_partitions = 0;
-  std::int64_t planned_partitions = 0;  // 0: no plan, no job_start count
+  std::int64_t planned_partitions = 0;  // 0: no plan, no job_start count; a claim is capped at 2^20
   std::string planned_partitions_source;  // "dag_plan" | "job_start" | "partition_creation" | "events"
   std::int64_t operations_per_partition = 0;
   std::int64_t total_operations = 0, completed_operations = 0, failed_operations = 0,
@@ -130,10 +132,14 @@ struct Snapshot {
   // runs
   std::int64_t runs = 0, restarts = 0;
   // detail
-  std::vector<PartitionState> partitions;  // by partition_id; entries never seen are not_started
-  std::vector<std::string> operation_names;  // by operation_idx
+  // By partition_id: every partition an event named, plus (not_started, seen
+  // false) the planned ones not named yet while the plan claims at most
+  // max_listed_planned partitions; beyond that only the totals count them.
+  std::map<std::int64_t, PartitionState> partitions;
+  static constexpr std::int64_t max_listed_planned = 10000;
+  std::map<std::int64_t, std::string> operation_names;  // by operation_idx: named by events or the plan
   std::vector<std::string> op_errors;
-  std::vector<OpAggregate> operations;
+  std::vector<OpAggregate> operations;  // one per entry of operation_names, by operation_idx
   std::vector<Failure> failures;  // job, partition and operation failures (first max_failures)
   static constexpr std::size_t max_failures = 100;
   std::size_t failures_total = 0;
