@@ -109,7 +109,7 @@ DagInfo load_dag_plan(const Storage& storage, const std::string& path) {
   info.loaded = true;
   info.planned_partitions = static_cast<std::int64_t>(partitions.size());
   for (auto& [idx, name] : ops)
-    if (idx >= 0 && idx < max_operations) info.planned_operations.emplace(idx, std::move(name));  // only the ops it names
+    if (idx >= 0 && idx < max_operations) info.planned_operations[idx] = std::move(name);  // only the ops it names (in idx order)
   return info;
 }
 

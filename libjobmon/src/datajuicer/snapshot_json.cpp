@@ -150,10 +150,11 @@ json::value operation_entry(const Snapshot& s, std::int64_t pid, std::int64_t id
 // for each costs more than the whole parse. The tests check that both forms
 // print identically.
 
-void append_operation_entry(std::string& out, const Snapshot& s, std::int64_t pid, std::int64_t idx, const OpState& op) {
+void append_operation_entry(std::string& out, const Snapshot& s, std::int64_t pid, std::int64_t idx, const OpState& op,
+                            const std::string& name) {
   fmt::format_to(std::back_inserter(out), "{{\n      \"partition_id\": {},\n      \"operation_idx\": {},\n      \"operation_name\": ",
                  pid, idx);
-  append_json_string(out, op_name_of(s, idx));
+  append_json_string(out, name);
   fmt::format_to(std::back_inserter(out), ",\n      \"status\": \"{}\",\n      \"start_time\": ", to_string(op.status));
   append_json_double(out, op.start_time);
   out += ",\n      \"end_time\": ";
@@ -171,8 +172,8 @@ void append_operation_entry(std::string& out, const Snapshot& s, std::int64_t pi
   out += "\n    }";
 }
 
-std::string operation_key(const Snapshot& s, std::int64_t pid, std::int64_t idx) {
-  return fmt::format("p{}_op{}_{}", pid, idx, op_name_of(s, idx));
+std::string operation_key(std::int64_t pid, std::int64_t idx, const std::string& name) {
+  return fmt::format("p{}_op{}_{}", pid, idx, name);
 }
 
 bool op_listed(const OpState& op) { return op.status != RunStatus::not_started || op.checkpointed; }
@@ -329,7 +330,7 @@ json::value to_json(const Snapshot& s) {
   for (const auto& [pid, p] : s.partitions) {
     parts[std::to_string(pid)] = partition_entry(s, p);
     for (const auto& [idx, op] : p.ops)
-      if (op_listed(op)) ops[operation_key(s, pid, idx)] = operation_entry(s, pid, idx, op);
+      if (op_listed(op)) ops[operation_key(pid, idx, op_name_of(s, idx))] = operation_entry(s, pid, idx, op);
   }
   doc["partition_progress"] = std::move(parts);
   doc["operation_progress"] = std::move(ops);
@@ -365,9 +366,10 @@ void write_snapshot_json(const Snapshot& s, std::ostream& out) {
       if (!op_listed(op)) continue;
       text_form.clear();
       text_form += any ? ",\n    " : "\n    ";
-      append_json_string(text_form, operation_key(s, pid, idx));
+      const std::string& name = op_name_of(s, idx);
+      append_json_string(text_form, operation_key(pid, idx, name));
       text_form += ": ";
-      append_operation_entry(text_form, s, pid, idx, op);
+      append_operation_entry(text_form, s, pid, idx, op, name);
       out << text_form;
       any = true;
     }

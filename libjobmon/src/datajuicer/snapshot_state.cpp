@@ -48,20 +48,22 @@ std::pair<std::int64_t, OpState*> EventState::operation(PartitionState& p, const
   } else if (!e.operation_name.empty()) {
     for (const auto& [i, name] : operation_names)
       if (name == e.operation_name) idx = i;
-    if (idx < 0) idx = operation_names.empty() ? 0 : operation_names.rbegin()->first + 1;
+    if (idx < 0) idx = operation_names.empty() ? 0 : operation_names.back().first + 1;
   }
   if (idx < 0 || idx >= max_operations) return {idx, nullptr};
-  auto op = p.ops.find(idx);
-  if (op == p.ops.end()) {
+  OpState* cell = nullptr;
+  if (const auto found = p.ops.find(idx); found != p.ops.end()) {
+    cell = &found->second;
+  } else {
     if (op_cells >= max_op_cells) return {idx, nullptr};  // out of range, counted by the caller
     ++op_cells;
-    op = p.ops.emplace(idx, OpState{}).first;
+    cell = &p.ops[idx];
   }
   std::string& name = operation_names[idx];
   // checkpoint_load may call the op "op_0004": names come from op events only.
   const bool names_op = e.type == EventType::op_start || e.type == EventType::op_complete || e.type == EventType::op_failed;
   if (names_op && !e.operation_name.empty() && name != e.operation_name) name = std::string(e.operation_name);
-  return {idx, &op->second};
+  return {idx, cell};
 }
 
 void EventState::set_op_status(OpState& op, RunStatus status) {

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -57,9 +57,10 @@ class EventState {
   std::int64_t runs = 0, restarts = 0;
   std::uint64_t events = 0;  // counted by the caller, for events apply() accepted
 
-  std::map<std::int64_t, PartitionState> partitions;  // only those events named
+  // Only those events named; hashed: looked up once per event (summarize sorts them).
+  std::unordered_map<std::int64_t, PartitionState> partitions;
   std::size_t op_cells = 0;  // sum of the partitions' ops.size()
-  std::map<std::int64_t, std::string> operation_names;
+  IdMap<std::string> operation_names;
   std::vector<std::string> op_errors;
   std::int64_t completed_ops = 0;  // live count, for the ETA history
   ProgressHistory history;

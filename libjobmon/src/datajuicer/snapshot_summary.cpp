@@ -191,7 +191,7 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
   s.events_analyzed = state.events;
   s.runs = state.runs;
   s.restarts = state.restarts;
-  s.partitions = state.partitions;
+  s.partitions.insert(state.partitions.begin(), state.partitions.end());
   s.op_errors = state.op_errors;
 
   // Operation names: the events', completed by the plan's.

@@ -5,6 +5,7 @@
 // size of a line. update() reads only what was appended since the previous call.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <iosfwd>
@@ -12,7 +13,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/json/value.hpp>
@@ -28,6 +31,51 @@ enum class RunStatus : std::uint8_t { not_started, in_progress, completed, faile
 std::string_view to_string(RunStatus status);
 
 inline constexpr double no_time = std::numeric_limits<double>::quiet_NaN();
+
+// A map by id kept as one sorted vector: contiguous to walk (the hot loops
+// walk every partition's ops), O(1) to extend in id order (how ops arrive),
+// and only as big as the ids it holds, never as the largest id. Iterates
+// (id, value) pairs in id order, like std::map.
+template <class T>
+class IdMap {
+ public:
+  using value_type = std::pair<std::int64_t, T>;
+  using iterator = typename std::vector<value_type>::iterator;
+  using const_iterator = typename std::vector<value_type>::const_iterator;
+
+  iterator begin() { return items_.begin(); }
+  iterator end() { return items_.end(); }
+  const_iterator begin() const { return items_.begin(); }
+  const_iterator end() const { return items_.end(); }
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  const value_type& back() const { return items_.back(); }
+
+  iterator find(std::int64_t id) {
+    const auto it = lower(id);
+    return it != items_.end() && it->first == id ? it : items_.end();
+  }
+  const_iterator find(std::int64_t id) const { return const_cast<IdMap*>(this)->find(id); }
+  std::size_t count(std::int64_t id) const { return find(id) != end() ? 1 : 0; }
+  const T& at(std::int64_t id) const {
+    const auto it = find(id);
+    if (it == end()) throw std::out_of_range("IdMap::at");
+    return it->second;
+  }
+  // The entry for `id`, value-initialised when new.
+  T& operator[](std::int64_t id) {
+    if (items_.empty() || id > items_.back().first) return items_.emplace_back(id, T{}).second;
+    const auto it = lower(id);
+    if (it != items_.end() && it->first == id) return it->second;
+    return items_.emplace(it, id, T{})->second;
+  }
+
+ private:
+  iterator lower(std::int64_t id) {
+    return std::lower_bound(items_.begin(), items_.end(), id, [](const value_type& v, std::int64_t i) { return v.first < i; });
+  }
+  std::vector<value_type> items_;
+};
 
 // One operation of one partition; compact because there are P x O of them.
 struct OpState {
@@ -50,7 +98,9 @@ struct PartitionState {
   std::int64_t sample_count = -1;
   std::int64_t retry_count = 0;
   std::string error_message;
-  std::map<std::int64_t, OpState> ops;  // by operation_idx: only those events named
+  // By operation_idx: only those events named. Sorted-vector inserts out of
+  // order cost a move of the later entries: at most 4096 per partition.
+  IdMap<OpState> ops;
 };
 
 struct OpAggregate {
@@ -91,7 +141,7 @@ struct DagInfo {
   std::string error;  // why it could not be read, when present but unreadable
   std::int64_t total_nodes = 0, total_edges = 0, parallel_groups = 0, execution_plan_length = 0;
   std::int64_t planned_partitions = 0;          // distinct _partition_<pid> node ids
-  std::map<std::int64_t, std::string> planned_operations;  // op names by operation_idx (execution order - 1)
+  IdMap<std::string> planned_operations;  // op names by operation_idx (execution order - 1)
 };
 
 struct JobSummaryInfo {
@@ -137,7 +187,7 @@ struct Snapshot {
   // max_listed_planned partitions; beyond that only the totals count them.
   std::map<std::int64_t, PartitionState> partitions;
   static constexpr std::int64_t max_listed_planned = 10000;
-  std::map<std::int64_t, std::string> operation_names;  // by operation_idx: named by events or the plan
+  IdMap<std::string> operation_names;  // by operation_idx: named by events or the plan
   std::vector<std::string> op_errors;
   std::vector<OpAggregate> operations;  // one per entry of operation_names, by operation_idx
   std::vector<Failure> failures;  // job, partition and operation failures (first max_failures)
