@@ -34,7 +34,10 @@ PartitionState* EventState::partition(const Event& e) {
   if (!e.partition_id) return nullptr;
   const std::int64_t id = *e.partition_id;
   if (id < 0 || id >= max_partitions) return nullptr;
-  PartitionState& p = partitions[id];  // one entry per partition named, whatever its id
+  // One entry per partition named, whatever its id.
+  const auto [slot, added] = partition_slot.try_emplace(id, static_cast<std::uint32_t>(partitions.size()));
+  if (added) partitions.emplace_back(id, PartitionState{});
+  PartitionState& p = partitions[slot->second].second;
   p.seen = true;
   return &p;
 }

@@ -57,8 +57,10 @@ class EventState {
   std::int64_t runs = 0, restarts = 0;
   std::uint64_t events = 0;  // counted by the caller, for events apply() accepted
 
-  // Only those events named; hashed: looked up once per event (summarize sorts them).
-  std::unordered_map<std::int64_t, PartitionState> partitions;
+  // Only those events named, in the order first named (summarize sorts them);
+  // found by id through partition_slot, once per event.
+  std::vector<std::pair<std::int64_t, PartitionState>> partitions;
+  std::unordered_map<std::int64_t, std::uint32_t> partition_slot;
   std::size_t op_cells = 0;  // sum of the partitions' ops.size()
   IdMap<std::string> operation_names;
   std::vector<std::string> op_errors;

@@ -191,7 +191,6 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
   s.events_analyzed = state.events;
   s.runs = state.runs;
   s.restarts = state.restarts;
-  s.partitions.insert(state.partitions.begin(), state.partitions.end());
   s.op_errors = state.op_errors;
 
   // Operation names: the events', completed by the plan's.
@@ -202,12 +201,23 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
   }
   s.operations_per_partition = static_cast<std::int64_t>(s.operation_names.size());
 
-  // Planned partitions not named yet are listed (not_started) for a plan of
-  // a plausible size only: one job_start line claiming 10^6 partitions must
-  // not print 10^6 entries. The totals count them all the same.
+  // The partitions named, and the planned ones not named yet (not_started)
+  // for a plan of a plausible size only: one job_start line claiming 10^6
+  // partitions must not print 10^6 entries. The totals count them all the same.
   plan_partitions(s, state, src);
-  if (s.planned_partitions <= Snapshot::max_listed_planned)
-    for (std::int64_t pid = 0; pid < s.planned_partitions; ++pid) s.partitions.try_emplace(pid);
+  const std::int64_t placeholders = s.planned_partitions <= Snapshot::max_listed_planned ? s.planned_partitions : 0;
+  std::vector<std::pair<std::int64_t, const PartitionState*>> named;
+  named.reserve(state.partitions.size());
+  for (const auto& [pid, p] : state.partitions) named.emplace_back(pid, &p);
+  std::sort(named.begin(), named.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  s.partitions.reserve(named.size() + static_cast<std::size_t>(placeholders));
+  std::int64_t placeholder = 0;  // appended in id order: each entry is a push_back
+  for (const auto& [pid, p] : named) {
+    for (; placeholder < std::min(pid, placeholders); ++placeholder) s.partitions[placeholder];
+    s.partitions[pid] = *p;
+    placeholder = std::max(placeholder, pid + 1);
+  }
+  for (; placeholder < placeholders; ++placeholder) s.partitions[placeholder];
   count_progress(s);
   decide_status(s, state, src);
   decide_timing(s, state, src);

@@ -10,7 +10,6 @@
 #include <cstdint>
 #include <iosfwd>
 #include <limits>
-#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -50,6 +49,7 @@ class IdMap {
   std::size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
   const value_type& back() const { return items_.back(); }
+  void reserve(std::size_t n) { items_.reserve(n); }
 
   iterator find(std::int64_t id) {
     const auto it = lower(id);
@@ -185,7 +185,7 @@ struct Snapshot {
   // By partition_id: every partition an event named, plus (not_started, seen
   // false) the planned ones not named yet while the plan claims at most
   // max_listed_planned partitions; beyond that only the totals count them.
-  std::map<std::int64_t, PartitionState> partitions;
+  IdMap<PartitionState> partitions;
   static constexpr std::int64_t max_listed_planned = 10000;
   IdMap<std::string> operation_names;  // by operation_idx: named by events or the plan
   std::vector<std::string> op_errors;
