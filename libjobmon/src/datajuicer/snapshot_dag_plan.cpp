@@ -108,8 +108,8 @@ DagInfo load_dag_plan(const Storage& storage, const std::string& path) {
   }
   info.loaded = true;
   info.planned_partitions = static_cast<std::int64_t>(partitions.size());
-  for (auto& [idx, name] : ops)
-    if (idx >= 0 && idx < max_operations) info.planned_operations[idx] = std::move(name);  // only the ops it names (in idx order)
+  for (auto& [idx, name] : ops)  // only the ops it names, whatever their idx
+    if (idx >= 0 && idx < max_operations) info.planned_operations[idx] = std::move(name);
   return info;
 }
 

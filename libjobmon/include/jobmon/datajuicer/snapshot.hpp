@@ -51,11 +51,8 @@ class IdMap {
   const value_type& back() const { return items_.back(); }
   void reserve(std::size_t n) { items_.reserve(n); }
 
-  iterator find(std::int64_t id) {
-    const auto it = lower(id);
-    return it != items_.end() && it->first == id ? it : items_.end();
-  }
-  const_iterator find(std::int64_t id) const { return const_cast<IdMap*>(this)->find(id); }
+  iterator find(std::int64_t id) { return found(items_, id); }
+  const_iterator find(std::int64_t id) const { return found(items_, id); }
   std::size_t count(std::int64_t id) const { return find(id) != end() ? 1 : 0; }
   const T& at(std::int64_t id) const {
     const auto it = find(id);
@@ -65,14 +62,20 @@ class IdMap {
   // The entry for `id`, value-initialised when new.
   T& operator[](std::int64_t id) {
     if (items_.empty() || id > items_.back().first) return items_.emplace_back(id, T{}).second;
-    const auto it = lower(id);
+    const auto it = lower(items_, id);
     if (it != items_.end() && it->first == id) return it->second;
     return items_.emplace(it, id, T{})->second;
   }
 
  private:
-  iterator lower(std::int64_t id) {
-    return std::lower_bound(items_.begin(), items_.end(), id, [](const value_type& v, std::int64_t i) { return v.first < i; });
+  template <class Items>
+  static auto lower(Items& items, std::int64_t id) {
+    return std::lower_bound(items.begin(), items.end(), id, [](const value_type& v, std::int64_t i) { return v.first < i; });
+  }
+  template <class Items>
+  static auto found(Items& items, std::int64_t id) {
+    const auto it = lower(items, id);
+    return it != items.end() && it->first == id ? it : items.end();
   }
   std::vector<value_type> items_;
 };
