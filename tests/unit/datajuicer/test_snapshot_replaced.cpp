@@ -168,6 +168,9 @@ TEST_CASE("Snapshot follower: an untouched file costs no read, an append reads o
 
   tree.write("job/events.jsonl", first_run() + line("partition_start", 0, 1010));  // appended
   follower.update();
+  // Two requests, as before this check existed: the first bytes, and the new
+  // ones together with the 64 bytes before them.
+  CHECK(storage->ranges == after_first + 2);
   check_same_as_one_shot(follower, tree.path("job"), storage, 0, 3);
   CHECK(follower.snapshot(5000).in_progress_partitions == 1);
 }

@@ -29,11 +29,11 @@ bool EventsFileReader::replaced(const Storage& storage) const {
   // Renamed over or deleted and recreated: another inode (S3 answers the path: no signal).
   if (!identity_.empty() && storage.directory_identity(path_) != identity_) return true;
   if (st.size == seen_size_) return st.mtime != seen_mtime_;  // untouched (no read), or rewritten in place
-  // Written since (appended, or rewritten in place): what was used must still be there.
+  // Grown: appended, or rewritten longer. Its start must be what was used;
+  // read() checks the bytes before the offset in the request for the new ones.
   const std::string_view head = std::string_view(head_).substr(0, std::min<std::uint64_t>(head_.size(), offset_));
   try {
-    return storage.read_range(path_, 0, head.size()) != head ||
-           storage.read_range(path_, offset_ - tail_.size(), tail_.size()) != tail_;
+    return storage.read_range(path_, 0, head.size()) != head;
   } catch (const StorageError&) {
     return true;
   }
@@ -52,10 +52,15 @@ void EventsFileReader::read(const Storage& storage, EventLineParser& parser, Lin
   seen_size_ = st.size;
   seen_mtime_ = st.mtime;
   const std::uint64_t end = st.size;
-  std::uint64_t pos = offset_;
+  // Reading on: the first request starts with the bytes before the offset,
+  // which must be those used last time (else the file was rewritten: stale).
+  std::size_t verify = offset_ > 0 && end > offset_ ? tail_.size() : 0;
+  std::uint64_t pos = offset_ - verify;
   std::string carry;       // a line split across chunks (short so far)
   bool long_line = false;  // the split line went past the direct limit: streamed to the reducer
-  std::string before = tail_;  // the last bytes before `pos`, for tail_
+  // The last bytes before the chunk being read, for tail_: none at 0; reading
+  // on, the first chunk starts with the verified tail, so it holds them.
+  std::string before;
   Event event;
   auto deliver = [&](LineIssue issue) {
     ++lines_;
@@ -74,6 +79,14 @@ void EventsFileReader::read(const Storage& storage, EventLineParser& parser, Lin
     if (chunk.empty()) break;  // shrank while we read: the next update notices
     if (pos == 0 && head_.empty()) head_ = chunk.substr(0, fingerprint_size);
     std::size_t i = 0;
+    if (verify > 0) {
+      if (chunk.compare(0, verify, tail_) != 0) {
+        stale_ = true;  // nothing read from it is used: the caller starts over
+        return;
+      }
+      i = verify;
+      verify = 0;
+    }
     while (i < chunk.size()) {
       const char* start = chunk.data() + i;
       const auto* newline = static_cast<const char*>(std::memchr(start, '\n', chunk.size() - i));

@@ -32,17 +32,22 @@ class EventsFileReader {
   // True when what was read from the file no longer holds: it vanished, is
   // another file now (device+inode locally), shrank below the size last seen,
   // was written without growing (same size, another mtime), or grew while
-  // its first bytes or the bytes just before the read offset changed.
-  // Appending keeps all of these; an untouched file costs a stat, no read.
-  // Not seen: an in-place rewrite within one mtime tick that keeps the size,
-  // or one that grows and keeps both fingerprints.
+  // its first bytes changed (the bytes just before the read offset are
+  // checked by read(): see stale()). Appending keeps all of these; an
+  // untouched file costs a stat and no read. Not seen: an in-place rewrite
+  // within one mtime tick that keeps the size, or one that grows and keeps
+  // both fingerprints.
   bool replaced(const Storage& storage) const;
   // Reads the complete lines appended since the last call. With `final`, an
   // unterminated last line is used when it parses; otherwise it waits.
+  // Reading on, it first checks the bytes before its offset, in the same
+  // request: when they changed it reads nothing and stale() turns true.
   void read(const Storage& storage, EventLineParser& parser, LineConsumer& consumer, bool final,
             std::size_t chunk_size);
 
   const std::string& path() const { return path_; }
+  // The file was rewritten under what was read: start over (a new reader).
+  bool stale() const { return stale_; }
   EventsFileInfo info() const;
 
  private:
@@ -56,6 +61,7 @@ class EventsFileReader {
   std::uint64_t seen_size_ = 0;  // size and mtime at the last read
   double seen_mtime_ = 0;
   bool partial_ = false;
+  bool stale_ = false;
   std::string error_;  // the last read's failure, if any
 };
 
