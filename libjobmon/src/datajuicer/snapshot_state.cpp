@@ -34,10 +34,16 @@ PartitionState* EventState::partition(const Event& e) {
   if (!e.partition_id) return nullptr;
   const std::int64_t id = *e.partition_id;
   if (id < 0 || id >= max_partitions) return nullptr;
-  // One entry per partition named, whatever its id.
-  const auto [slot, added] = partition_slot.try_emplace(id, static_cast<std::uint32_t>(partitions.size()));
-  if (added) partitions.emplace_back(id, PartitionState{});
-  PartitionState& p = partitions[slot->second].second;
+  // One entry per partition named, whatever its id. Partitions first named
+  // in id order (the usual case) sit at index id: no hashing.
+  const auto at = static_cast<std::size_t>(id);
+  PartitionState* found = at < partitions.size() && partitions[at].first == id ? &partitions[at].second : nullptr;
+  if (found == nullptr) {
+    const auto [slot, added] = partition_slot.try_emplace(id, static_cast<std::uint32_t>(partitions.size()));
+    if (added) partitions.emplace_back(id, PartitionState{});
+    found = &partitions[slot->second].second;
+  }
+  PartitionState& p = *found;
   p.seen = true;
   return &p;
 }

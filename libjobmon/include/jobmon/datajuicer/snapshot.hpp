@@ -62,6 +62,7 @@ class IdMap {
   // The entry for `id`, value-initialised when new.
   T& operator[](std::int64_t id) {
     if (items_.empty() || id > items_.back().first) return items_.emplace_back(id, T{}).second;
+    if (dense_hit(items_, id)) return items_[static_cast<std::size_t>(id)].second;
     const auto it = lower(items_, id);
     if (it != items_.end() && it->first == id) return it->second;
     return items_.emplace(it, id, T{})->second;
@@ -72,8 +73,14 @@ class IdMap {
   static auto lower(Items& items, std::int64_t id) {
     return std::lower_bound(items.begin(), items.end(), id, [](const value_type& v, std::int64_t i) { return v.first < i; });
   }
+  // Ids 0..n-1 all present (the usual ops): entry `id` is at index `id`.
+  template <class Items>
+  static bool dense_hit(Items& items, std::int64_t id) {
+    return id >= 0 && static_cast<std::size_t>(id) < items.size() && items[static_cast<std::size_t>(id)].first == id;
+  }
   template <class Items>
   static auto found(Items& items, std::int64_t id) {
+    if (dense_hit(items, id)) return items.begin() + id;
     const auto it = lower(items, id);
     return it != items.end() && it->first == id ? it : items.end();
   }
