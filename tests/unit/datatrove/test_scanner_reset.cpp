@@ -1,0 +1,148 @@
+// A complete job that is reset under a long-running Scanner (watch, serve)
+// is read again at the next refresh, as a one-shot would read it.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "jobmon/clock.hpp"
+#include "jobmon/datatrove/scanner.hpp"
+#include "temp_tree.hpp"
+
+using namespace jobmon;
+using jobmon::test::TempTree;
+
+namespace {
+
+// An mtime `seconds` in the past (with a sub-second part, as ext4/xfs/tmpfs
+// timestamps have), so listings taken now count as settled.
+double past(double seconds) { return std::floor(wall_clock_now()) - seconds + 0.25; }
+
+ScanOptions quiet_options() {
+  ScanOptions o;
+  o.threads = 2;
+  o.log_bytes_per_job = 0;
+  return o;
+}
+
+// runs/done: 20 of 20 ranks complete, everything settled.
+void make_done(const TempTree& tree) {
+  tree.make_job("runs/done", 20, test::range(0, 20));
+  tree.set_mtime("runs/done/executor.json", past(600));
+  tree.set_mtime("runs/done/completions", past(500));
+  tree.set_mtime("runs/done", past(500));
+  tree.set_mtime("runs", past(500));
+}
+
+std::shared_ptr<const JobState> done_of(const ScanResult& scan) {
+  for (const auto& job : scan.jobs)
+    if (job->name == "done") return job;
+  return nullptr;
+}
+
+// What a fresh Scanner (a one-shot jobmon-status) reads.
+std::shared_ptr<const JobState> one_shot(const TempTree& tree) {
+  Scanner fresh(std::make_shared<LocalStorage>(), quiet_options());
+  return done_of(fresh.scan({tree.path("runs")}));
+}
+
+}  // namespace
+
+TEST_CASE("Scanner: a complete job whose completions/ is made again with 3 markers is read again", "[datatrove]") {
+  TempTree tree;
+  make_done(tree);
+  Scanner scanner(std::make_shared<LocalStorage>(), quiet_options());
+  REQUIRE(done_of(scanner.scan({tree.path("runs")}))->completed == 20);
+
+  // The new completions/ is made before the old one goes (so it cannot reuse
+  // its inode) and given the old mtime: only its identity tells it apart.
+  tree.make_job("runs/new", 20, {0, 1, 2});
+  tree.remove("runs/done/completions");
+  std::filesystem::rename(tree.path("runs/new/completions"), tree.path("runs/done/completions"));
+  tree.set_mtime("runs/done/completions", past(500));
+  tree.remove("runs/new");
+  tree.set_mtime("runs", past(500));
+
+  const auto after = done_of(scanner.scan({tree.path("runs")}));
+  REQUIRE(after);
+  CHECK(after->completed == 3);
+  CHECK_FALSE(after->complete());
+  CHECK(after->completed == one_shot(tree)->completed);
+}
+
+TEST_CASE("Scanner: a complete job whose markers are removed in place is read again", "[datatrove]") {
+  TempTree tree;
+  make_done(tree);
+  Scanner scanner(std::make_shared<LocalStorage>(), quiet_options());
+  REQUIRE(done_of(scanner.scan({tree.path("runs")}))->completed == 20);
+
+  for (int r = 3; r < 20; ++r) {
+    char marker[32];
+    std::snprintf(marker, sizeof marker, "runs/done/completions/%05d", r);
+    tree.remove(marker);
+  }
+  tree.set_mtime("runs/done/completions", past(100));  // the same directory, a new mtime
+
+  const auto after = done_of(scanner.scan({tree.path("runs")}));
+  REQUIRE(after);
+  CHECK(after->completed == 3);
+}
+
+TEST_CASE("Scanner: a complete job whose executor.json is rewritten is read again", "[datatrove]") {
+  TempTree tree;
+  make_done(tree);
+  Scanner scanner(std::make_shared<LocalStorage>(), quiet_options());
+  REQUIRE(done_of(scanner.scan({tree.path("runs")}))->complete());
+
+  tree.write("runs/done/executor.json", R"({"world_size": 30})");  // a relaunch with more ranks
+  tree.set_mtime("runs/done/executor.json", past(60));
+
+  const auto after = done_of(scanner.scan({tree.path("runs")}));
+  REQUIRE(after);
+  CHECK(after->world_size == 30);
+  CHECK(after->completed == 20);
+  CHECK_FALSE(after->complete());
+  REQUIRE(after->launched_at);
+  CHECK(*after->launched_at == Approx(past(60)));
+}
+
+TEST_CASE("Scanner: a complete job dir removed and made again with 1 of 20 is read again", "[datatrove]") {
+  TempTree tree;
+  make_done(tree);
+  Scanner scanner(std::make_shared<LocalStorage>(), quiet_options());
+  REQUIRE(done_of(scanner.scan({tree.path("runs")}))->completed == 20);
+  // A job dir as its own target, too: no parent listing to notice the change.
+  Scanner direct(std::make_shared<LocalStorage>(), quiet_options());
+  REQUIRE(done_of(direct.scan({tree.path("runs/done")}))->completed == 20);
+
+  tree.remove("runs/done");
+  tree.make_job("runs/done", 20, {0});
+  tree.set_mtime("runs/done/executor.json", past(300));
+  tree.set_mtime("runs/done/completions", past(300));
+  tree.set_mtime("runs/done", past(300));
+  tree.set_mtime("runs", past(300));
+
+  const auto after = done_of(scanner.scan({tree.path("runs")}));
+  REQUIRE(after);
+  CHECK(after->completed == 1);
+  CHECK(after->completed == one_shot(tree)->completed);
+  const auto after_direct = done_of(direct.scan({tree.path("runs/done")}));
+  REQUIRE(after_direct);
+  CHECK(after_direct->completed == 1);
+}
+
+TEST_CASE("Scanner: an unchanged complete job is answered from the cache without a listing", "[datatrove]") {
+  TempTree tree;
+  make_done(tree);
+  const auto storage = std::make_shared<LocalStorage>();
+  Scanner scanner(storage, quiet_options());
+  scanner.scan({tree.path("runs")});
+  const auto before = storage->counters();
+  const ScanResult again = scanner.scan({tree.path("runs")});
+  CHECK(again.stats.jobs_from_cache == 1);
+  CHECK(again.stats.directory_listings == 0);
+  CHECK(storage->counters().lists == before.lists);
+  CHECK(storage->counters().reads == before.reads);
+}
