@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -41,6 +42,34 @@ std::shared_ptr<const JobState> done_of(const ScanResult& scan) {
     if (job->name == "done") return job;
   return nullptr;
 }
+
+// Local files seen as an object store sees them (as S3Storage does): times
+// come with listings, and a directory's "mtime" is when it was looked at, so
+// it always looks changed; no identities.
+class ObjectStoreLike final : public Storage {
+ public:
+  using Storage::list;
+  using Storage::read;
+  std::vector<DirEntry> list(const std::string& dir, const ListOptions& options) const override {
+    ++lists;
+    return local_.list(dir, ListOptions{true, options.resolve_types, options.directories_only});
+  }
+  FileStat stat(const std::string& path) const override {
+    FileStat st = local_.stat(path);
+    if (st.type == EntryType::directory) st.mtime = wall_clock_now();
+    return st;
+  }
+  std::string read(const std::string& path, std::uint64_t max_bytes) const override { return local_.read(path, max_bytes); }
+  std::string read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const override {
+    return local_.read_range(path, offset, length);
+  }
+  bool list_includes_mtime() const override { return true; }
+  Counters counters() const override { return local_.counters(); }
+  mutable std::atomic<int> lists{0};
+
+ private:
+  LocalStorage local_;
+};
 
 // What a fresh Scanner (a one-shot jobmon-status) reads.
 std::shared_ptr<const JobState> one_shot(const TempTree& tree) {
@@ -145,4 +174,26 @@ TEST_CASE("Scanner: an unchanged complete job is answered from the cache without
   CHECK(again.stats.directory_listings == 0);
   CHECK(storage->counters().lists == before.lists);
   CHECK(storage->counters().reads == before.reads);
+}
+
+TEST_CASE("Scanner: on an object store a complete job is checked through executor.json, not re-listed", "[datatrove]") {
+  TempTree tree;
+  make_done(tree);
+  const auto storage = std::make_shared<ObjectStoreLike>();
+  Scanner scanner(storage, quiet_options());
+  REQUIRE(done_of(scanner.scan({tree.path("runs/done")}))->completed == 20);
+
+  // Directory "mtimes" always look new there: an unchanged complete job is still not listed again.
+  const int lists_before = storage->lists.load();
+  const ScanResult again = scanner.scan({tree.path("runs/done")});
+  CHECK(again.stats.completions_listed == 0);
+  CHECK(again.stats.jobs_from_cache == 1);
+  CHECK(storage->lists.load() == lists_before);
+
+  // A relaunch (or the job made again) rewrites executor.json: read again.
+  tree.write("runs/done/executor.json", R"({"world_size": 30})");
+  tree.set_mtime("runs/done/executor.json", past(60));
+  const auto after = done_of(scanner.scan({tree.path("runs/done")}));
+  REQUIRE(after);
+  CHECK(after->world_size == 30);
 }
