@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -82,10 +83,14 @@ struct Scanner::Impl {
   }
 
   // True while what a job was read from still stands: the same completions/
-  // (identity and mtime) and the same executor.json (mtime). Checked on every
-  // refresh, complete jobs included (a stat or three each locally): a reset
+  // (mtime, and identity where mtimes are coarse) and the same executor.json
+  // (mtime). Checked on every refresh, complete jobs included, so a reset
   // (completions/ made again with fewer markers, executor.json rewritten by a
-  // relaunch, the job dir removed and made again) is then read at once.
+  // relaunch, the job dir removed and made again) is read at once. Two stats
+  // a job: with sub-second mtimes a completions/ made again has a new mtime
+  // (its content can only differ if it changed after being made); only a
+  // whole-second mtime (a coarse filesystem, where two directories made in
+  // one second look alike) costs a third, for its identity (device+inode).
   // Object stores have no directory mtimes or identities (a prefix's "mtime"
   // is when it was listed): there, a complete job is checked through
   // executor.json alone, from the job dir's listing (one request).
@@ -96,7 +101,8 @@ struct Scanner::Impl {
       const FileStat st = storage->stat(completions);
       const double mtime = st.type == EntryType::directory ? st.mtime : -1;
       if (mtime != cached.completions_mtime || !listing_settled(mtime, cached.listed_at)) return false;
-      if (mtime >= 0 && storage->directory_identity(completions) != cached.completions_identity) return false;
+      const bool coarse = mtime >= 0 && mtime == std::floor(mtime);
+      if (coarse && storage->directory_identity(completions) != cached.completions_identity) return false;
     }
     // A relaunch rewrites executor.json without touching completions/: a new
     // attempt (and maybe a new world_size), so the job is read again.

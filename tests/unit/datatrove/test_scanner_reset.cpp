@@ -85,20 +85,39 @@ TEST_CASE("Scanner: a complete job whose completions/ is made again with 3 marke
   Scanner scanner(std::make_shared<LocalStorage>(), quiet_options());
   REQUIRE(done_of(scanner.scan({tree.path("runs")}))->completed == 20);
 
-  // The new completions/ is made before the old one goes (so it cannot reuse
-  // its inode) and given the old mtime: only its identity tells it apart.
-  tree.make_job("runs/new", 20, {0, 1, 2});
   tree.remove("runs/done/completions");
-  std::filesystem::rename(tree.path("runs/new/completions"), tree.path("runs/done/completions"));
-  tree.set_mtime("runs/done/completions", past(500));
-  tree.remove("runs/new");
-  tree.set_mtime("runs", past(500));
+  tree.add_markers("runs/done", {0, 1, 2});
+  tree.set_mtime("runs/done/completions", past(100));
+  tree.set_mtime("runs", past(100));
 
   const auto after = done_of(scanner.scan({tree.path("runs")}));
   REQUIRE(after);
   CHECK(after->completed == 3);
   CHECK_FALSE(after->complete());
   CHECK(after->completed == one_shot(tree)->completed);
+}
+
+TEST_CASE("Scanner: with whole-second mtimes, a completions/ made again with the same mtime is told apart by identity",
+          "[datatrove]") {
+  TempTree tree;
+  make_done(tree);
+  const double coarse = std::floor(past(500));  // a filesystem with 1 s timestamps
+  tree.set_mtime("runs/done/completions", coarse);
+  Scanner scanner(std::make_shared<LocalStorage>(), quiet_options());
+  REQUIRE(done_of(scanner.scan({tree.path("runs")}))->completed == 20);
+
+  // The new completions/ is made before the old one goes (so it cannot reuse
+  // its inode) and given the old mtime: only its identity tells it apart.
+  tree.make_job("runs/new", 20, {0, 1, 2});
+  tree.remove("runs/done/completions");
+  std::filesystem::rename(tree.path("runs/new/completions"), tree.path("runs/done/completions"));
+  tree.set_mtime("runs/done/completions", coarse);
+  tree.remove("runs/new");
+  tree.set_mtime("runs", past(500));
+
+  const auto after = done_of(scanner.scan({tree.path("runs")}));
+  REQUIRE(after);
+  CHECK(after->completed == 3);
 }
 
 TEST_CASE("Scanner: a complete job whose markers are removed in place is read again", "[datatrove]") {
