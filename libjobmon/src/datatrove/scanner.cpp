@@ -24,8 +24,8 @@ struct CachedJob {
   std::shared_ptr<JobState> job;
   std::string identity;  // Storage::directory_identity: one job reached by two paths is listed once
   // completions/ as it was read: a reset (the directory removed and made
-  // again, a new job dir in the old one's place) gives it a new identity or
-  // a new mtime, even when the marker count looks the same.
+  // again, a new job dir in the old one's place) gives it a new mtime, or,
+  // where mtimes are whole seconds, maybe only a new identity (kept only then).
   std::string completions_identity;
   double completions_mtime = -1;
   double listed_at = 0;
@@ -52,6 +52,10 @@ struct ScanTally {
 };
 
 using detail::listing_settled;
+
+// A whole-second mtime: a coarse filesystem, where two directories made in
+// the same second look alike (only their identity tells them apart).
+bool whole_seconds(double mtime) { return mtime == std::floor(mtime); }
 
 }  // namespace
 
@@ -101,8 +105,8 @@ struct Scanner::Impl {
       const FileStat st = storage->stat(completions);
       const double mtime = st.type == EntryType::directory ? st.mtime : -1;
       if (mtime != cached.completions_mtime || !listing_settled(mtime, cached.listed_at)) return false;
-      const bool coarse = mtime >= 0 && mtime == std::floor(mtime);
-      if (coarse && storage->directory_identity(completions) != cached.completions_identity) return false;
+      if (mtime >= 0 && whole_seconds(mtime) && storage->directory_identity(completions) != cached.completions_identity)
+        return false;
     }
     // A relaunch rewrites executor.json without touching completions/: a new
     // attempt (and maybe a new world_size), so the job is read again.
@@ -139,8 +143,9 @@ struct Scanner::Impl {
     // then shows as a difference on the next refresh.
     const std::string completions = storage->join(path, "completions");
     const FileStat completions_before = storage->stat(completions);
-    std::string completions_identity =
-        completions_before.type == EntryType::directory ? storage->directory_identity(completions) : std::string();
+    std::string completions_identity;
+    if (completions_before.type == EntryType::directory && whole_seconds(completions_before.mtime))
+      completions_identity = storage->directory_identity(completions);
     detail::JobReadResult read = detail::read_job_dir(*storage, path, options);
     tally.completions_listed.fetch_add(read.listings);
     tally.logs_read.fetch_add(read.logs_read);
