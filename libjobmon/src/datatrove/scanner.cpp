@@ -30,6 +30,7 @@ struct CachedJob {
   double completions_mtime = -1;
   double listed_at = 0;
   double logs_read_at = 0;
+  double checked_at = 0;  // a complete job's last check on an object store (unchanged_since_read)
 };
 
 // A directory found not to be a job because it has no executor.json: only a
@@ -97,7 +98,8 @@ struct Scanner::Impl {
   // one second look alike) costs a third, for its identity (device+inode).
   // Object stores have no directory mtimes or identities (a prefix's "mtime"
   // is when it was listed): there, a complete job is checked through
-  // executor.json alone, from the job dir's listing (one request).
+  // executor.json alone, from the job dir's listing (one request, so at most
+  // every log_refresh_seconds: see reuse_cached_job).
   bool unchanged_since_read(const std::string& path, const CachedJob& cached) const {
     const std::string completions = storage->join(path, "completions");
     const bool object_store = storage->list_includes_mtime();
@@ -118,7 +120,19 @@ struct Scanner::Impl {
   // task logs re-read when due; null when the job must be read again.
   std::shared_ptr<const JobState> reuse_cached_job(const std::string& path, CachedJob cached, double now,
                                                    ScanTally& tally) {
+    // On an object store checking a complete job costs a request (its job
+    // dir's listing): done at most every log_refresh_seconds, like task logs.
+    const bool costs_a_request = storage->list_includes_mtime() && cached.job->complete();
+    if (costs_a_request && now - cached.checked_at < options.log_refresh_seconds) {
+      tally.from_cache.fetch_add(1);
+      return cached.job;
+    }
     if (!unchanged_since_read(path, cached)) return nullptr;
+    if (costs_a_request) {
+      cached.checked_at = now;
+      std::lock_guard lock(mutex);
+      jobs[path] = cached;
+    }
     if (!cached.job->complete() && now - cached.logs_read_at >= options.log_refresh_seconds) {
       auto refreshed = std::make_shared<JobState>(*cached.job);
       tally.logs_read.fetch_add(detail::diagnose_incomplete_ranks(*storage, *refreshed, options));
@@ -157,6 +171,7 @@ struct Scanner::Impl {
       entry.completions_mtime = completions_before.type == EntryType::directory ? completions_before.mtime : -1;
       entry.listed_at = now;
       entry.logs_read_at = now;
+      entry.checked_at = now;
       entry.job = read.job;
       found.job = read.job;
       found.identity = entry.identity;

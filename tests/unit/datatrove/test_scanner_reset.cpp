@@ -55,6 +55,7 @@ class ObjectStoreLike final : public Storage {
     return local_.list(dir, ListOptions{true, options.resolve_types, options.directories_only});
   }
   FileStat stat(const std::string& path) const override {
+    ++stats;  // as good as a request: S3Storage answers a stat from a listing
     FileStat st = local_.stat(path);
     if (st.type == EntryType::directory) st.mtime = wall_clock_now();
     return st;
@@ -65,7 +66,7 @@ class ObjectStoreLike final : public Storage {
   }
   bool list_includes_mtime() const override { return true; }
   Counters counters() const override { return local_.counters(); }
-  mutable std::atomic<int> lists{0};
+  mutable std::atomic<int> lists{0}, stats{0};
 
  private:
   LocalStorage local_;
@@ -199,7 +200,9 @@ TEST_CASE("Scanner: on an object store a complete job is checked through executo
   TempTree tree;
   make_done(tree);
   const auto storage = std::make_shared<ObjectStoreLike>();
-  Scanner scanner(storage, quiet_options());
+  ScanOptions o = quiet_options();
+  o.log_refresh_seconds = 0;  // checked on every refresh
+  Scanner scanner(storage, o);
   REQUIRE(done_of(scanner.scan({tree.path("runs/done")}))->completed == 20);
 
   // Directory "mtimes" always look new there: an unchanged complete job is still not listed again.
@@ -215,4 +218,24 @@ TEST_CASE("Scanner: on an object store a complete job is checked through executo
   const auto after = done_of(scanner.scan({tree.path("runs/done")}));
   REQUIRE(after);
   CHECK(after->world_size == 30);
+}
+
+TEST_CASE("Scanner: on an object store a complete job is checked at most every log_refresh_seconds", "[datatrove]") {
+  TempTree tree;
+  make_done(tree);
+  // The backend calls of a refresh of the same tree, with checks due on every refresh or once an hour.
+  auto calls_of_a_refresh = [&](double log_refresh_seconds) {
+    const auto storage = std::make_shared<ObjectStoreLike>();
+    ScanOptions o = quiet_options();
+    o.log_refresh_seconds = log_refresh_seconds;
+    Scanner scanner(storage, o);
+    scanner.scan({tree.path("runs")});
+    const int before = storage->stats.load() + storage->lists.load();
+    const ScanResult again = scanner.scan({tree.path("runs")});
+    CHECK(again.stats.jobs_from_cache == 1);
+    return storage->stats.load() + storage->lists.load() - before;
+  };
+  const int every_refresh = calls_of_a_refresh(0);
+  const int hourly = calls_of_a_refresh(3600);
+  CHECK(every_refresh == hourly + 1);  // the one stat of executor.json (from the job dir's listing on S3)
 }
