@@ -117,20 +117,15 @@ human snapshot_follow "$SNAPSHOT" -H --follow --count 1 -i 0.1 "$DJ"
 valid_json snapshot_json '\u001b]2;pwned' "$SNAPSHOT" "$DJ"
 valid_json snapshot_list_json '\u001b]2;pwned' "$SNAPSHOT" --list "$WORK/dj" --json
 
-# --- fatal errors on stderr quote the path they are about. They are printed
-# by tools/common/tool_main.cpp ("<tool>: <what>"), outside the cli room: until
-# it prints terminal_safe(e.what()), a raw one is reported as a known gap, not
-# a failure. Once it does, set FATAL_ERRORS_SAFE=1 here (the default then).
-FATAL_ERRORS_SAFE=${FATAL_ERRORS_SAFE:-0}
+# --- fatal errors on stderr quote the path they are about; tools/common/tool_main.cpp
+# prints them through terminal_safe too.
 fatal() {
   local name=$1 expected_rc=$2; shift 2
   local rc=0 why
   "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null || rc=$?
   expect_eq "$rc" "$expected_rc" "$name: exit code"
   if [[ -s "$WORK/$name.out" ]]; then fail "$name: output on stdout"; else pass; fi
-  if why=$(clean "$WORK/$name.err" 2>&1); then pass
-  elif ((FATAL_ERRORS_SAFE)); then fail "$name: stderr: $why"
-  else echo "KNOWN GAP: $name: stderr: $why (tools/common/tool_main.cpp prints e.what() raw)"; fi
+  if why=$(clean "$WORK/$name.err" 2>&1); then pass; else fail "$name: stderr: $why"; fi
 }
 fatal status_job_target 2 "$STATUS" --failed "$JOB"        # '[' in the name makes it a glob
 fatal status_bad_glob 2 "$STATUS" "$WORK/runs/[$EVIL"
