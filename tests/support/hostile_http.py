@@ -161,6 +161,13 @@ class Handler(BaseHTTPRequestHandler):
         self.send_bytes(404, b'{"error":"not found"}', [("X-Error-Code", "EntryNotFound")])
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up on a hostile answer are the point
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--parquet", default=None, help="the good shard of the bad-sizes listing")
@@ -171,8 +178,7 @@ def main():
     sink.bind(("127.0.0.1", 0))
     sink.listen(16)
     threading.Thread(target=run_sink, args=(sink,), daemon=True).start()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", 0), Handler)
     print(json.dumps({"port": server.server_address[1], "sink_port": sink.getsockname()[1]}), flush=True)
     server.serve_forever()
 

@@ -135,7 +135,7 @@ class Batch {
   void on_response(Transfer& t);
   void follow_redirect(Transfer& t, const std::string& next_url);
   double retry_wait(const Transfer& t, long status, std::string& why) const;
-  bool retry_or_give_up(Transfer& t, const std::string& failure, double wait);
+  bool retry_or_give_up(Transfer& t, const std::string& failure, double wait, bool answered);
   void give_up(Transfer& t, const std::string& why);
   std::string deadline_text() const;
   void wait(const std::optional<Clock::time_point>& next_due);
@@ -311,14 +311,17 @@ void Batch::on_transport_error(Transfer& t, CURLcode code) {
     give_up(t, why);
     return;
   }
-  retry_or_give_up(t, "no answer from " + host_of(t.url) + " (" + why + ")", backoff_seconds(config_.retry, t.tries));
+  retry_or_give_up(t, "no answer from " + host_of(t.url) + " (" + why + ")", backoff_seconds(config_.retry, t.tries),
+                   false);
 }
 
 // Another try after `wait` seconds when tries and the deadline allow it
-// (said through on_progress), else the transfer ends with `failure`.
-bool Batch::retry_or_give_up(Transfer& t, const std::string& failure, double wait) {
+// (said through on_progress), else the transfer ends with `failure` (an
+// answer whose tries ran out ends as it is: its status says enough).
+bool Batch::retry_or_give_up(Transfer& t, const std::string& failure, double wait, bool answered) {
   if (t.tries >= config_.retry.max_tries) {
-    give_up(t, failure);
+    if (answered) finish();
+    else give_up(t, failure);
     return false;
   }
   if (deadline_ && Clock::now() + std::chrono::duration<double>(wait) >= deadline_->at) {
@@ -361,7 +364,7 @@ void Batch::on_response(Transfer& t) {
   if (is_retryable_status(status)) {
     std::string why;
     const double wait = retry_wait(t, status, why);
-    retry_or_give_up(t, fmt::format("HTTP {} from {}{}", status, host_of(t.url), why), wait);
+    retry_or_give_up(t, fmt::format("HTTP {} from {}{}", status, host_of(t.url), why), wait, true);
     return;
   }
   finish();
