@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   app.add_option("--poll-deadline", options.poll_deadline,
                  "Seconds one poll may take, retries and Retry-After waits included (0: none)")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_option("--request-timeout", request_timeout, "Seconds one HTTP transfer may take (default 300)")
+  app.add_option("--request-timeout", request_timeout, "Seconds one HTTP transfer may take (default 120)")
       ->check(CLI::PositiveNumber);
   app.add_option("--retry-base", retry_base, "First retry backoff in seconds (doubles up to 8 s)")
       ->check(CLI::NonNegativeNumber);

@@ -37,9 +37,9 @@ struct HubConfig {
   HubRetryPolicy retry;
   int max_in_flight = 32;           // range reads running at once
   double connect_timeout = 30;      // seconds
-  double stall_timeout = 120;       // seconds below min_speed before giving up on a transfer
-  long min_speed = 1;               // bytes per second, averaged over stall_timeout
-  double request_timeout = 300;     // seconds for one whole transfer, headers and body
+  double stall_timeout = 60;        // seconds below min_speed before giving up on a transfer
+  long min_speed = 1024;            // bytes per second (a body trickled at 2 B/s is dead)
+  double request_timeout = 120;     // seconds for one whole transfer, headers and body
   std::uint64_t max_body = 64ull << 20;
   // A tree listing that never ends (a hostile or broken server) is refused
   // after this many pages or files. The Hub pages 1000 entries at a time;
