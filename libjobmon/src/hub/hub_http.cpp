@@ -135,7 +135,7 @@ class Batch {
   void on_response(Transfer& t);
   void follow_redirect(Transfer& t, const std::string& next_url);
   double retry_wait(const Transfer& t, long status, std::string& why) const;
-  bool retry_or_give_up(Transfer& t, const std::string& failure, double wait, bool answered);
+  void retry_or_give_up(Transfer& t, const std::string& failure, double wait, bool answered);
   void give_up(Transfer& t, const std::string& why);
   std::string deadline_text() const;
   void wait(const std::optional<Clock::time_point>& next_due);
@@ -311,23 +311,22 @@ void Batch::on_transport_error(Transfer& t, CURLcode code) {
     give_up(t, why);
     return;
   }
-  retry_or_give_up(t, "no answer from " + host_of(t.url) + " (" + why + ")", backoff_seconds(config_.retry, t.tries),
-                   false);
+  retry_or_give_up(t, host_of(t.url) + ": " + why, backoff_seconds(config_.retry, t.tries), false);
 }
 
 // Another try after `wait` seconds when tries and the deadline allow it
 // (said through on_progress), else the transfer ends with `failure` (an
 // answer whose tries ran out ends as it is: its status says enough).
-bool Batch::retry_or_give_up(Transfer& t, const std::string& failure, double wait, bool answered) {
+void Batch::retry_or_give_up(Transfer& t, const std::string& failure, double wait, bool answered) {
   if (t.tries >= config_.retry.max_tries) {
     if (answered) finish();
     else give_up(t, failure);
-    return false;
+    return;
   }
   if (deadline_ && Clock::now() + std::chrono::duration<double>(wait) >= deadline_->at) {
     give_up(t, fmt::format("{}; gave up after try {}: the next, in {:g} s, would pass {}", failure, t.tries,
                            std::ceil(wait * 10) / 10, deadline_text()));
-    return false;
+    return;
   }
   ++counters_.retries;
   if (config_.on_progress) {
@@ -335,7 +334,6 @@ bool Batch::retry_or_give_up(Transfer& t, const std::string& failure, double wai
                                     std::ceil(wait * 10) / 10));
   }
   requeue(t, wait);
-  return true;
 }
 
 void Batch::give_up(Transfer& t, const std::string& why) {
