@@ -129,6 +129,7 @@ HttpResult S3Http::send(const std::string& method, const std::string& url, const
   const auto own = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(options_.request_deadline_seconds));
   const SteadyTime until = deadline ? std::min(*deadline, own) : own;
+  const bool own_binds = !deadline || own <= *deadline;
   const auto seconds_left = [&] { return std::chrono::duration<double>(until - Clock::now()).count(); };
   thread_local std::minstd_rand jitter_source{std::random_device{}()};
   void* handle = acquire();
@@ -161,6 +162,7 @@ HttpResult S3Http::send(const std::string& method, const std::string& url, const
     std::this_thread::sleep_for(std::chrono::duration<double>(wait));
   }
   release(handle);
+  result.own_deadline = result.deadline_hit && own_binds;
   return result;
 }
 

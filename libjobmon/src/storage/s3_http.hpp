@@ -29,6 +29,7 @@ struct HttpResult {
   bool body_too_large = false;
   unsigned attempts = 0;        // tries made
   bool deadline_hit = false;    // retries stopped (or the last try was cut) by the deadline
+  bool own_deadline = false;    // ...by request_deadline_seconds, not the caller's deadline
 };
 
 using SteadyTime = std::chrono::steady_clock::time_point;

@@ -57,10 +57,11 @@ std::string explain_answer(const HttpResult& r, const S3Location& loc, const S3C
 // the tries made and whether `limit` ("the listing deadline of 600 s") cut
 // them short.
 std::string explain_failure(const HttpResult& r, const S3Location& loc, const S3Config& config,
-                            const std::string& limit) {
+                            const std::string& limit, double request_deadline) {
   if (r.status == 0 && r.attempts == 0) return "not sent: " + limit + " had passed";
   const std::string tries = r.attempts == 1 ? "1 try" : std::to_string(r.attempts) + " tries";
-  const std::string stopped = r.deadline_hit ? "; stopped by " + limit : "";
+  const std::string by = r.own_deadline ? fmt::format("the request deadline of {:g} s", request_deadline) : limit;
+  const std::string stopped = r.deadline_hit ? "; stopped by " + by : "";
   // No connection at all, or a server that answered and then stalled: they need different fixes.
   if (r.status == 0 && r.connect_failed)
     return "cannot reach S3 endpoint " + config.endpoint + ": " + r.transport_error + " (" + tries + ")" + stopped;
@@ -92,8 +93,10 @@ struct S3Storage::Impl {
 
   static std::string cache_key(const S3Location& loc) { return loc.bucket + "/" + loc.key; }
 
-  std::string request_limit() const {
-    return fmt::format("the request deadline of {:g} s", options.request_deadline_seconds);
+  // Why a single request (not a listing) failed.
+  std::string explain(const HttpResult& r, const S3Location& loc) const {
+    const std::string limit = fmt::format("the request deadline of {:g} s", options.request_deadline_seconds);
+    return explain_failure(r, loc, config, limit, options.request_deadline_seconds);
   }
 
   std::string object_url(const S3Location& loc) const {
@@ -159,7 +162,8 @@ struct S3Storage::Impl {
       const HttpResult r =
           http.send("GET", config.bucket_url(loc.bucket) + "/" + query, {}, max_listing_page_bytes, deadline);
       if (r.body_too_large) throw StorageError(url, "S3 listing page larger than 32 MiB");
-      if (r.status != 200) throw StorageError(url, explain_failure(r, loc, config, limit));
+      if (r.status != 200)
+        throw StorageError(url, explain_failure(r, loc, config, limit, options.request_deadline_seconds));
       S3ListPage page;
       try {
         page = parse_list_objects(r.body);
@@ -299,7 +303,7 @@ std::string S3Storage::read(const std::string& path, std::uint64_t max_bytes) co
   const HttpResult r = impl_->http.send("GET", impl_->object_url(loc), {}, max_bytes);
   if (r.body_too_large) throw StorageError(path, "file too large (limit " + std::to_string(max_bytes) + " bytes)");
   if (r.status == 404) throw StorageError(path, "no such object");
-  if (r.status != 200) throw StorageError(path, explain_failure(r, loc, impl_->config, impl_->request_limit()));
+  if (r.status != 200) throw StorageError(path, impl_->explain(r, loc));
   return r.body;
 }
 
@@ -314,7 +318,7 @@ std::string S3Storage::read_range(const std::string& path, std::uint64_t offset,
   if (r.body_too_large) throw StorageError(path, "server ignored the Range header");
   if (r.status == 404) throw StorageError(path, "no such object");
   if (r.status != 206 && r.status != 200)
-    throw StorageError(path, explain_failure(r, loc, impl_->config, impl_->request_limit()));
+    throw StorageError(path, impl_->explain(r, loc));
   if (r.status == 200) return r.body.substr(std::min<std::size_t>(r.body.size(), offset), length);  // server ignored Range
   return r.body;
 }

@@ -100,6 +100,18 @@ TEST_CASE("S3 each try has its own timeout; a slow answer is not 'cannot reach'"
   CHECK_THAT(message, Contains("(2 tries)"));
 }
 
+TEST_CASE("S3 a page's tries end at the request deadline, and the message names that deadline", "[storage]") {
+  test::HostileServer server;
+  S3Options options;
+  options.request_deadline_seconds = 2;
+  options.first_backoff_seconds = 0.01;
+  const S3Storage storage = storage_at(server.endpoint("trickle"), options);
+  const auto [message, seconds] = list_error(storage, "s3://bucket/run");
+  CHECK(seconds < 10);
+  CHECK_THAT(message, Contains("timed out after the server answered HTTP 200"));
+  CHECK_THAT(message, Contains("stopped by the request deadline of 2 s"));
+}
+
 TEST_CASE("S3 SlowDown retries stop at the deadline instead of sleeping on", "[storage]") {
   test::HostileServer server;
   S3Options options;
