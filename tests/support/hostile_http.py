@@ -53,6 +53,7 @@ def run_sink(listener):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body in two writes: no 40 ms delayed-ACK stall per page
 
     def log_message(self, *args):
         pass

@@ -42,9 +42,10 @@ struct HubConfig {
   double request_timeout = 120;     // seconds for one whole transfer, headers and body
   std::uint64_t max_body = 64ull << 20;
   // A tree listing that never ends (a hostile or broken server) is refused
-  // after this many pages or files. The Hub pages 1000 entries at a time;
-  // a big dataset repo holds tens of thousands of files.
-  std::uint64_t max_list_pages = 10'000;
+  // after this many pages or files. The Hub pages 1000 entries at a time and
+  // a big dataset repo holds tens of thousands of files (100 pages); the
+  // page limit only matters for pages that hold few files.
+  std::uint64_t max_list_pages = 2'000;
   std::uint64_t max_list_files = 1'000'000;
   // Told about every retry and wait ("HTTP 429 from huggingface.co, retry
   // 2/4 in 30 s"), so a tool can show it; empty: silent.
