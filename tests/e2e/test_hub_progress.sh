@@ -134,4 +134,29 @@ expect_eq "$RC" 2 "no total: usage error"
 run --total 5
 expect_eq "$RC" 2 "missing --repo: usage error"
 
+# --- a hostile Hub: Retry-After: 300 and a body trickled at 2 B/s end at the
+# poll's deadline with a message, and the wait is said on stderr
+"$PY" "$JOBMON_SOURCE/tests/support/hostile_http.py" > "$WORK/hostile_ports" &
+HOSTILE_PID=$!
+on_exit 'stop_pid "$HOSTILE_PID"'
+wait_until 5 test -s "$WORK/hostile_ports" || true
+HPORT=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$WORK/hostile_ports")
+START=$SECONDS
+HF_ENDPOINT="http://127.0.0.1:$HPORT/m/retry-after" run --repo org/gen --total 10 --once --poll-deadline 3
+expect_eq "$RC" 1 "Retry-After 300 past the deadline: exit code"
+expect_contains "$ERR" "HTTP 429 from 127.0.0.1:$HPORT (asked to wait 300 s, capped to 60 s)" "Retry-After message"
+expect_contains "$ERR" "would pass the deadline of 3 s" "deadline message"
+HF_ENDPOINT="http://127.0.0.1:$HPORT/m/trickle" run --repo org/gen --total 10 --once --poll-deadline 3
+expect_eq "$RC" 1 "trickled body: exit code"
+expect_contains "$ERR" "the deadline of 3 s passed during the transfer: timed out after the server answered HTTP 200" \
+  "trickled body message"
+HF_ENDPOINT="http://127.0.0.1:$HPORT/m/retry-after" run --repo org/gen --total 10 --once --max-retry-after 1 \
+  --poll-deadline 20
+expect_eq "$RC" 1 "429 until the tries run out: exit code"
+expect_contains "$ERR" "jobmon-hub-progress: HTTP 429 from 127.0.0.1:$HPORT (asked to wait 300 s, capped to 1 s), retry 1/4 in 1 s" \
+  "the wait is said on stderr"
+expect_contains "$ERR" "retry 4/4 in 1 s" "every wait is said"
+ELAPSED=$((SECONDS - START))
+[ "$ELAPSED" -lt 40 ] || fail "hostile polls took ${ELAPSED} s (deadlines 3 and 3 s, 4 waits of 1 s)"
+
 finish

@@ -1,6 +1,7 @@
 // Test helper: runs tests/support/fake_hub.py (a fake Hugging Face Hub on
 // 127.0.0.1, two OS-chosen ports: the Hub API and a "CDN" that the resolve
-// endpoint redirects to) for the lifetime of the object.
+// endpoint redirects to) for the lifetime of the object; and HostileServer,
+// tests/support/hostile_http.py, a server that misbehaves on purpose.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -42,6 +43,30 @@ class FakeHub {
   pid_t pid_ = -1;
   int port_ = 0;
   int cdn_port_ = 0;
+};
+
+// A server that never ends listings, trickles bodies, asks for 300 s waits,
+// sends NUL header bytes, redirects to gopher:// and file://, lists bad
+// sizes: the behaviour is picked by the endpoint's path (see hostile_http.py).
+class HostileServer {
+ public:
+  explicit HostileServer(const std::string& parquet = "");  // the good shard of the bad-sizes listing
+  ~HostileServer();
+  HostileServer(const HostileServer&) = delete;
+  HostileServer& operator=(const HostileServer&) = delete;
+
+  // e.g. endpoint("trickle") = "http://127.0.0.1:N/m/trickle"
+  std::string endpoint(const std::string& mode) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + "/m/" + mode;
+  }
+  int sink_port() const { return sink_port_; }
+  // {"connections": n, "bytes": b} that reached the raw TCP sink port.
+  boost::json::object sink() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int sink_port_ = 0;
 };
 
 }  // namespace jobmon::test

@@ -38,6 +38,15 @@ int main(int argc, char** argv) {
                                                        "or https://datasets-server.huggingface.co)");
   app.add_option("--max-in-flight", max_in_flight, "Footer reads running at once")->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  double request_timeout = 0, max_retry_after = -1;
+  app.add_option("--poll-deadline", options.poll_deadline,
+                 "Seconds one poll may take, retries and Retry-After waits included (0: none)")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--request-timeout", request_timeout, "Seconds one HTTP transfer may take (default 120)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-retry-after", max_retry_after,
+                 "Longest wait a 429/503 Retry-After is honoured for, in seconds (default 60)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--retry-base", retry_base, "First retry backoff in seconds (doubles up to 8 s)")
       ->check(CLI::NonNegativeNumber);
   app.set_version_flag("-V,--version", std::string("jobmon-hub-progress ") + version_string);
@@ -50,6 +59,8 @@ int main(int argc, char** argv) {
     if (!datasets_server.empty()) config.datasets_server = datasets_server;
     config.max_in_flight = max_in_flight;
     if (retry_base >= 0) config.retry.base_seconds = retry_base;
+    if (request_timeout > 0) config.request_timeout = request_timeout;
+    if (max_retry_after >= 0) config.retry.max_retry_after = max_retry_after;
     HubClient client(config);
     return run_hub_progress_command(options, client, Console::standard());
   });

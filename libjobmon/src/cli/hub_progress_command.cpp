@@ -45,6 +45,15 @@ ExitCode run_hub_progress_command(const HubProgressOptions& options, HubClient& 
   }
   if (client.config().offline) throw HubError("HF_HUB_OFFLINE is set: jobmon-hub-progress needs the Hub", 0);
   if (!(options.interval > 0)) throw UsageError("--interval must be positive");
+  // Retries and waits said as they happen: a poll that waits on a 429 is not a hang.
+  client.set_progress_hook([&err](const std::string& message) {
+    err << "jobmon-hub-progress: " << terminal_safe(message) << '\n';  // quotes the server
+    err.flush();
+  });
+  struct HookReset {
+    HubClient& client;
+    ~HookReset() { client.set_progress_hook({}); }  // the hook holds console.err
+  } hook_reset{client};
   HubProgress progress(client, options);
   progress.resolve_total();
   LocalStorage storage;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <chrono>
+#include <limits>
 #include <cmath>
 
 #include "core/system/environment.hpp"
@@ -62,6 +64,10 @@ std::string describe(const HubHttpRequest& request) {
   if (response.status == 0) {
     throw HubError(fmt::format("{}: {} failed: {}", what, describe(request), response.error), 0);
   }
+  if (!response.error.empty()) {
+    // Retries that ran out, the deadline, a refused redirect: say why.
+    throw HubError(fmt::format("{}: {} failed: {}", what, describe(request), response.error), response.status);
+  }
   const std::string code = response.header("x-error-code");
   std::string server_message = response.header("x-error-message");
   if (server_message.empty() && response.body.size() < 500) {
@@ -89,6 +95,45 @@ json::value parse_json(const HubHttpRequest& request, const HubHttpResponse& res
   json::value v = json::parse(response.body, ec);
   if (ec) throw HubError(fmt::format("{}: {} returned invalid JSON ({})", what, describe(request), ec.message()), response.status);
   return v;
+}
+
+// A size or count that is a whole number of bytes/rows in range: -5, 1e30,
+// 1.5, "12" and a missing value are not (Boost.JSON's to_number would throw
+// "not exact" and take the whole listing down with it).
+std::optional<std::uint64_t> exact_count(const json::value* v) {
+  if (!v) return std::nullopt;
+  if (v->is_uint64()) return v->get_uint64();
+  if (v->is_int64()) return v->get_int64() >= 0 ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(v->get_int64())) : std::nullopt;
+  if (v->is_double()) {
+    const double d = v->get_double();
+    // 2^63: the largest any caller adds up as a signed count.
+    if (std::isfinite(d) && d >= 0 && d < 9.2e18 && std::floor(d) == d) return static_cast<std::uint64_t>(d);
+  }
+  return std::nullopt;
+}
+
+std::string json_text(const json::value* v) {
+  if (!v) return "none";
+  std::string text = json::serialize(*v);
+  if (text.size() > 40) text = text.substr(0, 40) + "...";
+  return text;
+}
+
+// One entry of a tree page as a HubFile (path empty: not a file).
+HubFile file_of(const json::object& o) {
+  HubFile file;
+  const json::value* type = o.if_contains("type");
+  if (!type || !type->is_string() || type->as_string() != "file") return file;
+  if (const auto* p = o.if_contains("path"); p && p->is_string()) file.path = std::string(p->as_string());
+  if (const auto* p = o.if_contains("oid"); p && p->is_string()) file.oid = std::string(p->as_string());
+  const json::value* size = o.if_contains("size");
+  if (const auto* lfs = o.if_contains("lfs"); lfs && lfs->is_object()) {
+    file.is_lfs = true;
+    if (const auto* s = lfs->as_object().if_contains("size")) size = s;
+  }
+  if (const auto bytes = exact_count(size)) file.size = *bytes;
+  else file.problem = "the listing gives no usable size (" + json_text(size) + ")";
+  return file;
 }
 
 }  // namespace
@@ -176,6 +221,21 @@ HubClient::HubClient(HubConfig config) : impl_(std::make_unique<Impl>(std::move(
 HubClient::~HubClient() = default;
 
 const HubConfig& HubClient::config() const { return impl_->config; }
+
+void HubClient::set_progress_hook(std::function<void(const std::string&)> hook) {
+  impl_->config.on_progress = std::move(hook);
+}
+
+void HubClient::set_deadline(std::optional<double> seconds_from_now) {
+  if (!seconds_from_now) {
+    impl_->session.set_deadline(std::nullopt);
+    return;
+  }
+  const auto at = std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(std::max(0.0, *seconds_from_now)));
+  impl_->session.set_deadline(detail::HubHttpSession::Deadline{at, *seconds_from_now});
+}
 HubCounters HubClient::counters() const { return impl_->counters; }
 
 std::vector<HubFile> HubClient::list_files(const std::string& repo, const std::string& revision,
@@ -184,8 +244,15 @@ std::vector<HubFile> HubClient::list_files(const std::string& repo, const std::s
   std::vector<HubFile> files;
   HubHttpRequest request;
   request.url = impl_->api(repo) + "/tree/" + escape(revision) + "/" + escape_path(path) + "?recursive=true";
-  for (int page = 0;; ++page) {
-    if (page > 1'000'000) throw HubError("tree listing: too many pages", 0);
+  const std::string listing = fmt::format("listing {} {}/", repo, path);
+  for (std::uint64_t page = 1;; ++page) {
+    // A listing that never ends (a hostile or broken server) is refused, not followed until memory runs out.
+    if (page > impl_->config.max_list_pages) {
+      throw HubError(fmt::format("{}: refused after {} pages ({} files): the listing does not end (max_list_pages "
+                                 "is {})",
+                                 listing, page - 1, files.size(), impl_->config.max_list_pages),
+                     0);
+    }
     ++impl_->counters.list_pages;
     const HubHttpResponse response = impl_->session.run_one(request);
     if (response.status == 404 && response.header("x-error-code") == "EntryNotFound") return files;
@@ -194,18 +261,14 @@ std::vector<HubFile> HubClient::list_files(const std::string& repo, const std::s
     if (!v.is_array()) throw HubError("listing " + repo + ": expected a JSON array", response.status);
     for (const json::value& entry : v.as_array()) {
       if (!entry.is_object()) continue;
-      const json::object& o = entry.as_object();
-      const json::value* type = o.if_contains("type");
-      if (!type || !type->is_string() || type->as_string() != "file") continue;
-      HubFile file;
-      if (const auto* p = o.if_contains("path"); p && p->is_string()) file.path = std::string(p->as_string());
-      if (const auto* p = o.if_contains("oid"); p && p->is_string()) file.oid = std::string(p->as_string());
-      if (const auto* p = o.if_contains("size"); p && p->is_number()) file.size = p->to_number<std::uint64_t>();
-      if (const auto* lfs = o.if_contains("lfs"); lfs && lfs->is_object()) {
-        file.is_lfs = true;
-        if (const auto* s = lfs->as_object().if_contains("size"); s && s->is_number()) file.size = s->to_number<std::uint64_t>();
+      HubFile file = file_of(entry.as_object());
+      if (file.path.empty()) continue;
+      if (files.size() >= impl_->config.max_list_files) {
+        throw HubError(fmt::format("{}: refused after {} files on {} pages (max_list_files is {})", listing,
+                                   files.size(), page, impl_->config.max_list_files),
+                       0);
       }
-      if (!file.path.empty()) files.push_back(std::move(file));
+      files.push_back(std::move(file));
     }
     auto next = parse_link_next(response.header("link"));
     if (!next) return files;
@@ -278,8 +341,9 @@ std::vector<HubRangeResult> HubClient::read_ranges(const std::string& repo, cons
       out.error = response.error;
       continue;
     } else {
-      out.error = fmt::format("HTTP {}{}", response.status,
-                              response.header("x-error-code").empty() ? "" : " " + response.header("x-error-code"));
+      out.error = fmt::format("HTTP {}{}{}", response.status,
+                              response.header("x-error-code").empty() ? "" : " " + response.header("x-error-code"),
+                              response.error.empty() ? "" : ": " + response.error);
       continue;
     }
     if (out.data.size() != r.length) {
@@ -349,11 +413,12 @@ std::optional<std::int64_t> HubClient::dataset_size(const std::string& dataset, 
     if (!so) continue;
     const json::value* name = so->if_contains("split");
     const json::value* cfg = so->if_contains("config");
-    const json::value* rows = so->if_contains("num_rows");
-    if (!rows || !rows->is_number()) continue;
+    const auto rows = exact_count(so->if_contains("num_rows"));
+    if (!rows) continue;
     if (cfg && cfg->is_string() && cfg->as_string() != config) continue;
     if (!split.empty() && !(name && name->is_string() && name->as_string() == split)) continue;
-    total += rows->to_number<std::int64_t>();
+    if (*rows > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() - total)) return std::nullopt;
+    total += static_cast<std::int64_t>(*rows);
     found = true;
   }
   if (!found) return std::nullopt;

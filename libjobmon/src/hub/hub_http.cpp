@@ -35,6 +35,7 @@ struct Transfer {
   HubHttpResponse response;
   std::uint64_t max_body = 0;
   bool too_large = false;
+  bool cut_by_deadline = false;  // this try's timeout is the deadline, not request_timeout
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
 
@@ -71,6 +72,20 @@ std::string HubHttpResponse::header(const std::string& lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
+std::string host_of(const std::string& url) {
+  CURLU* u = curl_url();
+  std::string out;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    char *host = nullptr, *port = nullptr;
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) out = host;
+    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK) out += std::string(":") + port;
+    curl_free(host);
+    curl_free(port);
+  }
+  curl_url_cleanup(u);
+  return out.empty() ? url : out;
+}
+
 std::string origin_of(const std::string& url) {
   CURLU* u = curl_url();
   std::string out;
@@ -101,7 +116,7 @@ namespace {
 class Batch {
  public:
   Batch(CURLM* multi, const HubConfig& config, HubCounters& counters, const std::vector<HubHttpRequest>& requests,
-        int max_in_flight);
+        int max_in_flight, std::optional<HubHttpSession::Deadline> deadline);
   ~Batch();
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
@@ -119,7 +134,10 @@ class Batch {
   void on_transport_error(Transfer& t, CURLcode code);
   void on_response(Transfer& t);
   void follow_redirect(Transfer& t, const std::string& next_url);
-  double retry_wait(const Transfer& t, long status) const;
+  double retry_wait(const Transfer& t, long status, std::string& why) const;
+  void retry_or_give_up(Transfer& t, const std::string& failure, double wait, bool answered);
+  void give_up(Transfer& t, const std::string& why);
+  std::string deadline_text() const;
   void wait(const std::optional<Clock::time_point>& next_due);
   void release(Transfer& t);
   void requeue(Transfer& t, double delay_seconds);
@@ -134,14 +152,16 @@ class Batch {
   std::size_t cap_;
   std::size_t active_ = 0;
   std::size_t finished_ = 0;
+  std::optional<HubHttpSession::Deadline> deadline_;
 };
 
 Batch::Batch(CURLM* multi, const HubConfig& config, HubCounters& counters, const std::vector<HubHttpRequest>& requests,
-             int max_in_flight)
+             int max_in_flight, std::optional<HubHttpSession::Deadline> deadline)
     : multi_(multi),
       config_(config),
       counters_(counters),
-      cap_(static_cast<std::size_t>(std::max(1, max_in_flight))) {
+      cap_(static_cast<std::size_t>(std::max(1, max_in_flight))),
+      deadline_(deadline) {
   for (std::size_t i = 0; i < requests.size(); ++i) {
     auto t = std::make_unique<Transfer>();
     t->index = i;
@@ -187,7 +207,9 @@ std::optional<Clock::time_point> Batch::start_due() {
   for (std::size_t n = waiting_.size(); n > 0; --n) {
     Transfer* t = waiting_.front();
     waiting_.pop_front();
-    if (active_ < cap_ && t->ready_at <= now) {
+    if (deadline_ && now >= deadline_->at) {
+      give_up(*t, "not sent: " + deadline_text() + " had passed");
+    } else if (active_ < cap_ && t->ready_at <= now) {
       start(*t);
     } else {
       if (!next_due || t->ready_at < *next_due) next_due = t->ready_at;
@@ -226,9 +248,19 @@ void Batch::set_options(Transfer& t) {
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // redirects by hand: see follow_redirect
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout * 1000));
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max(1.0, config_.stall_timeout)));
+  detail::restrict_to_http(easy);
+  double timeout = config_.request_timeout;
+  t.cut_by_deadline = false;
+  if (deadline_) {
+    const double left = std::chrono::duration<double>(deadline_->at - Clock::now()).count();
+    if (left < timeout) {
+      timeout = left;
+      t.cut_by_deadline = true;
+    }
+  }
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::max(1.0, std::min(config_.connect_timeout, timeout) * 1000)));
+  detail::set_transfer_limits(easy, {timeout, config_.min_speed, static_cast<long>(std::max(1.0, config_.stall_timeout))});
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
@@ -267,20 +299,51 @@ void Batch::complete(Transfer& t, CURLcode code) {
 }
 
 void Batch::on_transport_error(Transfer& t, CURLcode code) {
-  const std::string why = t.too_large ? fmt::format("response larger than {} bytes", t.max_body)
-                          : t.error_buffer[0] ? std::string(t.error_buffer)
-                                              : std::string(curl_easy_strerror(code));
+  std::string why = t.too_large ? fmt::format("response larger than {} bytes", t.max_body)
+                                : detail::describe_transfer_failure(t.easy, code, t.error_buffer);
+  const bool deadline_hit = code == CURLE_OPERATION_TIMEDOUT && t.cut_by_deadline;
+  if (deadline_hit) why = deadline_text() + " passed during the transfer: " + why;
   release(t);
-  // A body over the cap would be over it again: not retried.
-  if (!t.too_large && t.tries < config_.retry.max_tries) {
-    ++counters_.retries;
-    requeue(t, backoff_seconds(config_.retry, t.tries));
+  t.response.status = 0;
+  t.response.url = t.url;
+  // A body over the cap would be over it again, and the deadline is gone: not retried.
+  if (t.too_large || deadline_hit) {
+    give_up(t, why);
     return;
   }
-  t.response.status = 0;
+  retry_or_give_up(t, host_of(t.url) + ": " + why, backoff_seconds(config_.retry, t.tries), false);
+}
+
+// Another try after `wait` seconds when tries and the deadline allow it
+// (said through on_progress), else the transfer ends with `failure` (an
+// answer whose tries ran out ends as it is: its status says enough).
+void Batch::retry_or_give_up(Transfer& t, const std::string& failure, double wait, bool answered) {
+  if (t.tries >= config_.retry.max_tries) {
+    if (answered) finish();
+    else give_up(t, failure);
+    return;
+  }
+  if (deadline_ && Clock::now() + std::chrono::duration<double>(wait) >= deadline_->at) {
+    give_up(t, fmt::format("{}; gave up after try {}: the next, in {:g} s, would pass {}", failure, t.tries,
+                           std::ceil(wait * 10) / 10, deadline_text()));
+    return;
+  }
+  ++counters_.retries;
+  if (config_.on_progress) {
+    config_.on_progress(fmt::format("{}, retry {}/{} in {:g} s", failure, t.tries, config_.retry.max_tries - 1,
+                                    std::ceil(wait * 10) / 10));
+  }
+  requeue(t, wait);
+}
+
+void Batch::give_up(Transfer& t, const std::string& why) {
   t.response.error = why;
-  t.response.url = t.url;
+  if (t.response.url.empty()) t.response.url = t.url;
   finish();
+}
+
+std::string Batch::deadline_text() const {
+  return deadline_ ? fmt::format("the deadline of {:g} s", deadline_->seconds) : std::string("the deadline");
 }
 
 void Batch::on_response(Transfer& t) {
@@ -296,9 +359,10 @@ void Batch::on_response(Transfer& t) {
     follow_redirect(t, next_url);
     return;
   }
-  if (is_retryable_status(status) && t.tries < config_.retry.max_tries) {
-    ++counters_.retries;
-    requeue(t, retry_wait(t, status));
+  if (is_retryable_status(status)) {
+    std::string why;
+    const double wait = retry_wait(t, status, why);
+    retry_or_give_up(t, fmt::format("HTTP {} from {}{}", status, host_of(t.url), why), wait, true);
     return;
   }
   finish();
@@ -311,6 +375,15 @@ void Batch::follow_redirect(Transfer& t, const std::string& next_url) {
     finish();
     return;
   }
+  // gopher:// would send the URL's bytes to any port, file:// read a local
+  // file: only the web is followed. The scheme and origin only: the rest may
+  // be long, or carry what a server wants echoed.
+  if (!detail::is_http_url(next_url)) {
+    const std::string origin = origin_of(next_url);
+    const std::string where = !origin.empty() ? origin : next_url.substr(0, std::min<std::size_t>(next_url.find(':'), 16));
+    give_up(t, fmt::format("refused to follow a redirect to {}: only http and https URLs are followed", where));
+    return;
+  }
   ++t.redirects;
   ++counters_.redirects;
   t.url = next_url;
@@ -320,11 +393,13 @@ void Batch::follow_redirect(Transfer& t, const std::string& next_url) {
 
 // Backoff, unless a 429/503 says how long to wait (capped: a server may ask
 // for more than we are willing to sleep).
-double Batch::retry_wait(const Transfer& t, long status) const {
+double Batch::retry_wait(const Transfer& t, long status, std::string& why) const {
   double wait = backoff_seconds(config_.retry, t.tries);
   if (status == 429 || status == 503) {
     if (auto asked = parse_retry_wait(t.response.header("retry-after"), t.response.header("ratelimit"))) {
       wait = std::min(*asked, config_.retry.max_retry_after);
+      why = *asked > wait ? fmt::format(" (asked to wait {:g} s, capped to {:g} s)", *asked, wait)
+                          : fmt::format(" (asked to wait {:g} s)", *asked);
     }
   }
   return wait;
@@ -369,7 +444,7 @@ HubHttpResponse HubHttpSession::run_one(const HubHttpRequest& request) {
 }
 
 std::vector<HubHttpResponse> HubHttpSession::run(const std::vector<HubHttpRequest>& requests, int max_in_flight) {
-  return Batch(static_cast<CURLM*>(multi_), config_, counters_, requests, max_in_flight).run();
+  return Batch(static_cast<CURLM*>(multi_), config_, counters_, requests, max_in_flight, deadline_).run();
 }
 
 }  // namespace jobmon::detail

@@ -1,11 +1,14 @@
 // The HTTP engine under HubClient: a batch of requests run on one curl multi
 // handle with a cap on transfers in flight, redirects followed by hand (so
-// the Authorization header only ever goes to the request's original origin)
-// and retries with backoff on 408/429/5xx and transport errors.
+// the Authorization header only ever goes to the request's original origin,
+// and only to http/https URLs) and retries with backoff on 408/429/5xx and
+// transport errors, none of them past the session's deadline.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,14 +46,25 @@ class HubHttpSession {
   std::vector<HubHttpResponse> run(const std::vector<HubHttpRequest>& requests, int max_in_flight);
   HubHttpResponse run_one(const HubHttpRequest& request);
 
+  // No transfer runs and no retry waits past this (nothing: no deadline);
+  // `seconds` is its length, for messages.
+  struct Deadline {
+    std::chrono::steady_clock::time_point at;
+    double seconds = 0;
+  };
+  void set_deadline(std::optional<Deadline> deadline) { deadline_ = deadline; }
+
  private:
   const HubConfig& config_;
   HubCounters& counters_;
   void* multi_;  // CURLM*
+  std::optional<Deadline> deadline_;
 };
 
 // "scheme://host:port" of a URL (default port filled in); empty if unparsable.
 std::string origin_of(const std::string& url);
+// "host" or "host:port" (a port only when the URL names one), for messages.
+std::string host_of(const std::string& url);
 bool is_retryable_status(long status);
 
 }  // namespace jobmon::detail

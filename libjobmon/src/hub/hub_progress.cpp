@@ -33,6 +33,20 @@ const char* state_name(CardState state) {
   }
 }
 
+// The client's deadline for one poll, lifted when the poll ends however it ends.
+class PollDeadline {
+ public:
+  PollDeadline(HubClient& client, double seconds) : client_(client) {
+    if (seconds > 0) client_.set_deadline(seconds);
+  }
+  ~PollDeadline() { client_.set_deadline(std::nullopt); }
+  PollDeadline(const PollDeadline&) = delete;
+  PollDeadline& operator=(const PollDeadline&) = delete;
+
+ private:
+  HubClient& client_;
+};
+
 struct CachedFooter {
   std::optional<std::int64_t> rows;  // nothing: content that is not a readable Parquet file
   std::string reason;
@@ -111,6 +125,7 @@ const HubProgressOptions& HubProgress::options() const { return impl_->options_;
 
 std::int64_t HubProgress::Impl::resolve_total() {
   if (total_) return *total_;
+  const PollDeadline deadline(client_, options_.poll_deadline);
   std::optional<std::int64_t> total = options_.total;
   if (!total && !options_.source.empty()) {
     try {
@@ -151,7 +166,7 @@ HubCount HubProgress::Impl::count() {
   std::map<std::string, std::string> transient;  // path -> why
   std::vector<const HubFile*> pending;
   for (const HubFile* f : shards) {
-    if (footers_.count(cache_key(*f))) continue;
+    if (!f->problem.empty() || footers_.count(cache_key(*f))) continue;
     if (f->size < 12) {
       footers_[cache_key(*f)] = {std::nullopt, fmt::format("not a Parquet file: too short ({} bytes)", f->size)};
       continue;
@@ -201,6 +216,11 @@ HubCount HubProgress::Impl::count() {
   }
 
   for (const HubFile* f : shards) {
+    if (!f->problem.empty()) {
+      // One bad entry (a size of -5 or 1e30) costs that shard, not the poll.
+      result.skipped.push_back({f->path, f->problem});
+      continue;
+    }
     if (auto it = transient.find(f->path); it != transient.end()) {
       result.skipped.push_back({f->path, "could not read the footer: " + it->second});
       continue;
@@ -217,6 +237,7 @@ HubPoll HubProgress::Impl::poll(double now, CardState state, const std::string& 
   poll.time = now;
   poll.state = state;
   poll.total = resolve_total();
+  const PollDeadline deadline(client_, options_.poll_deadline);
   poll.count = count();
   const std::int64_t rows = poll.count.rows;
   if (!eta_) {

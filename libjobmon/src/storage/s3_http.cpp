@@ -4,6 +4,7 @@
 
 #include "core/system/curl.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <mutex>
@@ -69,7 +70,7 @@ bool is_retryable(const HttpResult& r) {
 }
 
 HttpResult S3Http::send_once(void* raw, const std::string& method, const std::string& url, const std::string& range,
-                             std::uint64_t max_body) const {
+                             std::uint64_t max_body, double timeout_seconds) const {
   CURL* h = static_cast<CURL*>(raw);
   curl_easy_reset(h);  // keeps the connection cache, clears options
   HttpResult result;
@@ -81,8 +82,13 @@ HttpResult S3Http::send_once(void* raw, const std::string& method, const std::st
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, options_.request_timeout_seconds);
+  detail::restrict_to_http(h);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::max(
+                       1.0, std::min(static_cast<double>(options_.connect_timeout_seconds), timeout_seconds) * 1000)));
+  detail::set_transfer_limits(h, {timeout_seconds, options_.low_speed_bytes, options_.low_speed_seconds});
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &write_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
@@ -94,13 +100,16 @@ HttpResult S3Http::send_once(void* raw, const std::string& method, const std::st
   }
   requests_.fetch_add(1, std::memory_order_relaxed);
   const CURLcode code = curl_easy_perform(h);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this frame
   if (sink.too_large) {
     result.body_too_large = true;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &result.status);
     return result;
   }
   if (code != CURLE_OK) {
-    result.transport_error = curl_easy_strerror(code);
+    result.transport_error = detail::describe_transfer_failure(h, code, error_buffer);
+    result.connect_failed = detail::is_connect_failure(code);
+    result.deadline_hit = code == CURLE_OPERATION_TIMEDOUT;  // the caller knows whether the deadline set it
     result.body.clear();
     return result;
   }
@@ -115,7 +124,13 @@ HttpResult S3Http::send_once(void* raw, const std::string& method, const std::st
 }
 
 HttpResult S3Http::send(const std::string& method, const std::string& url, const std::string& range,
-                        std::uint64_t max_body) const {
+                        std::uint64_t max_body, std::optional<SteadyTime> deadline) const {
+  using Clock = std::chrono::steady_clock;
+  const auto own = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(options_.request_deadline_seconds));
+  const SteadyTime until = deadline ? std::min(*deadline, own) : own;
+  const bool own_binds = !deadline || own <= *deadline;
+  const auto seconds_left = [&] { return std::chrono::duration<double>(until - Clock::now()).count(); };
   thread_local std::minstd_rand jitter_source{std::random_device{}()};
   void* handle = acquire();
   if (handle == nullptr) {
@@ -127,13 +142,27 @@ HttpResult S3Http::send(const std::string& method, const std::string& url, const
   // Uncapped, and spread over [0.5, 1.5) so parallel readers do not retry in step.
   const detail::Backoff backoff{options_.first_backoff_seconds, std::numeric_limits<double>::infinity(), 0.5};
   for (unsigned attempt = 1;; ++attempt) {
-    result = send_once(handle, method, url, range, max_body);
+    const double left = seconds_left();
+    if (left <= 0) {
+      result.deadline_hit = true;
+      break;
+    }
+    const double timeout = std::min<double>(static_cast<double>(options_.request_timeout_seconds), left);
+    result = send_once(handle, method, url, range, max_body, timeout);
+    result.attempts = attempt;
+    // A timeout is the deadline's only when the deadline set it.
+    result.deadline_hit = result.deadline_hit && timeout < static_cast<double>(options_.request_timeout_seconds);
     if (result.body_too_large || !is_retryable(result) || attempt >= options_.max_attempts) break;
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     const double wait = detail::backoff_delay(backoff, static_cast<int>(attempt), unit(jitter_source));
+    if (wait >= seconds_left()) {
+      result.deadline_hit = true;  // no time left for another try
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::duration<double>(wait));
   }
   release(handle);
+  result.own_deadline = result.deadline_hit && own_binds;
   return result;
 }
 

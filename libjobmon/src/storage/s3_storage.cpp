@@ -4,6 +4,8 @@
 // answered by one listing of the job's prefix.
 #include "jobmon/storage/s3_storage.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -31,9 +33,9 @@ std::string last_component(const std::string& key) {
   return slash == std::string::npos ? key : key.substr(slash + 1);
 }
 
-// Why a request failed, in words a user can act on; never shows a secret.
-std::string explain_failure(const HttpResult& r, const S3Location& loc, const S3Config& config) {
-  if (r.status == 0) return "cannot reach S3 endpoint " + config.endpoint + ": " + r.transport_error;
+// What an S3 answer (an HTTP status and error body) means, in words a user
+// can act on; never shows a secret.
+std::string explain_answer(const HttpResult& r, const S3Location& loc, const S3Config& config) {
   const S3ErrorInfo err = parse_s3_error(r.body);
   const std::string detail = err.code.empty() ? "HTTP " + std::to_string(r.status)
                                               : err.code + (err.message.empty() ? "" : ": " + err.message);
@@ -49,6 +51,23 @@ std::string explain_failure(const HttpResult& r, const S3Location& loc, const S3
     return "bucket '" + loc.bucket + "' is in another region than " + config.region + " (" + detail +
            "); set AWS_REGION";
   return "S3 request failed (" + detail + ")";
+}
+
+// Why a request failed: the answer, or what happened when none came, with
+// the tries made and whether `limit` ("the listing deadline of 600 s") cut
+// them short.
+std::string explain_failure(const HttpResult& r, const S3Location& loc, const S3Config& config,
+                            const std::string& limit, double request_deadline) {
+  if (r.status == 0 && r.attempts == 0) return "not sent: " + limit + " had passed";
+  const std::string tries = r.attempts == 1 ? "1 try" : std::to_string(r.attempts) + " tries";
+  const std::string by = r.own_deadline ? fmt::format("the request deadline of {:g} s", request_deadline) : limit;
+  const std::string stopped = r.deadline_hit ? "; stopped by " + by : "";
+  // No connection at all, or a server that answered and then stalled: they need different fixes.
+  if (r.status == 0 && r.connect_failed)
+    return "cannot reach S3 endpoint " + config.endpoint + ": " + r.transport_error + " (" + tries + ")" + stopped;
+  if (r.status == 0) return "S3 endpoint " + config.endpoint + " " + r.transport_error + " (" + tries + ")" + stopped;
+  const std::string answer = explain_answer(r, loc, config);
+  return r.attempts > 1 || r.deadline_hit ? answer + " (" + tries + ")" + stopped : answer;
 }
 
 }  // namespace
@@ -73,6 +92,12 @@ struct S3Storage::Impl {
   Impl(S3Config c, S3Options o) : config(std::move(c)), options(o), http(config, options) {}
 
   static std::string cache_key(const S3Location& loc) { return loc.bucket + "/" + loc.key; }
+
+  // Why a single request (not a listing) failed.
+  std::string explain(const HttpResult& r, const S3Location& loc) const {
+    const std::string limit = fmt::format("the request deadline of {:g} s", options.request_deadline_seconds);
+    return explain_failure(r, loc, config, limit, options.request_deadline_seconds);
+  }
 
   std::string object_url(const S3Location& loc) const {
     return config.bucket_url(loc.bucket) + "/" + uri_encode(loc.key, true);
@@ -103,26 +128,52 @@ struct S3Storage::Impl {
 
   // Lists a prefix completely (all pages). Throws StorageError with a clear
   // message when S3 refuses; an empty listing is not an error here.
+  // A listing that never ends (IsTruncated forever with new tokens) is
+  // refused after max_list_pages pages, max_list_keys keys or its deadline,
+  // with the prefix and the limit in the message; only the direct children
+  // are kept, so memory follows what the listing holds, not its pages.
   std::shared_ptr<const Listing> fetch_listing(const S3Location& loc) const {
     const std::string prefix = loc.key.empty() ? std::string() : loc.key + "/";
     Listing listing;
     listing.fetched_at = wall_clock_now();
     std::string token;
-    for (;;) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto deadline = started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                        std::chrono::duration<double>(options.listing_deadline_seconds));
+    const std::string limit = fmt::format("the listing deadline of {:g} s", options.listing_deadline_seconds);
+    std::uint64_t keys = 0;
+    for (std::uint64_t pages = 0;; ++pages) {
+      const std::string url = "s3://" + loc.bucket + "/" + prefix;
+      if (pages >= options.max_list_pages) {
+        throw StorageError(url, fmt::format("S3 listing refused after {} pages ({} keys): it does not end "
+                                            "(max_list_pages is {})",
+                                            pages, keys, options.max_list_pages));
+      }
+      if (pages > 0 && std::chrono::steady_clock::now() >= deadline) {
+        throw StorageError(url, fmt::format("S3 listing not complete after {:g} s ({} pages, {} keys read): {} "
+                                            "has passed",
+                                            options.listing_deadline_seconds, pages, keys, limit));
+      }
       // Query parameters in SigV4 canonical (sorted) order, values encoded.
       std::string query = "?";
       if (!token.empty()) query += "continuation-token=" + uri_encode(token, false) + "&";
       query += "delimiter=%2F&list-type=2&max-keys=1000&prefix=" + uri_encode(prefix, false);
       list_pages.fetch_add(1, std::memory_order_relaxed);
-      const HttpResult r = http.send("GET", config.bucket_url(loc.bucket) + "/" + query, {}, max_listing_page_bytes);
-      const std::string url = "s3://" + loc.bucket + "/" + prefix;
+      const HttpResult r =
+          http.send("GET", config.bucket_url(loc.bucket) + "/" + query, {}, max_listing_page_bytes, deadline);
       if (r.body_too_large) throw StorageError(url, "S3 listing page larger than 32 MiB");
-      if (r.status != 200) throw StorageError(url, explain_failure(r, loc, config));
+      if (r.status != 200)
+        throw StorageError(url, explain_failure(r, loc, config, limit, options.request_deadline_seconds));
       S3ListPage page;
       try {
         page = parse_list_objects(r.body);
       } catch (const FormatError& e) {
         throw StorageError(url, e.what());
+      }
+      keys += page.common_prefixes.size() + page.objects.size();
+      if (keys > options.max_list_keys) {
+        throw StorageError(url, fmt::format("S3 listing refused after {} keys on {} pages (max_list_keys is {})",
+                                            keys, pages + 1, options.max_list_keys));
       }
       for (const std::string& p : page.common_prefixes) {
         if (!p.starts_with(prefix) || p.size() < prefix.size() + 2) continue;
@@ -240,7 +291,7 @@ FileStat S3Storage::stat(const std::string& path) const {
   if (r.status == 404) return FileStat{};
   if (r.status != 200) {
     FileStat refused;
-    refused.error = r.status == 0 ? std::string("no answer from S3") : "HTTP status " + std::to_string(r.status);
+    refused.error = r.status == 0 ? "S3 request failed: " + r.transport_error : "HTTP status " + std::to_string(r.status);
     return refused;
   }
   return FileStat{EntryType::file, r.content_length.value_or(0), r.last_modified.value_or(0)};
@@ -252,7 +303,7 @@ std::string S3Storage::read(const std::string& path, std::uint64_t max_bytes) co
   const HttpResult r = impl_->http.send("GET", impl_->object_url(loc), {}, max_bytes);
   if (r.body_too_large) throw StorageError(path, "file too large (limit " + std::to_string(max_bytes) + " bytes)");
   if (r.status == 404) throw StorageError(path, "no such object");
-  if (r.status != 200) throw StorageError(path, explain_failure(r, loc, impl_->config));
+  if (r.status != 200) throw StorageError(path, impl_->explain(r, loc));
   return r.body;
 }
 
@@ -266,7 +317,8 @@ std::string S3Storage::read_range(const std::string& path, std::uint64_t offset,
   if (r.status == 416) return {};  // offset at or past the end
   if (r.body_too_large) throw StorageError(path, "server ignored the Range header");
   if (r.status == 404) throw StorageError(path, "no such object");
-  if (r.status != 206 && r.status != 200) throw StorageError(path, explain_failure(r, loc, impl_->config));
+  if (r.status != 206 && r.status != 200)
+    throw StorageError(path, impl_->explain(r, loc));
   if (r.status == 200) return r.body.substr(std::min<std::size_t>(r.body.size(), offset), length);  // server ignored Range
   return r.body;
 }

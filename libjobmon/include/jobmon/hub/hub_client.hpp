@@ -5,6 +5,10 @@
 // revision sha and the datasets-server size. Retries with backoff on
 // 408/429/5xx honouring Retry-After / RateLimit; many range reads in flight
 // at once (curl multi), capped. The token never appears in any message.
+// Only http/https, redirects included. Every transfer has a whole-transfer
+// timeout, and a deadline (set_deadline: one poll) caps the retries and
+// Retry-After waits of everything sent before it; waits are reported through
+// HubConfig::on_progress.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +26,7 @@ struct HubRetryPolicy {
   int max_tries = 5;                // attempts per request, the first included
   double base_seconds = 1;          // first backoff; doubles each try
   double max_seconds = 8;           // backoff ceiling
-  double max_retry_after = 300;     // longest server-requested wait honoured
+  double max_retry_after = 60;      // longest server-requested wait honoured (longer asks are cut to this)
 };
 
 struct HubConfig {
@@ -33,8 +37,19 @@ struct HubConfig {
   HubRetryPolicy retry;
   int max_in_flight = 32;           // range reads running at once
   double connect_timeout = 30;      // seconds
-  double stall_timeout = 120;       // seconds without a byte before giving up on a transfer
+  double stall_timeout = 60;        // seconds below min_speed before giving up on a transfer
+  long min_speed = 1024;            // bytes per second (a body trickled at 2 B/s is dead)
+  double request_timeout = 120;     // seconds for one whole transfer, headers and body
   std::uint64_t max_body = 64ull << 20;
+  // A tree listing that never ends (a hostile or broken server) is refused
+  // after this many pages or files. The Hub pages 1000 entries at a time and
+  // a big dataset repo holds tens of thousands of files (100 pages); the
+  // page limit only matters for pages that hold few files.
+  std::uint64_t max_list_pages = 2'000;
+  std::uint64_t max_list_files = 1'000'000;
+  // Told about every retry and wait ("HTTP 429 from huggingface.co, retry
+  // 2/4 in 30 s"), so a tool can show it; empty: silent.
+  std::function<void(const std::string&)> on_progress;
 
   // From HF_ENDPOINT, HF_TOKEN / HUGGING_FACE_HUB_TOKEN / the token file
   // ($HF_TOKEN_PATH, else $HF_HOME/token, HF_HOME defaulting to
@@ -62,6 +77,10 @@ struct HubFile {
   std::string oid;        // git blob oid; changes whenever the content does
   std::uint64_t size = 0;
   bool is_lfs = false;
+  // Non-empty when the listing's entry cannot be used (a size that is not a
+  // whole number of bytes: -5, 1e30, "12", none): callers skip the file with
+  // this reason instead of failing the whole listing.
+  std::string problem;
 };
 
 struct HubRange {
@@ -101,6 +120,12 @@ class HubClient {
   HubClient& operator=(const HubClient&) = delete;
 
   const HubConfig& config() const;
+  void set_progress_hook(std::function<void(const std::string&)> hook);
+
+  // Everything sent from now on ends by `deadline` (no retry or Retry-After
+  // wait goes past it; a transfer still running then is cut off with a
+  // message that says so). `seconds_from_now` nothing: no deadline.
+  void set_deadline(std::optional<double> seconds_from_now);
 
   // Files under `path` (recursively), following Link pagination. A missing
   // folder (404 EntryNotFound) is an empty list; a missing repo throws.

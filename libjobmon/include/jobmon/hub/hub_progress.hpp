@@ -29,6 +29,9 @@ struct HubProgressOptions {
   std::string source_config = "default";
   std::optional<std::int64_t> max_examples;  // fallback total, and a cap on it
   double interval = 3600;
+  // Everything one poll sends (listing, footers, card) ends within this many
+  // seconds, retries and Retry-After waits included; 0: no deadline.
+  double poll_deadline = 900;
   bool once = false;
   bool dry_run = false;
   bool json = false;

@@ -18,7 +18,19 @@ struct S3Options {
   double first_backoff_seconds = 0.1;  // doubled per retry, with jitter
   double listing_ttl_seconds = 2;      // how long a listing answers stat() calls
   long connect_timeout_seconds = 10;
-  long request_timeout_seconds = 120;
+  long request_timeout_seconds = 120;  // one whole transfer, headers and body
+  long low_speed_bytes = 1024;         // a transfer slower than this many bytes/s...
+  long low_speed_seconds = 30;         // ...for this long is abandoned (a 2 B/s trickle)
+  // All tries of one request (HEAD, GET, a listing page), backoffs included:
+  // a server that answers slowly or not at all costs this much, not
+  // max_attempts request timeouts.
+  double request_deadline_seconds = 120;
+  // One listing (all its pages and their retries). A listing that never
+  // ends is refused: a datatrove completions/ folder of 100,000 tasks is 100
+  // pages of 1000 keys; these allow ten times the keys and small pages.
+  double listing_deadline_seconds = 600;
+  std::uint64_t max_list_pages = 10'000;
+  std::uint64_t max_list_keys = 1'000'000;  // keys and common prefixes together
 };
 
 class S3Storage final : public Storage {

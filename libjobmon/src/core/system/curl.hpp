@@ -1,6 +1,7 @@
 // What the two libcurl users (the Hub client, the S3 client) share: global
 // init, the capped body writer, header lists, and the retry backoff. Their
 // retry predicates and Retry-After handling stay apart: the services differ.
+// Both restrict themselves to http/https and bound every transfer in time.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,32 @@ namespace jobmon::detail {
 
 // curl_global_init, once per process, before the first handle is made.
 void init_curl_once();
+
+// Requests and redirects over http and https only. Without this a URL or a
+// Location header naming gopher://, dict:// or file:// makes libcurl send
+// bytes to any local port or read a local file. `easy` is a CURL*.
+void restrict_to_http(void* easy);
+// True when the URL's scheme is http or https (any case).
+bool is_http_url(const std::string& url);
+
+// Time limits of one transfer (`easy` is a CURL*): the whole transfer,
+// headers and body, within timeout_seconds (a body trickled a byte at a time
+// ends too), and below low_speed_bytes per second for low_speed_seconds it
+// is abandoned earlier.
+struct TransferLimits {
+  double timeout_seconds = 300;
+  long low_speed_bytes = 1;
+  long low_speed_seconds = 120;
+};
+void set_transfer_limits(void* easy, const TransferLimits& limits);
+
+// What a failed transfer (`code` a CURLcode) got before it failed, in words a
+// user can act on: no connection at all (refused, unresolvable host) is told
+// apart from a server that answered and then stalled or timed out, with the
+// status and bytes received.
+std::string describe_transfer_failure(void* easy, int code, const char* error_buffer);
+// True for failures where no server answered: refused, unresolvable host.
+bool is_connect_failure(int code);
 
 // A write callback's body: appends n bytes, or, when that would pass max,
 // sets too_large and returns 0, which makes curl abort the transfer.
