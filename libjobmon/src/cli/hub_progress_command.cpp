@@ -23,7 +23,8 @@ bool is_fatal(const HubError& e) { return e.status() == 401 || e.status() == 403
 }  // namespace
 
 std::string hub_poll_line(const HubProgressOptions& options, const HubPoll& poll) {
-  std::string line = fmt::format("{} [{}]: {}/{} rows ({:.2f}%) · {} shards", options.repo, options.config,
+  std::string line = fmt::format("{} [{}]: {}/{} rows ({:.2f}%) · {} shards", terminal_safe(options.repo),
+                                 terminal_safe(options.config),
                                  format_thousands(poll.count.rows), format_thousands(poll.total),
                                  hub_poll_percent(poll), poll.count.files);
   if (!poll.count.skipped.empty()) line += fmt::format(" · {} skipped", poll.count.skipped.size());
@@ -68,7 +69,7 @@ ExitCode run_hub_progress_command(const HubProgressOptions& options, HubClient& 
     } else if (!options.slurm_job.empty()) {
       const auto listed = slurm_job_listed(options.slurm_job);
       if (!listed) {
-        err << "jobmon-hub-progress: warning: could not run squeue; assuming job " << options.slurm_job
+        err << "jobmon-hub-progress: warning: could not run squeue; assuming job " << terminal_safe(options.slurm_job)
             << " still runs\n";
       } else if (!*listed) {
         state = CardState::stopped;
@@ -92,7 +93,7 @@ ExitCode run_hub_progress_command(const HubProgressOptions& options, HubClient& 
           << terminal_safe(poll.count.skipped[i].reason) << '\n';
     }
     if (options.json) out << hub_poll_json(options, poll) << '\n';
-    else if (options.dry_run) out << poll.readme;
+    else if (options.dry_run) out << terminal_safe_lines(poll.readme);
     out.flush();
     err << hub_poll_line(options, poll) << '\n';
     err.flush();

@@ -96,6 +96,18 @@ std::string terminal_safe(std::string_view text) {
   return out;
 }
 
+std::string terminal_safe_lines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    detail::append_terminal_safe(out, text.substr(start, end - start));
+    if (end < text.size()) out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
 namespace {
 
 // Columns a unit takes once terminal_safe has shown it.

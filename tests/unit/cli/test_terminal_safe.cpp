@@ -6,6 +6,7 @@
 // the bell or start an 8-bit CSI.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <random>
 #include <string>
@@ -138,4 +139,15 @@ TEST_CASE("terminal_safe: the Data-Juicer report and job list show event texts e
     const JobListing listing{evil, "/w/" + evil, RunStatus::failed, {}, {}, 0, 1, 0, evil};
     CHECK(first_control(render_job_list({listing}, o), colour).empty());
   }
+}
+
+TEST_CASE("terminal_safe_lines keeps a document's newlines and makes each line safe", "[cli]") {
+  const std::string card = "# Title\x1b]2;pwned\x07\n\nrows: 12\x1b[2J\nlast line without newline\xff";
+  const std::string shown = jobmon::terminal_safe_lines(card);
+  CHECK(std::count(shown.begin(), shown.end(), '\n') == 3);
+  CHECK(shown.find('\x1b') == std::string::npos);
+  CHECK(shown.find('\x07') == std::string::npos);
+  CHECK(shown.find("\n\nrows: 12") != std::string::npos);
+  CHECK(jobmon::terminal_safe_lines("a\nb\n") == "a\nb\n");
+  CHECK(jobmon::terminal_safe_lines("") == "");
 }

@@ -42,6 +42,9 @@ std::string render_bar(const TermStyle& style, int width, double fraction, doubl
 // "\xNN" always names the raw byte). Everything else, emoji and CJK
 // included, is unchanged, and printable ASCII costs one copy.
 std::string terminal_safe(std::string_view text);
+// The same for a multi-line document (a dataset card): each line made safe,
+// the newlines between them kept.
+std::string terminal_safe_lines(std::string_view text);
 
 // Display width of UTF-8 text (East Asian wide and emoji count 2), for
 // aligning columns. Escape sequences count 0 (the text may be painted); any
