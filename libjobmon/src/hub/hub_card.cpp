@@ -53,16 +53,35 @@ struct Section {
   bool found = false;
 };
 
+// Where `marker` starts a line at or after `from` (npos when it never does).
+std::size_t find_at_line_start(std::string_view text, std::string_view marker, std::size_t from) {
+  std::size_t at = text.find(marker, from);
+  while (at != std::string_view::npos && at != 0 && text[at - 1] != '\n') at = text.find(marker, at + 1);
+  return at;
+}
+
+// Where `marker` last starts a line within [from, before) (npos when it never does).
+std::size_t rfind_at_line_start(std::string_view text, std::string_view marker, std::size_t from, std::size_t before) {
+  const std::string_view window = text.substr(from, before - from);
+  std::size_t at = window.rfind(marker);
+  while (at != std::string_view::npos && from + at != 0 && text[from + at - 1] != '\n')
+    at = at == 0 ? std::string_view::npos : window.rfind(marker, at - 1);
+  return at == std::string_view::npos ? at : from + at;
+}
+
 // Our marked section, or one the reference monitor wrote (header up to its
 // "Last updated" line or the next heading).
 Section find_section(std::string_view readme) {
   Section s;
-  std::size_t b = readme.find(card_section_begin);
-  while (b != std::string_view::npos && b != 0 && readme[b - 1] != '\n') b = readme.find(card_section_begin, b + 1);
-  if (b != std::string_view::npos) {
-    const std::size_t body_start = readme.find('\n', b);
-    const std::size_t e = body_start == std::string_view::npos ? body_start : readme.find(card_section_end, body_start);
-    if (e != std::string_view::npos) {
+  // The section is an end marker and the begin marker closest before it (and
+  // after any earlier end): a stray begin or end line elsewhere (a hand edit, a
+  // half-written card) must never pair with ours and take the text between.
+  std::size_t previous_end = 0;
+  for (std::size_t e = find_at_line_start(readme, card_section_end, 0); e != std::string_view::npos;
+       e = find_at_line_start(readme, card_section_end, e + 1)) {
+    const std::size_t b = rfind_at_line_start(readme, card_section_begin, previous_end, e);
+    const std::size_t body_start = b == std::string_view::npos ? b : readme.find('\n', b);
+    if (b != std::string_view::npos && body_start < e) {
       s.found = true;
       s.begin = b;
       s.body = readme.substr(body_start + 1, e - body_start - 1);
@@ -70,6 +89,7 @@ Section find_section(std::string_view readme) {
       s.end = line_end == std::string_view::npos ? readme.size() : line_end + 1;
       return s;
     }
+    previous_end = e + 1;
   }
   std::size_t h = readme.find(card_section_header);
   while (h != std::string_view::npos && h != 0 && readme[h - 1] != '\n') h = readme.find(card_section_header, h + 1);

@@ -150,3 +150,24 @@ TEST_CASE("HubCard: a section the reference monitor wrote is adopted in place", 
       "\n## Citation\n\ncite me\n";
   CHECK(out == expected);
 }
+
+TEST_CASE("HubCard: a stray begin or end marker never pairs with our section", "[hub]") {
+  const std::string begin(card_section_begin), end(card_section_end);
+  SECTION("a stray begin inside the front matter (fuzz regression): the front matter survives two updates") {
+    const std::string readme = "---\na: 1\n" + begin + "\nb: 2\n---\n# Title\n";
+    const std::string v1 = update_card(readme, running(3000, 5000, 8100));
+    const std::string v2 = update_card(v1, running(4000, 5000, 8200));
+    CHECK(v2.find("\nb: 2\n---\n") != std::string::npos);
+    CHECK(v2.find("# Title\n") != std::string::npos);
+    CHECK(v2.find("4,000/5,000") != std::string::npos);
+    CHECK(v2.find("3,000/5,000") == std::string::npos);
+  }
+  SECTION("a stray end before our section: the text between is kept, our section replaced") {
+    const std::string v1 = update_card("# Title\n", running(3000, 5000, 8100));
+    const std::string edited = "intro\n" + end + "\nkeep me\n" + v1;
+    const std::string v2 = update_card(edited, running(4000, 5000, 8200));
+    CHECK(v2.find("intro\n" + end + "\nkeep me\n") == 0);
+    CHECK(v2.find("4,000/5,000") != std::string::npos);
+    CHECK(v2.find("3,000/5,000") == std::string::npos);
+  }
+}
