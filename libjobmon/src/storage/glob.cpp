@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
+#include <utility>
 
 #include "core/text/text.hpp"
 #include "jobmon/error.hpp"
@@ -138,8 +140,17 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
   } else if (!pattern.empty() && pattern[0] == '/') {
     root = "/";
   }
-  const std::vector<std::string> parts = detail::split_nonempty(rest, '/');
+  // `**/**` means what `**` means: one of them walks the same directories.
+  std::vector<std::string> parts = detail::split_nonempty(rest, '/');
+  parts.erase(std::unique(parts.begin(), parts.end(),
+                          [](const std::string& a, const std::string& b) { return a == "**" && b == "**"; }),
+              parts.end());
   std::vector<std::string> results;
+  // What is left to match from a directory depends only on (directory,
+  // component): each pair is walked once, so patterns with several `**`
+  // (`**/a*/**/b*`) list at most directories x components times, never
+  // exponentially many.
+  std::set<std::pair<std::string, std::size_t>> walked;
 
   // Depth-first walk; `base` is the directory matched so far ("" = cwd).
   // `**` never descends through a symlink (as bash's globstar): a link back
@@ -149,7 +160,7 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
   constexpr int max_depth = 40;
   std::function<void(const std::string&, std::size_t, int)> walk = [&](const std::string& base, std::size_t index,
                                                                        int depth) {
-    if (depth > max_depth) return;
+    if (depth > max_depth || !walked.emplace(base, index).second) return;
     if (index == parts.size()) {
       results.push_back(base.empty() ? (root.empty() ? "." : root) : base);
       return;

@@ -89,3 +89,32 @@ TEST_CASE("Glob: ** never descends through a symlink; other components follow on
   CHECK(expand_glob(storage, tree.path("root/**/li*")) == std::vector<std::string>{tree.path("root/a/link")});
   CHECK(expand_glob(storage, tree.path("root/a/lo*")) == std::vector<std::string>{tree.path("root/a/loop")});
 }
+
+TEST_CASE("Glob: several ** list each directory a bounded number of times (fuzz regression)", "[storage]") {
+  test::TempTree tree;
+  // A chain of 15 directories: each `**` used to walk every suffix again, so
+  // "**/**/**/**/x*" took 1,616 listings and 8 of them 42,537.
+  std::string chain = "root";
+  for (int i = 0; i < 14; ++i) {
+    chain += "/d" + std::to_string(i);
+    tree.mkdir(chain);
+  }
+  tree.mkdir(chain + "/xjob");
+  LocalStorage storage;
+  std::size_t listings = 0;
+  const auto lister = [&](const std::string& dir) {
+    ++listings;
+    return storage.list(dir, ListOptions{false, false, true});
+  };
+  std::string pattern = tree.path("root");
+  for (int i = 0; i < 8; ++i) pattern += "/**";
+  const auto found = expand_glob(storage, pattern + "/x*", lister);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0] == tree.path(chain.substr(0) + "/xjob"));
+  CHECK(listings <= 16 * 2);
+  // `**/d*/**/x*`: two `**` apart still list each directory at most once per component.
+  listings = 0;
+  const auto spread = expand_glob(storage, tree.path("root/**/d1*/**/x*"), lister);
+  CHECK(spread.size() == 1);
+  CHECK(listings <= 16 * 4);
+}
