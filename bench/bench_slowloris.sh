@@ -5,8 +5,11 @@
 # 127.0.0.1, loads /healthz and /api/jobs (JOBS jobs, default 10,000, as
 # bench_serve_load.sh) at the same time. Prints, per run and as medians over
 # RUNS runs: /healthz p99, /api/jobs p99, requests/s of each, the server's
-# peak RSS (VmHWM) and how long SIGTERM took, for this build and for BASE
-# (today's server: locked out). Targets: both p99 < 50 ms, RSS < 100 MB.
+# peak RSS (VmHWM; and VmRSS before the attack, for the registry's own share),
+# how long /healthz takes on a fresh connection during the attack, wrk's
+# timeouts, and how long SIGTERM took, for this build and for BASE (today's
+# server: locked out). Targets: both p99 < 50 ms, RSS < 100 MB.
+# SLOWLORIS_MODE=noread|sse runs the other hostile clients of slowloris.py instead.
 #   bench/bench_slowloris.sh [BUILD_DIR] [BASE_SERVE_BINARY|-] [CONNS] [SECONDS] [RUNS] [JOBS]
 set -euo pipefail
 BUILD=${1:-build}
@@ -16,6 +19,7 @@ SECONDS_=${4:-10}
 RUNS=${5:-3}
 JOBS=${6:-10000}
 MODE=${SLOWLORIS_MODE:-trickle}
+BASE_LABEL=${BASE_LABEL:-today}  # the second column's name (e.g. mhd for build/bench/serve_mhd)
 ROOT=${BENCH_ROOT:-/tmp/jobmon-bench-serve}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=${PYTHON:-/usr/bin/python3}
@@ -64,9 +68,19 @@ one_run() {
     sleep 0.1
   done
   [[ -n "$port" ]] || { cat "$log" >&2; exit 1; }
+  # The registry of JOBS jobs and the handlers' first answers cost memory of their own: measured
+  # before the attack, so what the attack adds is seen apart.
+  wrk -t1 -c16 -d1s "http://127.0.0.1:$port/api/jobs" > /dev/null 2>&1 || true
+  local rss0
+  rss0=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status")
+  : > "$TMP/loris.out"
   "$PY" "$HERE/slowloris.py" "$port" --conns "$CONNS" --mode "$MODE" > "$TMP/loris.out" &
   LORIS=$!
   for ((i = 0; i < 400; ++i)); do grep -q open "$TMP/loris.out" && break; sleep 0.1; done
+  # A fresh connection, as a new browser tab would open: how long until /healthz answers (5 s at most).
+  local probe
+  probe=$(curl -s -o /dev/null -m 5 -w '%{time_total}' "http://127.0.0.1:$port/healthz" || true)
+  probe=$(awk -v t="$probe" 'BEGIN {printf "%.1f", t * 1000}')
   wrk -t1 -c16 -d"${SECONDS_}s" --timeout 5s --latency "http://127.0.0.1:$port/healthz" > "$TMP/h.out" 2>&1 &
   local wh=$!
   wrk -t1 -c16 -d"${SECONDS_}s" --timeout 5s --latency "http://127.0.0.1:$port/api/jobs" > "$TMP/j.out" 2>&1 || true
@@ -76,29 +90,35 @@ one_run() {
   local t0 t1
   t0=$(date +%s.%N)
   kill -TERM "$SERVER"
-  wait "$SERVER" 2>/dev/null || true
+  # SIGTERM while the attack goes on: give up after 10 s (today's server waits for its clients).
+  for ((i = 0; i < 200; ++i)); do kill -0 "$SERVER" 2>/dev/null || break; sleep 0.05; done
   t1=$(date +%s.%N)
-  SERVER=""
+  local stop
+  stop=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
+  kill -0 "$SERVER" 2>/dev/null && stop=">10"
   kill "$LORIS" 2>/dev/null || true; wait "$LORIS" 2>/dev/null || true; LORIS=""
+  kill -KILL "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=""
   read -r hp hr < <(wrk_fields "$TMP/h.out")
   read -r jp jr < <(wrk_fields "$TMP/j.out")
-  echo "$label $(to_ms "$hp") $(to_ms "$jp") $hr $jr $rss $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}') ($(head -1 "$TMP/loris.out"))"
+  local timeouts
+  timeouts=$(cat "$TMP/h.out" "$TMP/j.out" | awk '/Socket errors/ {gsub(",", ""); for (i = 1; i <= NF; ++i) if ($i == "timeout") t += $(i + 1)} END {print t + 0}')
+  echo "$label $(to_ms "$hp") $(to_ms "$jp") $hr $jr $rss $rss0 $probe $timeouts $stop ($(head -1 "$TMP/loris.out"))"
 }
 
 median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : a[NR / 2]}'; }
 
 echo "$CONNS $MODE connections + wrk (16 on /healthz, 16 on /api/jobs, ${SECONDS_}s), $JOBS jobs"
-echo "build healthz_p99_ms jobs_p99_ms healthz_rps jobs_rps peak_rss_mb sigterm_s"
+echo "build healthz_p99_ms jobs_p99_ms healthz_rps jobs_rps peak_rss_mb rss_before_mb new_conn_healthz_ms wrk_timeouts sigterm_s"
 for ((r = 0; r < RUNS; ++r)); do
   one_run "$BUILD/tools/jobmon-serve/jobmon-serve" new | tee -a "$TMP/new.txt"
-  [[ "$BASE" != "-" && -x "$BASE" ]] && one_run "$BASE" today | tee -a "$TMP/today.txt"
+  [[ "$BASE" != "-" && -x "$BASE" ]] && one_run "$BASE" "$BASE_LABEL" | tee -a "$TMP/$BASE_LABEL.txt"
 done
-for label in new today; do
+for label in new "$BASE_LABEL"; do
   [[ -f "$TMP/$label.txt" ]] || continue
   line="median $label:"
-  for col in 2 3 4 5 6 7; do
-    v=$(awk -v c=$col '{print $c}' "$TMP/$label.txt" | grep -v locked-out | median || true)
-    [[ -z "$v" ]] && v=locked-out
+  for col in 2 3 4 5 6 7 8 9 10; do
+    v=$(awk -v c=$col '{print $c}' "$TMP/$label.txt" | grep -v -e locked-out -e '>' | median || true)
+    [[ -z "$v" ]] && v=$(awk -v c=$col 'NR == 1 {print $c}' "$TMP/$label.txt")  # locked-out, >10
     line+=" $v"
   done
   echo "$line"

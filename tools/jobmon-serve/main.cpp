@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   app.add_option("-i,--interval", options.interval_seconds, "Seconds between refreshes (default 3)")
       ->check(CLI::Range(0.1, 3600.0));
   app.add_option("-j,--threads", options.threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));
+  app.add_option("--handler-threads", options.http.handler_threads,
+                 "Threads answering API requests (default 2; 0 = on the I/O thread)")
+      ->check(CLI::Range(0u, 64u));
   app.set_version_flag("-V,--version", std::string("jobmon-serve ") + version_string);
   app.footer("Read-only. Binding to a non-loopback address requires --token.\n"
              "Exit codes: 0 stopped by a signal, 1 cannot listen, 2 usage error.");

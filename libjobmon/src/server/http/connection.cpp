@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
+#include <array>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -104,17 +105,21 @@ void Connection::parse() {
     const std::size_t used = parser_->put(asio::buffer(in_.data() + begin_, end_ - begin_), ec);
     begin_ += used;
     if (ec == boost::beast::http::error::need_more) break;
+    if (ec == boost::beast::http::error::body_limit && parser_->has_body()) {
+      const std::string& method = parser_->request().method;
+      if (method != "GET" && method != "HEAD") return dispatch(true);  // the API's 405, then closed
+    }
     if (ec) return refuse(status_for_parse_error(ec));
     if (used == 0) break;
   }
-  if (parser_->is_done()) return dispatch();
+  if (parser_->is_done()) return dispatch(false);
   read_more();
 }
 
-void Connection::dispatch() {
+void Connection::dispatch(bool close_after) {
   disarm();
   HttpRequest request = std::move(parser_->request());
-  const bool close_after = !parser_->keep_alive();
+  close_after = close_after || !parser_->keep_alive();
   const bool head = request.method == "HEAD";
   if (request.method == "GET" && request.path == "/api/stream") return start_stream(request, close_after);
   if (!core_.pool) return answer(handle_safely(core_.api, request), head, close_after);
@@ -124,25 +129,29 @@ void Connection::dispatch() {
                            work = asio::make_work_guard(core_.io)]() mutable {
     HttpResponse response = handle_safely(self->core_.api, request);
     ServerCore& core = self->core_;
-    asio::post(core.io, [self = std::move(self), response = std::move(response), head, close_after] {
-      self->answer(response, head, close_after);
+    asio::post(core.io, [self = std::move(self), response = std::move(response), head, close_after]() mutable {
+      self->answer(std::move(response), head, close_after);
     });
   });
 }
 
-void Connection::answer(const HttpResponse& response, bool head, bool close_after) {
+void Connection::answer(HttpResponse response, bool head, bool close_after) {
   if (closed_) return;
-  out_ = response_text(response, head, close_after);
+  out_ = response_head(response, close_after);
+  if (!head) body_ = std::move(response.body);
   write(close_after);
 }
 
 void Connection::write(bool close_after) {
   writing_ = true;
   arm(core_.options.write_timeout_seconds);
-  asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this(), close_after](const error_code& ec, std::size_t) {
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body_)};
+  asio::async_write(socket_, buffers, [self = shared_from_this(), close_after](const error_code& ec, std::size_t) {
     self->writing_ = false;
     if (ec || self->closed_) return self->close();
     self->out_.clear();
+    self->body_.clear();
+    self->body_.shrink_to_fit();  // an idle connection keeps no answer
     if (close_after) return self->linger();
     if (self->events_) return self->disarm();  // a stream waits for its next event
     self->read_request();

@@ -34,8 +34,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read_more();
   void on_read(const boost::system::error_code& ec, std::size_t n);
   void parse();
-  void dispatch();
-  void answer(const HttpResponse& response, bool head, bool close_after);
+  void dispatch(bool close_after);
+  void answer(HttpResponse response, bool head, bool close_after);
   void write(bool close_after);
   void start_stream(const HttpRequest& request, bool close_after);
   void watch_stream();
@@ -58,7 +58,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t begin_ = 0, end_ = 0;
   std::optional<RequestParser> parser_;
   bool request_started_ = false;   // its first byte arrived: the header deadline runs
-  std::string out_;
+  std::string out_;   // what is being written: a response head, or an event frame
+  std::string body_;  // the body written after out_
   bool writing_ = false;
   bool closed_ = false;
   std::unique_ptr<EventStream> events_;

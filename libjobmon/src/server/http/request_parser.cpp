@@ -36,7 +36,6 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
 RequestParser::RequestParser(std::size_t max_header_bytes, std::size_t max_header_fields)
     : max_header_fields_(max_header_fields) {
   header_limit(static_cast<std::uint32_t>(max_header_bytes));
-  body_limit(0);  // a Content-Length above 0 fails at once with body_limit (413)
 }
 
 void RequestParser::on_request_impl(http::verb, boost::beast::string_view method_string, boost::beast::string_view target, int version,
@@ -63,7 +62,9 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view, b
 }
 
 void RequestParser::on_header_impl(boost::beast::error_code& ec) {
-  if (chunked()) ec = http::error::body_limit;  // refused before a chunk is read
+  // Refused before a byte of it is read: the API is read-only.
+  has_body_ = chunked() || (content_length() && *content_length() > 0);
+  if (has_body_) ec = http::error::body_limit;
 }
 
 std::size_t RequestParser::on_body_impl(boost::beast::string_view, boost::beast::error_code& ec) {

@@ -18,6 +18,10 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   HttpRequest& request() { return request_; }
   int version() const { return version_; }  // 10 or 11
+  // The request announced a body (a Content-Length above 0, or chunked). Its
+  // head is complete, the body is never read: a GET or HEAD is answered 413,
+  // another method gets the API's 405, and the connection is closed.
+  bool has_body() const { return has_body_; }
 
  private:
   void on_request_impl(boost::beast::http::verb method, boost::beast::string_view method_string, boost::beast::string_view target,
@@ -37,6 +41,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::size_t fields_ = 0;
   int version_ = 11;
   bool host_seen_ = false, authorization_seen_ = false;
+  bool has_body_ = false;
 };
 
 // The status a parse error is answered with: 431 for a head over the limits,

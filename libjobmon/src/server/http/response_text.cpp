@@ -5,7 +5,7 @@
 
 namespace jobmon::detail {
 
-std::string response_text(const HttpResponse& response, bool head, bool close) {
+std::string response_head(const HttpResponse& response, bool close) {
   const auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(response.status));
   std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", response.status,
                                 std::string_view(reason.data(), reason.size()), response.content_type,
@@ -13,7 +13,6 @@ std::string response_text(const HttpResponse& response, bool head, bool close) {
   for (const auto& [name, value] : response.headers) fmt::format_to(std::back_inserter(out), "{}: {}\r\n", name, value);
   if (close) out += "Connection: close\r\n";
   out += "\r\n";
-  if (!head) out += response.body;
   return out;
 }
 

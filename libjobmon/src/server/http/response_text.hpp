@@ -7,9 +7,10 @@
 
 namespace jobmon::detail {
 
-// With Content-Length always (HEAD: the GET body's length, no body), and
-// "Connection: close" when the connection ends after it.
-std::string response_text(const HttpResponse& response, bool head, bool close);
+// The status line and headers, with Content-Length always (for HEAD too: the
+// GET body's length) and "Connection: close" when the connection ends after
+// it. The body is written from the response itself, not copied.
+std::string response_head(const HttpResponse& response, bool close);
 
 // The head of a Server-Sent Events response: the body runs until the connection closes.
 std::string event_stream_head();
