@@ -27,6 +27,7 @@ HttpResponse error_answer(int status, const std::string& message) {
 const char* refusal_message(int status) {
   switch (status) {
     case 431: return "request header fields too large";
+    case 414: return "request target too long";
     case 413: return "request bodies are not accepted";
     default: return "malformed request";
   }
@@ -82,7 +83,7 @@ void Connection::read_more() {
   // Grows with what arrives, up to the header limit: a trickling client costs a kilobyte.
   const std::size_t limit = core_.options.max_header_bytes;
   if (end_ == in_.size()) {
-    if (in_.size() >= limit) return refuse(431);  // Beast reports this first; kept as a bound
+    if (in_.size() >= limit) return refuse(431);  // Beast reports header_limit first; kept as a bound
     in_.resize(std::min(limit, std::max<std::size_t>(1024, in_.size() * 2)));
   }
   socket_.async_read_some(asio::buffer(in_.data() + end_, in_.size() - end_),
@@ -109,6 +110,8 @@ void Connection::parse() {
       const std::string& method = parser_->request().method;
       if (method != "GET" && method != "HEAD") return dispatch(true);  // the API's 405, then closed
     }
+    if (ec == boost::beast::http::error::header_limit && !parser_->request_line_seen())
+      return refuse(414);  // not even the request line fits
     if (ec) return refuse(status_for_parse_error(ec));
     if (used == 0) break;
   }

@@ -42,6 +42,7 @@ void RequestParser::on_request_impl(http::verb, boost::beast::string_view method
                                     boost::beast::error_code&) {
   request_.method = std::string(method_string.data(), method_string.size());
   version_ = version;
+  request_line_seen_ = true;
   split_target(std::string_view(target.data(), target.size()), request_);
 }
 

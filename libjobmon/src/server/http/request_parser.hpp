@@ -18,6 +18,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   HttpRequest& request() { return request_; }
   int version() const { return version_; }  // 10 or 11
+  bool request_line_seen() const { return request_line_seen_; }
   // The request announced a body (a Content-Length above 0, or chunked). Its
   // head is complete, the body is never read: a GET or HEAD is answered 413,
   // another method gets the API's 405, and the connection is closed.
@@ -42,6 +43,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   int version_ = 11;
   bool host_seen_ = false, authorization_seen_ = false;
   bool has_body_ = false;
+  bool request_line_seen_ = false;
 };
 
 // The status a parse error is answered with: 431 for a head over the limits,
