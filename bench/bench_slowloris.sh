@@ -5,7 +5,8 @@
 # 127.0.0.1, loads /healthz and /api/jobs (JOBS jobs, default 10,000, as
 # bench_serve_load.sh) at the same time. Prints, per run and as medians over
 # RUNS runs: /healthz p99, /api/jobs p99, requests/s of each, the server's
-# peak RSS (VmHWM; and VmRSS before the attack, for the registry's own share),
+# peak RSS (VmHWM: the registry's refresh holds two lists of JOBS jobs for a
+# moment, whatever the clients do), VmRSS before and at the end of the attack,
 # how long /healthz takes on a fresh connection during the attack, wrk's
 # timeouts, and how long SIGTERM took, for this build and for BASE (today's
 # server: locked out). Targets: both p99 < 50 ms, RSS < 100 MB.
@@ -85,8 +86,9 @@ one_run() {
   local wh=$!
   wrk -t1 -c16 -d"${SECONDS_}s" --timeout 5s --latency "http://127.0.0.1:$port/api/jobs" > "$TMP/j.out" 2>&1 || true
   wait "$wh" || true
-  local rss
+  local rss rss_end
   rss=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status")
+  rss_end=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status")
   local t0 t1
   t0=$(date +%s.%N)
   kill -TERM "$SERVER"
@@ -102,13 +104,13 @@ one_run() {
   read -r jp jr < <(wrk_fields "$TMP/j.out")
   local timeouts
   timeouts=$(cat "$TMP/h.out" "$TMP/j.out" | awk '/Socket errors/ {gsub(",", ""); for (i = 1; i <= NF; ++i) if ($i == "timeout") t += $(i + 1)} END {print t + 0}')
-  echo "$label $(to_ms "$hp") $(to_ms "$jp") $hr $jr $rss $rss0 $probe $timeouts $stop ($(head -1 "$TMP/loris.out"))"
+  echo "$label $(to_ms "$hp") $(to_ms "$jp") $hr $jr $rss $rss0 $rss_end $probe $timeouts $stop ($(head -1 "$TMP/loris.out"))"
 }
 
 median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : a[NR / 2]}'; }
 
 echo "$CONNS $MODE connections + wrk (16 on /healthz, 16 on /api/jobs, ${SECONDS_}s), $JOBS jobs"
-echo "build healthz_p99_ms jobs_p99_ms healthz_rps jobs_rps peak_rss_mb rss_before_mb new_conn_healthz_ms wrk_timeouts sigterm_s"
+echo "build healthz_p99_ms jobs_p99_ms healthz_rps jobs_rps peak_rss_mb rss_before_mb rss_end_mb new_conn_healthz_ms wrk_timeouts sigterm_s"
 for ((r = 0; r < RUNS; ++r)); do
   one_run "$BUILD/tools/jobmon-serve/jobmon-serve" new | tee -a "$TMP/new.txt"
   [[ "$BASE" != "-" && -x "$BASE" ]] && one_run "$BASE" "$BASE_LABEL" | tee -a "$TMP/$BASE_LABEL.txt"
@@ -116,7 +118,7 @@ done
 for label in new "$BASE_LABEL"; do
   [[ -f "$TMP/$label.txt" ]] || continue
   line="median $label:"
-  for col in 2 3 4 5 6 7 8 9 10; do
+  for col in 2 3 4 5 6 7 8 9 10 11; do
     v=$(awk -v c=$col '{print $c}' "$TMP/$label.txt" | grep -v -e locked-out -e '>' | median || true)
     [[ -z "$v" ]] && v=$(awk -v c=$col 'NR == 1 {print $c}' "$TMP/$label.txt")  # locked-out, >10
     line+=" $v"

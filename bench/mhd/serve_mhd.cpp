@@ -4,6 +4,7 @@
 // libmicrohttpd cannot express: a whole-request header deadline, a header
 // count limit, an SSE stream without a thread of its own). No /api/stream.
 //   serve_mhd [--port P] ROOT
+#include <malloc.h>
 #include <microhttpd.h>
 
 #include <atomic>
@@ -82,7 +83,14 @@ int main(int argc, char** argv) {
                            registry.entries_view()->size());
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Refreshed every 3 s like jobmon-serve, so that memory figures compare.
+  for (int i = 1; !g_stop; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (i % 60 == 0) {
+      registry.refresh(wall_clock_now());
+      ::malloc_trim(0);
+    }
+  }
   MHD_stop_daemon(daemon);
   std::cerr << "jobmon-serve: stopped\n";
   return 0;

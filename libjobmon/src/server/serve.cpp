@@ -1,5 +1,6 @@
 #include "jobmon/server/serve.hpp"
 
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ void first_refresh(JobRegistry& registry, HostResources& resources) {
     std::cerr << "jobmon-serve: first refresh failed (will retry): " << e.what() << '\n';
   }
   resources.sample(wall_clock_now());  // first sample, so rates exist on the first request
+  ::malloc_trim(0);                    // what reading every job left behind
 }
 
 void refresh_loop(JobRegistry& registry, double interval_seconds, const std::atomic<bool>& stopping) {
@@ -59,6 +61,9 @@ void refresh_loop(JobRegistry& registry, double interval_seconds, const std::ato
     } catch (const std::exception& e) {
       std::cerr << "jobmon-serve: refresh failed: " << e.what() << '\n';
     }
+    // The previous list of jobs was just freed in this thread's arena: give it back to the system
+    // rather than keep twice the registry resident between refreshes.
+    ::malloc_trim(0);
   }
 }
 
