@@ -278,7 +278,11 @@ TEST_CASE("64 MB of header lines leave the memory as it was", "[server]") {
     CHECK(c.read(5, 12).starts_with("HTTP/1.1 431"));
   }
   const std::size_t after = rss_kb();
+#if defined(__SANITIZE_ADDRESS__)
+  WARN("RSS growth not checked under AddressSanitizer (its quarantine keeps freed memory): " << after - before << " kB");
+#else
   CHECK(after < before + 8 * 1024);
+#endif
 }
 
 TEST_CASE("connections over the per-address cap get 503 and are closed; other addresses still get in", "[server]") {
