@@ -1,7 +1,7 @@
 // HttpServer: jobmon-serve's HTTP/1.1 transport, event-driven, so a connection
-// costs no thread and slow or hostile clients cannot lock the server out: one
-// I/O thread (Boost.Asio) reads and writes every connection, a small pool runs
-// the WebApi handlers. Every limit below is enforced while reading, and every
+// costs no thread and slow or hostile clients cannot lock the server out: a
+// few I/O threads (Boost.Asio) read and write every connection, a small pool
+// runs the WebApi handlers. Every limit below is enforced while reading, and every
 // wait has a deadline. /api/stream (Server-Sent Events) is served here from
 // EventStream without holding a thread either.
 #pragma once
@@ -42,6 +42,9 @@ struct HttpServerOptions {
   int stream_retry_after_seconds = 10;
   double stream_keep_alive_seconds = 15;  // a comment frame after this much quiet
   double stream_poll_seconds = 0.25;      // how often the registry's version is checked
+  // Threads running the event loop (reading, parsing, writing; each connection
+  // on one strand): the kernel's copies of large answers then use more than one core.
+  unsigned io_threads = 2;
   // Threads running WebApi::handle (/api/jobs on 10,000 jobs, /logs reading
   // files), so a slow handler never stalls the I/O thread; 0 runs them on it.
   unsigned handler_threads = 2;

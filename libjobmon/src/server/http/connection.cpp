@@ -44,7 +44,7 @@ HttpResponse handle_safely(WebApi& api, const HttpRequest& request) {
 }  // namespace
 
 Connection::Connection(ServerCore& core, asio::ip::tcp::socket socket, std::string address)
-    : core_(core), socket_(std::move(socket)), timer_(core.io), address_(std::move(address)) {}
+    : core_(core), socket_(std::move(socket)), timer_(socket_.get_executor()), address_(std::move(address)) {}
 
 Connection::~Connection() { core_.forget(this, address_); }
 
@@ -127,12 +127,12 @@ void Connection::dispatch(bool close_after) {
   if (request.method == "GET" && request.path == "/api/stream") return start_stream(request, close_after);
   if (!core_.pool) return answer(handle_safely(core_.api, request), head, close_after);
   // A slow handler (10,000 jobs filtered, log files read) runs on the pool;
-  // the work guard keeps the I/O loop alive until its answer is posted back.
+  // the work guard keeps the I/O loop alive until its answer is posted back to the strand.
   asio::post(*core_.pool, [self = shared_from_this(), request = std::move(request), head, close_after,
                            work = asio::make_work_guard(core_.io)]() mutable {
     HttpResponse response = handle_safely(self->core_.api, request);
-    ServerCore& core = self->core_;
-    asio::post(core.io, [self = std::move(self), response = std::move(response), head, close_after]() mutable {
+    const auto strand = self->executor();
+    asio::post(strand, [self = std::move(self), response = std::move(response), head, close_after]() mutable {
       self->answer(std::move(response), head, close_after);
     });
   });

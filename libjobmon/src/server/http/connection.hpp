@@ -1,5 +1,6 @@
-// Connection: one client socket of an HttpServer, driven by callbacks on the
-// I/O thread; it holds no thread while it waits. It reads requests one after
+// Connection: one client socket of an HttpServer, driven by callbacks that run
+// on its own strand (one at a time, on any I/O thread); it holds no thread
+// while it waits. Calls from outside go through executor(). It reads requests one after
 // the other (pipelined ones are answered in order), each within its deadlines
 // and limits, hands them to the WebApi (on the handler pool), writes the
 // answers, and serves /api/stream as a Server-Sent Events stream.
@@ -23,6 +24,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(ServerCore& core, boost::asio::ip::tcp::socket socket, std::string address);
   ~Connection();
 
+  // The connection's strand: start(), close() and push_event() from elsewhere are posted to it.
+  boost::asio::ip::tcp::socket::executor_type executor() { return socket_.get_executor(); }
   void start();
   // Closes the socket now: pending reads and writes end with an error.
   void close();

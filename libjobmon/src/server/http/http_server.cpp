@@ -5,6 +5,10 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <mutex>
+#include <thread>
+#include <type_traits>
 #include <stdexcept>
 #include <vector>
 
@@ -20,6 +24,7 @@ using boost::system::error_code;
 namespace detail {
 
 bool ServerCore::admit(const std::string& address) {
+  const std::lock_guard lock(mutex);
   if (connection_count.load() >= options.max_connections) return false;
   const auto it = per_address.find(address);
   if (it != per_address.end() && it->second >= options.max_connections_per_address) return false;
@@ -28,9 +33,13 @@ bool ServerCore::admit(const std::string& address) {
   return true;
 }
 
-void ServerCore::add(const std::shared_ptr<Connection>& connection) { connections.emplace(connection.get(), connection); }
+void ServerCore::add(const std::shared_ptr<Connection>& connection) {
+  const std::lock_guard lock(mutex);
+  connections.emplace(connection.get(), connection);
+}
 
 void ServerCore::forget(const Connection* connection, const std::string& address) {
+  const std::lock_guard lock(mutex);
   connections.erase(connection);
   const auto it = per_address.find(address);
   if (it != per_address.end() && --it->second == 0) per_address.erase(it);
@@ -38,6 +47,7 @@ void ServerCore::forget(const Connection* connection, const std::string& address
 }
 
 bool ServerCore::add_stream(const std::shared_ptr<Connection>& connection) {
+  const std::lock_guard lock(mutex);
   if (streams.size() >= options.max_stream_clients) return false;
   streams.emplace(connection.get(), connection);
   stream_count = streams.size();
@@ -45,7 +55,12 @@ bool ServerCore::add_stream(const std::shared_ptr<Connection>& connection) {
 }
 
 void ServerCore::drop_stream(const Connection* connection) {
-  streams.erase(connection);
+  std::shared_ptr<Connection> owner;  // released after the lock: it may be the last owner
+  const std::lock_guard lock(mutex);
+  const auto it = streams.find(connection);
+  if (it == streams.end()) return;
+  owner = std::move(it->second);
+  streams.erase(it);
   stream_count = streams.size();
 }
 
@@ -56,8 +71,10 @@ struct HttpServer::Impl {
     if (core.options.handler_threads > 0) core.pool = std::make_unique<asio::thread_pool>(core.options.handler_threads);
   }
 
+  // Accepting, the stream timer and the stop run on the acceptor's strand; each
+  // connection gets a strand of its own.
   void accept() {
-    acceptor.async_accept([this](const error_code& ec, tcp::socket socket) {
+    acceptor.async_accept(asio::make_strand(core.io), [this](const error_code& ec, tcp::socket socket) {
       if (core.stopping || ec == asio::error::operation_aborted) return;
       if (ec) {  // out of descriptors, most likely: try again shortly rather than spin
         retry.expires_after(std::chrono::milliseconds(50));
@@ -84,7 +101,7 @@ struct HttpServer::Impl {
     socket.set_option(tcp::no_delay(true), e);  // small answers must not wait for delayed ACKs
     auto connection = std::make_shared<detail::Connection>(core, std::move(socket), std::move(address));
     core.add(connection);
-    connection->start();
+    asio::post(connection->executor(), [connection] { connection->start(); });
   }
 
   // Streams are pushed from one timer: a change (the registry's version moved) or a keep-alive.
@@ -93,11 +110,8 @@ struct HttpServer::Impl {
         std::chrono::duration<double>(core.options.stream_poll_seconds)));
     ticker.async_wait([this](const error_code& ec) {
       if (ec || core.stopping) return;
-      std::vector<std::shared_ptr<detail::Connection>> streams;
-      streams.reserve(core.streams.size());
-      for (const auto& [key, connection] : core.streams) streams.push_back(connection);
       const auto now = std::chrono::steady_clock::now();
-      for (const auto& s : streams) s->push_event(now);
+      for (const auto& s : live(core.streams)) asio::post(s->executor(), [s, now] { s->push_event(now); });
       tick();
     });
   }
@@ -109,20 +123,38 @@ struct HttpServer::Impl {
     acceptor.close(e);
     ticker.cancel();
     retry.cancel();
-    std::vector<std::shared_ptr<detail::Connection>> all;
-    for (const auto& [key, weak] : core.connections) {
-      if (auto c = weak.lock()) all.push_back(std::move(c));
+    for (const auto& c : live(core.connections)) asio::post(c->executor(), [c] { c->close(); });
+  }
+
+  // The connections of a map that still exist, copied under the lock.
+  template <class Map>
+  std::vector<std::shared_ptr<detail::Connection>> live(const Map& map) {
+    std::vector<std::shared_ptr<detail::Connection>> out;
+    const std::lock_guard lock(core.mutex);
+    out.reserve(map.size());
+    for (const auto& [key, owner] : map) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(owner)>, std::shared_ptr<detail::Connection>>) {
+        out.push_back(owner);
+      } else if (auto c = owner.lock()) {
+        out.push_back(std::move(c));
+      }
     }
-    for (const auto& c : all) c->close();
+    return out;
   }
 
   // Streams own themselves through the core: released while the I/O context still exists.
-  ~Impl() { core.streams.clear(); }
+  ~Impl() {
+    std::unordered_map<const detail::Connection*, std::shared_ptr<detail::Connection>> streams;
+    {
+      const std::lock_guard lock(core.mutex);
+      streams.swap(core.streams);
+    }
+  }
 
   detail::ServerCore core;
-  tcp::acceptor acceptor{core.io};
-  asio::steady_timer ticker{core.io};
-  asio::steady_timer retry{core.io};
+  tcp::acceptor acceptor{asio::make_strand(core.io)};
+  asio::steady_timer ticker{acceptor.get_executor()};
+  asio::steady_timer retry{acceptor.get_executor()};
 };
 
 HttpServer::HttpServer(WebApi& api, JobRegistry& registry, HttpServerOptions options)
@@ -154,9 +186,15 @@ int HttpServer::listen() {
 }
 
 void HttpServer::run() {
-  impl_->accept();
-  impl_->tick();
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
+    impl->accept();
+    impl->tick();
+  });
+  std::vector<std::thread> more;
+  for (unsigned i = 1; i < std::max(1u, impl_->core.options.io_threads); ++i)
+    more.emplace_back([this] { impl_->core.io.run(); });
   impl_->core.io.run();
+  for (auto& t : more) t.join();
   if (impl_->core.pool) impl_->core.pool->join();
   // Answers that handlers posted after the loop ended: their connections are closed, they only let go.
   impl_->core.io.restart();
@@ -164,7 +202,7 @@ void HttpServer::run() {
 }
 
 void HttpServer::stop() {
-  asio::post(impl_->core.io, [impl = impl_.get()] { impl->shut_down(); });
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->shut_down(); });
 }
 
 std::size_t HttpServer::connections() const { return impl_->core.connection_count.load(); }

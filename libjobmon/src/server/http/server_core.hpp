@@ -1,12 +1,13 @@
 // What every connection of an HttpServer shares: the API, the options, the
-// I/O context and handler pool, and the bookkeeping behind the caps. The maps
-// are touched only on the I/O thread; the counts are atomics for other readers.
+// I/O context and handler pool, and the bookkeeping behind the caps (under a
+// mutex: connections live on strands of several I/O threads).
 #pragma once
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -32,7 +33,8 @@ struct ServerCore {
   WebApi& api;
   JobRegistry& registry;
   HttpServerOptions options;
-  bool stopping = false;
+  std::atomic<bool> stopping{false};
+  std::mutex mutex;  // guards the three maps
   std::unordered_map<const Connection*, std::weak_ptr<Connection>> connections;
   // Streams are owned here between events, when no read or write holds them.
   std::unordered_map<const Connection*, std::shared_ptr<Connection>> streams;
@@ -42,7 +44,7 @@ struct ServerCore {
   std::unique_ptr<boost::asio::thread_pool> pool;  // null: handlers run on the I/O thread
   // Last member, so it is destroyed first: handlers it still holds release
   // their connections while the maps above exist.
-  boost::asio::io_context io{1};
+  boost::asio::io_context io;
 };
 
 }  // namespace jobmon::detail
