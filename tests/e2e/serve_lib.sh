@@ -1,6 +1,7 @@
 # Starting and stopping a real jobmon-serve on a free loopback port (sourced
 # after lib.sh; every server started is stopped at exit).
-SERVE_BIN="$JOBMON_BIN/jobmon-serve/jobmon-serve"
+# JOBMON_SERVE_BIN runs the tests against another build (e.g. the one before a fix).
+SERVE_BIN="${JOBMON_SERVE_BIN:-$JOBMON_BIN/jobmon-serve/jobmon-serve}"
 SERVE_PIDS=()
 
 # serve_port LOGFILE: sets PORT from the server's "listening on" line; 1 while there is none.

@@ -1,8 +1,8 @@
 // jobmon-serve: a live web dashboard and JSON API over the jobmon library.
 #include <CLI/CLI.hpp>
 
-#include "http_server.hpp"
 #include "jobmon/error.hpp"
+#include "jobmon/server/serve.hpp"
 #include "jobmon/server/web_api.hpp"
 #include "jobmon/version.hpp"
 #include "tool_main.hpp"
@@ -12,10 +12,10 @@ int main(int argc, char** argv) {
   CLI::App app{"Live web dashboard and JSON API for datatrove jobs.\n"
                "ROOT may be a job dir, a dir of job dirs, or a glob.",
                "jobmon-serve"};
-  serve::ServeOptions options;
+  ServeOptions options;
   app.add_option("roots", options.targets, "Job dirs, parents of job dirs, or globs")->required();
-  app.add_option("--bind", options.bind, "Address to listen on (default 127.0.0.1)");
-  app.add_option("--port", options.port, "Port (default 8787; 0 = any free port)")->check(CLI::Range(0, 65535));
+  app.add_option("--bind", options.http.bind, "Address to listen on (default 127.0.0.1)");
+  app.add_option("--port", options.http.port, "Port (default 8787; 0 = any free port)")->check(CLI::Range(0, 65535));
   std::string token_file;
   auto* token_opt = app.add_option("--token", options.token,
                                    "Bearer token required by every request (env JOBMON_TOKEN; on the command line\n"
@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   app.add_option("-i,--interval", options.interval_seconds, "Seconds between refreshes (default 3)")
       ->check(CLI::Range(0.1, 3600.0));
   app.add_option("-j,--threads", options.threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));
+  app.add_option("--handler-threads", options.http.handler_threads,
+                 "Threads answering API requests (default 2; 0 = on the I/O thread)")
+      ->check(CLI::Range(0u, 64u));
   app.set_version_flag("-V,--version", std::string("jobmon-serve ") + version_string);
   app.footer("Read-only. Binding to a non-loopback address requires --token.\n"
              "Exit codes: 0 stopped by a signal, 1 cannot listen, 2 usage error.");
@@ -38,10 +41,10 @@ int main(int argc, char** argv) {
         throw UsageError(e.what());  // an unusable --token-file is a usage error
       }
     }
-    if (!loopback_address(options.bind) && options.token.empty()) {
-      throw UsageError("binding to " + options.bind +
+    if (!loopback_address(options.http.bind) && options.token.empty()) {
+      throw UsageError("binding to " + options.http.bind +
                        " exposes job names and logs to the network: set --token (or JOBMON_TOKEN)");
     }
-    return static_cast<ExitCode>(serve::run_server(options));
+    return static_cast<ExitCode>(run_server(options));
   });
 }

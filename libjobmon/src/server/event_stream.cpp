@@ -18,6 +18,16 @@ std::optional<std::string> EventStream::next(double keep_alive_seconds) {
   return change_event(version, changes);
 }
 
+std::optional<std::string> EventStream::poll(bool keep_alive_due) {
+  if (registry_.version() != seen_) {
+    const auto [version, changes] = registry_.wait_for_changes(seen_, 0);  // no wait: it moved
+    seen_ = version;
+    return change_event(version, changes);
+  }
+  if (keep_alive_due) return ": keep-alive\n\n";
+  return std::nullopt;
+}
+
 std::string change_event(std::uint64_t version, const std::vector<RegistryChange>& changes) {
   json::array list;
   for (const auto& c : changes)

@@ -22,6 +22,10 @@ class EventStream {
   // `keep_alive_seconds` of quiet (it keeps proxies from closing an idle stream).
   // nullopt once the registry is closed (the server is stopping).
   std::optional<std::string> next(double keep_alive_seconds = 15);
+  // The same without waiting, for an event-driven server that checks on a
+  // timer: the change frame when the registry moved since the last frame,
+  // else a keep-alive comment when `keep_alive_due`, else nothing.
+  std::optional<std::string> poll(bool keep_alive_due);
 
  private:
   const JobRegistry& registry_;

@@ -1,0 +1,30 @@
+// run_server: the whole of jobmon-serve behind its command line: a JobRegistry
+// over the targets, refreshed in the background, the WebApi and host
+// resources, served by HttpServer until SIGINT or SIGTERM.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "jobmon/server/http_server.hpp"
+
+namespace jobmon {
+
+struct ServeOptions {
+  std::vector<std::string> targets;  // job dirs, parents of job dirs, or globs
+  std::string token;                 // bearer token required by every request, when set
+  double interval_seconds = 3;       // between refreshes
+  unsigned threads = 0;              // jobs read in parallel (0: automatic)
+  HttpServerOptions http;
+};
+
+// Raises the RLIMIT_NOFILE soft limit to the hard limit (thousands of
+// connections need as many descriptors); returns the new soft limit.
+std::size_t raise_open_files_limit();
+
+// Prints "jobmon-serve: listening on http://HOST:PORT/ (N jobs)" once it
+// listens and "jobmon-serve: stopped" at the end, on stderr. Runs until
+// SIGINT/SIGTERM; returns the process exit code (1 when it cannot listen).
+int run_server(const ServeOptions& options);
+
+}  // namespace jobmon

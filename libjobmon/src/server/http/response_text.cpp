@@ -1,0 +1,30 @@
+#include "server/http/response_text.hpp"
+
+#include <boost/beast/http/status.hpp>
+#include <fmt/format.h>
+
+namespace jobmon::detail {
+
+std::string response_head(const HttpResponse& response, bool close) {
+  const auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(response.status));
+  std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", response.status,
+                                std::string_view(reason.data(), reason.size()), response.content_type,
+                                response.body.size());
+  for (const auto& [name, value] : response.headers) fmt::format_to(std::back_inserter(out), "{}: {}\r\n", name, value);
+  if (close) out += "Connection: close\r\n";
+  out += "\r\n";
+  return out;
+}
+
+std::string event_stream_head() {
+  return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+         "Connection: close\r\n\r\n";
+}
+
+const std::string& over_capacity_response() {
+  static const std::string text =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n";
+  return text;
+}
+
+}  // namespace jobmon::detail
