@@ -1,0 +1,196 @@
+#include "memory_storage.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "jobmon/error.hpp"
+
+namespace jobmon::test {
+namespace {
+
+std::string parent_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos) return "";
+  if (slash == 0) return path.size() > 1 ? "/" : "";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+std::string MemoryStorage::normalize(std::string_view path) {
+  const bool absolute = !path.empty() && path.front() == '/';
+  std::vector<std::string_view> parts;
+  std::size_t pos = 0;
+  while (pos <= path.size()) {
+    std::size_t end = path.find('/', pos);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view part = path.substr(pos, end - pos);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    pos = end + 1;
+  }
+  std::string out = absolute ? "/" : "";
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += '/';
+    out += parts[i];
+  }
+  return out.empty() ? "." : out;
+}
+
+void MemoryStorage::make_parents(const std::string& path, double mtime) {
+  for (std::string dir = parent_of(path); !dir.empty() && dir != "."; dir = parent_of(dir)) {
+    auto [it, added] = nodes_.try_emplace(dir);
+    if (added) {
+      it->second.kind = Kind::directory;
+      it->second.mtime = mtime;
+    }
+    if (dir == "/") break;
+  }
+}
+
+void MemoryStorage::put_file(const std::string& path, std::string content, double mtime) {
+  std::lock_guard lock(mutex_);
+  const std::string key = normalize(path);
+  make_parents(key, mtime);
+  nodes_[key] = Node{Kind::file, std::move(content), mtime};
+}
+
+void MemoryStorage::append_file(const std::string& path, std::string_view bytes, double mtime) {
+  std::lock_guard lock(mutex_);
+  const std::string key = normalize(path);
+  make_parents(key, mtime);
+  Node& node = nodes_[key];
+  node.kind = Kind::file;
+  node.content.append(bytes);
+  node.mtime = mtime;
+}
+
+void MemoryStorage::make_dir(const std::string& path, double mtime) {
+  std::lock_guard lock(mutex_);
+  const std::string key = normalize(path);
+  make_parents(key, mtime);
+  nodes_[key] = Node{Kind::directory, {}, mtime};
+}
+
+void MemoryStorage::make_symlink(const std::string& path, const std::string& target, double mtime) {
+  std::lock_guard lock(mutex_);
+  const std::string key = normalize(path);
+  make_parents(key, mtime);
+  nodes_[key] = Node{Kind::symlink, target, mtime};
+}
+
+void MemoryStorage::remove(const std::string& path) {
+  std::lock_guard lock(mutex_);
+  nodes_.erase(normalize(path));
+}
+
+const MemoryStorage::Node* MemoryStorage::find(const std::string& path) const {
+  const auto it = nodes_.find(path);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+const MemoryStorage::Node* MemoryStorage::resolve(const std::string& path, std::string* resolved) const {
+  std::string current = normalize(path);
+  for (int hop = 0; hop <= max_hops; ++hop) {
+    const Node* node = find(current);
+    if (node == nullptr || node->kind != Kind::symlink) {
+      if (resolved != nullptr) *resolved = current;
+      return node;
+    }
+    const std::string& target = node->content;
+    const std::string base = parent_of(current);
+    current = normalize(!target.empty() && target.front() == '/' ? target : (base.empty() ? target : base + "/" + target));
+  }
+  return nullptr;  // too many levels of symbolic links
+}
+
+std::vector<DirEntry> MemoryStorage::list(const std::string& dir, const ListOptions& options) const {
+  std::lock_guard lock(mutex_);
+  ++counters_.lists;
+  std::string key;
+  const Node* node = resolve(dir, &key);
+  if (node == nullptr) throw StorageError(dir, "No such file or directory");
+  if (node->kind != Kind::directory) throw StorageError(dir, "Not a directory");
+  const std::string prefix = key == "/" ? "/" : key == "." ? "" : key + "/";
+  std::vector<DirEntry> out;
+  for (auto it = nodes_.lower_bound(prefix); it != nodes_.end(); ++it) {
+    const std::string& name = it->first;
+    if (name.compare(0, prefix.size(), prefix) != 0) break;
+    if (name.size() == prefix.size() || name.find('/', prefix.size()) != std::string::npos) continue;
+    if (key == "." && name.front() == '/') continue;
+    DirEntry entry;
+    entry.name = name.substr(prefix.size());
+    const Node* target = &it->second;
+    if (target->kind == Kind::symlink) {
+      if (options.resolve_types) {
+        target = resolve(name, nullptr);
+      } else {
+        entry.type = EntryType::symlink;
+      }
+    }
+    if (entry.type != EntryType::symlink) {
+      entry.type = target == nullptr                     ? EntryType::missing
+                   : target->kind == Kind::directory ? EntryType::directory
+                                                     : EntryType::file;
+    }
+    if (options.directories_only && entry.type != EntryType::directory && entry.type != EntryType::symlink) continue;
+    if (options.with_mtime && target != nullptr) entry.mtime = target->mtime;
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+FileStat MemoryStorage::stat(const std::string& path) const {
+  std::lock_guard lock(mutex_);
+  ++counters_.stats;
+  const Node* node = resolve(path, nullptr);
+  if (node == nullptr) return FileStat{};
+  if (node->kind == Kind::directory) return FileStat{EntryType::directory, 0, node->mtime};
+  return FileStat{EntryType::file, node->content.size(), node->mtime};
+}
+
+FileStat MemoryStorage::lstat(const std::string& path) const {
+  std::lock_guard lock(mutex_);
+  ++counters_.stats;
+  const Node* node = find(normalize(path));
+  if (node == nullptr) return FileStat{};
+  switch (node->kind) {
+    case Kind::directory: return FileStat{EntryType::directory, 0, node->mtime};
+    case Kind::symlink: return FileStat{EntryType::symlink, node->content.size(), node->mtime};
+    case Kind::file: break;
+  }
+  return FileStat{EntryType::file, node->content.size(), node->mtime};
+}
+
+const MemoryStorage::Node& MemoryStorage::regular_file(const std::string& path) const {
+  const Node* node = resolve(path, nullptr);
+  if (node == nullptr) throw StorageError(path, "No such file or directory");
+  if (node->kind != Kind::file) throw StorageError(path, "Is a directory");
+  return *node;
+}
+
+std::string MemoryStorage::read(const std::string& path, std::uint64_t max_bytes) const {
+  std::lock_guard lock(mutex_);
+  ++counters_.reads;
+  const Node& node = regular_file(path);
+  if (node.content.size() > max_bytes) throw StorageError(path, "file too large");
+  return node.content;
+}
+
+std::string MemoryStorage::read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const {
+  std::lock_guard lock(mutex_);
+  ++counters_.reads;
+  const Node& node = regular_file(path);
+  if (offset >= node.content.size()) return {};
+  return node.content.substr(offset, std::min<std::uint64_t>(length, node.content.size() - offset));
+}
+
+Storage::Counters MemoryStorage::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+}  // namespace jobmon::test

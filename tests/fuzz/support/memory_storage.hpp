@@ -1,0 +1,60 @@
+// MemoryStorage: a jobmon::Storage over an in-memory tree, so fuzz targets
+// (and tests) can hand the library hostile directory trees without touching
+// the disk. Paths are '/'-separated; a file's parent directories exist
+// implicitly. Symlinks hold a target path and are followed (a bounded number
+// of hops, like ELOOP) by stat(), list() with resolve_types and reads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "jobmon/storage/storage.hpp"
+
+namespace jobmon::test {
+
+class MemoryStorage final : public Storage {
+ public:
+  // Adds or replaces a regular file (and creates its parent directories).
+  void put_file(const std::string& path, std::string content, double mtime = 1);
+  // Appends to a file (creates it when absent) and moves its mtime.
+  void append_file(const std::string& path, std::string_view bytes, double mtime);
+  void make_dir(const std::string& path, double mtime = 1);
+  void make_symlink(const std::string& path, const std::string& target, double mtime = 1);
+  void remove(const std::string& path);  // one node, not its children
+
+  using Storage::list;
+  using Storage::read;
+  std::vector<DirEntry> list(const std::string& dir, const ListOptions& options) const override;
+  FileStat stat(const std::string& path) const override;
+  FileStat lstat(const std::string& path) const override;
+  std::string read(const std::string& path, std::uint64_t max_bytes) const override;
+  std::string read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const override;
+  Counters counters() const override;
+
+  // "a//b/./c/" -> "a/b/c": the one spelling every map key uses.
+  static std::string normalize(std::string_view path);
+
+ private:
+  enum class Kind { file, directory, symlink };
+  struct Node {
+    Kind kind = Kind::file;
+    std::string content;  // file bytes, or a symlink's target
+    double mtime = 1;
+  };
+  static constexpr int max_hops = 8;
+
+  void make_parents(const std::string& path, double mtime);
+  // The node a path leads to once symlinks are followed; null when none.
+  const Node* resolve(const std::string& path, std::string* resolved) const;
+  const Node* find(const std::string& path) const;
+  const Node& regular_file(const std::string& path) const;  // throws StorageError
+
+  mutable std::mutex mutex_;  // the Scanner reads from several threads
+  std::map<std::string, Node> nodes_;
+  mutable Counters counters_;
+};
+
+}  // namespace jobmon::test
