@@ -14,19 +14,18 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-60}
 BUILD=${2:-build-fuzz}
 CXX_COMPILER=${JOBMON_FUZZ_CXX:-clang++-15}
-C_COMPILER=${CXX_COMPILER/clang++/clang}
 SOURCE=$PWD/tests/fuzz
 
 launcher=()
-if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
+if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 echo "== fuzz: configuring $BUILD with $CXX_COMPILER"
 start=$(date +%s)
-cmake -S . -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX_COMPILER" -DCMAKE_C_COMPILER="$C_COMPILER" \
+cmake -S . -B "$BUILD" -DCMAKE_CXX_COMPILER="$CXX_COMPILER" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJOBMON_BUILD_FUZZ=ON -DJOBMON_BUILD_TESTS=OFF -DJOBMON_BUILD_TOOLS=OFF \
   -DJOBMON_BUILD_BENCH=OFF -DJOBMON_BUILD_PYTHON=OFF -DJOBMON_INSTALL=OFF "${launcher[@]}" > /dev/null
 
 # The target list is the one CMake builds (tests/fuzz/CMakeLists.txt).
-all_targets=$(sed -n '/^set(JOBMON_FUZZ_TARGETS/,/)/p' "$SOURCE/CMakeLists.txt" | tr -d '()' | sed 's/set JOBMON_FUZZ_TARGETS//')
+all_targets=$(sed -n '/^set(JOBMON_FUZZ_TARGETS/,/)/p' "$SOURCE/CMakeLists.txt" | sed 's/^set(JOBMON_FUZZ_TARGETS//; s/)//')
 targets=${JOBMON_FUZZ_TARGETS:-$all_targets}
 cmake --build "$BUILD" -j"$(nproc)" --target $(for t in $targets; do printf 'fuzz_%s ' "$t"; done) > "$BUILD/fuzz-build.log" 2>&1 ||
   { tail -50 "$BUILD/fuzz-build.log"; echo "fuzz: build failed"; exit 1; }
@@ -50,6 +49,15 @@ input_timeout() {
   esac
 }
 
+# Tokens the mutator splices in (dict/): keys and markers the parsers act on.
+dictionary() {
+  case $1 in
+    events_line|snapshot_incremental) echo "$SOURCE/dict/events.dict" ;;
+    datatrove_job|task_log) echo "$SOURCE/dict/datatrove.dict" ;;
+    web_api) echo "$SOURCE/dict/web_api.dict" ;;
+  esac
+}
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 known=$(grep -v '^\s*#' "$SOURCE/KNOWN_FAILING" | sed 's/\s*#.*//' | grep -v '^\s*$' || true)
@@ -68,8 +76,9 @@ for t in $targets; do
       cp "$f" "$run/corpus/${dir}_$(basename "$f")"
     done
   done
+  dict=$(dictionary "$t")
   rc=0
-  "$BUILD/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_PER_TARGET" -max_len="$(max_len "$t")" \
+  "$BUILD/tests/fuzz/fuzz_$t" ${dict:+-dict="$dict"} -max_total_time="$SECONDS_PER_TARGET" -max_len="$(max_len "$t")" \
     -timeout="$(input_timeout "$t")" -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$run/artifacts/" "$run/corpus" > "$run/log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/log" | tail -1)

@@ -92,26 +92,49 @@ const MemoryStorage::Node* MemoryStorage::find(const std::string& path) const {
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
-const MemoryStorage::Node* MemoryStorage::resolve(const std::string& path, std::string* resolved) const {
-  std::string current = normalize(path);
-  for (int hop = 0; hop <= max_hops; ++hop) {
-    const Node* node = find(current);
-    if (node == nullptr || node->kind != Kind::symlink) {
-      if (resolved != nullptr) *resolved = current;
-      return node;
+const MemoryStorage::Node* MemoryStorage::resolve(const std::string& path, std::string* resolved, bool follow_last) const {
+  // Component by component, as the kernel does: a symlink anywhere on the
+  // way is replaced by its target and the walk starts over.
+  std::string pending = normalize(path);
+  for (int hops = 0;;) {
+    std::vector<std::string> parts;
+    for (std::size_t at = 0; at <= pending.size();) {
+      std::size_t end = pending.find('/', at);
+      if (end == std::string::npos) end = pending.size();
+      if (end > at) parts.push_back(pending.substr(at, end - at));
+      at = end + 1;
     }
-    const std::string& target = node->content;
-    const std::string base = parent_of(current);
-    current = normalize(!target.empty() && target.front() == '/' ? target : (base.empty() ? target : base + "/" + target));
+    std::string current = !pending.empty() && pending.front() == '/' ? "/" : "";
+    const Node* node = current == "/" ? find("/") : nullptr;
+    bool restarted = false;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      if (node != nullptr && node->kind == Kind::file) return nullptr;  // a file used as a directory
+      const std::string candidate = current.empty() ? parts[i] : current == "/" ? "/" + parts[i] : current + "/" + parts[i];
+      node = find(candidate);
+      if (node == nullptr) return nullptr;
+      const bool last = i + 1 == parts.size();
+      if (node->kind == Kind::symlink && (!last || follow_last)) {
+        if (++hops > max_hops) return nullptr;  // too many levels of symbolic links
+        const std::string& target = node->content;
+        std::string next = !target.empty() && target.front() == '/' ? target : (current.empty() ? target : current + "/" + target);
+        for (std::size_t j = i + 1; j < parts.size(); ++j) next += "/" + parts[j];
+        pending = normalize(next);
+        restarted = true;
+        break;
+      }
+      current = candidate;
+    }
+    if (restarted) continue;
+    if (resolved != nullptr) *resolved = current.empty() ? "." : current;
+    return node;
   }
-  return nullptr;  // too many levels of symbolic links
 }
 
 std::vector<DirEntry> MemoryStorage::list(const std::string& dir, const ListOptions& options) const {
   std::lock_guard lock(mutex_);
   ++counters_.lists;
   std::string key;
-  const Node* node = resolve(dir, &key);
+  const Node* node = resolve(dir, &key, true);
   if (node == nullptr) throw StorageError(dir, "No such file or directory");
   if (node->kind != Kind::directory) throw StorageError(dir, "Not a directory");
   const std::string prefix = key == "/" ? "/" : key == "." ? "" : key + "/";
@@ -126,7 +149,7 @@ std::vector<DirEntry> MemoryStorage::list(const std::string& dir, const ListOpti
     const Node* target = &it->second;
     if (target->kind == Kind::symlink) {
       if (options.resolve_types) {
-        target = resolve(name, nullptr);
+        target = resolve(name, nullptr, true);
       } else {
         entry.type = EntryType::symlink;
       }
@@ -146,7 +169,7 @@ std::vector<DirEntry> MemoryStorage::list(const std::string& dir, const ListOpti
 FileStat MemoryStorage::stat(const std::string& path) const {
   std::lock_guard lock(mutex_);
   ++counters_.stats;
-  const Node* node = resolve(path, nullptr);
+  const Node* node = resolve(path, nullptr, true);
   if (node == nullptr) return FileStat{};
   if (node->kind == Kind::directory) return FileStat{EntryType::directory, 0, node->mtime};
   return FileStat{EntryType::file, node->content.size(), node->mtime};
@@ -155,7 +178,7 @@ FileStat MemoryStorage::stat(const std::string& path) const {
 FileStat MemoryStorage::lstat(const std::string& path) const {
   std::lock_guard lock(mutex_);
   ++counters_.stats;
-  const Node* node = find(normalize(path));
+  const Node* node = resolve(path, nullptr, false);
   if (node == nullptr) return FileStat{};
   switch (node->kind) {
     case Kind::directory: return FileStat{EntryType::directory, 0, node->mtime};
@@ -166,7 +189,7 @@ FileStat MemoryStorage::lstat(const std::string& path) const {
 }
 
 const MemoryStorage::Node& MemoryStorage::regular_file(const std::string& path) const {
-  const Node* node = resolve(path, nullptr);
+  const Node* node = resolve(path, nullptr, true);
   if (node == nullptr) throw StorageError(path, "No such file or directory");
   if (node->kind != Kind::file) throw StorageError(path, "Is a directory");
   return *node;

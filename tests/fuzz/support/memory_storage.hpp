@@ -1,8 +1,9 @@
 // MemoryStorage: a jobmon::Storage over an in-memory tree, so fuzz targets
 // (and tests) can hand the library hostile directory trees without touching
 // the disk. Paths are '/'-separated; a file's parent directories exist
-// implicitly. Symlinks hold a target path and are followed (a bounded number
-// of hops, like ELOOP) by stat(), list() with resolve_types and reads.
+// implicitly. Symlinks hold a target path and are followed wherever they
+// are on a path (a bounded number of hops, like ELOOP); lstat() and list()
+// without resolve_types leave the last one unresolved.
 #pragma once
 
 #include <cstdint>
@@ -47,8 +48,9 @@ class MemoryStorage final : public Storage {
   static constexpr int max_hops = 8;
 
   void make_parents(const std::string& path, double mtime);
-  // The node a path leads to once symlinks are followed; null when none.
-  const Node* resolve(const std::string& path, std::string* resolved) const;
+  // The node a path leads to once the symlinks on the way (and the last
+  // component's, with follow_last) are followed; null when none.
+  const Node* resolve(const std::string& path, std::string* resolved, bool follow_last) const;
   const Node* find(const std::string& path) const;
   const Node& regular_file(const std::string& path) const;  // throws StorageError
 
