@@ -3,7 +3,7 @@
 // appends cut at arbitrary bytes (mid-line, mid-UTF-8, mid-number), with
 // update() after each append (the files grow in turn, as successive runs
 // write them). Both then finish(); their snapshots must be
-// the same document, and valid JSON.
+// the same document, valid JSON, and of a size proportional to the input.
 // Sections: events.jsonl, events_20250917_120000.jsonl, job_summary.json,
 // dag_execution_plan.json (absent sections: absent files).
 #include <map>
@@ -91,6 +91,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       jobmon::fuzz::fail("incremental and one-shot snapshots differ",
                          "incremental, from byte " + std::to_string(from) + ":\n" + followed.substr(from, 1000) +
                              "\none-shot:\n" + read_once.substr(from, 1000));
+    }
+    // Output (and memory) proportional to what the events say, never to the
+    // largest id they name: a 70-byte line must not print megabytes.
+    if (read_once.size() > (1u << 20) + 2000 * size) {
+      jobmon::fuzz::fail("snapshot JSON out of proportion to the events",
+                         std::to_string(read_once.size()) + " bytes of JSON from " + std::to_string(size) + " bytes");
     }
     if (const std::string why = jobmon::fuzz::json_error(read_once); !why.empty()) {
       jobmon::fuzz::fail("snapshot JSON does not parse", why + "\n" + read_once);
