@@ -4,7 +4,11 @@
 // and query lines "key=value"; "{complete}", "{failing}" and "{dj}" in the
 // path stand for those jobs' ids (opaque hashes a fuzzer cannot guess). A second section, when
 // present, replaces the failing job's task log, so /logs sees hostile bytes.
-// Every JSON answer must parse; every answer must carry a real status.
+// Every JSON answer must parse; every answer must carry a real status;
+// without a token, a Host that is not loopback is never served.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -72,6 +76,26 @@ std::string with_ids(std::string_view path, const std::vector<std::pair<std::str
   return out;
 }
 
+// The harness's own idea of a loopback Host (name or literal, any port):
+// "localhost" exactly, or an address inet_pton reads as 127.0.0.0/8 or ::1.
+bool strictly_loopback(std::string_view host) {
+  if (host.empty()) return true;  // HTTP/1.0 clients send none
+  std::string name(host);
+  if (name.front() == '[') {
+    const auto close = name.find(']');
+    if (close == std::string::npos || (close + 1 < name.size() && name[close + 1] != ':')) return false;
+    name = name.substr(1, close - 1);
+    in6_addr v6{};
+    return inet_pton(AF_INET6, name.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  if (const auto colon = name.find(':'); colon != std::string::npos) {
+    if (name.find(':', colon + 1) != std::string::npos) return false;
+    name.resize(colon);
+  }
+  in_addr v4{};
+  return name == "localhost" || (inet_pton(AF_INET, name.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -105,6 +129,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (const std::string why = jobmon::fuzz::json_error(response.body); !why.empty()) {
         jobmon::fuzz::fail("a JSON answer that does not parse", request.path + " -> " + why + "\n" + response.body);
       }
+    }
+    // Without a token only loopback names are served (DNS rebinding).
+    if (api == &fixture.open && response.status == 200 && !strictly_loopback(request.host)) {
+      jobmon::fuzz::fail("served a non-loopback Host without a token", request.host);
     }
     for (const auto& [name, value] : response.headers) {
       if (name.find_first_of("\r\n") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
