@@ -3,8 +3,14 @@
 // README, the datasets-server size and range reads. Each section is one
 // answer: a status line ("200"), header lines, an empty line, the body;
 // "{origin}" stands for the server's own origin (so Link and Location can
-// point back at it; a Location elsewhere is dropped: a fuzzer must not reach
-// other hosts). Whatever the server says, the client may only throw HubError.
+// point back at it), "{gopher}" for a gopher:// URL of the same server and
+// "{canary}" for a file:// URL of a local canary file; any other Location is
+// dropped (a fuzzer must not reach other hosts). Whatever the server says,
+// the client may only throw HubError, may only speak HTTP to the server and
+// may never hand back a local file's bytes.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cctype>
 #include <string>
 #include <vector>
@@ -15,16 +21,41 @@
 
 namespace {
 
+constexpr std::string_view canary_text = "jobmon-fuzz-canary: a local file";
+
+// A local file a protocol redirect could make the client read.
+std::string canary_url() {
+  static const std::string url = [] {
+    const int fd = memfd_create("canary", 0);
+    if (fd < 0 || write(fd, canary_text.data(), canary_text.size()) != static_cast<ssize_t>(canary_text.size())) {
+      jobmon::fuzz::fail("cannot write the canary file");
+    }
+    return "file:///proc/self/fd/" + std::to_string(fd);
+  }();
+  return url;
+}
+
+std::string gopher_of(const std::string& origin) { return "gopher://" + origin.substr(origin.find("://") + 3); }
+
+std::string replace_all(std::string text, std::string_view key, const std::string& value) {
+  for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) text.replace(at, key.size(), value);
+  return text;
+}
+
 std::string replace_origin(std::string_view text, const std::string& origin) {
-  std::string out;
-  for (std::size_t at = 0; at < text.size();) {
-    const auto hit = text.find("{origin}", at);
-    out.append(text.substr(at, hit == std::string_view::npos ? std::string_view::npos : hit - at));
-    if (hit == std::string_view::npos) break;
-    out.append(origin);
-    at = hit + 8;
+  return replace_all(replace_all(replace_all(std::string(text), "{origin}", origin), "{gopher}", gopher_of(origin)),
+                     "{canary}", canary_url());
+}
+
+bool allowed_location(std::string_view value, const std::string& origin) {
+  for (const std::string& prefix : {origin, gopher_of(origin), canary_url(), std::string("/")}) {
+    if (value.substr(0, prefix.size()) == prefix) return true;
   }
-  return out;
+  return false;
+}
+
+void check_local(std::string_view bytes) {
+  if (bytes.find(canary_text) != std::string_view::npos) jobmon::fuzz::fail("a redirect made the client read a local file");
 }
 
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
@@ -48,7 +79,7 @@ std::string response_from(std::string_view section, const std::string& origin) {
     if (line.find('\r') != std::string::npos) continue;
     if (starts_with_nocase(line, "location:")) {
       const auto value = line.find_first_not_of(' ', 9);
-      if (value == std::string::npos || (line.compare(value, origin.size(), origin) != 0 && line[value] != '/')) continue;
+      if (value == std::string::npos || !allowed_location(std::string_view(line).substr(value), origin)) continue;
     }
     if (starts_with_nocase(line, "content-length:") || starts_with_nocase(line, "transfer-encoding:")) continue;
     out += line + "\r\n";
@@ -91,7 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const jobmon::HubError&) {
   }
   try {
-    (void)client.read_raw("org/name", "main", "README.md");
+    if (const auto readme = client.read_raw("org/name", "main", "README.md")) check_local(*readme);
   } catch (const jobmon::HubError&) {
   }
   try {
@@ -102,8 +133,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto results = client.read_ranges("org/name", "main", {{"data/a.parquet", 0, 8}, {"data/b.parquet", 100, 16}});
     for (const auto& result : results) {
       if (!result.error && result.data.size() > 16) jobmon::fuzz::fail("a range read longer than asked");
+      check_local(result.data);
     }
   } catch (const jobmon::HubError&) {
+  }
+  for (const std::string& line : server.request_lines()) {
+    if (!(line.starts_with("GET ") || line.starts_with("POST ") || line.starts_with("HEAD "))) {
+      jobmon::fuzz::fail("a redirect made the client speak another protocol to the server", line);
+    }
   }
   return 0;
 }
