@@ -51,40 +51,45 @@ void MemoryStorage::make_parents(const std::string& path, double mtime) {
   }
 }
 
+void MemoryStorage::set(const std::string& key, Node node) {
+  make_parents(key, node.mtime);
+  const auto [it, added] = nodes_.insert_or_assign(key, std::move(node));
+  if (added) {
+    if (const auto parent = nodes_.find(parent_of(key)); parent != nodes_.end()) parent->second.mtime = it->second.mtime;
+  }
+}
+
 void MemoryStorage::put_file(const std::string& path, std::string content, double mtime) {
   std::lock_guard lock(mutex_);
-  const std::string key = normalize(path);
-  make_parents(key, mtime);
-  nodes_[key] = Node{Kind::file, std::move(content), mtime};
+  set(normalize(path), Node{Kind::file, std::move(content), mtime});
 }
 
 void MemoryStorage::append_file(const std::string& path, std::string_view bytes, double mtime) {
   std::lock_guard lock(mutex_);
   const std::string key = normalize(path);
-  make_parents(key, mtime);
-  Node& node = nodes_[key];
-  node.kind = Kind::file;
-  node.content.append(bytes);
-  node.mtime = mtime;
+  if (const auto it = nodes_.find(key); it != nodes_.end() && it->second.kind == Kind::file) {
+    it->second.content.append(bytes);
+    it->second.mtime = mtime;
+  } else {
+    set(key, Node{Kind::file, std::string(bytes), mtime});
+  }
 }
 
 void MemoryStorage::make_dir(const std::string& path, double mtime) {
   std::lock_guard lock(mutex_);
-  const std::string key = normalize(path);
-  make_parents(key, mtime);
-  nodes_[key] = Node{Kind::directory, {}, mtime};
+  set(normalize(path), Node{Kind::directory, {}, mtime});
 }
 
 void MemoryStorage::make_symlink(const std::string& path, const std::string& target, double mtime) {
   std::lock_guard lock(mutex_);
-  const std::string key = normalize(path);
-  make_parents(key, mtime);
-  nodes_[key] = Node{Kind::symlink, target, mtime};
+  set(normalize(path), Node{Kind::symlink, target, mtime});
 }
 
-void MemoryStorage::remove(const std::string& path) {
+void MemoryStorage::remove(const std::string& path, double mtime) {
   std::lock_guard lock(mutex_);
-  nodes_.erase(normalize(path));
+  const std::string key = normalize(path);
+  if (nodes_.erase(key) == 0) return;
+  if (const auto parent = nodes_.find(parent_of(key)); parent != nodes_.end()) parent->second.mtime = mtime;
 }
 
 const MemoryStorage::Node* MemoryStorage::find(const std::string& path) const {

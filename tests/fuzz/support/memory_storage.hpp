@@ -24,7 +24,9 @@ class MemoryStorage final : public Storage {
   void append_file(const std::string& path, std::string_view bytes, double mtime);
   void make_dir(const std::string& path, double mtime = 1);
   void make_symlink(const std::string& path, const std::string& target, double mtime = 1);
-  void remove(const std::string& path);  // one node, not its children
+  // Removes one node (not its children); the parent's mtime moves, as a
+  // directory's does when an entry leaves it.
+  void remove(const std::string& path, double mtime);
 
   using Storage::list;
   using Storage::read;
@@ -48,6 +50,8 @@ class MemoryStorage final : public Storage {
   static constexpr int max_hops = 8;
 
   void make_parents(const std::string& path, double mtime);
+  // Adds or replaces a node; a new one moves its directory's mtime.
+  void set(const std::string& key, Node node);
   // The node a path leads to once the symlinks on the way (and the last
   // component's, with follow_last) are followed; null when none.
   const Node* resolve(const std::string& path, std::string* resolved, bool follow_last) const;

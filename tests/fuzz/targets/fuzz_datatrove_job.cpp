@@ -1,6 +1,8 @@
 // executor.json, completions/ and task logs of a datatrove job, read through
 // an in-memory Storage: read_job_dir directly, then the caching Scanner twice
-// (the second scan answers from its cache) and the aggregate the tools print.
+// (the second scan answers from its cache) and the aggregate the tools print;
+// then a reset (markers removed, executor.json rewritten), after which the
+// cached Scanner must agree with a fresh one.
 // Sections: executor.json; completion marker names, one a line; then one
 // section per task log: its file name on the first line, its text after.
 #include <algorithm>
@@ -48,12 +50,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto storage = std::make_shared<jobmon::test::MemoryStorage>();
   const std::string job = "/jobs/j";
+  std::vector<std::string> markers;
   const double launched = 1.7e9;
   storage->make_dir(job + "/completions", launched + 10);
   storage->put_file(job + "/executor.json", std::string(parts[0]), launched);
   if (parts.size() > 1) {
     for (std::string_view name : jobmon::fuzz::lines(parts[1])) {
-      if (!name.empty()) storage->put_file(job + "/completions/" + std::string(name), "", launched + static_cast<double>(prng.below(1000)));
+      if (name.empty()) continue;
+      markers.push_back(job + "/completions/" + std::string(name));
+      storage->put_file(markers.back(), "", launched + static_cast<double>(prng.below(1000)));
     }
   }
   for (std::size_t i = 2; i < parts.size(); ++i) {
@@ -83,6 +88,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const double now = launched + 2000 + static_cast<double>(prng.below(100000));
     const jobmon::Aggregate aggregate = jobmon::aggregate(result.jobs, now);
     (void)boost::json::serialize(jobmon::status_document(aggregate, result.warnings));
+  }
+
+  // A reset under the cached Scanner (a relaunch wipes some markers and
+  // rewrites executor.json): its next scan must agree with a fresh one.
+  if (!markers.empty()) {
+    const double later = launched + 10000;
+    const std::size_t removed = 1 + prng.below(markers.size());
+    for (std::size_t i = 0; i < removed; ++i) storage->remove(markers[i], later);
+    storage->put_file(job + "/executor.json", std::string(parts[0]), later);
+    const jobmon::ScanResult cached = scanner.scan({"/jobs"});
+    jobmon::Scanner fresh_scanner(storage, options);
+    const jobmon::ScanResult fresh = fresh_scanner.scan({"/jobs"});
+    if (cached.jobs.size() != fresh.jobs.size()) jobmon::fuzz::fail("after a reset the cached scan finds other jobs than a fresh one");
+    for (std::size_t i = 0; i < fresh.jobs.size(); ++i) {
+      const jobmon::JobState &a = *cached.jobs[i], &b = *fresh.jobs[i];
+      if (a.path != b.path || a.world_size != b.world_size || a.completed != b.completed || a.done_ranks != b.done_ranks) {
+        jobmon::fuzz::fail("after a reset the cached scan disagrees with a fresh one",
+                           a.path + ": cached " + std::to_string(a.completed) + "/" + std::to_string(a.world_size) + ", fresh " +
+                               std::to_string(b.completed) + "/" + std::to_string(b.world_size));
+      }
+    }
   }
   return 0;
 }
