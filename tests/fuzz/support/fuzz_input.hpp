@@ -72,4 +72,19 @@ class Prng {
   std::abort();
 }
 
+// True when JOBMON_FUZZ_TOLERATE (comma-separated) names `key`: a long run
+// can then look past an invariant the library is known to break until its
+// fix lands (see KNOWN_FAILING), e.g. JOBMON_FUZZ_TOLERATE=host-rebinding.
+inline bool tolerated(std::string_view key) {
+  const char* list = std::getenv("JOBMON_FUZZ_TOLERATE");
+  if (list == nullptr) return false;
+  for (std::string_view rest = list; !rest.empty();) {
+    const auto comma = rest.find(',');
+    if (rest.substr(0, comma) == key) return true;
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 }  // namespace jobmon::fuzz
