@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -77,7 +78,8 @@ std::string with_ids(std::string_view path, const std::vector<std::pair<std::str
 }
 
 // The harness's own idea of a loopback Host (name or literal, any port):
-// "localhost" exactly, or an address inet_pton reads as 127.0.0.0/8 or ::1.
+// "localhost" (any case, with or without the root's dot), or an address
+// inet_pton reads as 127.0.0.0/8 or ::1.
 bool strictly_loopback(std::string_view host) {
   if (host.empty()) return true;  // HTTP/1.0 clients send none
   std::string name(host);
@@ -92,8 +94,9 @@ bool strictly_loopback(std::string_view host) {
     if (name.find(':', colon + 1) != std::string::npos) return false;
     name.resize(colon);
   }
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   in_addr v4{};
-  return name == "localhost" || (inet_pton(AF_INET, name.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127);
+  return name == "localhost" || name == "localhost." || (inet_pton(AF_INET, name.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127);
 }
 
 }  // namespace
