@@ -5,7 +5,9 @@
 # Targets (issue 4): >= 300 MB/s, ratio <= 10, peak RSS < 64 MB at any size.
 # Usage: bench/bench_snapshot.sh [SIZE...]   (default: 100M 1G)
 # Env: JOBMON_BUILD (default ./build), RUNS (default 3), TMPDIR,
-#      BENCH_RSS=proc to read VmHWM from /proc even when /usr/bin/time exists.
+#      BENCH_RSS=proc to read VmHWM from /proc even when /usr/bin/time exists,
+#      SNAP_BASE=path/to/another/jobmon-snapshot: also times that build on the
+#      same file, runs interleaved with this one's, and prints the time ratio.
 set -euo pipefail
 
 BUILD="${JOBMON_BUILD:-$(dirname "$0")/../build}"
@@ -31,6 +33,17 @@ median_seconds() {
     times+=("$(echo "$t1 - $t0" | bc -l)")
   done
   printf '%s\n' "${times[@]}" | sort -g | sed -n "$(((RUNS + 1) / 2))p"
+}
+# median_pair A B: runs the commands A and B (each a string) alternately
+# RUNS times; prints "median_A median_B" (interleaved: load drifts hit both).
+median_pair() {
+  local ta=() tb=() t0 t1
+  for ((r = 0; r < RUNS; r++)); do
+    t0=$(now); $1 >/dev/null; t1=$(now); ta+=("$(echo "$t1 - $t0" | bc -l)")
+    t0=$(now); $2 >/dev/null; t1=$(now); tb+=("$(echo "$t1 - $t0" | bc -l)")
+  done
+  local m=$(((RUNS + 1) / 2))
+  echo "$(printf '%s\n' "${ta[@]}" | sort -g | sed -n "${m}p") $(printf '%s\n' "${tb[@]}" | sort -g | sed -n "${m}p")"
 }
 # peak_rss_kb CMD...: peak resident set of CMD in KiB.
 peak_rss_kb() {
@@ -66,6 +79,12 @@ for size in "${SIZES[@]}"; do
   (($(echo "$ratio > 10" | bc -l))) && verdict="$verdict RATIO(>10)"
   (($(echo "$rss_mb >= 64" | bc -l))) && verdict="$verdict RSS(>=64MB)"
   printf '%-6s %10.1f %10.1f %10.1f %8.2f %8.1fMB  %s\n' "$size" "$mb" "$wc_rate" "$snap_rate" "$ratio" "$rss_mb" "$verdict"
+  if [[ -n "${SNAP_BASE:-}" && -x "$SNAP_BASE" ]]; then
+    read -r t_base t_this < <(median_pair "$SNAP_BASE $dir" "$SNAP $dir")
+    base_rss=$(echo "$(peak_rss_kb "$SNAP_BASE" "$dir") / 1024" | bc -l)
+    printf '    baseline %s: %.1f MB/s, peak RSS %.1f MB; this build %.1f MB/s (interleaved): %.3fx the baseline time\n' \
+      "$SNAP_BASE" "$(echo "$mb / $t_base" | bc -l)" "$base_rss" "$(echo "$mb / $t_this" | bc -l)" "$(echo "$t_this / $t_base" | bc -l)"
+  fi
   if [[ "$size" == "${SIZES[0]}" && -x "$PARSE" ]]; then
     "$PARSE" "$file" "$RUNS" | sed 's/^/    parse: /'
   fi

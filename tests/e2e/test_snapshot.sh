@@ -75,4 +75,61 @@ wait
 expect_eq "$("$PY" -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['progress_summary']['completed_operations'])" "$WORK/live.out")" 4 \
   "--follow: appended op_complete seen"
 
+# Tiny files naming huge ids cost what they name (issue 13): one 70-byte line
+# naming partition 2^20 - 1 printed 434 MB (223 MB RSS); 1024 lines naming
+# operation 4095 (92 KB) took 683 MB.
+mkdir -p "$WORK/amp_one" "$WORK/amp_ops"
+printf '%s\n' '{"event_type":"partition_start","timestamp":1,"partition_id":1048575}' >"$WORK/amp_one/events.jsonl"
+for ((pid = 0; pid < 1024; pid++)); do
+  printf '{"event_type":"op_start","timestamp":%d,"partition_id":%d,"operation_idx":4095}\n' $((pid + 1)) "$pid"
+done >"$WORK/amp_ops/events.jsonl"
+for job in amp_one amp_ops; do
+  if [[ -x /usr/bin/time ]]; then
+    /usr/bin/time -f %M -o "$WORK/$job.rss" "$BIN" "$WORK/$job" >"$WORK/$job.json"
+  else
+    "$BIN" "$WORK/$job" >"$WORK/$job.json"; echo 0 >"$WORK/$job.rss"
+  fi
+  rss_kb=$(tail -1 "$WORK/$job.rss")
+  if [[ "${JOBMON_SANITIZE:-OFF}" == "ON" ]] || ((rss_kb < 64 * 1024)); then pass; else fail "$job: peak RSS ${rss_kb} KB"; fi
+done
+bytes=$(stat -c %s "$WORK/amp_one.json")
+if ((bytes < 8192)); then pass; else fail "amp_one: $bytes bytes of JSON"; fi
+expect_eq "$(json_get "$WORK/amp_one.json" 'len(d["partition_progress"])')" 1 "amp_one: one partition listed"
+expect_eq "$(json_get "$WORK/amp_one.json" 'list(d["partition_progress"])[0]')" 1048575 "amp_one: the partition named"
+expect_eq "$(json_get "$WORK/amp_one.json" 'd["progress_summary"]["in_progress_partitions"]')" 1 "amp_one: in progress"
+bytes=$(stat -c %s "$WORK/amp_ops.json")
+if ((bytes < 1024 * 1024)); then pass; else fail "amp_ops: $bytes bytes of JSON"; fi
+expect_eq "$(json_get "$WORK/amp_ops.json" 'd["progress_summary"]["total_operations"]')" 1024 "amp_ops: 1024 partitions x 1 op"
+expect_eq "$(json_get "$WORK/amp_ops.json" 'len(d["operations"])')" 1 "amp_ops: one operation listed"
+expect_eq "$(json_get "$WORK/amp_ops.json" 'd["operations"][0]["operation_idx"]')" 4095 "amp_ops: the op named"
+
+# --follow sees an events file renamed over by one with the same first 64
+# bytes and a longer body (issue 13): it starts over, and its last document
+# says what a one-shot read says (0 completed, 4 failed; not 1 and 3).
+mkdir -p "$WORK/swap"
+head='{"event_type":"job_start","timestamp":1000,"job_id":"swap","metadata":{"num_partitions":4}}'
+{ echo "$head"; echo '{"event_type":"partition_complete","timestamp":1001,"partition_id":0,"metadata":{"success":true}}'
+  for p in 1 2 3; do echo "{\"event_type\":\"partition_failed\",\"timestamp\":1002,\"partition_id\":$p,\"error_message\":\"a\"}"; done
+} >"$WORK/swap/events.jsonl"
+{ echo "$head"
+  for p in 0 1 2 3; do echo "{\"event_type\":\"partition_failed\",\"timestamp\":1003,\"partition_id\":$p,\"error_message\":\"worker lost again\"}"; done
+  echo '{"event_type":"job_failed","timestamp":1004,"error_message":"all partitions failed"}'
+} >"$WORK/swap.next"
+"$BIN" --follow --interval 0.2 "$WORK/swap" >"$WORK/swap.out" &
+follow_pid=$!
+on_exit "stop_pid $follow_pid"
+wait_until 10 test -s "$WORK/swap.out" || fail "--follow: no first document"
+mv "$WORK/swap.next" "$WORK/swap/events.jsonl"
+if timeout 20 tail --pid="$follow_pid" -f /dev/null; then pass; else fail "--follow did not end after job_failed in the replaced file"; fi
+"$BIN" "$WORK/swap" >"$WORK/swap.one"
+if "$PY" -c "
+import json, sys
+last = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+one = json.load(open(sys.argv[2]))
+assert last['progress_summary']['completed_partitions'] == 0, last['progress_summary']
+assert last['progress_summary']['failed_partitions'] == 4, last['progress_summary']
+for k in ('job_info', 'progress_summary', 'partition_progress', 'operation_progress', 'skipped_lines'):
+    assert last[k] == one[k], k
+" "$WORK/swap.out" "$WORK/swap.one"; then pass; else fail "--follow after a rename-over: not the one-shot result"; fi
+
 finish

@@ -77,3 +77,37 @@ def test_list_jobs_and_load_events():
     events = jobmon.load_events(CORPUS / "completed")
     assert events and all("event_type" in e for e in events)
     assert len(jobmon.load_events(CORPUS / "completed", max_events=2)) == 2
+
+
+def test_huge_ids_cost_what_they_name(tmp_path):
+    # One 70-byte line naming partition 2^20 - 1 once gave a 434 MB document (issue 13).
+    work = tmp_path / "job"
+    work.mkdir()
+    (work / "events.jsonl").write_text('{"event_type":"partition_start","timestamp":1,"partition_id":1048575}\n')
+    d = jobmon.snapshot(work)
+    assert list(d["partition_progress"]) == ["1048575"]
+    assert d["progress_summary"]["total_partitions"] == 1
+    assert len(json.dumps(d)) < 8192
+
+
+def test_incremental_snapshot_sees_a_replaced_file(tmp_path):
+    # Renamed over by a longer file with the same first 64 bytes: read again from the start.
+    work = tmp_path / "job"
+    work.mkdir()
+    head = '{"event_type":"job_start","timestamp":1000,"job_id":"swap","metadata":{"num_partitions":4}}\n'
+    first = head + '{"event_type":"partition_complete","timestamp":1001,"partition_id":0,"metadata":{"success":true}}\n'
+    first += "".join('{"event_type":"partition_failed","timestamp":1002,"partition_id":%d}\n' % p for p in (1, 2, 3))
+    second = head + "".join(
+        '{"event_type":"partition_failed","timestamp":1003,"partition_id":%d,"error_message":"lost"}\n' % p for p in range(4))
+    assert len(second) >= len(first)
+    (work / "events.jsonl").write_text(first)
+    snap = jobmon.Snapshot(work)
+    snap.update()
+    assert snap.to_dict(now=0)["progress_summary"]["completed_partitions"] == 1
+    (work / "events.new").write_text(second)
+    os.replace(work / "events.new", work / "events.jsonl")
+    snap.update()
+    followed = strip_time(snap.to_dict(now=0))
+    assert followed["progress_summary"]["completed_partitions"] == 0
+    assert followed["progress_summary"]["failed_partitions"] == 4
+    assert followed == strip_time(jobmon.snapshot(work, now=0))

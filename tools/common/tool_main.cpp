@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 
+#include "jobmon/cli/render.hpp"
 #include "jobmon/error.hpp"
 
 namespace jobmon::tools {
@@ -23,11 +24,11 @@ int parse_and_run(CLI::App& app, Parse&& parse, const std::function<ExitCode()>&
   try {
     return static_cast<int>(run());
   } catch (const UsageError& e) {
-    std::cerr << app.get_name() << ": " << e.what() << '\n';
+    std::cerr << app.get_name() << ": " << terminal_safe(e.what()) << '\n';  // may quote a path or a server
     if (!usage_hint.empty()) std::cerr << usage_hint << '\n';
     return static_cast<int>(ExitCode::usage);
   } catch (const std::exception& e) {
-    std::cerr << app.get_name() << ": " << e.what() << '\n';
+    std::cerr << app.get_name() << ": " << terminal_safe(e.what()) << '\n';
     return static_cast<int>(ExitCode::runtime_error);
   }
 }

@@ -74,6 +74,22 @@ struct SnapshotAnalyzer::Impl : detail::LineConsumer {
     if (!yamls.empty()) sources.config_yaml = storage->join(work_dir, yamls.front());
   }
 
+  // Reads on in every file; false when one turned out stale.
+  bool read_files(const std::vector<std::string>& files, bool final_last) {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const bool is_new = i >= readers.size();
+      if (is_new) {
+        readers.emplace_back(files[i]);
+        state.begin_file();
+      }
+      // A run that moved on to a newer file will not finish its old lines.
+      const bool final = final_last || i + 1 < files.size();
+      readers[i].read(*storage, parser, *this, final, options.chunk_size);
+      if (readers[i].stale()) return false;
+    }
+    return true;
+  }
+
   void update(bool final_last) {
     const FileStat dir = storage->stat(work_dir);
     if (dir.type == EntryType::missing) throw StorageError(work_dir, "no such directory");
@@ -85,16 +101,9 @@ struct SnapshotAnalyzer::Impl : detail::LineConsumer {
     for (std::size_t i = 0; !reset && i < readers.size(); ++i)
       reset = files[i] != readers[i].path() || readers[i].replaced(*storage);
     if (reset) start_over();
-
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      const bool is_new = i >= readers.size();
-      if (is_new) {
-        readers.emplace_back(files[i]);
-        state.begin_file();
-      }
-      // A run that moved on to a newer file will not finish its old lines.
-      const bool final = final_last || i + 1 < files.size();
-      readers[i].read(*storage, parser, *this, final, options.chunk_size);
+    if (!read_files(files, final_last)) {  // a file was rewritten under its read offset
+      start_over();
+      read_files(files, final_last);  // new readers: never stale
     }
     sources.files.clear();
     for (const auto& r : readers) sources.files.push_back(r.info());

@@ -108,12 +108,8 @@ DagInfo load_dag_plan(const Storage& storage, const std::string& path) {
   }
   info.loaded = true;
   info.planned_partitions = static_cast<std::int64_t>(partitions.size());
-  for (const auto& [idx, name] : ops) {
-    if (idx < 0 || idx >= max_operations) continue;  // a hostile node id must not size a vector
-    if (idx >= static_cast<std::int64_t>(info.planned_operations.size()))
-      info.planned_operations.resize(static_cast<std::size_t>(idx) + 1);
-    info.planned_operations[static_cast<std::size_t>(idx)] = name;
-  }
+  for (auto& [idx, name] : ops)  // only the ops it names, whatever their idx
+    if (idx >= 0 && idx < max_operations) info.planned_operations[idx] = std::move(name);
   return info;
 }
 

@@ -98,15 +98,15 @@ json::value checkpointing(const Snapshot& s) {
                       {"checkpoint_dir", text_or_null(s.checkpoint_dir)}};
 }
 
-std::string op_name_of(const Snapshot& s, std::int64_t idx) {
-  if (idx < 0 || static_cast<std::size_t>(idx) >= s.operation_names.size()) return {};
-  return s.operation_names[static_cast<std::size_t>(idx)];
+const std::string& op_name_of(const Snapshot& s, std::int64_t idx) {
+  static const std::string none;
+  const auto it = s.operation_names.find(idx);
+  return it != s.operation_names.end() ? it->second : none;
 }
 
-json::value partition_entry(const Snapshot& s, std::size_t pid) {
-  const PartitionState& p = s.partitions[pid];
+json::value partition_entry(const Snapshot& s, const PartitionState& p) {
   std::int64_t completed = 0, failed = 0, checkpointed = 0;
-  for (const OpState& op : p.ops) {
+  for (const auto& [idx, op] : p.ops) {
     completed += op.status == RunStatus::completed;
     failed += op.status == RunStatus::failed;
     checkpointed += op.checkpointed;
@@ -129,12 +129,11 @@ json::value partition_entry(const Snapshot& s, std::size_t pid) {
   return o;
 }
 
-json::value operation_entry(const Snapshot& s, std::size_t pid, std::size_t idx) {
-  const OpState& op = s.partitions[pid].ops[idx];
+json::value operation_entry(const Snapshot& s, std::int64_t pid, std::int64_t idx, const OpState& op) {
   json::object o;
   o["partition_id"] = pid;
   o["operation_idx"] = idx;
-  o["operation_name"] = s.operation_names[idx];
+  o["operation_name"] = op_name_of(s, idx);
   o["status"] = to_string(op.status);
   o["start_time"] = number_or_null(op.start_time);
   o["end_time"] = number_or_null(op.end_time);
@@ -151,11 +150,11 @@ json::value operation_entry(const Snapshot& s, std::size_t pid, std::size_t idx)
 // for each costs more than the whole parse. The tests check that both forms
 // print identically.
 
-void append_operation_entry(std::string& out, const Snapshot& s, std::size_t pid, std::size_t idx) {
-  const OpState& op = s.partitions[pid].ops[idx];
+void append_operation_entry(std::string& out, const Snapshot& s, std::int64_t pid, std::int64_t idx, const OpState& op,
+                            const std::string& name) {
   fmt::format_to(std::back_inserter(out), "{{\n      \"partition_id\": {},\n      \"operation_idx\": {},\n      \"operation_name\": ",
                  pid, idx);
-  append_json_string(out, s.operation_names[idx]);
+  append_json_string(out, name);
   fmt::format_to(std::back_inserter(out), ",\n      \"status\": \"{}\",\n      \"start_time\": ", to_string(op.status));
   append_json_double(out, op.start_time);
   out += ",\n      \"end_time\": ";
@@ -173,15 +172,15 @@ void append_operation_entry(std::string& out, const Snapshot& s, std::size_t pid
   out += "\n    }";
 }
 
-std::string operation_key(const Snapshot& s, std::size_t pid, std::size_t idx) {
-  return fmt::format("p{}_op{}_{}", pid, idx, s.operation_names[idx]);
+std::string operation_key(std::int64_t pid, std::int64_t idx, const std::string& name) {
+  return fmt::format("p{}_op{}_{}", pid, idx, name);
 }
 
 bool op_listed(const OpState& op) { return op.status != RunStatus::not_started || op.checkpointed; }
 
 json::value dag_structure(const Snapshot& s) {
   json::array ops;
-  for (const auto& name : s.dag.planned_operations) ops.emplace_back(name);
+  for (const auto& [idx, name] : s.dag.planned_operations) ops.emplace_back(name);
   return json::object{{"loaded", s.dag.loaded},
                       {"total_nodes", s.dag.total_nodes},
                       {"total_edges", s.dag.total_edges},
@@ -328,10 +327,10 @@ json::value to_json(const Snapshot& s) {
   auto add = [&](std::string_view key, json::value v) { doc[key] = std::move(v); };
   for_each_section(s, add, true);
   json::object parts, ops;
-  for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) {
-    parts[std::to_string(pid)] = partition_entry(s, pid);
-    for (std::size_t idx = 0; idx < s.partitions[pid].ops.size(); ++idx)
-      if (op_listed(s.partitions[pid].ops[idx])) ops[operation_key(s, pid, idx)] = operation_entry(s, pid, idx);
+  for (const auto& [pid, p] : s.partitions) {
+    parts[std::to_string(pid)] = partition_entry(s, p);
+    for (const auto& [idx, op] : p.ops)
+      if (op_listed(op)) ops[operation_key(pid, idx, op_name_of(s, idx))] = operation_entry(s, pid, idx, op);
   }
   doc["partition_progress"] = std::move(parts);
   doc["operation_progress"] = std::move(ops);
@@ -357,19 +356,20 @@ void write_snapshot_json(const Snapshot& s, std::ostream& out) {
     out << (any ? "\n  }" : "}");
   };
   stream_map("partition_progress", [&](auto&& put) {
-    for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) put(std::to_string(pid), partition_entry(s, pid));
+    for (const auto& [pid, p] : s.partitions) put(std::to_string(pid), partition_entry(s, p));
   });
   out << ",\n  \"operation_progress\": {";
   bool any = false;
   std::string text_form;
-  for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) {
-    for (std::size_t idx = 0; idx < s.partitions[pid].ops.size(); ++idx) {
-      if (!op_listed(s.partitions[pid].ops[idx])) continue;
+  for (const auto& [pid, p] : s.partitions) {
+    for (const auto& [idx, op] : p.ops) {
+      if (!op_listed(op)) continue;
       text_form.clear();
       text_form += any ? ",\n    " : "\n    ";
-      append_json_string(text_form, operation_key(s, pid, idx));
+      const std::string& name = op_name_of(s, idx);
+      append_json_string(text_form, operation_key(pid, idx, name));
       text_form += ": ";
-      append_operation_entry(text_form, s, pid, idx);
+      append_operation_entry(text_form, s, pid, idx, op, name);
       out << text_form;
       any = true;
     }

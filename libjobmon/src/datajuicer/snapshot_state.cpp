@@ -34,36 +34,45 @@ PartitionState* EventState::partition(const Event& e) {
   if (!e.partition_id) return nullptr;
   const std::int64_t id = *e.partition_id;
   if (id < 0 || id >= max_partitions) return nullptr;
-  if (static_cast<std::size_t>(id) >= partitions.size()) partitions.resize(static_cast<std::size_t>(id) + 1);
-  PartitionState& p = partitions[static_cast<std::size_t>(id)];
+  // One entry per partition named, whatever its id. Partitions first named
+  // in id order (the usual case) sit at index id: no hashing.
+  const auto at = static_cast<std::size_t>(id);
+  PartitionState* found = at < partitions.size() && partitions[at].first == id ? &partitions[at].second : nullptr;
+  if (found == nullptr) {
+    const auto [slot, added] = partition_slot.try_emplace(id, static_cast<std::uint32_t>(partitions.size()));
+    if (added) partitions.emplace_back(id, PartitionState{});
+    found = &partitions[slot->second].second;
+  }
+  PartitionState& p = *found;
   p.seen = true;
   return &p;
 }
 
 // The op an event names, by operation_idx (or, in the demo vocabulary that
 // has only names, by a name seen before or a new index).
-OpState* EventState::operation(PartitionState& p, const Event& e) {
+std::pair<std::int64_t, OpState*> EventState::operation(PartitionState& p, const Event& e) {
   std::int64_t idx = -1;
   if (e.operation_idx) {
     idx = *e.operation_idx;
   } else if (!e.operation_name.empty()) {
-    for (std::size_t i = 0; i < operation_names.size(); ++i)
-      if (operation_names[i] == e.operation_name) idx = static_cast<std::int64_t>(i);
-    if (idx < 0) idx = static_cast<std::int64_t>(operation_names.size());
+    for (const auto& [i, name] : operation_names)
+      if (name == e.operation_name) idx = i;
+    if (idx < 0) idx = operation_names.empty() ? 0 : operation_names.back().first + 1;
   }
-  if (idx < 0 || idx >= max_operations) return nullptr;
-  const auto i = static_cast<std::size_t>(idx);
-  if (i >= operation_names.size()) operation_names.resize(i + 1);
+  if (idx < 0 || idx >= max_operations) return {idx, nullptr};
+  OpState* cell = nullptr;
+  if (const auto found = p.ops.find(idx); found != p.ops.end()) {
+    cell = &found->second;
+  } else {
+    if (op_cells >= max_op_cells) return {idx, nullptr};  // out of range, counted by the caller
+    ++op_cells;
+    cell = &p.ops[idx];
+  }
+  std::string& name = operation_names[idx];
   // checkpoint_load may call the op "op_0004": names come from op events only.
   const bool names_op = e.type == EventType::op_start || e.type == EventType::op_complete || e.type == EventType::op_failed;
-  if (names_op && !e.operation_name.empty() && operation_names[i] != e.operation_name)
-    operation_names[i] = std::string(e.operation_name);
-  if (i >= p.ops.size()) {
-    if (op_cells + (i + 1 - p.ops.size()) > max_op_cells) return nullptr;  // out of range, counted by the caller
-    op_cells += i + 1 - p.ops.size();
-    p.ops.resize(i + 1);
-  }
-  return &p.ops[i];
+  if (names_op && !e.operation_name.empty() && name != e.operation_name) name = std::string(e.operation_name);
+  return {idx, cell};
 }
 
 void EventState::set_op_status(OpState& op, RunStatus status) {
@@ -140,7 +149,7 @@ bool EventState::apply(const Event& e) {
       p->end_time = t;
       // The op that failed in it, if any: its message explains the partition's failure.
       const OpState* failed_op = nullptr;
-      for (const OpState& op : p->ops)
+      for (const auto& [idx, op] : p->ops)
         if (op.status == RunStatus::failed) failed_op = &op;
       // Current writers may send no success flag: a failed op still fails the partition.
       if (e.success == Tri::no || (e.success == Tri::unset && failed_op != nullptr)) {
@@ -163,9 +172,8 @@ bool EventState::apply(const Event& e) {
     default: break;
   }
 
-  OpState* op = operation(*p, e);
+  const auto [idx, op] = operation(*p, e);
   if (op == nullptr) return !(e.operation_idx || !e.operation_name.empty());
-  const auto idx = static_cast<std::int64_t>(op - p->ops.data());
   switch (e.type) {
     case EventType::op_start:
       set_op_status(*op, RunStatus::in_progress);

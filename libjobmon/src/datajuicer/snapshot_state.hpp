@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -15,12 +16,14 @@
 
 namespace jobmon::detail {
 
-// Bounds that keep memory proportional to a plausible job, whatever a
-// corrupt line claims.
+// Ids a line may name (others are out_of_range: counted and listed in
+// skipped_lines, never stored), and the most partitions a plan or job_start
+// may claim. The state is sparse (maps by id), so an id costs only its own
+// entry: one line naming partition 2^20 - 1 or op 4095 costs one entry.
 inline constexpr std::int64_t max_partitions = 1 << 20;
 inline constexpr std::int64_t max_operations = 4096;
-// Partition-operation cells in all (48-56 bytes each): a few hostile lines
-// naming partition 10^6 and op 4095 must not claim gigabytes.
+// Partition-operation cells in all (~100 bytes each): a backstop, reached
+// only by millions of lines.
 inline constexpr std::size_t max_op_cells = std::size_t{1} << 22;
 inline constexpr std::size_t max_error_length = 2000;
 
@@ -54,16 +57,20 @@ class EventState {
   std::int64_t runs = 0, restarts = 0;
   std::uint64_t events = 0;  // counted by the caller, for events apply() accepted
 
-  std::vector<PartitionState> partitions;
-  std::size_t op_cells = 0;  // sum of partitions[i].ops.size()
-  std::vector<std::string> operation_names;
+  // Only those events named, in the order first named (summarize sorts them);
+  // found by id through partition_slot, once per event.
+  std::vector<std::pair<std::int64_t, PartitionState>> partitions;
+  std::unordered_map<std::int64_t, std::uint32_t> partition_slot;
+  std::size_t op_cells = 0;  // sum of the partitions' ops.size()
+  IdMap<std::string> operation_names;
   std::vector<std::string> op_errors;
   std::int64_t completed_ops = 0;  // live count, for the ETA history
   ProgressHistory history;
 
  private:
   PartitionState* partition(const Event& event);
-  OpState* operation(PartitionState& p, const Event& event);
+  // The op an event names, with its operation_idx.
+  std::pair<std::int64_t, OpState*> operation(PartitionState& p, const Event& event);
   void set_op_status(OpState& op, RunStatus status);
   std::uint32_t add_error(std::string_view message);
 

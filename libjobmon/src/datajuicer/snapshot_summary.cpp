@@ -28,38 +28,47 @@ double percent(std::int64_t part, std::int64_t whole) {
 // fill with the number of operations), else the creation events.
 void plan_partitions(Snapshot& s, const EventState& state, const SnapshotSources& src) {
   if (src.dag.loaded && src.dag.planned_partitions > 0) {
-    s.planned_partitions = src.dag.planned_partitions;
+    s.planned_partitions = std::min(src.dag.planned_partitions, max_partitions);
     s.planned_partitions_source = "dag_plan";
   } else if (state.num_partitions) {
     s.planned_partitions = *state.num_partitions;
     s.planned_partitions_source = "job_start";
   } else if (state.created_partitions > 0) {
-    s.planned_partitions = state.created_partitions;
+    s.planned_partitions = std::min(state.created_partitions, max_partitions);
     s.planned_partitions_source = "partition_creation";
   } else {
     s.planned_partitions_source = "events";
   }
 }
 
+// Where operation `idx` is in s.operations (sorted by idx, one entry per
+// operation_names entry, which every op cell has).
+std::size_t aggregate_of(const Snapshot& s, std::int64_t idx) {
+  const auto it = std::lower_bound(s.operations.begin(), s.operations.end(), idx,
+                                   [](const OpAggregate& a, std::int64_t i) { return a.operation_idx < i; });
+  return static_cast<std::size_t>(it - s.operations.begin());
+}
+
 void count_progress(Snapshot& s) {
   std::int64_t seen = 0, op_entries = 0;
-  s.operations.resize(s.operation_names.size());
-  for (std::size_t i = 0; i < s.operations.size(); ++i) {
-    s.operations[i].operation_idx = static_cast<std::int64_t>(i);
-    s.operations[i].operation_name = s.operation_names[i];
+  s.operations.reserve(s.operation_names.size());
+  for (const auto& [idx, name] : s.operation_names) {
+    s.operations.emplace_back();
+    s.operations.back().operation_idx = idx;
+    s.operations.back().operation_name = name;
   }
-  for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) {
-    const PartitionState& p = s.partitions[pid];
+  for (const auto& [pid, p] : s.partitions) {
     if (!p.seen) continue;
     ++seen;
     if (p.status == RunStatus::completed) ++s.completed_partitions;
     else if (p.status == RunStatus::failed) ++s.failed_partitions;
     else if (p.status == RunStatus::in_progress) ++s.in_progress_partitions;
-    for (std::size_t idx = 0; idx < p.ops.size(); ++idx) {
-      const OpState& op = p.ops[idx];
+    std::size_t at = 0;  // both are sorted by idx: the next aggregate is usually the next entry
+    for (const auto& [idx, op] : p.ops) {
       if (op.status == RunStatus::not_started && !op.checkpointed) continue;
       ++op_entries;
-      OpAggregate& agg = s.operations[idx];
+      if (at >= s.operations.size() || s.operations[at].operation_idx != idx) at = aggregate_of(s, idx);
+      OpAggregate& agg = s.operations[at++];
       if (op.checkpointed) {
         ++s.checkpointed_operations;
         ++agg.checkpointed;
@@ -98,14 +107,12 @@ void add_failure(Snapshot& s, Failure f) {
 
 void collect_failures(Snapshot& s) {
   if (s.overall_status == RunStatus::failed && !s.error_message.empty()) add_failure(s, {{}, {}, {}, s.error_message});
-  for (std::size_t pid = 0; pid < s.partitions.size(); ++pid) {
-    const PartitionState& p = s.partitions[pid];
-    const auto id = static_cast<std::int64_t>(pid);
+  for (const auto& [id, p] : s.partitions) {
     if (p.status == RunStatus::failed) add_failure(s, {id, {}, {}, p.error_message});
-    for (std::size_t idx = 0; idx < p.ops.size(); ++idx) {
-      const OpState& op = p.ops[idx];
+    for (const auto& [idx, op] : p.ops) {
       if (op.status != RunStatus::failed) continue;
-      add_failure(s, {id, static_cast<std::int64_t>(idx), s.operation_names[idx],
+      const auto name = s.operation_names.find(idx);
+      add_failure(s, {id, idx, name != s.operation_names.end() ? name->second : std::string(),
                       op.error != 0 ? s.op_errors[op.error - 1] : std::string()});
     }
   }
@@ -184,20 +191,33 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
   s.events_analyzed = state.events;
   s.runs = state.runs;
   s.restarts = state.restarts;
-  s.partitions = state.partitions;
   s.op_errors = state.op_errors;
 
   // Operation names: the events', completed by the plan's.
   s.operation_names = state.operation_names;
-  const auto& planned = src.dag.planned_operations;
-  if (planned.size() > s.operation_names.size()) s.operation_names.resize(planned.size());
-  for (std::size_t i = 0; i < planned.size(); ++i)
-    if (s.operation_names[i].empty()) s.operation_names[i] = planned[i];
+  for (const auto& [idx, name] : src.dag.planned_operations) {
+    std::string& known = s.operation_names[idx];
+    if (known.empty()) known = name;
+  }
   s.operations_per_partition = static_cast<std::int64_t>(s.operation_names.size());
 
+  // The partitions named, and the planned ones not named yet (not_started)
+  // for a plan of a plausible size only: one job_start line claiming 10^6
+  // partitions must not print 10^6 entries. The totals count them all the same.
   plan_partitions(s, state, src);
-  if (s.planned_partitions > static_cast<std::int64_t>(s.partitions.size()) && s.planned_partitions <= max_partitions)
-    s.partitions.resize(static_cast<std::size_t>(s.planned_partitions));
+  const std::int64_t placeholders = s.planned_partitions <= Snapshot::max_listed_planned ? s.planned_partitions : 0;
+  std::vector<std::pair<std::int64_t, const PartitionState*>> named;
+  named.reserve(state.partitions.size());
+  for (const auto& [pid, p] : state.partitions) named.emplace_back(pid, &p);
+  std::sort(named.begin(), named.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  s.partitions.reserve(named.size() + static_cast<std::size_t>(placeholders));
+  std::int64_t placeholder = 0;  // appended in id order: each entry is a push_back
+  for (const auto& [pid, p] : named) {
+    for (; placeholder < std::min(pid, placeholders); ++placeholder) s.partitions[placeholder];
+    s.partitions[pid] = *p;
+    placeholder = std::max(placeholder, pid + 1);
+  }
+  for (; placeholder < placeholders; ++placeholder) s.partitions[placeholder];
   count_progress(s);
   decide_status(s, state, src);
   decide_timing(s, state, src);

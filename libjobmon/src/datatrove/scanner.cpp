@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -22,9 +23,14 @@ namespace {
 struct CachedJob {
   std::shared_ptr<JobState> job;
   std::string identity;  // Storage::directory_identity: one job reached by two paths is listed once
+  // completions/ as it was read: a reset (the directory removed and made
+  // again, a new job dir in the old one's place) gives it a new mtime, or,
+  // where mtimes are whole seconds, maybe only a new identity (kept only then).
+  std::string completions_identity;
   double completions_mtime = -1;
   double listed_at = 0;
   double logs_read_at = 0;
+  double checked_at = 0;  // a complete job's last check on an object store (unchanged_since_read)
 };
 
 // A directory found not to be a job because it has no executor.json: only a
@@ -47,6 +53,10 @@ struct ScanTally {
 };
 
 using detail::listing_settled;
+
+// A whole-second mtime: a coarse filesystem, where two directories made in
+// the same second look alike (only their identity tells them apart).
+bool whole_seconds(double mtime) { return mtime == std::floor(mtime); }
 
 }  // namespace
 
@@ -77,42 +87,53 @@ struct Scanner::Impl {
                              [this](const std::string& dir) { return jobs.count(dir) != 0; }, warnings, stats);
   }
 
-  // Complete jobs are never re-read: answer them here, without threads or
-  // locks, so a refresh of a mostly finished tree costs a hash lookup each.
-  // Returns the candidates left to check.
-  std::vector<std::size_t> answer_complete_jobs(const std::vector<std::string>& candidates,
-                                                std::vector<Outcome>& found, ScanTally& tally) {
-    std::vector<std::size_t> to_check;
-    for (std::size_t i = 0; i < candidates.size(); ++i) {
-      const auto it = jobs.find(candidates[i]);
-      if (it != jobs.end() && it->second.job->complete()) {
-        found[i].job = it->second.job;
-        found[i].identity = it->second.identity;
-        tally.from_cache.fetch_add(1, std::memory_order_relaxed);
-      } else {
-        to_check.push_back(i);
-      }
+  // True while what a job was read from still stands: the same completions/
+  // (mtime, and identity where mtimes are coarse) and the same executor.json
+  // (mtime). Checked on every refresh, complete jobs included, so a reset
+  // (completions/ made again with fewer markers, executor.json rewritten by a
+  // relaunch, the job dir removed and made again) is read at once. Two stats
+  // a job: with sub-second mtimes a completions/ made again has a new mtime
+  // (its content can only differ if it changed after being made); only a
+  // whole-second mtime (a coarse filesystem, where two directories made in
+  // one second look alike) costs a third, for its identity (device+inode).
+  // Object stores have no directory mtimes or identities (a prefix's "mtime"
+  // is when it was listed): there, a complete job is checked through
+  // executor.json alone, from the job dir's listing (one request, so at most
+  // every log_refresh_seconds: see reuse_cached_job).
+  bool unchanged_since_read(const std::string& path, const CachedJob& cached) const {
+    const std::string completions = storage->join(path, "completions");
+    const bool object_store = storage->list_includes_mtime();
+    if (!(object_store && cached.job->complete())) {
+      const FileStat st = storage->stat(completions);
+      const double mtime = st.type == EntryType::directory ? st.mtime : -1;
+      if (mtime != cached.completions_mtime || !listing_settled(mtime, cached.listed_at)) return false;
+      if (mtime >= 0 && whole_seconds(mtime) && storage->directory_identity(completions) != cached.completions_identity)
+        return false;
     }
-    return to_check;
-  }
-
-  // A cached job whose completions/ did not change, its task logs re-read
-  // when due; null when the job must be read again.
-  std::shared_ptr<const JobState> reuse_cached_job(const std::string& path, CachedJob cached, double now,
-                                                   ScanTally& tally) {
-    if (cached.job->complete()) {  // complete jobs are never re-read
-      tally.from_cache.fetch_add(1);
-      return cached.job;
-    }
-    const FileStat st = storage->stat(storage->join(path, "completions"));
-    const double mtime = st.type == EntryType::directory ? st.mtime : -1;
-    if (mtime != cached.completions_mtime || !listing_settled(mtime, cached.listed_at)) return nullptr;
     // A relaunch rewrites executor.json without touching completions/: a new
     // attempt (and maybe a new world_size), so the job is read again.
     const FileStat executor = storage->stat(storage->join(path, "executor.json"));
-    if (executor.type != EntryType::file || !cached.job->launched_at || executor.mtime != *cached.job->launched_at)
-      return nullptr;
-    if (now - cached.logs_read_at >= options.log_refresh_seconds) {
+    return executor.type == EntryType::file && cached.job->launched_at && executor.mtime == *cached.job->launched_at;
+  }
+
+  // A cached job whose completions/ and executor.json did not change, its
+  // task logs re-read when due; null when the job must be read again.
+  std::shared_ptr<const JobState> reuse_cached_job(const std::string& path, CachedJob cached, double now,
+                                                   ScanTally& tally) {
+    // On an object store checking a complete job costs a request (its job
+    // dir's listing): done at most every log_refresh_seconds, like task logs.
+    const bool costs_a_request = storage->list_includes_mtime() && cached.job->complete();
+    if (costs_a_request && now - cached.checked_at < options.log_refresh_seconds) {
+      tally.from_cache.fetch_add(1);
+      return cached.job;
+    }
+    if (!unchanged_since_read(path, cached)) return nullptr;
+    if (costs_a_request) {
+      cached.checked_at = now;
+      std::lock_guard lock(mutex);
+      jobs[path] = cached;
+    }
+    if (!cached.job->complete() && now - cached.logs_read_at >= options.log_refresh_seconds) {
       auto refreshed = std::make_shared<JobState>(*cached.job);
       tally.logs_read.fetch_add(detail::diagnose_incomplete_ranks(*storage, *refreshed, options));
       cached.job = refreshed;
@@ -132,7 +153,13 @@ struct Scanner::Impl {
 
   // Reads the candidate from scratch and remembers what it found.
   void read_and_cache(const std::string& path, double now, ScanTally& tally, Outcome& found) {
-    const FileStat completions_before = storage->stat(storage->join(path, "completions"));
+    // Identity and mtime taken before the listing: a change during the read
+    // then shows as a difference on the next refresh.
+    const std::string completions = storage->join(path, "completions");
+    const FileStat completions_before = storage->stat(completions);
+    std::string completions_identity;
+    if (completions_before.type == EntryType::directory && whole_seconds(completions_before.mtime))
+      completions_identity = storage->directory_identity(completions);
     detail::JobReadResult read = detail::read_job_dir(*storage, path, options);
     tally.completions_listed.fetch_add(read.listings);
     tally.logs_read.fetch_add(read.logs_read);
@@ -140,9 +167,11 @@ struct Scanner::Impl {
     if (read.job) {
       CachedJob entry;
       entry.identity = storage->directory_identity(path);
+      entry.completions_identity = std::move(completions_identity);
       entry.completions_mtime = completions_before.type == EntryType::directory ? completions_before.mtime : -1;
       entry.listed_at = now;
       entry.logs_read_at = now;
+      entry.checked_at = now;
       entry.job = read.job;
       found.job = read.job;
       found.identity = entry.identity;
@@ -237,11 +266,8 @@ ScanResult Scanner::scan(const std::vector<std::string>& targets) {
   const std::vector<std::string> candidates = s.collect_targets(targets, now, result.warnings, discovery);
   std::vector<Outcome> found(candidates.size());
   ScanTally tally;
-  const std::vector<std::size_t> to_check = s.answer_complete_jobs(candidates, found, tally);
-  detail::parallel_for(to_check.size(), s.threads, [&](std::size_t k) {
-    const std::size_t i = to_check[k];
-    s.refresh(candidates[i], now, tally, found[i]);
-  });
+  detail::parallel_for(candidates.size(), s.threads,
+                       [&](std::size_t i) { s.refresh(candidates[i], now, tally, found[i]); });
   Impl::drop_duplicates(found);
 
   for (Outcome& outcome : found) {

@@ -24,20 +24,20 @@ std::vector<std::string> tail_lines(const std::string& text, std::size_t max_lin
   return lines;
 }
 
-std::vector<LogFile> rank_log_files(const Storage& storage, const std::string& logs_dir,
-                                    const std::vector<std::int64_t>& ranks) {
+namespace {
+std::string in_logs(const std::string& name) { return std::string(logs_dir_name) + "/" + name; }
+}  // namespace
+
+std::vector<LogFile> rank_log_files(const std::vector<std::int64_t>& ranks) {
   std::vector<LogFile> files;
-  for (std::int64_t r : ranks) {
-    std::string name = task_log_name(r);
-    files.push_back({name, storage.join(logs_dir, name), r});
-  }
+  for (std::int64_t r : ranks) files.push_back({task_log_name(r), r});
   return files;
 }
 
-std::vector<LogFile> newest_log_files(const Storage& storage, const std::string& logs_dir, std::size_t max_files) {
+std::vector<LogFile> newest_log_files(const Storage& storage, const std::string& job_dir, std::size_t max_files) {
   std::vector<DirEntry> listed;
   try {
-    listed = storage.list(logs_dir, ListOptions{true, false});  // links stay links (and are skipped)
+    listed = storage.list_beneath(job_dir, logs_dir_name, true);  // links stay links (and are skipped)
   } catch (const StorageError&) {
   }
   std::erase_if(listed, [](const DirEntry& f) { return f.type != EntryType::file; });
@@ -45,28 +45,30 @@ std::vector<LogFile> newest_log_files(const Storage& storage, const std::string&
     return a.mtime.value_or(0) > b.mtime.value_or(0);
   });
   std::vector<LogFile> files;
-  for (std::size_t i = 0; i < listed.size() && i < max_files; ++i)
-    files.push_back({listed[i].name, storage.join(logs_dir, listed[i].name), -1});
+  for (std::size_t i = 0; i < listed.size() && i < max_files; ++i) files.push_back({listed[i].name, -1});
   return files;
 }
 
-json::object log_file_tail(const Storage& storage, const LogFile& file, std::size_t max_lines, std::uint64_t max_bytes) {
-  const std::string& path = file.path;
+json::object log_file_tail(const Storage& storage, const std::string& job_dir, const LogFile& file,
+                           std::size_t max_lines, std::uint64_t max_bytes) {
   json::object f{{"name", file.name}};
   if (file.rank >= 0) f["rank"] = file.rank;
-  const FileStat st = storage.lstat(path);
-  if (st.type != EntryType::file) {
-    f["error"] = st.type == EntryType::symlink ? "a symlink: not followed" : "no log file";
-    f["lines"] = json::array{};
-    return f;
-  }
   try {
-    const std::uint64_t want = std::min<std::uint64_t>(st.size, max_bytes);
-    const std::string text = storage.read_range(path, st.size - want, want);
+    // The size, type and bytes all come from the one file read: no check
+    // here could be overtaken by a swap.
+    const FileTail tail = storage.read_tail_beneath(job_dir, in_logs(file.name), max_bytes);
+    const FileStat& st = tail.stat;
+    if (st.type != EntryType::file) {
+      f["error"] = st.type == EntryType::symlink ? "a symlink: not followed"
+                   : st.type == EntryType::missing ? (st.error.empty() ? "no log file" : st.error)
+                                                   : "not a regular file: not read";
+      f["lines"] = json::array{};
+      return f;
+    }
     json::array out;
-    for (auto& line : tail_lines(text, max_lines)) out.push_back(json::value(line));
+    for (auto& line : tail_lines(tail.data, max_lines)) out.push_back(json::value(line));
     f["lines"] = std::move(out);
-    f["truncated"] = st.size > want;
+    f["truncated"] = st.size > tail.data.size();
   } catch (const StorageError& e) {
     f["error"] = e.what();
     f["lines"] = json::array{};

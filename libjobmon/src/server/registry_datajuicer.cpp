@@ -115,16 +115,20 @@ json::value data_juicer_detail(const RegistryEntry& e, const RegistryOptions& op
   o["stages"] = std::move(stages);
   o["operations"] = std::move(rows);
 
-  // Grid: one cell per partition.
+  // Grid: one cell per partition listed, in id order (ids never named cost nothing).
   const std::size_t cells = std::min(s.partitions.size(), options.max_grid_ranks);
-  std::string grid(cells, 'p');
-  for (std::size_t i = 0; i < cells; ++i) grid[i] = cell_of(s.partitions[i].status);
+  std::string grid;
+  grid.reserve(cells);
+  for (const auto& [pid, p] : s.partitions) {
+    if (grid.size() == cells) break;
+    grid.push_back(cell_of(p.status));
+  }
   o["grid"] = json::object{{"unit", "partition"}, {"cells", grid}, {"truncated", cells < s.partitions.size()}};
 
   // Completion curve: when each partition-operation completed.
   std::vector<double> times;
-  for (const auto& p : s.partitions) {
-    for (const auto& op : p.ops) {
+  for (const auto& [pid, p] : s.partitions) {
+    for (const auto& [idx, op] : p.ops) {
       if (op.status == RunStatus::completed && std::isfinite(op.end_time)) times.push_back(op.end_time);
     }
   }

@@ -1,5 +1,8 @@
 #include "jobmon/server/web_api.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <stdexcept>
@@ -41,6 +44,28 @@ std::optional<std::int64_t> parse_count(const std::string& s, std::int64_t max) 
   return std::min(static_cast<std::int64_t>(*v), max);
 }
 
+// A port in a Host header: 1 to 5 digits, at most 65535.
+bool valid_port(std::string_view port) {
+  if (port.empty() || port.size() > 5) return false;
+  if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  return std::stoul(std::string(port)) <= 65535;
+}
+
+// 127.0.0.0/8 written as a dotted quad (inet_pton takes no other form: no
+// "127.1", no octal, nothing after the fourth number).
+bool loopback_ipv4(std::string_view text) {
+  in_addr address{};
+  if (::inet_pton(AF_INET, std::string(text).c_str(), &address) != 1) return false;
+  return (ntohl(address.s_addr) >> 24) == 127;
+}
+
+// ::1 in any IPv6 spelling, without brackets.
+bool loopback_ipv6(std::string_view text) {
+  in6_addr address{};
+  if (::inet_pton(AF_INET6, std::string(text).c_str(), &address) != 1) return false;
+  return IN6_IS_ADDR_LOOPBACK(&address);
+}
+
 bool constant_time_equal(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
@@ -65,7 +90,11 @@ bool WebApi::authorized(const HttpRequest& request) const {
 }
 
 bool loopback_address(std::string_view name) {
-  return name == "localhost" || name == "::1" || name == "[::1]" || name.starts_with("127.");
+  if (name.find('\0') != std::string_view::npos) return false;  // inet_pton would stop there
+  if (detail::ascii_lower(name) == "localhost") return true;
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
+    return loopback_ipv6(name.substr(1, name.size() - 2));
+  return loopback_ipv4(name) || loopback_ipv6(name);
 }
 
 std::string read_token_file(const std::string& path) {
@@ -77,14 +106,29 @@ std::string read_token_file(const std::string& path) {
 
 bool loopback_host(const std::string& host) {
   if (host.empty()) return true;  // HTTP/1.0 clients (curl -0, wrk) may send none
-  std::string_view name = host;
-  if (name.starts_with('[')) {
+  if (host.find('\0') != std::string::npos) return false;
+  std::string_view name = host, port;
+  bool has_port = false;
+  if (name.starts_with('[')) {  // [IPv6]:port
     const auto close = name.find(']');
-    if (close != std::string_view::npos) name = name.substr(0, close + 1);
-  } else if (const auto colon = name.rfind(':'); colon != std::string_view::npos) {
+    if (close == std::string_view::npos) return false;
+    if (close + 1 < name.size()) {
+      if (name[close + 1] != ':') return false;  // "[::1]x"
+      has_port = true;
+      port = name.substr(close + 2);
+    }
+    if (has_port && !valid_port(port)) return false;
+    return loopback_ipv6(name.substr(1, close - 1));
+  }
+  if (const auto colon = name.find(':'); colon != std::string_view::npos) {
+    has_port = true;
+    port = name.substr(colon + 1);
     name = name.substr(0, colon);
   }
-  return loopback_address(name);
+  if (has_port && !valid_port(port)) return false;  // "localhost:", "127.0.0.1:80:80"
+  const std::string lower = detail::ascii_lower(name);
+  // "localhost." is the same name written fully qualified; browsers send it as typed.
+  return lower == "localhost" || lower == "localhost." || loopback_ipv4(name);
 }
 
 HttpResponse WebApi::handle(const HttpRequest& request) {
@@ -210,10 +254,9 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
     lines = *parsed;
   }
   const Storage& storage = registry_.storage();
-  const std::string logs_dir = storage.join(entry->path, "logs");
-  // Symlinks are not followed: whoever can write a job dir must not be able
-  // to make the server read other files (logs -> ~/.ssh, task_00003.log -> a key).
-  if (storage.lstat(logs_dir).type == EntryType::symlink)
+  // Symlinks are not followed (job_logs.hpp says how). This look only gives
+  // the usual case its message: the reads below refuse links themselves.
+  if (storage.lstat(storage.join(entry->path, detail::logs_dir_name)).type == EntryType::symlink)
     return json_response(json::object{{"id", id}, {"files", json::array{}}, {"error", "logs/ is a symlink: not followed"}});
   const std::string rank_text = query_value(request, "rank");
   std::vector<detail::LogFile> files;
@@ -228,14 +271,15 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
         if (issue.state == RankState::failed && ranks.size() < options_.max_log_files) ranks.push_back(issue.rank);
       }
     }
-    files = detail::rank_log_files(storage, logs_dir, ranks);
+    files = detail::rank_log_files(ranks);
   } else {
     if (!rank_text.empty()) return error_response(400, "rank applies to datatrove jobs only");
-    files = detail::newest_log_files(storage, logs_dir, options_.max_log_files);
+    files = detail::newest_log_files(storage, entry->path, options_.max_log_files);
   }
   json::array out_files;
   for (const auto& file : files)
-    out_files.push_back(detail::log_file_tail(storage, file, static_cast<std::size_t>(lines), options_.max_log_bytes));
+    out_files.push_back(
+        detail::log_file_tail(storage, entry->path, file, static_cast<std::size_t>(lines), options_.max_log_bytes));
   return json_response(json::object{{"id", id}, {"files", std::move(out_files)}});
 }
 

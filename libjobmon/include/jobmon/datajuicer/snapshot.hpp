@@ -1,16 +1,20 @@
 // SnapshotAnalyzer: a Data-Juicer work dir (events*.jsonl, the DAG plan,
 // job_summary.json) -> Snapshot. Streams the events in chunks; memory grows
-// with partitions x operations, never with the number of events or the size
-// of a line. update() reads only what was appended since the previous call.
+// with the partitions and partition-operations the events name (sparse, by
+// id: never with the largest id), never with the number of events or the
+// size of a line. update() reads only what was appended since the previous call.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <iosfwd>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/json/value.hpp>
@@ -26,6 +30,62 @@ enum class RunStatus : std::uint8_t { not_started, in_progress, completed, faile
 std::string_view to_string(RunStatus status);
 
 inline constexpr double no_time = std::numeric_limits<double>::quiet_NaN();
+
+// A map by id kept as one sorted vector: contiguous to walk (the hot loops
+// walk every partition's ops), O(1) to extend in id order (how ops arrive),
+// and only as big as the ids it holds, never as the largest id. Iterates
+// (id, value) pairs in id order, like std::map.
+template <class T>
+class IdMap {
+ public:
+  using value_type = std::pair<std::int64_t, T>;
+  using iterator = typename std::vector<value_type>::iterator;
+  using const_iterator = typename std::vector<value_type>::const_iterator;
+
+  iterator begin() { return items_.begin(); }
+  iterator end() { return items_.end(); }
+  const_iterator begin() const { return items_.begin(); }
+  const_iterator end() const { return items_.end(); }
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  const value_type& back() const { return items_.back(); }
+  void reserve(std::size_t n) { items_.reserve(n); }
+
+  iterator find(std::int64_t id) { return found(items_, id); }
+  const_iterator find(std::int64_t id) const { return found(items_, id); }
+  std::size_t count(std::int64_t id) const { return find(id) != end() ? 1 : 0; }
+  const T& at(std::int64_t id) const {
+    const auto it = find(id);
+    if (it == end()) throw std::out_of_range("IdMap::at");
+    return it->second;
+  }
+  // The entry for `id`, value-initialised when new.
+  T& operator[](std::int64_t id) {
+    if (items_.empty() || id > items_.back().first) return items_.emplace_back(id, T{}).second;
+    if (dense_hit(items_, id)) return items_[static_cast<std::size_t>(id)].second;
+    const auto it = lower(items_, id);
+    if (it != items_.end() && it->first == id) return it->second;
+    return items_.emplace(it, id, T{})->second;
+  }
+
+ private:
+  template <class Items>
+  static auto lower(Items& items, std::int64_t id) {
+    return std::lower_bound(items.begin(), items.end(), id, [](const value_type& v, std::int64_t i) { return v.first < i; });
+  }
+  // Ids 0..n-1 all present (the usual ops): entry `id` is at index `id`.
+  template <class Items>
+  static bool dense_hit(Items& items, std::int64_t id) {
+    return id >= 0 && static_cast<std::size_t>(id) < items.size() && items[static_cast<std::size_t>(id)].first == id;
+  }
+  template <class Items>
+  static auto found(Items& items, std::int64_t id) {
+    if (dense_hit(items, id)) return items.begin() + id;
+    const auto it = lower(items, id);
+    return it != items.end() && it->first == id ? it : items.end();
+  }
+  std::vector<value_type> items_;
+};
 
 // One operation of one partition; compact because there are P x O of them.
 struct OpState {
@@ -48,7 +108,9 @@ struct PartitionState {
   std::int64_t sample_count = -1;
   std::int64_t retry_count = 0;
   std::string error_message;
-  std::vector<OpState> ops;       // by operation_idx
+  // By operation_idx: only those events named. Sorted-vector inserts out of
+  // order cost a move of the later entries: at most 4096 per partition.
+  IdMap<OpState> ops;
 };
 
 struct OpAggregate {
@@ -89,7 +151,7 @@ struct DagInfo {
   std::string error;  // why it could not be read, when present but unreadable
   std::int64_t total_nodes = 0, total_edges = 0, parallel_groups = 0, execution_plan_length = 0;
   std::int64_t planned_partitions = 0;          // distinct _partition_<pid> node ids
-  std::vector<std::string> planned_operations;  // op names by execution order
+  IdMap<std::string> planned_operations;  // op names by operation_idx (execution order - 1)
 };
 
 struct JobSummaryInfo {
@@ -117,7 +179,7 @@ struct Snapshot {
   std::string timing_source;  // "events" | "job_summary" | "none"
   // progress
   std::int64_t total_partitions = 0, completed_partitions = 0, failed_partitions = 0, in_progress_partitions = 0;
-  std::int64_t planned_partitions = 0;  // 0: no plan, no job_start count
+  std::int64_t planned_partitions = 0;  // 0: no plan, no job_start count; a claim is capped at 2^20
   std::string planned_partitions_source;  // "dag_plan" | "job_start" | "partition_creation" | "events"
   std::int64_t operations_per_partition = 0;
   std::int64_t total_operations = 0, completed_operations = 0, failed_operations = 0,
@@ -130,10 +192,14 @@ struct Snapshot {
   // runs
   std::int64_t runs = 0, restarts = 0;
   // detail
-  std::vector<PartitionState> partitions;  // by partition_id; entries never seen are not_started
-  std::vector<std::string> operation_names;  // by operation_idx
+  // By partition_id: every partition an event named, plus (not_started, seen
+  // false) the planned ones not named yet while the plan claims at most
+  // max_listed_planned partitions; beyond that only the totals count them.
+  IdMap<PartitionState> partitions;
+  static constexpr std::int64_t max_listed_planned = 10000;
+  IdMap<std::string> operation_names;  // by operation_idx: named by events or the plan
   std::vector<std::string> op_errors;
-  std::vector<OpAggregate> operations;
+  std::vector<OpAggregate> operations;  // one per entry of operation_names, by operation_idx
   std::vector<Failure> failures;  // job, partition and operation failures (first max_failures)
   static constexpr std::size_t max_failures = 100;
   std::size_t failures_total = 0;

@@ -1,9 +1,10 @@
 // Scanner: finds datatrove-style job directories under paths and globs and
 // reads their state through a Storage. Keeps a cache between calls so a
-// refresh costs only what changed: complete jobs are never re-read,
-// directories without executor.json are re-checked only when their mtime
-// changes, and an incomplete job whose completions/ mtime did not change is
-// not listed again.
+// refresh costs only what changed: a job (complete or not) whose completions/
+// (identity and mtime) and executor.json (mtime) did not change is not listed
+// again, so a reset (completions/ made again, a relaunch, the job dir removed
+// and made again) is read at the next refresh; directories without
+// executor.json are re-checked only when their mtime changes.
 #pragma once
 
 #include <cstdint>

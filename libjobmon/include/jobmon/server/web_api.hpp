@@ -63,13 +63,20 @@ class WebApi {
   WebApiOptions options_;
 };
 
-// True for a name only this machine reaches: localhost, 127.x.x.x, ::1 or [::1].
+// True for a name only this machine reaches (--bind without a token):
+// "localhost" (any case), a dotted-quad 127.0.0.0/8 address, or ::1 in any
+// IPv6 spelling, bare or in brackets. Nothing else: "127.0.0.1.evil.example",
+// "127.1" and "localhost.example.com" are not loopback names.
 bool loopback_address(std::string_view name);
 // The token in a file (--token-file): its first line without surrounding
 // blanks. Throws StorageError when unreadable (a FIFO or a huge file
 // included), std::runtime_error when it holds no token.
 std::string read_token_file(const std::string& path);
-// True for an empty Host header or one naming a loopback address (any port).
+// True for an empty Host header or one naming a loopback address: localhost
+// (any case, also "localhost."), 127.0.0.0/8 as a dotted quad or [IPv6 ::1],
+// each with an optional ":port" of digits. Anything else, a name that only
+// starts like one ("127.0.0.1.evil.example", a DNS-rebinding page) or a
+// malformed port ("localhost:", "127.0.0.1:80:80", "[::1]x"), is refused.
 bool loopback_host(const std::string& host);
 
 // Prometheus text exposition of the registry's jobs and totals.

@@ -51,6 +51,12 @@ struct ListOptions {
       : with_mtime(mtime), resolve_types(resolve), directories_only(only_directories) {}
 };
 
+// The last bytes of a file, with the file they were read from described.
+struct FileTail {
+  FileStat stat;     // of the file read (type file), or why nothing was read
+  std::string data;  // its last min(stat.size, max_bytes) bytes
+};
+
 class Storage {
  public:
   static constexpr std::uint64_t default_max_read = 64ull << 20;
@@ -95,6 +101,29 @@ class Storage {
   // links answer the path itself.
   virtual std::string directory_identity(const std::string& dir) const { return dir; }
 
+  // Reads confined below a directory, for trees that others write (a job's
+  // logs/, which /api/jobs/<id>/logs serves): `relative` ("logs",
+  // "logs/task_00003.log") is opened one component at a time from `base`, and
+  // a symlink at any step is refused, never followed (`base` itself is
+  // trusted and may be one). What is checked is what is read: the type, size
+  // and bytes come from the one open file or directory, so an entry swapped
+  // for a link between a check and the read is never served. Backends
+  // without links (S3, the Hub) answer with the plain calls; a backend with
+  // links must override both.
+  //
+  // Entries as list(..., ListOptions{with_mtime, false}) gives them (links
+  // stay links). Throws StorageError when a step is a link ("a symlink: not
+  // followed") or the directory cannot be listed.
+  virtual std::vector<DirEntry> list_beneath(const std::string& base, const std::string& relative,
+                                             bool with_mtime) const;
+  // The file's last max_bytes. Nothing read (FileTail::stat says why) when a
+  // step is a link (type symlink), when it is not a regular file (directory,
+  // other: a FIFO or device is never read, so never hangs) or when it is
+  // missing (FileStat::error as stat() fills it). Throws StorageError when
+  // the read itself fails.
+  virtual FileTail read_tail_beneath(const std::string& base, const std::string& relative,
+                                     std::uint64_t max_bytes) const;
+
   // Counts of backend calls since construction, for benchmarks and tests.
   struct Counters {
     std::uint64_t lists = 0, stats = 0, reads = 0;
@@ -114,6 +143,10 @@ class LocalStorage final : public Storage {
   std::string read(const std::string& path, std::uint64_t max_bytes) const override;
   std::string read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const override;
   std::string directory_identity(const std::string& dir) const override;
+  std::vector<DirEntry> list_beneath(const std::string& base, const std::string& relative,
+                                     bool with_mtime) const override;
+  FileTail read_tail_beneath(const std::string& base, const std::string& relative,
+                             std::uint64_t max_bytes) const override;
   Counters counters() const override;
 
  private:

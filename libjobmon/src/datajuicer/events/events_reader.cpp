@@ -7,16 +7,33 @@
 
 namespace jobmon::detail {
 namespace {
-constexpr std::size_t head_size = 64;
+// Bytes kept of the file's start and of what precedes the read offset.
+constexpr std::size_t fingerprint_size = 64;
+
+// The last `n` bytes of `a` followed by `b`.
+std::string last_bytes(std::string_view a, std::string_view b, std::size_t n) {
+  if (b.size() >= n) return std::string(b.substr(b.size() - n));
+  const std::size_t from_a = std::min(a.size(), n - b.size());
+  std::string out(a.substr(a.size() - from_a));
+  out.append(b);
+  return out;
 }
+}  // namespace
 
 bool EventsFileReader::replaced(const Storage& storage) const {
   const FileStat st = storage.stat(path_);
   if (st.type != EntryType::file) return true;
-  if (st.size < offset_) return true;
-  if (head_.empty()) return false;
+  // A writer only appends: a file smaller than it was has been truncated or rewritten.
+  if (st.size < offset_ || st.size < seen_size_) return true;
+  if (offset_ == 0) return false;  // nothing used from it yet: reading on from 0 is right
+  // Renamed over or deleted and recreated: another inode (S3 answers the path: no signal).
+  if (!identity_.empty() && storage.directory_identity(path_) != identity_) return true;
+  if (st.size == seen_size_) return st.mtime != seen_mtime_;  // untouched (no read), or rewritten in place
+  // Grown: appended, or rewritten longer. Its start must be what was used;
+  // read() checks the bytes before the offset in the request for the new ones.
+  const std::string_view head = std::string_view(head_).substr(0, std::min<std::uint64_t>(head_.size(), offset_));
   try {
-    return storage.read_range(path_, 0, head_.size()) != head_;
+    return storage.read_range(path_, 0, head.size()) != head;
   } catch (const StorageError&) {
     return true;
   }
@@ -31,10 +48,19 @@ void EventsFileReader::read(const Storage& storage, EventLineParser& parser, Lin
   const FileStat st = storage.stat(path_);
   error_.clear();
   if (st.type != EntryType::file) return;
+  if (offset_ == 0) identity_ = storage.directory_identity(path_);  // the file about to be used
+  seen_size_ = st.size;
+  seen_mtime_ = st.mtime;
   const std::uint64_t end = st.size;
-  std::uint64_t pos = offset_;
+  // Reading on: the first request starts with the bytes before the offset,
+  // which must be those used last time (else the file was rewritten: stale).
+  std::size_t verify = offset_ > 0 && end > offset_ ? tail_.size() : 0;
+  std::uint64_t pos = offset_ - verify;
   std::string carry;       // a line split across chunks (short so far)
   bool long_line = false;  // the split line went past the direct limit: streamed to the reducer
+  // The last bytes before the chunk being read, for tail_: none at 0; reading
+  // on, the first chunk starts with the verified tail, so it holds them.
+  std::string before;
   Event event;
   auto deliver = [&](LineIssue issue) {
     ++lines_;
@@ -51,8 +77,16 @@ void EventsFileReader::read(const Storage& storage, EventLineParser& parser, Lin
       break;
     }
     if (chunk.empty()) break;  // shrank while we read: the next update notices
-    if (pos == 0 && head_.empty()) head_ = chunk.substr(0, head_size);
+    if (pos == 0 && head_.empty()) head_ = chunk.substr(0, fingerprint_size);
     std::size_t i = 0;
+    if (verify > 0) {
+      if (chunk.compare(0, verify, tail_) != 0) {
+        stale_ = true;  // nothing read from it is used: the caller starts over
+        return;
+      }
+      i = verify;
+      verify = 0;
+    }
     while (i < chunk.size()) {
       const char* start = chunk.data() + i;
       const auto* newline = static_cast<const char*>(std::memchr(start, '\n', chunk.size() - i));
@@ -89,6 +123,8 @@ void EventsFileReader::read(const Storage& storage, EventLineParser& parser, Lin
       i += line.size() + 1;
       offset_ = pos + i;
     }
+    if (offset_ > pos) tail_ = last_bytes(before, std::string_view(chunk).substr(0, offset_ - pos), fingerprint_size);
+    before = last_bytes(before, chunk, fingerprint_size);
     pos += chunk.size();
   }
 
@@ -101,6 +137,7 @@ void EventsFileReader::read(const Storage& storage, EventLineParser& parser, Lin
       event = parsed;
       deliver(issue);
       offset_ = pos;
+      tail_ = before;
       partial_ = false;
     }
   }

@@ -29,15 +29,25 @@ class EventsFileReader {
  public:
   explicit EventsFileReader(std::string path) : path_(std::move(path)) {}
 
-  // True when the file shrank, vanished or its first bytes changed since
-  // they were read: what was read from it no longer holds.
+  // True when what was read from the file no longer holds: it vanished, is
+  // another file now (device+inode locally), shrank below the size last seen,
+  // was written without growing (same size, another mtime), or grew while
+  // its first bytes changed (the bytes just before the read offset are
+  // checked by read(): see stale()). Appending keeps all of these; an
+  // untouched file costs a stat and no read. Not seen: an in-place rewrite
+  // within one mtime tick that keeps the size, or one that grows and keeps
+  // both fingerprints.
   bool replaced(const Storage& storage) const;
   // Reads the complete lines appended since the last call. With `final`, an
   // unterminated last line is used when it parses; otherwise it waits.
+  // Reading on, it first checks the bytes before its offset, in the same
+  // request: when they changed it reads nothing and stale() turns true.
   void read(const Storage& storage, EventLineParser& parser, LineConsumer& consumer, bool final,
             std::size_t chunk_size);
 
   const std::string& path() const { return path_; }
+  // The file was rewritten under what was read: start over (a new reader).
+  bool stale() const { return stale_; }
   EventsFileInfo info() const;
 
  private:
@@ -46,7 +56,12 @@ class EventsFileReader {
   std::uint64_t lines_ = 0;
   std::uint64_t events_ = 0;
   std::string head_;          // first bytes, to notice a replaced file
+  std::string tail_;          // the bytes just before offset_, likewise
+  std::string identity_;      // Storage::directory_identity when first read (device+inode locally)
+  std::uint64_t seen_size_ = 0;  // size and mtime at the last read
+  double seen_mtime_ = 0;
   bool partial_ = false;
+  bool stale_ = false;
   std::string error_;  // the last read's failure, if any
 };
 
