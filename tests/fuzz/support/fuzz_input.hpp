@@ -74,7 +74,7 @@ class Prng {
 
 // True when JOBMON_FUZZ_TOLERATE (comma-separated) names `key`: a long run
 // can then look past an invariant the library is known to break until its
-// fix lands (see KNOWN_FAILING), e.g. JOBMON_FUZZ_TOLERATE=host-rebinding.
+// fix lands (see KNOWN_FAILING), e.g. JOBMON_FUZZ_TOLERATE=hub-protocols.
 inline bool tolerated(std::string_view key) {
   const char* list = std::getenv("JOBMON_FUZZ_TOLERATE");
   if (list == nullptr) return false;

@@ -216,6 +216,58 @@ std::string MemoryStorage::read_range(const std::string& path, std::uint64_t off
   return node.content.substr(offset, std::min<std::uint64_t>(length, node.content.size() - offset));
 }
 
+const MemoryStorage::Node* MemoryStorage::beneath(const std::string& base, const std::string& relative,
+                                                  std::string& key, bool& link) const {
+  link = false;
+  const Node* node = resolve(base, &key, true);  // the base itself is trusted
+  const std::string rest = normalize(relative);
+  for (std::size_t at = 0; node != nullptr && rest != "." && at <= rest.size();) {
+    std::size_t end = rest.find('/', at);
+    if (end == std::string::npos) end = rest.size();
+    if (end > at) {
+      if (node->kind != Kind::directory) return nullptr;
+      key = key == "/" ? "/" + rest.substr(at, end - at) : key + "/" + rest.substr(at, end - at);
+      node = find(key);
+      if (node != nullptr && node->kind == Kind::symlink) {
+        link = true;
+        return nullptr;
+      }
+    }
+    at = end + 1;
+  }
+  return node;
+}
+
+std::vector<DirEntry> MemoryStorage::list_beneath(const std::string& base, const std::string& relative,
+                                                  bool with_mtime) const {
+  const std::string path = join(base, relative);
+  std::string key;
+  bool link = false;
+  {
+    std::lock_guard lock(mutex_);
+    const Node* node = beneath(base, relative, key, link);
+    if (link) throw StorageError(path, "a symlink: not followed");
+    if (node == nullptr) throw StorageError(path, "cannot list directory: No such file or directory");
+    if (node->kind != Kind::directory) throw StorageError(path, "cannot list directory: Not a directory");
+  }
+  return list(key, ListOptions{with_mtime, false});
+}
+
+FileTail MemoryStorage::read_tail_beneath(const std::string& base, const std::string& relative,
+                                          std::uint64_t max_bytes) const {
+  std::lock_guard lock(mutex_);
+  ++counters_.reads;
+  std::string key;
+  bool link = false;
+  const Node* node = beneath(base, relative, key, link);
+  if (link) return FileTail{FileStat{EntryType::symlink}, {}};
+  if (node == nullptr) return FileTail{FileStat{}, {}};
+  if (node->kind == Kind::directory) return FileTail{FileStat{EntryType::directory, 0, node->mtime}, {}};
+  const std::string& bytes = node->content;
+  const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(max_bytes, bytes.size()));
+  return FileTail{FileStat{EntryType::file, bytes.size(), node->mtime}, bytes.substr(bytes.size() - take)};
+}
+
 Storage::Counters MemoryStorage::counters() const {
   std::lock_guard lock(mutex_);
   return counters_;

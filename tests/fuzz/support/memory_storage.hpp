@@ -35,6 +35,12 @@ class MemoryStorage final : public Storage {
   FileStat lstat(const std::string& path) const override;
   std::string read(const std::string& path, std::uint64_t max_bytes) const override;
   std::string read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const override;
+  // As LocalStorage: `relative` is walked from `base` one component at a
+  // time and a symlink at any step is refused, never followed.
+  std::vector<DirEntry> list_beneath(const std::string& base, const std::string& relative,
+                                     bool with_mtime) const override;
+  FileTail read_tail_beneath(const std::string& base, const std::string& relative,
+                             std::uint64_t max_bytes) const override;
   Counters counters() const override;
 
   // "a//b/./c/" -> "a/b/c": the one spelling every map key uses.
@@ -56,6 +62,9 @@ class MemoryStorage final : public Storage {
   // component's, with follow_last) are followed; null when none.
   const Node* resolve(const std::string& path, std::string* resolved, bool follow_last) const;
   const Node* find(const std::string& path) const;
+  // The node `relative` names below `base` without following a link on the
+  // way (`link` says when one was met); null when there is none.
+  const Node* beneath(const std::string& base, const std::string& relative, std::string& key, bool& link) const;
   const Node& regular_file(const std::string& path) const;  // throws StorageError
 
   mutable std::mutex mutex_;  // the Scanner reads from several threads

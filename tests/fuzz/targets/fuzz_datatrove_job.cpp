@@ -92,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // A reset under the cached Scanner (a relaunch wipes some markers and
   // rewrites executor.json): its next scan must agree with a fresh one.
-  if (!markers.empty() && !jobmon::fuzz::tolerated("scanner-reset")) {
+  if (!markers.empty()) {
     const double later = launched + 10000;
     const std::size_t removed = 1 + prng.below(markers.size());
     for (std::size_t i = 0; i < removed; ++i) storage->remove(markers[i], later);

@@ -94,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     // Output (and memory) proportional to what the events say, never to the
     // largest id they name: a 70-byte line must not print megabytes.
-    if (read_once.size() > (1u << 20) + 2000 * size && !jobmon::fuzz::tolerated("snapshot-size")) {
+    if (read_once.size() > (1u << 20) + 2000 * size) {
       jobmon::fuzz::fail("snapshot JSON out of proportion to the events",
                          std::to_string(read_once.size()) + " bytes of JSON from " + std::to_string(size) + " bytes");
     }
