@@ -268,6 +268,11 @@ FileTail MemoryStorage::read_tail_beneath(const std::string& base, const std::st
   return FileTail{FileStat{EntryType::file, bytes.size(), node->mtime}, bytes.substr(bytes.size() - take)};
 }
 
+std::size_t MemoryStorage::node_count() const {
+  std::lock_guard lock(mutex_);
+  return nodes_.size();
+}
+
 Storage::Counters MemoryStorage::counters() const {
   std::lock_guard lock(mutex_);
   return counters_;

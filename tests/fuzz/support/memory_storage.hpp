@@ -43,6 +43,8 @@ class MemoryStorage final : public Storage {
                              std::uint64_t max_bytes) const override;
   Counters counters() const override;
 
+  std::size_t node_count() const;  // files, directories and links
+
   // "a//b/./c/" -> "a/b/c": the one spelling every map key uses.
   static std::string normalize(std::string_view path);
 

@@ -1,9 +1,11 @@
 // The glob matcher (one component against one pattern) and the expander
 // (a pattern against a tree, through Storage). The tree is the input's last
 // section, one path per line: "dir/" is a directory, "a -> b" a symlink,
-// anything else a file. Expansion must end (symlink loops, `**`) and only
-// name directories of the tree.
+// anything else a file. Expansion must end (symlink loops, `**`), list each
+// directory a bounded number of times, and only name directories of the tree.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "fuzz_input.hpp"
 #include "jobmon/error.hpp"
@@ -42,8 +44,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       storage.put_file(path, "x");
     }
   }
+  // Each directory needs listing at most once per pattern component: a walk
+  // that lists more is exponential somewhere (consecutive `**`, symlinks).
+  const std::size_t components = 2 + static_cast<std::size_t>(std::count(pattern.begin(), pattern.end(), '/'));
+  const std::size_t budget = (storage.node_count() + 2) * components * 4;
   try {
-    for (const std::string& dir : jobmon::expand_glob(storage, "/r/" + std::string(pattern))) {
+    const std::vector<std::string> dirs = jobmon::expand_glob(storage, "/r/" + std::string(pattern));
+    const std::size_t lists = storage.counters().lists;
+    if (lists > budget && !jobmon::fuzz::tolerated("glob-walk")) {
+      jobmon::fuzz::fail("expand_glob listed directories far more often than the tree and pattern need",
+                         std::to_string(lists) + " listings for " + std::to_string(storage.node_count()) + " nodes and " +
+                             std::to_string(components) + " pattern components");
+    }
+    for (const std::string& dir : dirs) {
       if (storage.stat(dir).type != jobmon::EntryType::directory) jobmon::fuzz::fail("expand_glob named a non-directory", dir);
     }
   } catch (const jobmon::StorageError&) {
