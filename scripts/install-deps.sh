@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_pkgs=(
   build-essential cmake pkg-config
   libboost-json1.81-dev
-  libfmt-dev libcurl4-openssl-dev libcli11-dev libsimdjson-dev libcpp-httplib-dev libexpat1-dev
+  libfmt-dev libcurl4-openssl-dev libcli11-dev libsimdjson-dev libexpat1-dev
 )
 test_pkgs=(catch2 tmux python3-dev pybind11-dev python3-pytest chromium curl awscli clang-15 libfuzzer-15-dev)
 
