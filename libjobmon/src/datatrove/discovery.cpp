@@ -322,6 +322,10 @@ bool listing_settled(double mtime, double listed_at) {
   return listed_at - mtime > (whole_seconds ? coarse_mtime_settle_seconds : fine_mtime_settle_seconds);
 }
 
+bool listing_settled(double mtime, double listed_at, double seen_since) {
+  return listing_settled(mtime, listed_at) || listed_at - seen_since > coarse_mtime_settle_seconds;
+}
+
 std::vector<std::string> JobDiscovery::collect(const Storage& storage, const ScanOptions& options,
                                                const std::vector<std::string>& targets, double now,
                                                const KnownJob& known_job, std::vector<Warning>& warnings,

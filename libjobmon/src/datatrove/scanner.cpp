@@ -29,6 +29,7 @@ struct CachedJob {
   std::string completions_identity;
   double completions_mtime = -1;
   double listed_at = 0;
+  double completions_mtime_seen_since = 0;  // the first listing that saw completions_mtime
   double logs_read_at = 0;
   double checked_at = 0;  // a complete job's last check on an object store (unchanged_since_read)
 };
@@ -106,7 +107,9 @@ struct Scanner::Impl {
     if (!(object_store && cached.job->complete())) {
       const FileStat st = storage->stat(completions);
       const double mtime = st.type == EntryType::directory ? st.mtime : -1;
-      if (mtime != cached.completions_mtime || !listing_settled(mtime, cached.listed_at)) return false;
+      if (mtime != cached.completions_mtime ||
+          !listing_settled(mtime, cached.listed_at, cached.completions_mtime_seen_since))
+        return false;
       if (mtime >= 0 && whole_seconds(mtime) && storage->directory_identity(completions) != cached.completions_identity)
         return false;
     }
@@ -170,12 +173,16 @@ struct Scanner::Impl {
       entry.completions_identity = std::move(completions_identity);
       entry.completions_mtime = completions_before.type == EntryType::directory ? completions_before.mtime : -1;
       entry.listed_at = now;
+      entry.completions_mtime_seen_since = now;
       entry.logs_read_at = now;
       entry.checked_at = now;
       entry.job = read.job;
       found.job = read.job;
       found.identity = entry.identity;
       std::lock_guard lock(mutex);
+      if (const auto before = jobs.find(path);
+          before != jobs.end() && before->second.completions_mtime == entry.completions_mtime)
+        entry.completions_mtime_seen_since = before->second.completions_mtime_seen_since;
       jobs[path] = std::move(entry);
       non_jobs.erase(path);
     } else {

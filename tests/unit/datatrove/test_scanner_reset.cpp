@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <thread>
+#include <chrono>
 
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/scanner.hpp"
@@ -238,4 +240,27 @@ TEST_CASE("Scanner: on an object store a complete job is checked at most every l
   const int every_refresh = calls_of_a_refresh(0);
   const int hourly = calls_of_a_refresh(3600);
   CHECK(every_refresh == hourly + 1);  // the one stat of executor.json (from the job dir's listing on S3)
+}
+
+TEST_CASE("Scanner: a completions/ mtime ahead of our clock settles by our own clock, then a change still shows",
+          "[datatrove]") {
+  TempTree tree;
+  make_done(tree);
+  tree.set_mtime("runs/done/completions", std::floor(wall_clock_now()) + 3600.25);  // NFS skew, touch -d '+1 hour'
+  const auto storage = std::make_shared<LocalStorage>();
+  Scanner scanner(storage, quiet_options());
+  scanner.scan({tree.path("runs")});
+  scanner.scan({tree.path("runs")});  // seen once: not settled yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  scanner.scan({tree.path("runs")});  // the same mtime, seen 2.2 s apart by our clock
+  for (int i = 0; i < 3; ++i) {
+    const ScanResult again = scanner.scan({tree.path("runs")});
+    CHECK(again.stats.jobs_from_cache == 1);
+    CHECK(again.stats.directory_listings == 0);
+  }
+  // Before: listed again on every refresh, forever (0 jobs from the cache).
+  std::filesystem::remove(tree.path("runs/done/completions/00003"));
+  const ScanResult reset = scanner.scan({tree.path("runs")});
+  REQUIRE(done_of(reset));
+  CHECK(done_of(reset)->completed == 19);
 }
