@@ -131,7 +131,7 @@ bool loopback_host(const std::string& host) {
   return lower == "localhost" || lower == "localhost." || loopback_ipv4(name);
 }
 
-HttpResponse WebApi::handle(const HttpRequest& request) {
+std::optional<HttpResponse> WebApi::refusal(const HttpRequest& request) const {
   if (request.path.size() > options_.max_path_length) return error_response(414, "request path too long");
   if (request.method != "GET" && request.method != "HEAD") {
     HttpResponse r = error_response(405, "read-only API: only GET and HEAD");
@@ -144,6 +144,18 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
   if (options_.token.empty() && !loopback_host(request.host))
     return error_response(403, "unexpected Host header: without --token only localhost names are served");
   const std::string& p = request.path;
+  if (p == "/healthz" || p == "/favicon.ico") return std::nullopt;  // no token needed
+  if (!authorized(request)) {
+    HttpResponse r = error_response(401, "a bearer token is required");
+    r.headers.push_back({"WWW-Authenticate", "Bearer"});
+    return r;
+  }
+  return std::nullopt;
+}
+
+HttpResponse WebApi::handle(const HttpRequest& request) {
+  if (auto refused = refusal(request)) return std::move(*refused);
+  const std::string& p = request.path;
   if (p == "/healthz") return health();
   if (p == "/favicon.ico") {
     HttpResponse r;
@@ -151,9 +163,12 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
     r.content_type = "image/x-icon";
     return r;
   }
-  if (!authorized(request)) {
-    HttpResponse r = error_response(401, "a bearer token is required");
-    r.headers.push_back({"WWW-Authenticate", "Bearer"});
+  if (p == "/api/stream") {
+    // The events themselves are written by the transport, which holds the
+    // connection; here only what HEAD (or a caller without one) is told.
+    HttpResponse r;
+    r.content_type = "text/event-stream";
+    r.headers.push_back({"Cache-Control", "no-store"});
     return r;
   }
   if (p == "/" || p == "/index.html" || p.starts_with("/job/")) {

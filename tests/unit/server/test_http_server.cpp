@@ -375,3 +375,23 @@ TEST_CASE("the open-files limit is raised to the hard limit", "[server]") {
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &files) == 0);
   CHECK(soft == files.rlim_max);
 }
+
+TEST_CASE("the event stream has the same Host check as every route; HEAD of it answers its head", "[server]") {
+  Server s;
+  {
+    // Before: a rebinding page got 200 and the stream of job ids (found in review).
+    Client c(s.port);
+    REQUIRE(c.send("GET /api/stream HTTP/1.1\r\nHost: evil.example\r\n\r\n"));
+    const std::string answer = c.read(5);
+    CHECK(answer.starts_with("HTTP/1.1 403"));
+    CHECK(answer.find("text/event-stream") == std::string::npos);
+  }
+  {
+    Client c(s.port);
+    REQUIRE(c.send("HEAD /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+    const std::string answer = c.read(5);
+    CHECK(answer.starts_with("HTTP/1.1 200"));
+    CHECK(answer.find("text/event-stream") != std::string::npos);
+    CHECK(answer.ends_with("\r\n\r\n"));
+  }
+}

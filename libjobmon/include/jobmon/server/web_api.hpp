@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,11 @@ class WebApi {
   WebApi(JobRegistry& registry, HostResources& resources, WebApiOptions options = {});
 
   HttpResponse handle(const HttpRequest& request);
+  // What handle() answers before any route when a request may not be served
+  // (too long, a write method, a non-loopback Host without a token, a missing
+  // token); nothing when it may. The transport asks it before holding a
+  // connection open for /api/stream.
+  std::optional<HttpResponse> refusal(const HttpRequest& request) const;
   // True when the request carries the token (or none is configured).
   bool authorized(const HttpRequest& request) const;
 

@@ -162,7 +162,8 @@ void Connection::write(bool close_after) {
 }
 
 void Connection::start_stream(const HttpRequest& request, bool close_after) {
-  if (!core_.api.authorized(request)) return answer(core_.api.handle(request), false, close_after);  // the usual 401
+  // The same 403 (rebinding Host), 401 (no token) as every other route.
+  if (auto refused = core_.api.refusal(request)) return answer(std::move(*refused), false, close_after);
   if (!core_.add_stream(shared_from_this())) {
     HttpResponse busy = error_answer(503, "too many event streams");
     busy.headers.push_back({"Retry-After", std::to_string(core_.options.stream_retry_after_seconds)});
