@@ -301,7 +301,10 @@ void Batch::complete(Transfer& t, CURLcode code) {
 void Batch::on_transport_error(Transfer& t, CURLcode code) {
   std::string why = t.too_large ? fmt::format("response larger than {} bytes", t.max_body)
                                 : detail::describe_transfer_failure(t.easy, code, t.error_buffer);
-  const bool deadline_hit = code == CURLE_OPERATION_TIMEDOUT && t.cut_by_deadline;
+  // The deadline's only when it has really passed: a connect timeout or a
+  // stalled transfer cut earlier is retried like any other failure.
+  const bool deadline_hit = code == CURLE_OPERATION_TIMEDOUT && t.cut_by_deadline && deadline_ &&
+                            std::chrono::duration<double>(deadline_->at - Clock::now()).count() <= 0.05;
   if (deadline_hit) why = deadline_text() + " passed during the transfer: " + why;
   release(t);
   t.response.status = 0;

@@ -108,7 +108,7 @@ HttpResult S3Http::send_once(void* raw, const std::string& method, const std::st
   }
   if (code != CURLE_OK) {
     result.transport_error = detail::describe_transfer_failure(h, code, error_buffer);
-    result.connect_failed = detail::is_connect_failure(code);
+    result.connect_failed = detail::is_connect_failure(h, code);
     result.deadline_hit = code == CURLE_OPERATION_TIMEDOUT;  // the caller knows whether the deadline set it
     result.body.clear();
     return result;
@@ -150,8 +150,10 @@ HttpResult S3Http::send(const std::string& method, const std::string& url, const
     const double timeout = std::min<double>(static_cast<double>(options_.request_timeout_seconds), left);
     result = send_once(handle, method, url, range, max_body, timeout);
     result.attempts = attempt;
-    // A timeout is the deadline's only when the deadline set it.
-    result.deadline_hit = result.deadline_hit && timeout < static_cast<double>(options_.request_timeout_seconds);
+    // A timeout is the deadline's only when the deadline has really passed
+    // (a connect timeout or a stalled transfer cut earlier is not).
+    result.deadline_hit = result.deadline_hit && timeout < static_cast<double>(options_.request_timeout_seconds) &&
+                          seconds_left() <= 0.05;
     if (result.body_too_large || !is_retryable(result) || attempt >= options_.max_attempts) break;
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     const double wait = detail::backoff_delay(backoff, static_cast<int>(attempt), unit(jitter_source));

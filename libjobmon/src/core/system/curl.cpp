@@ -36,15 +36,22 @@ void set_transfer_limits(void* easy, const TransferLimits& limits) {
   curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, std::max(1L, limits.low_speed_seconds));
 }
 
-bool is_connect_failure(int code) {
-  return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY;
+bool is_connect_failure(void* easy, int code) {
+  if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY)
+    return true;
+  // libcurl reports a connect timeout as a plain timeout: tell it by the
+  // connection that never completed (a backlog that is full, a dropped SYN).
+  curl_off_t connected_after = 0;
+  return code == CURLE_OPERATION_TIMEDOUT &&
+         curl_easy_getinfo(static_cast<CURL*>(easy), CURLINFO_CONNECT_TIME_T, &connected_after) == CURLE_OK &&
+         connected_after == 0;
 }
 
 std::string describe_transfer_failure(void* easy, int code, const char* error_buffer) {
   CURL* h = static_cast<CURL*>(easy);
   const auto curl_code = static_cast<CURLcode>(code);
   const std::string why = error_buffer && error_buffer[0] ? error_buffer : curl_easy_strerror(curl_code);
-  if (is_connect_failure(code)) return "no connection: " + why;
+  if (is_connect_failure(easy, code)) return "no connection: " + why;
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   long header_bytes = 0;

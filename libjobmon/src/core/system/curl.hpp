@@ -39,8 +39,9 @@ void set_transfer_limits(void* easy, const TransferLimits& limits);
 // apart from a server that answered and then stalled or timed out, with the
 // status and bytes received.
 std::string describe_transfer_failure(void* easy, int code, const char* error_buffer);
-// True for failures where no server answered: refused, unresolvable host.
-bool is_connect_failure(int code);
+// True for failures where no server answered: refused, unresolvable host, or
+// a connection that timed out before it was made.
+bool is_connect_failure(void* easy, int code);
 
 // A write callback's body: appends n bytes, or, when that would pass max,
 // sets too_large and returns 0, which makes curl abort the transfer.
