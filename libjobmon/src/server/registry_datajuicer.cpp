@@ -6,6 +6,7 @@
 
 #include "jobmon/clock.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/json.hpp"
 #include "server/registry_entries.hpp"
 
 namespace jobmon::detail {
@@ -77,13 +78,13 @@ RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const S
   o["ended_at"] = ended ? iso_time_or_null(s.end_time ? s.end_time : s.last_event_time) : json::value(nullptr);
   o["partitions"] = json::object{{"total", s.total_partitions}, {"completed", s.completed_partitions},
                                  {"failed", s.failed_partitions}, {"in_progress", s.in_progress_partitions}};
-  e.summary = std::move(o);
+  e.summary_text = std::make_shared<const std::string>(to_compact_json(o));
   return e;
 }
 
 json::value data_juicer_detail(const RegistryEntry& e, const RegistryOptions& options) {
   const Snapshot& s = *std::get<std::shared_ptr<const Snapshot>>(e.source);
-  json::object o = e.summary.as_object();
+  json::object o = json::parse(*e.summary_text).as_object();
 
   json::array meta;
   auto add_meta = [&](const char* label, json::value value) { meta.push_back(json::array{label, std::move(value)}); };

@@ -44,13 +44,13 @@ RegistryEntry datatrove_entry(const JobRow& row) {
   o["last_change_at"] = iso_time_or_null(row.job->last_change_at);
   o["ended_at"] = iso_time_or_null(row.ended_at);
   o["last_activity_at"] = iso_time_or_null(row.last_activity_at);
-  e.summary = std::move(o);
+  e.summary_text = std::make_shared<const std::string>(to_compact_json(o));
   return e;
 }
 
 json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& options) {
   const JobState& job = *std::get<JobRow>(e.source).job;
-  json::object o = e.summary.as_object();
+  json::object o = json::parse(*e.summary_text).as_object();
   o["incomplete_ranges"] = format_ranges(job.incomplete_ranges(), 200);
 
   json::array meta;
