@@ -42,6 +42,7 @@ class ResponseBody {
   // The text itself, kept alive by whoever writes it out (null: no body).
   const std::shared_ptr<const std::string>& shared() const { return text_; }
   const char* c_str() const { return str().c_str(); }
+  const char* data() const { return str().data(); }
   std::size_t size() const { return str().size(); }
   bool empty() const { return str().empty(); }
   std::size_t find(std::string_view what, std::size_t pos = 0) const { return str().find(what, pos); }
