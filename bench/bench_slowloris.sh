@@ -5,8 +5,8 @@
 # 127.0.0.1, loads /healthz and /api/jobs (JOBS jobs, default 10,000, as
 # bench_serve_load.sh) at the same time. Prints, per run and as medians over
 # RUNS runs: /healthz p99, /api/jobs p99, requests/s of each, the server's
-# peak RSS (VmHWM: the registry's refresh holds two lists of JOBS jobs for a
-# moment, whatever the clients do), VmRSS before and at the end of the attack,
+# peak RSS (VmHWM: a refresh holds the old and the new list of JOBS entries
+# for a moment, sharing the unchanged jobs' texts), VmRSS before and at the end of the attack,
 # how long /healthz takes on a fresh connection during the attack, wrk's
 # timeouts, and how long SIGTERM took, for this build and for BASE (today's
 # server: locked out). Targets: both p99 < 50 ms, RSS < 100 MB.

@@ -144,7 +144,9 @@ struct JobRegistry::Impl {
   }
 
   // Datatrove entries from the aggregate. A complete job's entry depends only
-  // on its (cached, immutable) state: the previous one is reused.
+  // on its (cached, immutable) state: the previous one is reused, and its copy
+  // shares the serialised summary, so a refresh allocates texts only for the
+  // jobs it rebuilt.
   static Entries datatrove_entries(const Aggregate& agg, const Entries& previous) {
     std::unordered_map<std::string, const RegistryEntry*> reusable;
     for (const auto& e : previous) {
@@ -223,10 +225,6 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
   d.add_data_juicer_entries(work_dirs, now, fresh, totals, warnings);
 
   std::sort(fresh.begin(), fresh.end(), [](const RegistryEntry& a, const RegistryEntry& b) { return a.path < b.path; });
-  // Serialise once here, not once per request.
-  for (auto& e : fresh) {
-    if (e.summary_text.empty()) e.summary_text = to_compact_json(e.summary);
-  }
   std::string first_page = detail::render_jobs_page(fresh, [](const RegistryEntry&) { return true; }, 0,
                                                     static_cast<std::int64_t>(d.options.jobs_page_size), now);
   auto fresh_entries = std::make_shared<const Entries>(std::move(fresh));

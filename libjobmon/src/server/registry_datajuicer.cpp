@@ -6,6 +6,7 @@
 
 #include "jobmon/clock.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/json.hpp"
 #include "server/registry_entries.hpp"
 
 namespace jobmon::detail {
@@ -66,6 +67,15 @@ RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const S
   e.fraction = std::clamp(s.overall_percentage / 100.0, 0.0, 1.0);
   if (s.overall_status == RunStatus::in_progress && s.eta) e.eta_seconds = s.eta->remaining_seconds;
   e.source = std::move(snapshot);
+  e.summary_text = std::make_shared<const std::string>(to_compact_json(data_juicer_summary(e)));
+  return e;
+}
+
+// The entry's /api/jobs summary, built again for its detail: the text is all
+// the entry keeps (a parse of it would refuse the \udcXX escapes that stand
+// for a name's invalid UTF-8).
+json::object data_juicer_summary(const RegistryEntry& e) {
+  const Snapshot& s = *std::get<std::shared_ptr<const Snapshot>>(e.source);
   json::object o = summary_fields(e);
   o["percent"] = static_cast<std::int64_t>(std::floor(s.overall_percentage));
   o["unit"] = "partition-operations";
@@ -77,13 +87,12 @@ RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const S
   o["ended_at"] = ended ? iso_time_or_null(s.end_time ? s.end_time : s.last_event_time) : json::value(nullptr);
   o["partitions"] = json::object{{"total", s.total_partitions}, {"completed", s.completed_partitions},
                                  {"failed", s.failed_partitions}, {"in_progress", s.in_progress_partitions}};
-  e.summary = std::move(o);
-  return e;
+  return o;
 }
 
 json::value data_juicer_detail(const RegistryEntry& e, const RegistryOptions& options) {
   const Snapshot& s = *std::get<std::shared_ptr<const Snapshot>>(e.source);
-  json::object o = e.summary.as_object();
+  json::object o = data_juicer_summary(e);
 
   json::array meta;
   auto add_meta = [&](const char* label, json::value value) { meta.push_back(json::array{label, std::move(value)}); };

@@ -32,6 +32,15 @@ RegistryEntry datatrove_entry(const JobRow& row) {
   e.failed = row.failed_ranks;
   e.fraction = row.job->fraction();
   e.eta_seconds = row.eta.remaining_seconds;
+  e.summary_text = std::make_shared<const std::string>(to_compact_json(datatrove_summary(e)));
+  return e;
+}
+
+// The entry's /api/jobs summary, built again for its detail: the text is all
+// the entry keeps (a parse of it would refuse the \udcXX escapes that stand
+// for a name's invalid UTF-8).
+json::object datatrove_summary(const RegistryEntry& e) {
+  const JobRow& row = std::get<JobRow>(e.source);
   json::object o = summary_fields(e);
   o["state_reason"] = row.state_reason;
   o["failed_exact"] = row.failed_ranks_exact;
@@ -44,13 +53,12 @@ RegistryEntry datatrove_entry(const JobRow& row) {
   o["last_change_at"] = iso_time_or_null(row.job->last_change_at);
   o["ended_at"] = iso_time_or_null(row.ended_at);
   o["last_activity_at"] = iso_time_or_null(row.last_activity_at);
-  e.summary = std::move(o);
-  return e;
+  return o;
 }
 
 json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& options) {
   const JobState& job = *std::get<JobRow>(e.source).job;
-  json::object o = e.summary.as_object();
+  json::object o = datatrove_summary(e);
   o["incomplete_ranges"] = format_ranges(job.incomplete_ranges(), 200);
 
   json::array meta;

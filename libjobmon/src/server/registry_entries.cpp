@@ -79,7 +79,7 @@ std::string render_jobs_page(const std::vector<RegistryEntry>& entries,
     if (!keep(e)) continue;
     if (matches++ < offset || returned >= limit) continue;
     if (returned++) body += ',';
-    body += e.summary_text;
+    body += *e.summary_text;
   }
   const std::string next = offset + returned < matches ? std::to_string(offset + returned) : "null";
   body += fmt::format("],\"count\":{},\"returned\":{},\"offset\":{},\"limit\":{},\"next_offset\":{},\"generated_at\":\"{}\"}}",

@@ -16,6 +16,9 @@
 namespace jobmon::detail {
 
 RegistryEntry datatrove_entry(const JobRow& row);
+// An entry's /api/jobs summary object (what its summary_text holds), for its detail.
+boost::json::object datatrove_summary(const RegistryEntry& entry);
+boost::json::object data_juicer_summary(const RegistryEntry& entry);
 boost::json::value datatrove_detail(const RegistryEntry& entry, const RegistryOptions& options);
 RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const Snapshot> snapshot);
 boost::json::value data_juicer_detail(const RegistryEntry& entry, const RegistryOptions& options);

@@ -174,7 +174,8 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
   if (p == "/" || p == "/index.html" || p.starts_with("/job/")) {
     HttpResponse r;
     r.content_type = "text/html; charset=utf-8";
-    r.body = dashboard_html();
+    static const auto page = std::make_shared<const std::string>(dashboard_html());
+    r.body = ResponseBody(page);  // shared by every answer, not copied
     r.headers.push_back({"Content-Security-Policy",
                          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
                          "connect-src 'self'; img-src 'self' data:"});
@@ -224,7 +225,9 @@ HttpResponse WebApi::jobs(const HttpRequest& request, Lifecycle lifecycle) {
   r.headers.push_back({"Cache-Control", "no-store"});
   const bool unfiltered = lifecycle == Lifecycle::any && status.empty() && q.empty() && kind.empty();
   if (unfiltered && offset == 0 && limit == static_cast<std::int64_t>(registry_.options().jobs_page_size)) {
-    r.body = *registry_.first_jobs_page();  // the dashboard's request, serialised once per refresh
+    // The dashboard's request: serialised once per refresh, and shared (not
+    // copied) by every answer in flight, however slowly its client reads.
+    r.body = ResponseBody(registry_.first_jobs_page());
     return r;
   }
   // The words are matched once per request, not once per entry: a filtered

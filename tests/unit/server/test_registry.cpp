@@ -36,8 +36,8 @@ TEST_CASE("JobRegistry: entries are typed by kind, status and source", "[server]
     }
     CHECK(e.in(Lifecycle::any));
     // The wire keeps its strings: one to_string at the edge.
-    CHECK(json::parse(e.summary_text).at("kind") == to_string(e.kind()));
-    CHECK(json::parse(e.summary_text).at("status") == to_string(e.status));
+    CHECK(json::parse(*e.summary_text).at("kind") == to_string(e.kind()));
+    CHECK(json::parse(*e.summary_text).at("status") == to_string(e.status));
   }
   CHECK(std::string(to_string(JobKind::data_juicer)) == "data_juicer");
 }
@@ -104,4 +104,38 @@ TEST_CASE("EventStream: a job that is gone is reported as removed", "[server]") 
 TEST_CASE("HostResources: disks of the watched targets", "[server]") {
   CHECK(disk_paths_for({"/data/run/*/logs", "s3://bucket/x"}) == std::vector<std::string>{"/data/run"});
   CHECK(disk_paths_for({"s3://bucket/x"}) == std::vector<std::string>{"/"});
+}
+
+// Issue 13: a refresh held two full lists of 10,000 entries, each with its
+// parsed summary and its text (104 MB peak with no client at all). An
+// unchanged job's entry is now carried over sharing its serialised summary,
+// and no parsed JSON is kept per job.
+TEST_CASE("JobRegistry: a refresh shares an unchanged job's summary text instead of copying it", "[server]") {
+  test::TempTree tree;
+  tree.make_job("logs/done", 2, {0, 1});
+  tree.make_job("logs/going", 4, {0});
+  // Settled listings (mtimes an hour old), as a real tree's: the scanner then reuses its cached states.
+  const double old = wall_clock_now() - 3600;
+  for (const char* dir : {"logs/done/completions", "logs/going/completions", "logs/done", "logs/going", "logs"})
+    tree.set_mtime(dir, old);
+  JobRegistry registry(std::make_shared<LocalStorage>(), {tree.path("logs")});
+  registry.refresh(wall_clock_now());
+  const auto before = registry.entries_view();
+  registry.refresh(wall_clock_now());
+  const auto after = registry.entries_view();
+  REQUIRE(before->size() == 2);
+  REQUIRE(after->size() == 2);
+  for (std::size_t i = 0; i < after->size(); ++i) {
+    const RegistryEntry& a = (*before)[i];
+    const RegistryEntry& b = (*after)[i];
+    INFO(b.name);
+    REQUIRE(b.summary_text);
+    CHECK(*a.summary_text == *b.summary_text);
+    if (b.status == JobStatus::complete) CHECK(a.summary_text.get() == b.summary_text.get());  // the same bytes
+  }
+  // A job's detail still starts from its summary's keys.
+  const auto detail = registry.detail(after->front().id);
+  REQUIRE(detail);
+  CHECK(detail->at("name").as_string() == after->front().name.c_str());
+  CHECK(detail->at("status") == to_string(after->front().status));
 }

@@ -360,3 +360,26 @@ TEST_CASE("WebApi: /metrics stays valid UTF-8, one sample per line, for names th
   CHECK(body.find('\x01') == std::string::npos);
   CHECK(body.find('\xff') == std::string::npos);
 }
+
+// Issue 13: 500 clients that never read each held a copy of the 274 KB first
+// /api/jobs page until the write deadline (235 MB). The answer now shares the
+// registry's page, as the dashboard's page is shared.
+TEST_CASE("WebApi: the cached first /api/jobs page and the dashboard are shared by every answer, not copied", "[server]") {
+  Fixture f;
+  const auto page = f.registry->first_jobs_page();
+  const HttpResponse a = f.get("/api/jobs");
+  const HttpResponse b = f.get("/api/jobs");
+  REQUIRE(a.body.shared());
+  CHECK(a.body.shared().get() == page.get());
+  CHECK(b.body.shared().get() == page.get());
+  CHECK(a.body.str() == *page);
+  CHECK(json::parse(a.body).at("count").as_int64() > 0);
+  const HttpResponse d1 = f.get("/");
+  const HttpResponse d2 = f.get("/");
+  REQUIRE(d1.status == 200);
+  CHECK(d1.body.shared().get() == d2.body.shared().get());
+  CHECK(d1.body.str() == dashboard_html());
+  // A filtered page is built per request: its own text.
+  const HttpResponse filtered = f.get("/api/jobs", {{"q", "job"}});
+  CHECK(filtered.body.shared().get() != page.get());
+}

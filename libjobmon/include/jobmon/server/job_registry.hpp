@@ -47,8 +47,11 @@ struct RegistryEntry {
   // world_size/failed_ranks, no per-rank lists, since a page holds thousands
   // of jobs) plus the web's own keys: id, current, unit, rate_per_hour,
   // started_at, last_change_at, ended_at (and partitions for Data-Juicer).
-  boost::json::value summary;
-  std::string summary_text;  // the same, serialised once per refresh
+  // Serialised once when the entry is built and shared, immutable, by every
+  // later copy: an unchanged job's entry is carried into the next refresh's
+  // list without copying its text, and no parsed JSON is kept per job (a
+  // job's detail parses its one summary back).
+  std::shared_ptr<const std::string> summary_text;
 
   JobKind kind() const { return std::holds_alternative<JobRow>(source) ? JobKind::datatrove : JobKind::data_juicer; }
   bool in(Lifecycle lifecycle) const { return lifecycle == Lifecycle::any || current == (lifecycle == Lifecycle::current); }

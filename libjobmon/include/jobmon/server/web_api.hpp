@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,10 +26,42 @@ struct HttpRequest {
   std::string host;           // the Host header, if any
 };
 
+// A response's body: an immutable text, its own or shared with a cache (the
+// first /api/jobs page, the dashboard), so that the answers in flight to slow
+// readers hold one copy between them instead of one each. Reads like a string.
+class ResponseBody {
+ public:
+  ResponseBody() = default;
+  ResponseBody(std::string text) : text_(std::make_shared<const std::string>(std::move(text))) {}  // NOLINT: implicit
+  ResponseBody(const char* text) : ResponseBody(std::string(text)) {}                                // NOLINT: implicit
+  explicit ResponseBody(std::shared_ptr<const std::string> shared) : text_(std::move(shared)) {}
+
+  const std::string& str() const { return text_ ? *text_ : none(); }
+  operator const std::string&() const { return str(); }  // NOLINT: implicit, reads like a string
+  operator std::string_view() const { return str(); }    // NOLINT
+  operator boost::json::string_view() const { return str(); }  // NOLINT: json::parse(response.body)
+  // The text itself, kept alive by whoever writes it out (null: no body).
+  const std::shared_ptr<const std::string>& shared() const { return text_; }
+  const char* c_str() const { return str().c_str(); }
+  const char* data() const { return str().data(); }
+  std::size_t size() const { return str().size(); }
+  bool empty() const { return str().empty(); }
+  std::size_t find(std::string_view what, std::size_t pos = 0) const { return str().find(what, pos); }
+  friend std::string operator+(std::string a, const ResponseBody& b) { return a += b.str(); }
+  friend bool operator==(const ResponseBody& a, std::string_view b) { return a.str() == b; }
+
+ private:
+  static const std::string& none() {
+    static const std::string none;
+    return none;
+  }
+  std::shared_ptr<const std::string> text_;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
-  std::string body;
+  ResponseBody body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

@@ -141,20 +141,19 @@ void Connection::dispatch(bool close_after) {
 void Connection::answer(HttpResponse response, bool head, bool close_after) {
   if (closed_) return;
   out_ = response_head(response, close_after);
-  if (!head) body_ = std::move(response.body);
+  if (!head) body_ = response.body.shared();  // a cached page is written from the cache, not copied
   write(close_after);
 }
 
 void Connection::write(bool close_after) {
   writing_ = true;
   arm(core_.options.write_timeout_seconds);
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), asio::buffer(body_)};
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_), body_ ? asio::buffer(*body_) : asio::const_buffer()};
   asio::async_write(socket_, buffers, [self = shared_from_this(), close_after](const error_code& ec, std::size_t) {
     self->writing_ = false;
     if (ec || self->closed_) return self->close();
     self->out_.clear();
-    self->body_.clear();
-    self->body_.shrink_to_fit();  // an idle connection keeps no answer
+    self->body_.reset();  // an idle connection keeps no answer
     if (close_after) return self->linger();
     if (self->events_) return self->disarm();  // a stream waits for its next event
     self->read_request();

@@ -62,7 +62,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<RequestParser> parser_;
   bool request_started_ = false;   // its first byte arrived: the header deadline runs
   std::string out_;   // what is being written: a response head, or an event frame
-  std::string body_;  // the body written after out_
+  std::shared_ptr<const std::string> body_;  // the body written after out_ (shared with a cache, maybe)
   bool writing_ = false;
   bool closed_ = false;
   std::unique_ptr<EventStream> events_;
