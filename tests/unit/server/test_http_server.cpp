@@ -395,3 +395,18 @@ TEST_CASE("the event stream has the same Host check as every route; HEAD of it a
     CHECK(answer.ends_with("\r\n\r\n"));
   }
 }
+
+TEST_CASE("an HTTP/1.0 client that asks for keep-alive is told the connection is kept", "[server]") {
+  Server s;
+  Client c(s.port);
+  // Before: kept open without saying so, so a strict 1.0 client waited for the close (found in review).
+  REQUIRE(c.send("GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n"));
+  const std::string first = c.read(1);
+  CHECK(first.starts_with("HTTP/1.1 200"));
+  CHECK(first.find("Connection: keep-alive\r\n") != std::string::npos);
+  REQUIRE(c.send("GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"));  // no keep-alive asked: closed after
+  const std::string second = c.read(5);
+  CHECK(second.starts_with("HTTP/1.1 200"));
+  CHECK(second.find("Connection: close\r\n") != std::string::npos);
+  CHECK(c.eof());
+}

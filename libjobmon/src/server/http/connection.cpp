@@ -123,6 +123,7 @@ void Connection::dispatch(bool close_after) {
   disarm();
   HttpRequest request = std::move(parser_->request());
   close_after = close_after || !parser_->keep_alive();
+  http10_ = parser_->version() == 10;
   const bool head = request.method == "HEAD";
   if (request.method == "GET" && request.path == "/api/stream") return start_stream(request, close_after);
   if (!core_.pool) return answer(handle_safely(core_.api, request), head, close_after);
@@ -140,7 +141,7 @@ void Connection::dispatch(bool close_after) {
 
 void Connection::answer(HttpResponse response, bool head, bool close_after) {
   if (closed_) return;
-  out_ = response_head(response, close_after);
+  out_ = response_head(response, close_after, http10_);
   if (!head) body_ = response.body.shared();  // a cached page is written from the cache, not copied
   write(close_after);
 }

@@ -65,6 +65,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<const std::string> body_;  // the body written after out_ (shared with a cache, maybe)
   bool writing_ = false;
   bool closed_ = false;
+  bool http10_ = false;  // the request being answered is HTTP/1.0
   std::unique_ptr<EventStream> events_;
   std::chrono::steady_clock::time_point last_event_;
 };

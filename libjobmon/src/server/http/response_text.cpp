@@ -5,13 +5,14 @@
 
 namespace jobmon::detail {
 
-std::string response_head(const HttpResponse& response, bool close) {
+std::string response_head(const HttpResponse& response, bool close, bool announce_keep_alive) {
   const auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(response.status));
   std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", response.status,
                                 std::string_view(reason.data(), reason.size()), response.content_type,
                                 response.body.size());
   for (const auto& [name, value] : response.headers) fmt::format_to(std::back_inserter(out), "{}: {}\r\n", name, value);
   if (close) out += "Connection: close\r\n";
+  else if (announce_keep_alive) out += "Connection: keep-alive\r\n";
   out += "\r\n";
   return out;
 }

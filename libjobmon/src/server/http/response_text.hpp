@@ -10,7 +10,9 @@ namespace jobmon::detail {
 // The status line and headers, with Content-Length always (for HEAD too: the
 // GET body's length) and "Connection: close" when the connection ends after
 // it. The body is written from the response itself, not copied.
-std::string response_head(const HttpResponse& response, bool close);
+// `announce_keep_alive`: an HTTP/1.0 client that asked to keep the connection
+// is told it is kept (1.0 closes by default).
+std::string response_head(const HttpResponse& response, bool close, bool announce_keep_alive = false);
 
 // The head of a Server-Sent Events response: the body runs until the connection closes.
 std::string event_stream_head();
