@@ -410,3 +410,11 @@ TEST_CASE("an HTTP/1.0 client that asks for keep-alive is told the connection is
   CHECK(second.find("Connection: close\r\n") != std::string::npos);
   CHECK(c.eof());
 }
+
+TEST_CASE("a request with two Host fields is a bad request", "[server]") {
+  Server s;
+  Client c(s.port);
+  // Before: the first one won, so "127.0.0.1" then "evil.example" was served (found in review).
+  REQUIRE(c.send("GET /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n"));
+  CHECK(c.read(5).starts_with("HTTP/1.1 400"));
+}

@@ -56,8 +56,13 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view, b
   // the field, not content_length(), which GCC's sanitizer builds warn about).
   if (name == http::field::content_length && value.find_first_not_of("0 \t") != boost::beast::string_view::npos)
     has_body_ = true;
-  // The first of repeated headers counts, as before.
-  if (name == http::field::host && !host_seen_) {
+  // Two Host fields are a bad request (RFC 9112 3.2): answering one of them
+  // would let a proxy and this server disagree on which name was asked for.
+  if (name == http::field::host) {
+    if (host_seen_) {
+      ec = http::error::bad_field;
+      return;
+    }
     request_.host = std::string(value.data(), value.size());
     host_seen_ = true;
   } else if (name == http::field::authorization && !authorization_seen_) {
