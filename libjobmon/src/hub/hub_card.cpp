@@ -198,7 +198,7 @@ std::string update_card(std::string_view readme, const CardProgress& progress) {
   bool replaced = false, changed = true;
   if (section.found) {
     for (std::string_view line : detail::split_lines(section.body)) {
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      while (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // all of them: each update must give the same line
       if (is_timestamp_line(line)) {
         old_stamp = std::string(line);
       } else if (const std::string_view name = config_of(line); !name.empty()) {

@@ -171,3 +171,13 @@ TEST_CASE("HubCard: a stray begin or end marker never pairs with our section", "
     CHECK(v2.find("3,000/5,000") == std::string::npos);
   }
 }
+
+TEST_CASE("HubCard: a section line ending in several carriage returns is the same after every update", "[hub]") {
+  // Found by fuzz_hub_card in CI: one \r was stripped per update, so updates never settled.
+  const std::string v1 = update_card("# Title\n", running(3000, 5000, 8100));
+  const std::string begin = std::string(card_section_begin) + "\n";
+  std::string edited = v1;
+  edited.insert(edited.find(begin) + begin.size(), "**other**: kept\r\r\r\n");
+  const std::string once = update_card(edited, running(3000, 5000, 8100));
+  CHECK(update_card(once, running(3000, 5000, 8100)) == once);
+}
