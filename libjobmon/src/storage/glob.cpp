@@ -142,6 +142,16 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
   }
   // `**/**` means what `**` means: one of them walks the same directories.
   std::vector<std::string> parts = detail::split_nonempty(rest, '/');
+  // `.` names the directory it is in: dropped, so "a/." and "a" are one walk.
+  // `..` after a glob component would reach each directory again under a new
+  // name for every one matched (`**/../**` lists the tree once per directory):
+  // refused, as the walk is meant to go down.
+  std::erase(parts, std::string("."));
+  bool after_glob = false;
+  for (const std::string& part : parts) {
+    if (part == ".." && after_glob) throw UsageError("'..' after a glob component is not supported: " + pattern);
+    after_glob = after_glob || has_glob_chars(part);
+  }
   parts.erase(std::unique(parts.begin(), parts.end(),
                           [](const std::string& a, const std::string& b) { return a == "**" && b == "**"; }),
               parts.end());

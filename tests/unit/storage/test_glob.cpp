@@ -118,3 +118,18 @@ TEST_CASE("Glob: several ** list each directory a bounded number of times (fuzz 
   CHECK(spread.size() == 1);
   CHECK(listings <= 16 * 4);
 }
+
+TEST_CASE("Glob: '.' components are dropped and '..' after a glob component is refused (fuzz regression)", "[storage]") {
+  test::TempTree tree;
+  tree.mkdir("root/a/job_1");
+  tree.mkdir("root/b/job_2");
+  LocalStorage storage;
+  // Found by fuzz_glob in CI: `**/../**/x*` listed the tree once per directory.
+  CHECK_THROWS_AS(expand_glob(storage, tree.path("root/**/../**/job_*")), UsageError);
+  CHECK_THROWS_AS(expand_glob(storage, tree.path("root/*/../job_*")), UsageError);
+  const auto dotted = expand_glob(storage, tree.path("root/./**/./job_*"));
+  REQUIRE(dotted.size() == 2);
+  CHECK(dotted[0] == tree.path("root/a/job_1"));
+  // '..' before any glob component is a plain path step, as before.
+  CHECK(expand_glob(storage, tree.path("root/a/../b/job_*")).size() == 1);
+}
