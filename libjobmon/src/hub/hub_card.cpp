@@ -91,8 +91,7 @@ Section find_section(std::string_view readme) {
     }
     previous_end = e + 1;
   }
-  std::size_t h = readme.find(card_section_header);
-  while (h != std::string_view::npos && h != 0 && readme[h - 1] != '\n') h = readme.find(card_section_header, h + 1);
+  const std::size_t h = find_at_line_start(readme, card_section_header, 0);
   if (h == std::string_view::npos) return s;
   std::size_t stop = readme.find("\n## ", h + card_section_header.size());
   stop = stop == std::string_view::npos ? readme.size() : stop + 1;
