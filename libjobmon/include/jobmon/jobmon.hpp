@@ -21,6 +21,7 @@
 #include "jobmon/hub/hub_progress.hpp"
 #include "jobmon/hub/parquet_footer.hpp"
 #include "jobmon/hub/squeue.hpp"
+#include "jobmon/job_state.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/storage/glob.hpp"
 #include "jobmon/storage/s3_config.hpp"

@@ -217,3 +217,16 @@ bool EventState::apply(const Event& e) {
 }
 
 }  // namespace jobmon::detail
+
+namespace jobmon {
+
+std::string_view to_string(DurationSource source) {
+  switch (source) {
+    case DurationSource::written: return "written";
+    case DurationSource::timestamps: return "timestamps";
+    case DurationSource::none: break;
+  }
+  return "none";
+}
+
+}  // namespace jobmon

@@ -84,7 +84,7 @@ TEST_CASE("Snapshot: texts from the events files reach the terminal escaped", "[
   CHECK(has(text, "Executor: " + shown + "\n"));
   CHECK(has(text, "partition 1, op 0 " + shown + ": " + shown + "\n"));
   CHECK(has(text, "Resume with: " + shown + "\n"));
-  const std::string listing = render_job_list({JobListing{evil, "/w", RunStatus::failed, {}, {}, 0, 1, 0, evil}}, o);
+  const std::string listing = render_job_list({JobListing{evil, "/w", RunStatus::failed, {}, {}, 0, 1, 0, evil, JobStatus::failed, {}}}, o);
   CHECK_FALSE(has(listing, "\x1b"));
   CHECK(has(listing, shown.substr(0, 10)));
 }

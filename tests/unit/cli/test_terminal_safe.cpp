@@ -136,7 +136,7 @@ TEST_CASE("terminal_safe: the Data-Juicer report and job list show event texts e
     SnapshotViewOptions o;
     o.style = TermStyle{colour, true};
     CHECK(first_control(render_snapshot(s, o), colour).empty());
-    const JobListing listing{evil, "/w/" + evil, RunStatus::failed, {}, {}, 0, 1, 0, evil};
+    const JobListing listing{evil, "/w/" + evil, RunStatus::failed, {}, {}, 0, 1, 0, evil, JobStatus::failed, {}};
     CHECK(first_control(render_job_list({listing}, o), colour).empty());
   }
 }

@@ -21,6 +21,7 @@
 
 #include "jobmon/datajuicer/snapshot_events.hpp"
 #include "jobmon/eta.hpp"
+#include "jobmon/job_state.hpp"
 #include "jobmon/storage/storage.hpp"
 
 namespace jobmon {
@@ -87,6 +88,11 @@ class IdMap {
   std::vector<value_type> items_;
 };
 
+// Where an op's duration came from: the writer's `duration`, or (newer
+// writers put 0.0) op_complete's timestamp minus op_start's.
+enum class DurationSource : std::uint8_t { none, written, timestamps };
+std::string_view to_string(DurationSource source);
+
 // One operation of one partition; compact because there are P x O of them.
 struct OpState {
   RunStatus status = RunStatus::not_started;
@@ -97,13 +103,17 @@ struct OpState {
   std::int64_t input_rows = -1;   // -1: not reported
   std::int64_t output_rows = -1;
   std::uint32_t error = 0;        // 1-based index into Snapshot::op_errors; 0: none
+  DurationSource duration_source = DurationSource::none;
+  double checkpoint_time = no_time;  // the checkpoint_save/_load that named it
 };
 
 struct PartitionState {
   RunStatus status = RunStatus::not_started;
   bool seen = false;              // some event named this partition
-  double start_time = no_time;
+  double start_time = no_time;    // processing (partition_start)
   double end_time = no_time;
+  double creation_start_time = no_time;  // partition_creation_start (older writers)
+  double creation_end_time = no_time;
   std::int64_t current_op = -1;   // last operation started
   std::int64_t sample_count = -1;
   std::int64_t retry_count = 0;
@@ -133,6 +143,7 @@ struct SkippedLine {
 struct SkippedLines {
   static constexpr std::size_t max_listed = 10;
   std::uint64_t blank = 0, corrupt = 0, no_event_type = 0, too_long = 0, out_of_range = 0;
+  std::uint64_t torn = 0;          // unterminated last lines not used (one per file at most)
   std::vector<SkippedLine> first;  // the first few non-blank ones
   std::uint64_t total() const { return corrupt + no_event_type + too_long + out_of_range; }
 };
@@ -167,16 +178,37 @@ struct Failure {
   std::optional<std::int64_t> operation_idx;
   std::string operation_name;
   std::string message;
+  std::int64_t run = 1;           // 1-based run (events file / job_start) it happened in
+};
+
+// Identical failure messages told once, with where they hit.
+struct FailureGroup {
+  std::string message;
+  bool job_level = false;                      // a job_failed carried it
+  std::vector<std::int64_t> partition_ids;     // sorted, distinct (first max_listed_ids)
+  std::vector<std::string> operation_names;    // distinct, in first-seen order
+  std::size_t occurrences = 0;
+  std::int64_t run = 1;
+  static constexpr std::size_t max_listed_ids = 50;
 };
 
 struct Snapshot {
   std::string work_dir;
   // job_info
   std::string job_id, executor_type, status, config_file, resumption_command, error_message;
+  std::vector<std::string> config_files;  // the reference's job_info.config_file list
   RunStatus overall_status = RunStatus::not_started;
+  // The state word every tool shows (job_state.hpp): in_progress with no
+  // event for far longer than usual is stalled; why, in words.
+  JobStatus state = JobStatus::pending;
+  std::string state_reason;
+  std::optional<double> last_event_age;   // generated_at - last_event_time
   // timing (epoch seconds; empty when unknown)
   std::optional<double> start_time, end_time, last_event_time, duration_seconds, job_summary_duration;
   std::string timing_source;  // "events" | "job_summary" | "none"
+  // duration_seconds of a job still in progress is the time elapsed until
+  // generated_at (not last event minus start).
+  bool duration_until_now = false;
   // progress
   std::int64_t total_partitions = 0, completed_partitions = 0, failed_partitions = 0, in_progress_partitions = 0;
   std::int64_t planned_partitions = 0;  // 0: no plan, no job_start count; a claim is capped at 2^20
@@ -203,8 +235,16 @@ struct Snapshot {
   std::vector<Failure> failures;  // job, partition and operation failures (first max_failures)
   static constexpr std::size_t max_failures = 100;
   std::size_t failures_total = 0;
-  // ETA of an in-progress job, in partition-operations
+  // The failures grouped by message: those of the last run, and those of
+  // earlier runs of a resumed job (history; they no longer decide the state).
+  std::vector<FailureGroup> failure_groups, earlier_failure_groups;
+  // Problems with the sources a reader should see (corrupt plan, empty job
+  // summary, an events file that is not a regular file...), in words.
+  std::vector<std::string> warnings;
+  // ETA of an in-progress job, in partition-operations (or in partitions
+  // when only partition events arrive: eta_unit says which)
   std::optional<EtaEstimate> eta, eta_linear;
+  std::string eta_unit;  // "partition_operations" | "partitions"
   // sources
   DagInfo dag;
   JobSummaryInfo job_summary;
@@ -267,6 +307,8 @@ struct JobListing {
   std::int64_t completed_partitions = 0, total_partitions = 0;
   double overall_percentage = 0;
   std::string error;  // when the job could not be read
+  JobStatus state = JobStatus::pending;   // the shared state word (stalled when silent too long)
+  std::optional<double> last_event_age;
 };
 // Work dirs directly under `root` (and `root` itself) that hold events files.
 std::vector<JobListing> list_jobs(const std::string& root, double now, std::shared_ptr<const Storage> storage = nullptr);

@@ -12,10 +12,9 @@
 #include <vector>
 
 #include "jobmon/datatrove/job.hpp"
+#include "jobmon/job_state.hpp"
 
 namespace jobmon {
-
-enum class JobStatus { running, failed, stalled, pending, complete };
 
 struct StateOptions {
   // Stalled: no evidence of life (a marker, a task-log write, the launch)
@@ -71,9 +70,5 @@ bool only_relaunch_finishes(const JobState& job);
 //             beside it: "running · 1 failed");
 //   stalled   was running, no evidence of life for much longer than usual.
 JobJudgement judge_job(const JobState& job, double now, const StateOptions& options = {});
-
-const char* to_string(JobStatus status);
-// The status whose to_string is `word`; nothing for any other word.
-std::optional<JobStatus> parse_job_status(std::string_view word);
 
 }  // namespace jobmon
