@@ -29,8 +29,15 @@ std::string format_json_double(double d) {
 }
 
 void append_json_double(std::string& out, double d) {
-  if (!std::isfinite(d)) out += "null";
-  else fmt::format_to(std::back_inserter(out), "{}", d);
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  const std::size_t from = out.size();
+  fmt::format_to(std::back_inserter(out), "{}", d);
+  // A float stays a float for the reader: 65.0, not 65 (which json.loads
+  // and every typed parser would take for an integer).
+  if (out.find_first_of(".eEn", from) == std::string::npos) out += ".0";
 }
 
 void append_json_string(std::string& out, std::string_view s) {

@@ -20,7 +20,8 @@ boost::json::value count_or_null(std::int64_t v);
 // A text, or null when it is empty.
 boost::json::value text_or_null(const std::string& s);
 
-// Doubles in JSON text: the shortest round-trip form ("100", "0.25",
+// Doubles in JSON text: the shortest round-trip form, always with a
+// fraction or an exponent so a float reads back as a float ("100.0", "0.25",
 // "1e+20"), or null. Boost.JSON 1.81 would write "1E2", which is valid but
 // surprises people reading the output.
 std::string format_json_double(double d);

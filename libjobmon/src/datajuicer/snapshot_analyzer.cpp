@@ -63,11 +63,12 @@ struct SnapshotAnalyzer::Impl : detail::LineConsumer {
     dag_stat = dag_now;
     summary_stat = summary_now;
     sources.config_yaml.clear();
-    sources.has_checkpoint_dir = false;
+    sources.has_checkpoint_dir = sources.has_metadata_dir = false;
     std::vector<std::string> yamls;
     for (const auto& e : entries) {
       const std::string_view name = e.name;
       if (e.type == EntryType::directory && name == "checkpoints") sources.has_checkpoint_dir = true;
+      if (e.type == EntryType::directory && name == "metadata") sources.has_metadata_dir = true;
       if (e.type == EntryType::file && (name.ends_with(".yaml") || name.ends_with(".yml"))) yamls.push_back(e.name);
     }
     std::sort(yamls.begin(), yamls.end());
@@ -107,7 +108,15 @@ struct SnapshotAnalyzer::Impl : detail::LineConsumer {
     }
     sources.files.clear();
     for (const auto& r : readers) sources.files.push_back(r.info());
+    const auto unusable = detail::unusable_events_entries(*storage, work_dir, entries);
+    sources.warnings.clear();
+    for (const auto& [path, why] : unusable) sources.warnings.push_back(path + ": " + why);
     refresh_side_files(entries);
+    if (!final_last) return;
+    // A one-shot read must not pass off an unreadable job as not started.
+    for (const auto& f : sources.files)
+      if (!f.error.empty()) throw StorageError(f.path, "cannot read the events file: " + f.error);
+    if (files.empty() && !unusable.empty()) throw StorageError(unusable.front().first, unusable.front().second);
   }
 };
 

@@ -2,6 +2,8 @@
 // partitions x tens of ops has 10^5 nodes, whose configs we skip unread.
 #include <simdjson.h>
 
+#include <boost/json.hpp>
+
 #include <charconv>
 #include <map>
 #include <set>
@@ -12,6 +14,7 @@
 
 namespace jobmon::detail {
 namespace od = simdjson::ondemand;
+namespace json = boost::json;
 namespace {
 
 constexpr std::uint64_t max_plan_bytes = 256ull << 20;
@@ -43,6 +46,10 @@ DagInfo load_dag_plan(const Storage& storage, const std::string& path) {
     info.error = e.what();
     return info;
   }
+  if (std::string_view(text.data(), text.size()).find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    info.error = "empty file";
+    return info;
+  }
   od::parser parser;
   od::document doc;
   od::object root;
@@ -50,6 +57,7 @@ DagInfo load_dag_plan(const Storage& storage, const std::string& path) {
     info.error = "not a JSON object";
     return info;
   }
+  json::value execution_plan = json::array(), metadata = json::object();
   std::map<std::int64_t, std::string> ops;  // operation_idx -> name
   std::set<std::int64_t> partitions;
   bool ok = true;
@@ -97,7 +105,20 @@ DagInfo load_dag_plan(const Storage& storage, const std::string& path) {
     } else if (key == "edges") {
       info.total_edges = count_elements(value);
     } else if (key == "execution_plan") {
-      info.execution_plan_length = count_elements(value);
+      od::array list;
+      std::string_view raw;
+      if (value.get_array().get(list) || list.raw_json().get(raw)) continue;
+      boost::system::error_code ec;
+      execution_plan = json::parse(raw, ec);
+      if (ec || !execution_plan.is_array()) ok = false;
+      else info.execution_plan_length = static_cast<std::int64_t>(execution_plan.get_array().size());
+    } else if (key == "metadata") {
+      od::object object;
+      std::string_view raw;
+      if (value.get_object().get(object) || object.raw_json().get(raw)) continue;
+      boost::system::error_code ec;
+      metadata = json::parse(raw, ec);
+      if (ec || !metadata.is_object()) ok = false;
     } else if (key == "parallel_groups") {
       info.parallel_groups = count_elements(value);
     }
@@ -107,6 +128,8 @@ DagInfo load_dag_plan(const Storage& storage, const std::string& path) {
     return info;
   }
   info.loaded = true;
+  info.execution_plan = std::move(execution_plan);
+  info.metadata = std::move(metadata);
   info.planned_partitions = static_cast<std::int64_t>(partitions.size());
   for (auto& [idx, name] : ops)  // only the ops it names, whatever their idx
     if (idx >= 0 && idx < max_operations) info.planned_operations[idx] = std::move(name);

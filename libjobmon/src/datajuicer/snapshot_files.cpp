@@ -37,6 +37,22 @@ std::vector<std::string> events_files_among(const Storage& storage, const std::s
   return paths;
 }
 
+std::vector<std::pair<std::string, std::string>> unusable_events_entries(const Storage& storage,
+                                                                        const std::string& work_dir,
+                                                                        const std::vector<DirEntry>& entries) {
+  std::vector<std::pair<std::string, std::string>> messages;
+  for (const auto& entry : entries) {
+    if (entry.type == EntryType::file || !is_events_file(entry.name)) continue;
+    const std::string path = storage.join(work_dir, entry.name);
+    if (entry.type == EntryType::directory)
+      messages.emplace_back(path, "a directory, not an events file; not read");
+    else
+      messages.emplace_back(path, "not a regular file (a FIFO, device or socket); not read");
+  }
+  std::sort(messages.begin(), messages.end());
+  return messages;
+}
+
 }  // namespace detail
 
 }  // namespace jobmon

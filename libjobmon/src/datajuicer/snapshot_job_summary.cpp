@@ -29,9 +29,14 @@ JobSummaryInfo load_job_summary(const Storage& storage, const std::string& path)
   json::value doc;
   try {
     boost::system::error_code ec;
-    doc = json::parse(storage.read(path, 16u << 20), ec);
+    const std::string text = storage.read(path, 16u << 20);
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      info.error = "empty file";
+      return info;
+    }
+    doc = json::parse(text, ec);
     if (ec || !doc.is_object()) {
-      info.error = "malformed JSON";
+      info.error = ec ? "malformed JSON" : "not a JSON object";
       return info;
     }
   } catch (const StorageError& e) {
@@ -40,6 +45,11 @@ JobSummaryInfo load_job_summary(const Storage& storage, const std::string& path)
   }
   const json::object& o = doc.get_object();
   info.loaded = true;
+  info.fields = o.size();
+  info.event_log_file = string_of(o, "event_log_file");
+  info.event_log_dir = string_of(o, "event_log_dir");
+  info.metadata_dir = string_of(o, "metadata_dir");
+  info.backed_up_config_path = string_of(o, "backed_up_config_path");
   info.job_id = string_of(o, "job_id");
   info.status = string_of(o, "status");
   info.executor_type = string_of(o, "executor_type");

@@ -35,11 +35,17 @@ json::value ratio(const std::optional<double>& v) {
   return std::round(*v * 10000.0) / 10000.0;
 }
 
+json::array strings(const std::vector<std::string>& items) {
+  json::array arr;
+  for (const auto& item : items) arr.emplace_back(item);
+  return arr;
+}
+
 json::value job_info(const Snapshot& s) {
   return json::object{{"job_id", s.job_id},
                       {"executor_type", text_or_null(s.executor_type)},
                       {"status", s.status},
-                      {"config_file", text_or_null(s.config_file)},
+                      {"config_file", strings(s.config_files)},
                       {"work_dir", s.work_dir},
                       {"resumption_command", text_or_null(s.resumption_command)},
                       {"error_message", text_or_null(s.error_message)}};
@@ -56,6 +62,7 @@ json::value timing(const Snapshot& s) {
   o["start_time_iso"] = iso_time_or_null(s.start_time);
   o["end_time_iso"] = iso_time_or_null(s.end_time);
   o["last_event_time"] = number_or_null(s.last_event_time);
+  o["duration_until_now"] = s.duration_until_now;
   return o;
 }
 
@@ -81,44 +88,100 @@ json::value progress_summary(const Snapshot& s) {
   return o;
 }
 
-json::value checkpointing(const Snapshot& s) {
-  const double pct = s.total_operations > 0 ? std::round(static_cast<double>(s.checkpointed_operations) * 10000.0 /
-                                                         static_cast<double>(s.total_operations)) / 100.0
-                                            : 0.0;
-  std::optional<double> coverage;
-  if (s.completed_operations > 0)
-    coverage = static_cast<double>(s.checkpointed_operations) / static_cast<double>(s.completed_operations);
-  return json::object{{"strategy", text_or_null(s.checkpoint_strategy)},
-                      {"last_checkpoint_time", number_or_null(s.last_checkpoint_time)},
-                      {"checkpointed_operations_count", s.checkpointed_operations},
-                      {"resumable", s.resumable},
-                      {"checkpoint_progress", json::object{{"percentage", pct},
-                                                           {"checkpointed_operations", s.checkpointed_operations},
-                                                           {"checkpoint_coverage", ratio(coverage)}}},
-                      {"checkpoint_dir", text_or_null(s.checkpoint_dir)}};
-}
-
 const std::string& op_name_of(const Snapshot& s, std::int64_t idx) {
   static const std::string none;
   const auto it = s.operation_names.find(idx);
   return it != s.operation_names.end() ? it->second : none;
 }
 
+std::string operation_key(std::int64_t pid, std::int64_t idx, const std::string& name) {
+  return fmt::format("p{}_op{}_{}", pid, idx, name);
+}
+
+bool op_listed(const OpState& op) { return op.status != RunStatus::not_started || op.checkpointed; }
+
+// checkpointing, in two parts around its list of checkpointed operations
+// (one entry per partition-operation: streamed by write_snapshot_json).
+json::object checkpointing_head(const Snapshot& s) {
+  return json::object{{"strategy", text_or_null(s.checkpoint_strategy)},
+                      {"last_checkpoint_time", number_or_null(s.last_checkpoint_time)},
+                      {"checkpointed_operations_count", s.checkpointed_operations},
+                      {"resumable", s.resumable}};
+}
+
+double checkpoint_percentage(const Snapshot& s) {
+  return s.total_operations > 0 ? std::round(static_cast<double>(s.checkpointed_operations) * 10000.0 /
+                                             static_cast<double>(s.total_operations)) / 100.0
+                                : 0.0;
+}
+
+json::value checkpoint_coverage(const Snapshot& s) {
+  std::optional<double> coverage;
+  if (s.completed_operations > 0)
+    coverage = static_cast<double>(s.checkpointed_operations) / static_cast<double>(s.completed_operations);
+  return ratio(coverage);
+}
+
+template <class Each>
+void for_each_checkpointed(const Snapshot& s, Each&& each) {
+  for (const auto& [pid, p] : s.partitions)
+    for (const auto& [idx, op] : p.ops)
+      if (op.checkpointed) each(pid, idx, op, op_name_of(s, idx));
+}
+
+json::value checkpointing(const Snapshot& s) {
+  json::object o = checkpointing_head(s);
+  json::array listed;
+  for_each_checkpointed(s, [&](std::int64_t pid, std::int64_t idx, const OpState& op, const std::string& name) {
+    listed.push_back(json::object{{"operation_key", operation_key(pid, idx, name)},
+                                  {"operation_name", name},
+                                  {"checkpoint_time", number_or_null(op.checkpoint_time)}});
+  });
+  o["checkpoint_progress"] = json::object{{"percentage", checkpoint_percentage(s)},
+                                          {"checkpointed_operations", std::move(listed)},
+                                          {"checkpoint_coverage", checkpoint_coverage(s)}};
+  o["checkpoint_dir"] = text_or_null(s.checkpoint_dir);
+  return o;
+}
+
+// A partition's progress: 100 when complete, else the share of its
+// operations completed (the reference guesses from an assumed 8 ops).
+double partition_percentage(const Snapshot& s, const PartitionState& p, std::int64_t completed) {
+  if (p.status == RunStatus::completed) return 100.0;
+  const std::int64_t total = std::max<std::int64_t>(s.operations_per_partition, static_cast<std::int64_t>(p.ops.size()));
+  return total > 0 ? std::round(static_cast<double>(completed) * 10000.0 / static_cast<double>(total)) / 100.0 : 0.0;
+}
+
+// An operation's progress: 100 once it completed (or was checkpointed), else
+// 0; nothing tells how far a running op is (the reference guesses from the clock).
+double operation_percentage(const OpState& op) {
+  return op.status == RunStatus::completed || op.checkpointed ? 100.0 : 0.0;
+}
+
 json::value partition_entry(const Snapshot& s, const PartitionState& p) {
-  std::int64_t completed = 0, failed = 0, checkpointed = 0;
+  json::array completed, failed, checkpointed;  // operation names, as the reference lists them
   for (const auto& [idx, op] : p.ops) {
-    completed += op.status == RunStatus::completed;
-    failed += op.status == RunStatus::failed;
-    checkpointed += op.checkpointed;
+    if (op.status == RunStatus::completed) completed.emplace_back(op_name_of(s, idx));
+    if (op.status == RunStatus::failed) failed.emplace_back(op_name_of(s, idx));
+    if (op.checkpointed) checkpointed.emplace_back(op_name_of(s, idx));
   }
+  const auto n_completed = static_cast<std::int64_t>(completed.size());
   json::object o;
   o["status"] = to_string(p.status);
   o["current_operation"] = text_or_null(op_name_of(s, p.current_op));
   o["current_operation_idx"] = count_or_null(p.current_op);
-  o["completed_operations"] = completed;
-  o["failed_operations"] = failed;
-  o["checkpointed_operations"] = checkpointed;
+  o["completed_operations_count"] = n_completed;
+  o["failed_operations_count"] = static_cast<std::int64_t>(failed.size());
+  o["checkpointed_operations_count"] = static_cast<std::int64_t>(checkpointed.size());
+  o["completed_operations"] = std::move(completed);
+  o["failed_operations"] = std::move(failed);
+  o["checkpointed_operations"] = std::move(checkpointed);
   o["total_operations"] = s.operations_per_partition;
+  o["progress_percentage"] = partition_percentage(s, p, n_completed);
+  o["creation_start_time"] = number_or_null(p.creation_start_time);
+  o["creation_end_time"] = number_or_null(p.creation_end_time);
+  o["processing_start_time"] = number_or_null(p.start_time);
+  o["processing_end_time"] = number_or_null(p.end_time);
   o["start_time"] = number_or_null(p.start_time);
   o["end_time"] = number_or_null(p.end_time);
   o["duration_seconds"] = std::isfinite(p.start_time) && std::isfinite(p.end_time) ? json::value(p.end_time - p.start_time)
@@ -142,6 +205,9 @@ json::value operation_entry(const Snapshot& s, std::int64_t pid, std::int64_t id
   o["output_rows"] = count_or_null(op.output_rows);
   o["checkpointed"] = op.checkpointed;
   o["error_message"] = op.error != 0 ? json::value(s.op_errors[op.error - 1]) : json::value(nullptr);
+  o["checkpoint_time"] = number_or_null(op.checkpoint_time);
+  o["progress_percentage"] = operation_percentage(op);
+  o["duration_source"] = to_string(op.duration_source);
   return o;
 }
 
@@ -169,19 +235,17 @@ void append_operation_entry(std::string& out, const Snapshot& s, std::int64_t pi
   out += ",\n      \"error_message\": ";
   if (op.error != 0) append_json_string(out, s.op_errors[op.error - 1]);
   else out += "null";
-  out += "\n    }";
+  out += ",\n      \"checkpoint_time\": ";
+  append_json_double(out, op.checkpoint_time);
+  out += op.status == RunStatus::completed || op.checkpointed ? ",\n      \"progress_percentage\": 100.0"
+                                                              : ",\n      \"progress_percentage\": 0.0";
+  fmt::format_to(std::back_inserter(out), ",\n      \"duration_source\": \"{}\"\n    }}", to_string(op.duration_source));
 }
-
-std::string operation_key(std::int64_t pid, std::int64_t idx, const std::string& name) {
-  return fmt::format("p{}_op{}_{}", pid, idx, name);
-}
-
-bool op_listed(const OpState& op) { return op.status != RunStatus::not_started || op.checkpointed; }
 
 json::value dag_structure(const Snapshot& s) {
   json::array ops;
   for (const auto& [idx, name] : s.dag.planned_operations) ops.emplace_back(name);
-  return json::object{{"loaded", s.dag.loaded},
+  json::object o{{"loaded", s.dag.loaded},
                       {"total_nodes", s.dag.total_nodes},
                       {"total_edges", s.dag.total_edges},
                       {"parallel_groups", s.dag.parallel_groups},
@@ -189,6 +253,11 @@ json::value dag_structure(const Snapshot& s) {
                       {"planned_partitions", s.dag.planned_partitions},
                       {"planned_operations", std::move(ops)},
                       {"error", text_or_null(s.dag.error)}};
+  if (s.dag.loaded) {  // the reference's copies of the plan's own fields
+    o["execution_plan"] = s.dag.execution_plan.is_array() ? s.dag.execution_plan : json::array();
+    o["metadata"] = s.dag.metadata.is_object() ? s.dag.metadata : json::object();
+  }
+  return o;
 }
 
 json::value file_paths(const Snapshot& s) {
@@ -199,7 +268,11 @@ json::value file_paths(const Snapshot& s) {
                       {"dag_plan", s.dag.loaded ? json::value(s.work_dir + "/dag_execution_plan.json") : json::value(nullptr)},
                       {"job_summary", s.job_summary.loaded ? json::value(s.work_dir + "/job_summary.json") : json::value(nullptr)},
                       {"checkpoint_dir", text_or_null(s.checkpoint_dir)},
-                      {"config_file", text_or_null(s.config_file)}};
+                      {"config_file", text_or_null(s.config_file)},
+                      {"event_log_file", text_or_null(s.event_log_file)},
+                      {"event_log_dir", text_or_null(s.event_log_dir)},
+                      {"metadata_dir", text_or_null(s.metadata_dir)},
+                      {"backed_up_config_path", text_or_null(s.backed_up_config_path)}};
 }
 
 json::value metadata(const Snapshot& s) {
@@ -230,6 +303,21 @@ json::value operations(const Snapshot& s) {
   return arr;
 }
 
+json::value failure_groups(const std::vector<FailureGroup>& groups) {
+  json::array arr;
+  for (const FailureGroup& g : groups) {
+    json::array ids;
+    for (const auto id : g.partition_ids) ids.emplace_back(id);
+    arr.push_back(json::object{{"message", g.message},
+                               {"run", g.run},
+                               {"occurrences", g.occurrences},
+                               {"job_level", g.job_level},
+                               {"partition_ids", std::move(ids)},
+                               {"operation_names", strings(g.operation_names)}});
+  }
+  return arr;
+}
+
 json::value failures(const Snapshot& s) {
   json::array arr;
   for (const Failure& f : s.failures) {
@@ -241,14 +329,18 @@ json::value failures(const Snapshot& s) {
     o["error_message"] = text_or_null(f.message);
     arr.push_back(std::move(o));
   }
-  return json::object{{"total", s.failures_total}, {"listed", std::move(arr)}};
+  return json::object{{"total", s.failures_total},
+                      {"listed", std::move(arr)},
+                      {"groups", failure_groups(s.failure_groups)},
+                      {"earlier_runs", failure_groups(s.earlier_failure_groups)}};
 }
 
 json::value eta(const Snapshot& s) {
   if (!s.eta) return nullptr;
-  return json::object{{"unit", "partition_operations"},
-                      {"total", s.total_operations},
-                      {"done", s.completed_operations},
+  const bool by_partitions = s.eta_unit == "partitions";
+  return json::object{{"unit", s.eta_unit},
+                      {"total", by_partitions ? s.total_partitions : s.total_operations},
+                      {"done", by_partitions ? s.completed_partitions : s.completed_operations},
                       {"smoothed", to_json(*s.eta)},
                       {"linear", s.eta_linear ? to_json(*s.eta_linear) : json::value(nullptr)}};
 }
@@ -269,15 +361,14 @@ json::value skipped_lines(const Snapshot& s) {
   json::array first;
   for (const auto& l : s.skipped.first)
     first.push_back(json::object{{"file", l.file}, {"line", l.line}, {"reason", line_issue_name(l.issue)}});
-  std::uint64_t torn = 0;
-  for (const auto& f : s.events_files) torn += f.partial_last_line;
   return json::object{{"total", s.skipped.total()},
                       {"corrupt", s.skipped.corrupt},
                       {"no_event_type", s.skipped.no_event_type},
                       {"too_long", s.skipped.too_long},
                       {"out_of_range", s.skipped.out_of_range},
                       {"blank", s.skipped.blank},
-                      {"partial_last_lines", torn},
+                      {"torn", s.skipped.torn},
+                      {"partial_last_lines", s.skipped.torn},
                       {"first", std::move(first)}};
 }
 
@@ -290,9 +381,11 @@ void for_each_section(const Snapshot& s, Emit&& emit, bool before_maps) {
     emit("overall_progress", json::object{{"overall_percentage", s.overall_percentage},
                                           {"partition_percentage", s.partition_percentage},
                                           {"operation_percentage", s.operation_percentage}});
+    emit("job_start_time", number_or_null(s.start_time));
+    emit("job_end_time", number_or_null(s.end_time));
+    emit("total_duration", number_or_null(s.duration_seconds));
     emit("timing", timing(s));
     emit("progress_summary", progress_summary(s));
-    emit("checkpointing", checkpointing(s));
     return;
   }
   emit("dag_structure", dag_structure(s));
@@ -304,6 +397,10 @@ void for_each_section(const Snapshot& s, Emit&& emit, bool before_maps) {
   emit("runs", json::object{{"runs", s.runs}, {"restarts", s.restarts}});
   emit("events_files", events_files(s));
   emit("skipped_lines", skipped_lines(s));
+  emit("state", json::value(to_string(s.state)));
+  emit("state_reason", json::value(s.state_reason));
+  emit("last_event_age", number_or_null(s.last_event_age));
+  emit("warnings", strings(s.warnings));
 }
 
 // to_pretty_json output re-indented to sit `indent` spaces deep (JSON
@@ -320,12 +417,37 @@ std::string indented(const json::value& v, int indent) {
   return out;
 }
 
+// checkpointing as checkpointing(s) prints it, its list written entry by entry.
+void write_checkpointing(const Snapshot& s, std::ostream& out) {
+  out << ",\n  \"checkpointing\": {";
+  for (const auto& kv : checkpointing_head(s)) out << "\n    " << quoted(kv.key()) << ": " << indented(kv.value(), 4) << ',';
+  std::string text_form;
+  detail::append_json_double(text_form, checkpoint_percentage(s));
+  out << "\n    \"checkpoint_progress\": {\n      \"percentage\": " << text_form
+      << ",\n      \"checkpointed_operations\": [";
+  bool any = false;
+  for_each_checkpointed(s, [&](std::int64_t pid, std::int64_t idx, const OpState& op, const std::string& name) {
+    text_form.assign(any ? ",\n        {\n          \"operation_key\": " : "\n        {\n          \"operation_key\": ");
+    append_json_string(text_form, operation_key(pid, idx, name));
+    text_form += ",\n          \"operation_name\": ";
+    append_json_string(text_form, name);
+    text_form += ",\n          \"checkpoint_time\": ";
+    append_json_double(text_form, op.checkpoint_time);
+    text_form += "\n        }";
+    out << text_form;
+    any = true;
+  });
+  out << (any ? "\n      ]" : "]") << ",\n      \"checkpoint_coverage\": " << indented(checkpoint_coverage(s), 6)
+      << "\n    },\n    \"checkpoint_dir\": " << indented(text_or_null(s.checkpoint_dir), 4) << "\n  }";
+}
+
 }  // namespace
 
 json::value to_json(const Snapshot& s) {
   json::object doc;
   auto add = [&](std::string_view key, json::value v) { doc[key] = std::move(v); };
   for_each_section(s, add, true);
+  doc["checkpointing"] = checkpointing(s);
   json::object parts, ops;
   for (const auto& [pid, p] : s.partitions) {
     parts[std::to_string(pid)] = partition_entry(s, p);
@@ -345,6 +467,7 @@ void write_snapshot_json(const Snapshot& s, std::ostream& out) {
     first = false;
   };
   for_each_section(s, emit, true);
+  write_checkpointing(s, out);
   // The two maps: one small object at a time.
   auto stream_map = [&](std::string_view key, auto&& each) {
     out << ",\n  " << quoted(key) << ": {";
@@ -390,6 +513,8 @@ json::value to_json(const std::vector<JobListing>& jobs) {
                                {"completed_partitions", j.completed_partitions},
                                {"total_partitions", j.total_partitions},
                                {"overall_percentage", j.overall_percentage},
+                               {"state", to_string(j.state)},
+                               {"last_event_age", number_or_null(j.last_event_age)},
                                {"error", text_or_null(j.error)}});
   return json::object{{"jobs", std::move(arr)}};
 }

@@ -12,11 +12,16 @@ namespace jobmon {
 namespace json = boost::json;
 namespace {
 
-bool has_events(const Storage& storage, const std::string& dir) {
+// A job dir: one with an events*.jsonl entry (a regular file or not: an
+// unreadable one is listed with its error). A dir that cannot be listed may
+// be a job too: listed, with why it could not be read, never dropped.
+bool maybe_job(const Storage& storage, const std::string& dir) {
   try {
-    return !find_events_files(storage, dir).empty();
+    const auto entries = storage.list(dir);
+    return !detail::events_files_among(storage, dir, entries).empty() ||
+           !detail::unusable_events_entries(storage, dir, entries).empty();
   } catch (const StorageError&) {
-    return false;
+    return true;
   }
 }
 
@@ -33,6 +38,8 @@ JobListing listing_of(const std::string& dir, double now, const std::shared_ptr<
     j.completed_partitions = s.completed_partitions;
     j.total_partitions = s.total_partitions;
     j.overall_percentage = s.overall_percentage;
+    j.state = s.state;
+    j.last_event_age = s.last_event_age;
   } catch (const Error& e) {
     j.error = e.what();
   }
@@ -77,14 +84,14 @@ std::vector<JobListing> list_jobs(const std::string& root, double now, std::shar
   const FileStat st = storage->stat(root);
   if (st.type != EntryType::directory) throw StorageError(root, st.type == EntryType::missing ? "no such directory" : "not a directory");
   std::vector<JobListing> jobs;
-  if (has_events(*storage, root)) jobs.push_back(listing_of(root, now, storage));
+  if (maybe_job(*storage, root)) jobs.push_back(listing_of(root, now, storage));
   std::vector<std::string> names;
   for (const auto& e : storage->list(root))
     if (e.type == EntryType::directory) names.push_back(e.name);
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
     const std::string dir = storage->join(root, name);
-    if (has_events(*storage, dir)) jobs.push_back(listing_of(dir, now, storage));
+    if (maybe_job(*storage, dir)) jobs.push_back(listing_of(dir, now, storage));
   }
   return jobs;
 }

@@ -11,6 +11,31 @@ double time_or_nan(const Event& e) { return e.timestamp ? *e.timestamp : no_time
 
 std::string clip(std::string_view text) { return detail::clip(text, max_error_length); }
 
+// op_complete's duration and rows (see DurationSource): a written duration
+// of 0 or none gives way to the timestamps when both exist; the newer
+// writer's 0 rows beside its 0.0 duration are placeholders, not counts.
+void set_duration(OpState& op, const Event& e, double end) {
+  const bool have_times = !std::isnan(op.start_time) && !std::isnan(end) && end >= op.start_time;
+  const bool zero_written = e.duration && *e.duration == 0.0;
+  if (e.duration && (*e.duration != 0.0 || !have_times)) {
+    op.duration = *e.duration;
+    op.duration_source = DurationSource::written;
+  } else if (have_times) {
+    op.duration = end - op.start_time;
+    op.duration_source = DurationSource::timestamps;
+  } else {
+    op.duration = no_time;
+    op.duration_source = DurationSource::none;
+  }
+  const bool placeholder_rows = zero_written && e.input_rows.value_or(0) == 0 && e.output_rows.value_or(0) == 0;
+  if (placeholder_rows) {
+    op.input_rows = op.output_rows = -1;
+    return;
+  }
+  if (e.input_rows) op.input_rows = *e.input_rows;
+  if (e.output_rows) op.output_rows = *e.output_rows;
+}
+
 }  // namespace
 
 void ProgressHistory::add(double time, double done) {
@@ -75,6 +100,17 @@ std::pair<std::int64_t, OpState*> EventState::operation(PartitionState& p, const
   return {idx, cell};
 }
 
+void EventState::set_partition_status(PartitionState& p, RunStatus status) {
+  if (p.status == RunStatus::completed) --completed_parts;
+  if (status == RunStatus::completed) ++completed_parts;
+  p.status = status;
+}
+
+void EventState::log_failure(std::string_view message, std::optional<std::int64_t> partition_id, std::string_view op_name,
+                             bool job_level) {
+  add_to_failure_groups(failure_log, std::max<std::int64_t>(runs, 1), clip(message), partition_id, op_name, job_level);
+}
+
 void EventState::set_op_status(OpState& op, RunStatus status) {
   if (op.status == RunStatus::completed) --completed_ops;
   if (status == RunStatus::completed) ++completed_ops;
@@ -123,8 +159,12 @@ bool EventState::apply(const Event& e) {
       job_terminal = true;
       run_open_ = false;
       if (e.timestamp) end_time = e.timestamp;
-      if (e.type == EventType::job_failed) job_error = clip(e.error_message);
-      else job_error.clear();
+      if (e.type == EventType::job_failed) {
+        job_error = clip(e.error_message);
+        log_failure(job_error, std::nullopt, {}, true);
+      } else {
+        job_error.clear();
+      }
       return true;
     default: break;
   }
@@ -136,11 +176,16 @@ bool EventState::apply(const Event& e) {
   if (p == nullptr) return !e.partition_id;  // no id: nothing to attribute; out of bounds: report
   if (e.sample_count) p->sample_count = *e.sample_count;
   switch (e.type) {
-    case EventType::partition_creation_start: return true;
-    case EventType::partition_creation_complete: ++created_partitions; return true;
+    case EventType::partition_creation_start:
+      p->creation_start_time = t;
+      return true;
+    case EventType::partition_creation_complete:
+      ++created_partitions;
+      p->creation_end_time = t;
+      return true;
     case EventType::partition_start:
     case EventType::partition_resume:
-      p->status = RunStatus::in_progress;
+      set_partition_status(*p, RunStatus::in_progress);
       if (e.type == EventType::partition_start || std::isnan(p->start_time)) p->start_time = t;
       p->end_time = no_time;
       p->error_message.clear();
@@ -153,20 +198,23 @@ bool EventState::apply(const Event& e) {
         if (op.status == RunStatus::failed) failed_op = &op;
       // Current writers may send no success flag: a failed op still fails the partition.
       if (e.success == Tri::no || (e.success == Tri::unset && failed_op != nullptr)) {
-        p->status = RunStatus::failed;
+        set_partition_status(*p, RunStatus::failed);
         if (!e.error_message.empty()) p->error_message = clip(e.error_message);
         else if (failed_op != nullptr && failed_op->error != 0) p->error_message = op_errors[failed_op->error - 1];
         else p->error_message = "partition_complete reported success=false";
+        log_failure(p->error_message, e.partition_id, {}, false);
       } else {
-        p->status = RunStatus::completed;
+        set_partition_status(*p, RunStatus::completed);
         p->error_message.clear();
+        if (e.timestamp) partition_history.add(*e.timestamp, static_cast<double>(completed_parts));
       }
       return true;
     }
     case EventType::partition_failed:
-      p->status = RunStatus::failed;
+      set_partition_status(*p, RunStatus::failed);
       p->end_time = t;
       p->error_message = clip(e.error_message);
+      log_failure(p->error_message, e.partition_id, {}, false);
       if (e.retry_count) p->retry_count = *e.retry_count;
       return true;
     default: break;
@@ -179,9 +227,10 @@ bool EventState::apply(const Event& e) {
       set_op_status(*op, RunStatus::in_progress);
       op->start_time = t;
       op->end_time = op->duration = no_time;
+      op->duration_source = DurationSource::none;
       p->current_op = idx;
       if (p->status != RunStatus::in_progress) {
-        p->status = RunStatus::in_progress;
+        set_partition_status(*p, RunStatus::in_progress);
         p->end_time = no_time;
         p->error_message.clear();
         if (std::isnan(p->start_time)) p->start_time = t;
@@ -190,10 +239,8 @@ bool EventState::apply(const Event& e) {
     case EventType::op_complete:
       set_op_status(*op, RunStatus::completed);
       op->end_time = t;
-      op->duration = e.duration ? *e.duration : (!std::isnan(op->start_time) && !std::isnan(t) ? t - op->start_time : no_time);
-      if (e.input_rows) op->input_rows = *e.input_rows;
-      if (e.output_rows) op->output_rows = *e.output_rows;
-      if (p->status == RunStatus::not_started) p->status = RunStatus::in_progress;
+      set_duration(*op, e, t);
+      if (p->status == RunStatus::not_started) set_partition_status(*p, RunStatus::in_progress);
       if (e.timestamp) history.add(*e.timestamp, static_cast<double>(completed_ops));
       break;
     case EventType::op_failed:
@@ -202,10 +249,12 @@ bool EventState::apply(const Event& e) {
       if (op->error != 0) op_errors[op->error - 1] = clip(e.error_message);
       else op->error = add_error(e.error_message);
       if (e.retry_count) p->retry_count = *e.retry_count;
+      log_failure(op_errors[op->error - 1], e.partition_id, operation_names[idx], false);
       break;
     case EventType::checkpoint_save:
     case EventType::checkpoint_load:
       op->checkpointed = true;
+      if (!std::isnan(t) && (std::isnan(op->checkpoint_time) || t > op->checkpoint_time)) op->checkpoint_time = t;
       // A checkpoint exists only for an op that ran to the end.
       if (op->status == RunStatus::not_started) set_op_status(*op, RunStatus::completed);
       if (e.timestamp && (!last_checkpoint_time || *e.timestamp > *last_checkpoint_time))

@@ -40,6 +40,12 @@ class ProgressHistory {
   std::size_t stride_ = 1, skipped_ = 0;
 };
 
+// Adds one failure to `groups` (identical messages share a group, which
+// keeps where they hit); at most max_groups groups, then only counted.
+void add_to_failure_groups(std::vector<FailureGroup>& groups, std::int64_t run, std::string_view message,
+                           std::optional<std::int64_t> partition_id, std::string_view operation_name, bool job_level);
+inline constexpr std::size_t max_failure_groups = 100;
+
 class EventState {
  public:
   // Called before the first event of each events file (a run boundary).
@@ -66,12 +72,22 @@ class EventState {
   std::vector<std::string> op_errors;
   std::int64_t completed_ops = 0;  // live count, for the ETA history
   ProgressHistory history;
+  // Completed partitions over time: the ETA of a job whose events name
+  // partitions only (no op events).
+  std::int64_t completed_parts = 0;
+  ProgressHistory partition_history;
+  // Every failure as it happened, grouped by run and message: those of runs
+  // before the last one are the job's failure history.
+  std::vector<FailureGroup> failure_log;
 
  private:
   PartitionState* partition(const Event& event);
   // The op an event names, with its operation_idx.
   std::pair<std::int64_t, OpState*> operation(PartitionState& p, const Event& event);
   void set_op_status(OpState& op, RunStatus status);
+  void set_partition_status(PartitionState& p, RunStatus status);
+  void log_failure(std::string_view message, std::optional<std::int64_t> partition_id, std::string_view op_name,
+                   bool job_level);
   std::uint32_t add_error(std::string_view message);
 
   bool run_open_ = false;

@@ -140,7 +140,7 @@ void decide_status(Snapshot& s, const EventState& state, const SnapshotSources& 
   s.error_message = !state.job_error.empty() ? state.job_error : src.job_summary.error_message;
 }
 
-void decide_timing(Snapshot& s, const EventState& state, const SnapshotSources& src) {
+void decide_timing(Snapshot& s, const EventState& state, const SnapshotSources& src, double now) {
   const JobSummaryInfo& sum = src.job_summary;
   s.last_event_time = state.last_event_time;
   if (sum.loaded) s.job_summary_duration = sum.duration;
@@ -160,19 +160,34 @@ void decide_timing(Snapshot& s, const EventState& state, const SnapshotSources& 
     s.end_time = sum.end_time;
     s.job_summary_used = true;
   }
-  // Deterministic: a running job's duration runs to its last event, not to now.
-  const std::optional<double> until = s.end_time ? s.end_time : s.last_event_time;
+  // A finished job's duration runs to its end; one still in progress has
+  // been running until now (never less than until its last event).
+  std::optional<double> until = s.end_time;
+  if (!until && s.overall_status == RunStatus::in_progress) {
+    until = std::max(now, s.last_event_time.value_or(now));
+    s.duration_until_now = true;
+  }
+  if (!until) until = s.last_event_time;
   if (s.start_time && until && *until >= *s.start_time) s.duration_seconds = *until - *s.start_time;
+  else s.duration_until_now = false;
 }
 
+// In partition-operations; in partitions when no op has completed but
+// partitions have (a writer that sends partition events only).
 void estimate(Snapshot& s, const EventState& state, double now) {
-  if (s.overall_status != RunStatus::in_progress || s.total_operations <= 0) return;
-  EtaEstimator estimator(static_cast<double>(s.total_operations));
+  if (s.overall_status != RunStatus::in_progress) return;
+  const bool by_partitions = s.completed_operations == 0 && state.history.samples().empty() && s.completed_partitions > 0;
+  const std::int64_t total = by_partitions ? s.total_partitions : s.total_operations;
+  if (total <= 0) return;
+  const double done = static_cast<double>(by_partitions ? s.completed_partitions : s.completed_operations);
+  EtaEstimator estimator(static_cast<double>(total));
   if (s.start_time) estimator.set_start(*s.start_time);
-  for (const EtaSample& sample : state.history.samples()) estimator.add(sample.time, sample.done);
-  if (state.last_event_time) estimator.add(*state.last_event_time, static_cast<double>(s.completed_operations));
+  for (const EtaSample& sample : (by_partitions ? state.partition_history : state.history).samples())
+    estimator.add(sample.time, sample.done);
+  if (state.last_event_time) estimator.add(*state.last_event_time, done);
   s.eta = estimator.smoothed(now);
   s.eta_linear = estimator.linear(now);
+  s.eta_unit = by_partitions ? "partitions" : "partition_operations";
 }
 
 }  // namespace
@@ -185,9 +200,11 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
   s.job_summary = src.job_summary;
   s.events_files = src.files;
   s.skipped = src.skipped;
-  for (const auto& f : src.files)
-    if (f.partial_last_line && s.skipped.first.size() < SkippedLines::max_listed)
-      s.skipped.first.push_back({f.path, f.lines + 1, LineIssue::torn});
+  for (const auto& f : src.files) {
+    if (!f.partial_last_line) continue;
+    ++s.skipped.torn;
+    if (s.skipped.first.size() < SkippedLines::max_listed) s.skipped.first.push_back({f.path, f.lines + 1, LineIssue::torn});
+  }
   s.events_analyzed = state.events;
   s.runs = state.runs;
   s.restarts = state.restarts;
@@ -220,7 +237,7 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
   for (; placeholder < placeholders; ++placeholder) s.partitions[placeholder];
   count_progress(s);
   decide_status(s, state, src);
-  decide_timing(s, state, src);
+  decide_timing(s, state, src, now);
 
   s.partition_percentage = percent(s.completed_partitions, s.total_partitions);
   s.operation_percentage = percent(s.completed_operations, s.total_operations);
@@ -230,7 +247,9 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
   const JobSummaryInfo& sum = src.job_summary;
   s.job_id = !state.job_id.empty() ? state.job_id : !sum.job_id.empty() ? sum.job_id : base_name(src.work_dir);
   s.executor_type = !state.executor_type.empty() ? state.executor_type : sum.executor_type;
-  s.config_file = !sum.config_file.empty() ? sum.config_file.front() : src.config_yaml;
+  s.config_files = sum.config_file;
+  if (s.config_files.empty() && !src.config_yaml.empty()) s.config_files.push_back(src.config_yaml);
+  s.config_file = !s.config_files.empty() ? s.config_files.front() : std::string();
   s.checkpoint_strategy = state.checkpoint_strategy;
   s.last_checkpoint_time = state.last_checkpoint_time;
   s.checkpoint_dir = !sum.checkpoint_dir.empty() ? sum.checkpoint_dir
@@ -242,7 +261,11 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
     s.resumption_command = "dj-process --config " + s.config_file + " --job_id " + s.job_id;
 
   collect_failures(s);
+  group_failures(s, state);
   estimate(s, state, now);
+  decide_state(s);
+  locate_files(s, src);
+  collect_warnings(s, src);
   return s;
 }
 

@@ -15,17 +15,6 @@ using detail::iso_time_or_null;
 using detail::number_or_null;
 namespace {
 
-// The web's status vocabulary is the datatrove one: running, failed, stalled, pending, complete.
-JobStatus web_status(const Snapshot& s) {
-  switch (s.overall_status) {
-    case RunStatus::completed: return JobStatus::complete;
-    case RunStatus::failed: return JobStatus::failed;
-    case RunStatus::not_started: return JobStatus::pending;
-    case RunStatus::in_progress: return s.eta && s.eta->stalled ? JobStatus::stalled : JobStatus::running;
-  }
-  return JobStatus::pending;
-}
-
 std::string op_status(const OpAggregate& op, std::int64_t partitions) {
   if (op.failed > 0) return "failed";
   if (partitions > 0 && op.completed >= partitions) return "complete";
@@ -59,7 +48,7 @@ RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const S
   e.path = path;
   e.name = s.job_id.empty() ? base_name(path) : s.job_id;
   e.id = job_id_for(JobKind::data_juicer, path);
-  e.status = web_status(s);
+  e.status = s.state;  // the snapshot's own state word (stalled included)
   e.current = s.overall_status == RunStatus::in_progress || s.overall_status == RunStatus::not_started;
   e.done = s.completed_operations;
   e.total = s.total_operations;

@@ -56,10 +56,12 @@ TEST_CASE("Snapshot: keeps the reference's keys in a stable order", "[datajuicer
   const auto doc = document("completed");
   std::vector<std::string> keys;
   for (const auto& kv : doc) keys.emplace_back(kv.key());
-  const std::vector<std::string> expected{"job_info", "overall_status", "overall_progress", "timing", "progress_summary",
-                                          "checkpointing", "partition_progress", "operation_progress", "dag_structure",
-                                          "file_paths", "metadata", "operations", "failures", "eta", "runs",
-                                          "events_files", "skipped_lines"};
+  const std::vector<std::string> expected{
+      "job_info",      "overall_status", "overall_progress", "job_start_time", "job_end_time",     "total_duration",
+      "timing",        "progress_summary", "checkpointing",  "partition_progress", "operation_progress",
+      "dag_structure", "file_paths",     "metadata",         "operations",     "failures",         "eta",
+      "runs",          "events_files",   "skipped_lines",    "state",          "state_reason",     "last_event_age",
+      "warnings"};
   CHECK(keys == expected);
   std::vector<std::string> info;
   for (const auto& kv : at(doc, {"job_info"}).get_object()) info.emplace_back(kv.key());
@@ -99,7 +101,34 @@ TEST_CASE("Snapshot: completed job (two job_starts, grouped ops, one checkpoint 
   CHECK(num(doc, {"timing", "duration_seconds"}) == 112);
   CHECK(str(doc, {"timing", "timing_source"}) == "events");
   CHECK(str(doc, {"partition_progress", "1", "status"}) == "completed");
-  CHECK(num(doc, {"partition_progress", "1", "checkpointed_operations"}) == 1);
+  CHECK(num(doc, {"partition_progress", "1", "checkpointed_operations_count"}) == 1);
+  // the reference's lists of operation names, beside jobmon's counts
+  CHECK(at(doc, {"partition_progress", "1", "checkpointed_operations"}) == json::array{"document_deduplicator"});
+  CHECK(at(doc, {"partition_progress", "1", "completed_operations"}) ==
+        json::array{"clean_email_mapper", "text_length_filter", "document_deduplicator"});
+  CHECK(at(doc, {"partition_progress", "1", "failed_operations"}) == json::array{});
+  CHECK(num(doc, {"partition_progress", "1", "completed_operations_count"}) == 3);
+  CHECK(at(doc, {"partition_progress", "1", "progress_percentage"}) == json::value(100.0));
+  const auto& listed_ckpt = at(doc, {"checkpointing", "checkpoint_progress", "checkpointed_operations"}).as_array();
+  REQUIRE(listed_ckpt.size() == 2);
+  CHECK(listed_ckpt.at(0).at("operation_key") == "p0_op2_document_deduplicator");
+  CHECK(listed_ckpt.at(0).at("operation_name") == "document_deduplicator");
+  CHECK(listed_ckpt.at(0).at("checkpoint_time").to_number<double>() ==
+        num(doc, {"operation_progress", "p0_op2_document_deduplicator", "checkpoint_time"}));
+  CHECK(is_null(doc, {"operation_progress", "p0_op1_text_length_filter", "checkpoint_time"}));
+  CHECK(at(doc, {"operation_progress", "p0_op1_text_length_filter", "progress_percentage"}) == json::value(100.0));
+  CHECK(str(doc, {"operation_progress", "p0_op1_text_length_filter", "duration_source"}) == "written");
+  // the reference's top-level timing keys
+  CHECK(num(doc, {"job_start_time"}) == base);
+  CHECK(num(doc, {"job_end_time"}) == base + 112);
+  CHECK(at(doc, {"total_duration"}) == json::value(112.0));
+  CHECK(str(doc, {"state"}) == "complete");
+  CHECK(at(doc, {"job_info", "config_file"}) == json::array{});
+  CHECK(str(doc, {"file_paths", "event_log_file"}).ends_with("completed/events_20250917_101500.jsonl"));
+  CHECK(str(doc, {"file_paths", "event_log_dir"}).ends_with("/dj/completed"));
+  CHECK(is_null(doc, {"file_paths", "metadata_dir"}));
+  CHECK(is_null(doc, {"file_paths", "backed_up_config_path"}));
+  CHECK(at(doc, {"warnings"}) == json::array{});
   CHECK(str(doc, {"operation_progress", "p0_op2_document_deduplicator", "status"}) == "completed");
   CHECK(at(doc, {"operation_progress", "p0_op2_document_deduplicator", "checkpointed"}) == json::value(true));
   CHECK(at(doc, {"operation_progress", "p0_op1_text_length_filter", "checkpointed"}) == json::value(false));
@@ -159,13 +188,19 @@ TEST_CASE("Snapshot: running job with a torn last line uses planned totals", "[d
   CHECK(num(doc, {"overall_progress", "overall_percentage"}) == 37.5);
   CHECK(str(doc, {"partition_progress", "1", "current_operation"}) == "words_num_filter");
   CHECK(str(doc, {"partition_progress", "3", "status"}) == "not_started");
-  // deterministic duration: to the last event, not to now
-  CHECK(num(doc, {"timing", "duration_seconds"}) == 9.5);
+  // a running job's duration is the time elapsed until the snapshot
+  CHECK(num(doc, {"timing", "duration_seconds"}) == 10);
+  CHECK(at(doc, {"timing", "duration_until_now"}) == json::value(true));
+  CHECK(num(doc, {"total_duration"}) == 10);
   CHECK(is_null(doc, {"timing", "end_time"}));
+  CHECK(str(doc, {"state"}) == "running");
+  CHECK(num(doc, {"last_event_age"}) == 0.5);
+  CHECK(num(doc, {"partition_progress", "1", "progress_percentage"}) == 50);
   CHECK(at(doc, {"checkpointing", "resumable"}) == json::value(true));
   // the torn tail is reported, not counted as an event or a skipped line
   CHECK(num(doc, {"metadata", "events_analyzed"}) == 12);
-  CHECK(num(doc, {"skipped_lines", "total"}) == 0);
+  CHECK(num(doc, {"skipped_lines", "total"}) == 1);  // the torn line did not become an event
+  CHECK(num(doc, {"skipped_lines", "torn"}) == 1);
   CHECK(num(doc, {"skipped_lines", "partial_last_lines"}) == 1);
   CHECK(at(doc, {"events_files"}).as_array().at(0).at("partial_last_line") == json::value(true));
   const auto& first = at(doc, {"skipped_lines", "first"}).as_array();
@@ -178,10 +213,12 @@ TEST_CASE("Snapshot: running job with a torn last line uses planned totals", "[d
   CHECK(num(doc, {"eta", "done"}) == 3);
   CHECK(num(doc, {"eta", "linear", "rate_per_second"}) == Approx(3.0 / 10));  // done / (now - start)
   CHECK(num(doc, {"eta", "smoothed", "remaining_seconds"}) > 0);
-  // the same inputs give the same progress numbers at any time
+  // the same inputs give the same progress numbers at any time; the
+  // elapsed time grows, and 11 days of silence is a stall
   const auto later = document("running", base + 990000);
   CHECK(later.at("progress_summary") == doc.at("progress_summary"));
-  CHECK(later.at("timing") == doc.at("timing"));
+  CHECK(num(later, {"timing", "duration_seconds"}) == 990000 - 300);
+  CHECK(str(later, {"state"}) == "stalled");
 }
 
 TEST_CASE("Snapshot: resumed job across two events files does not double count", "[datajuicer]") {
@@ -215,7 +252,11 @@ TEST_CASE("Snapshot: old writer vocabulary with nulls, error_details and a job s
   const auto doc = document("old_writer");
   CHECK(str(doc, {"overall_status"}) == "failed");  // from job_summary: the events have no terminal event
   CHECK(str(doc, {"job_info", "status"}) == "failed");
-  CHECK(str(doc, {"job_info", "config_file"}) == "/outputs/old1/config.yaml");
+  CHECK(at(doc, {"job_info", "config_file"}) == json::array{"/outputs/old1/config.yaml"});
+  CHECK(str(doc, {"file_paths", "event_log_file"}) == "/outputs/old1/events.jsonl");
+  CHECK(str(doc, {"file_paths", "backed_up_config_path"}) == "/outputs/old1/config.yaml");
+  CHECK(num(doc, {"partition_progress", "0", "creation_start_time"}) == base + 2000.5);
+  CHECK(num(doc, {"partition_progress", "0", "creation_end_time"}) == Approx(base + 2000.6));
   CHECK(str(doc, {"job_info", "resumption_command"}) == "dj-process --config /outputs/old1/config.yaml --job_id old1");
   CHECK(str(doc, {"progress_summary", "planned_partitions_source"}) == "partition_creation");
   CHECK(num(doc, {"progress_summary", "total_partitions"}) == 2);
@@ -257,7 +298,7 @@ TEST_CASE("Snapshot: corrupt lines in the middle are skipped, counted and locate
   CHECK(num(doc, {"metadata", "events_analyzed"}) == 5);
   CHECK(num(doc, {"progress_summary", "completed_operations"}) == 1);
   CHECK(num(doc, {"operation_progress", "p0_op0_clean_email_mapper", "input_rows"}) == 5);
-  CHECK(num(doc, {"skipped_lines", "total"}) == 7);
+  CHECK(num(doc, {"skipped_lines", "total"}) == 9);  // the blank lines did not become events either
   CHECK(num(doc, {"skipped_lines", "corrupt"}) == 5);  // garbage, NUL bytes, torn, glued, array
   CHECK(num(doc, {"skipped_lines", "no_event_type"}) == 1);
   CHECK(num(doc, {"skipped_lines", "out_of_range"}) == 1);
@@ -301,5 +342,5 @@ TEST_CASE("Snapshot: job_summary supplies timing and the final status", "[dataju
   CHECK(num(doc, {"timing", "job_summary_duration"}) == 50.5);
   CHECK(str(doc, {"timing", "duration_formatted"}) == "51s");
   CHECK(at(doc, {"metadata", "job_summary_loaded"}) == json::value(true));
-  CHECK(str(doc, {"job_info", "config_file"}) == "/outputs/summary_job/process.yaml");
+  CHECK(at(doc, {"job_info", "config_file"}) == json::array{"/outputs/summary_job/process.yaml"});
 }

@@ -88,8 +88,12 @@ class IdMap {
   std::vector<value_type> items_;
 };
 
-// Where an op's duration came from: the writer's `duration`, or (newer
-// writers put 0.0) op_complete's timestamp minus op_start's.
+// Where an op's duration came from: the writer's `duration`, or op_complete's
+// timestamp minus op_start's. The timestamps are used when the written
+// duration is absent or 0 and both timestamps exist: the newer writer puts
+// `duration: 0.0` in every op_complete, and its `input_rows: 0, output_rows: 0`
+// beside that 0.0 are placeholders too, so those rows read as not reported
+// (-1). Rows of 0 written with a real duration (or no duration) stay 0.
 enum class DurationSource : std::uint8_t { none, written, timestamps };
 std::string_view to_string(DurationSource source);
 
@@ -145,7 +149,8 @@ struct SkippedLines {
   std::uint64_t blank = 0, corrupt = 0, no_event_type = 0, too_long = 0, out_of_range = 0;
   std::uint64_t torn = 0;          // unterminated last lines not used (one per file at most)
   std::vector<SkippedLine> first;  // the first few non-blank ones
-  std::uint64_t total() const { return corrupt + no_event_type + too_long + out_of_range; }
+  // Every line that did not become an event, whatever the reason.
+  std::uint64_t total() const { return blank + corrupt + torn + no_event_type + too_long + out_of_range; }
 };
 
 struct EventsFileInfo {
@@ -163,12 +168,17 @@ struct DagInfo {
   std::int64_t total_nodes = 0, total_edges = 0, parallel_groups = 0, execution_plan_length = 0;
   std::int64_t planned_partitions = 0;          // distinct _partition_<pid> node ids
   IdMap<std::string> planned_operations;  // op names by operation_idx (execution order - 1)
+  // The plan's own `execution_plan` list and `metadata` object, as written
+  // (the reference prints both under dag_structure).
+  boost::json::value execution_plan, metadata;
 };
 
 struct JobSummaryInfo {
   bool loaded = false;
   std::string error;
   std::string job_id, status, executor_type, work_dir, resumption_command, error_message, checkpoint_dir;
+  std::string event_log_file, event_log_dir, metadata_dir, backed_up_config_path;
+  std::size_t fields = 0;  // keys in the document: 0 is an empty summary
   std::vector<std::string> config_file;
   std::optional<double> start_time, end_time, duration;
 };
@@ -198,8 +208,15 @@ struct Snapshot {
   std::string job_id, executor_type, status, config_file, resumption_command, error_message;
   std::vector<std::string> config_files;  // the reference's job_info.config_file list
   RunStatus overall_status = RunStatus::not_started;
-  // The state word every tool shows (job_state.hpp): in_progress with no
-  // event for far longer than usual is stalled; why, in words.
+  // The state word every tool shows (job_state.hpp): completed -> complete,
+  // failed -> failed, not_started -> pending, in_progress -> running or
+  // stalled. Stalled (a careful operator's rule, see snapshot_health.cpp):
+  // the last event is older than stall_after, which is 5 x the usual gap
+  // between completed partition-operations (1 / the smoothed ETA rate),
+  // floored at 10 minutes and capped at 24 hours; 6 hours when no rate is
+  // known yet; or the ETA itself saw no progress for far longer than usual.
+  // A job silent for a day is stalled whatever its pace. state_reason says
+  // why, in words.
   JobStatus state = JobStatus::pending;
   std::string state_reason;
   std::optional<double> last_event_age;   // generated_at - last_event_time
@@ -207,8 +224,10 @@ struct Snapshot {
   std::optional<double> start_time, end_time, last_event_time, duration_seconds, job_summary_duration;
   std::string timing_source;  // "events" | "job_summary" | "none"
   // duration_seconds of a job still in progress is the time elapsed until
-  // generated_at (not last event minus start).
+  // generated_at (not last event minus start): duration_until_now says so.
   bool duration_until_now = false;
+  // Where the work dir's files are (the job summary's, else what is found).
+  std::string event_log_file, event_log_dir, metadata_dir, backed_up_config_path;
   // progress
   std::int64_t total_partitions = 0, completed_partitions = 0, failed_partitions = 0, in_progress_partitions = 0;
   std::int64_t planned_partitions = 0;  // 0: no plan, no job_start count; a claim is capped at 2^20
@@ -220,7 +239,7 @@ struct Snapshot {
   // checkpointing
   std::string checkpoint_strategy, checkpoint_dir;
   std::optional<double> last_checkpoint_time;
-  bool resumable = false;
+  bool resumable = false;  // never for a completed job
   // runs
   std::int64_t runs = 0, restarts = 0;
   // detail

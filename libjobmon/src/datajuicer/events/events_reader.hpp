@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "jobmon/datajuicer/snapshot.hpp"
@@ -17,6 +18,11 @@ namespace jobmon::detail {
 // find_events_files on a listing already made.
 std::vector<std::string> events_files_among(const Storage& storage, const std::string& work_dir,
                                             const std::vector<DirEntry>& entries);
+// Entries named like events files that are not regular files (a directory,
+// a FIFO, a device such as a link to /dev/zero): never read (a FIFO would
+// block, a device may never end): (path, why) for each, by path.
+std::vector<std::pair<std::string, std::string>> unusable_events_entries(const Storage& storage, const std::string& work_dir,
+                                                 const std::vector<DirEntry>& entries);
 
 class LineConsumer {
  public:
