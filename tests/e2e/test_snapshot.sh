@@ -22,7 +22,7 @@ expect_eq "$(json_get "$WORK/resumed.json" 'len(d["file_paths"]["event_log_files
 if [[ ! -s "$WORK/completed.err" ]]; then pass; else fail "completed: unexpected stderr: $(cat "$WORK/completed.err")"; fi
 
 # Corrupt lines: still exit 0 and valid JSON; the count goes to stderr too.
-expect_eq "$(json_get "$WORK/corrupt.json" 'd["skipped_lines"]["total"]')" 7 "corrupt: skipped count"
+expect_eq "$(json_get "$WORK/corrupt.json" 'd["skipped_lines"]["total"]')" 9 "corrupt: skipped count"
 if grep -q "skipped 7 unreadable line" "$WORK/corrupt.err"; then pass; else fail "corrupt: no stderr diagnostic"; fi
 
 # Human-readable, no colour: the reference's banner, no escape sequences.

@@ -210,7 +210,7 @@ TEST_CASE("Snapshot: missing, empty and unreadable work dirs", "[datajuicer]") {
 
 TEST_CASE("Snapshot: list_jobs finds every job under a root with its status", "[datajuicer]") {
   const auto jobs = list_jobs(std::string(JOBMON_TEST_DATA) + "/dj", 0);
-  REQUIRE(jobs.size() == 9);
+  REQUIRE(jobs.size() == 15);
   auto find = [&](const std::string& id) {
     for (const auto& j : jobs)
       if (j.job_id == id) return j;
@@ -223,7 +223,7 @@ TEST_CASE("Snapshot: list_jobs finds every job under a root with its status", "[
   CHECK(find("resumed_job").status == RunStatus::completed);
   CHECK(find("dag_job").total_partitions == 3);
   const auto doc = to_json(jobs);
-  CHECK(doc.at("jobs").as_array().size() == 9);
+  CHECK(doc.at("jobs").as_array().size() == 15);
   CHECK_THROWS_AS(list_jobs("/nonexistent/jobmon/root", 0), StorageError);
 }
 
