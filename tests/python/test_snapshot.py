@@ -10,10 +10,27 @@ from conftest import SOURCE, strip_keys
 CORPUS = SOURCE / "tests" / "data" / "dj"
 JOBS = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 TIME_DEPENDENT = {"snapshot_generated_at", "eta", "eta_linear"}
+# Values that follow the clock (a running job's elapsed time, the last
+# event's age): compared by JSON type only, since the CLI and Python run
+# a few milliseconds apart.
+CLOCK_VALUES = {"snapshot_generated_at", "eta", "eta_linear", "last_event_age", "state_reason", "duration_seconds",
+                "duration_formatted", "total_duration"}
 
 
 def strip_time(value):
     return strip_keys(value, TIME_DEPENDENT)
+
+
+def typed(value, key=None):
+    """The value with the type of every scalar beside it, so 65 and 65.0 differ
+    (Python's == says 65 == 65.0); clock-dependent values by their type alone."""
+    if key in CLOCK_VALUES:
+        return ("clock", type(value).__name__)
+    if isinstance(value, dict):
+        return {k: typed(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    return (type(value).__name__, value)
 
 
 @pytest.mark.parametrize("job", JOBS)
@@ -22,8 +39,36 @@ def test_snapshot_dict_equals_the_cli_json(job, cli):
     assert proc.returncode == 0, proc.stderr
     from_cli = json.loads(proc.stdout)
     from_py = jobmon.snapshot(CORPUS / job)
-    assert strip_time(from_py) == strip_time(from_cli)
+    assert typed(from_py) == typed(from_cli)  # values and JSON types, floats stay floats
     assert list(from_py) == list(from_cli)  # same key order too
+
+
+def test_floats_stay_floats_in_the_cli_json(cli):
+    from_cli = json.loads(cli("jobmon-snapshot", CORPUS / "completed").stdout)
+    assert from_cli["overall_progress"]["overall_percentage"] == 100.0
+    assert isinstance(from_cli["overall_progress"]["overall_percentage"], float)
+    assert isinstance(from_cli["total_duration"], float)  # 112.0, not 112
+    assert isinstance(from_cli["job_start_time"], float)
+    assert isinstance(from_cli["progress_summary"]["total_partitions"], int)
+    assert from_cli["job_info"]["config_file"] == []
+    assert from_cli["partition_progress"]["0"]["completed_operations"] == [
+        "clean_email_mapper", "text_length_filter", "document_deduplicator"]
+
+
+def test_newer_writer_durations_come_from_timestamps():
+    d = jobmon.snapshot(CORPUS / "newer_writer")
+    op = d["operation_progress"]["p0_op0_clean_links_mapper"]
+    assert op["duration"] == pytest.approx(14.47, abs=1e-6)
+    assert op["duration_source"] == "timestamps"
+    assert op["input_rows"] is None
+
+
+def test_special_events_file_raises_naming_it(tmp_path):
+    work = tmp_path / "job"
+    work.mkdir()
+    os.mkfifo(work / "events.jsonl")
+    with pytest.raises(jobmon.StorageError, match="events.jsonl: not a regular file"):
+        jobmon.snapshot(work)
 
 
 def test_snapshot_reference_keys():
