@@ -107,8 +107,10 @@ def snapshot(work_dir: PathLike, *, now: Optional[float] = None) -> dict:
     """Analyse a Data-Juicer work dir (events*.jsonl, DAG plan, job summary).
 
     Returns the dict ``jobmon-snapshot`` prints: the reference tool's keys (``job_info``,
-    ``overall_status``, ``progress_summary``, ``partition_progress``, ...) plus jobmon's additions.
-    Raises ``StorageError`` when the directory cannot be read. For a running job, keep a
+    ``overall_status``, ``progress_summary``, ``partition_progress``, ...) with the reference's
+    JSON types (lists where it has lists, floats as floats) plus jobmon's additions (``state``,
+    ``warnings``, grouped ``failures``...). Raises ``StorageError`` when the directory or one of
+    its events files cannot be read (naming it). For a running job, keep a
     ``jobmon.Snapshot(work_dir)`` and call ``update()``: it reads only the appended bytes.
     """
     return _snapshot(work_dir, now)
