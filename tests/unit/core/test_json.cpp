@@ -39,7 +39,7 @@ TEST_CASE("Json: status document has the fixed keys", "[core]") {
   CHECK(doc.at("warnings").at(0).at("message") == "not a job");
 }
 
-TEST_CASE("Json: pretty printer keeps order and writes plain numbers", "[core]") {
+TEST_CASE("Json: pretty printer keeps order, writes plain numbers and floats as floats", "[core]") {
   json::object o;
   o["z"] = 1;
   o["a"] = 100.0;
@@ -47,11 +47,16 @@ TEST_CASE("Json: pretty printer keeps order and writes plain numbers", "[core]")
   o["list"] = json::array{1, 2};
   o["nested"] = json::object{{"k", nullptr}};
   const std::string text = to_pretty_json(o);
-  CHECK(text == "{\n  \"z\": 1,\n  \"a\": 100,\n  \"m\": 0.25,\n  \"list\": [1,2],\n  \"nested\": {\n    \"k\": null\n  }\n}\n");
+  CHECK(text == "{\n  \"z\": 1,\n  \"a\": 100.0,\n  \"m\": 0.25,\n  \"list\": [1,2],\n  \"nested\": {\n    \"k\": null\n  }\n}\n");
   const json::value back = json::parse(text);
   CHECK(back.at("a").to_number<double>() == 100.0);
   CHECK(back.at("m").to_number<double>() == 0.25);
   CHECK(back.at("nested").at("k").is_null());
+  // A double reads back as a double (65.0, not 65), an integer as an integer.
+  CHECK(back.at("a").is_double());
+  CHECK(back.at("z").is_int64());
+  CHECK(to_compact_json(json::array{65.0, -3.0, 0.0, 1e20, 1.5e-7, 7}) == "[65.0,-3.0,0.0,1e+20,1.5e-07,7]");
+  CHECK(json::parse(to_compact_json(json::array{1e20})).at(0).is_double());
 }
 
 TEST_CASE("Json: hostile strings are escaped", "[core]") {

@@ -266,6 +266,43 @@ class RefusingReads final : public Storage {
   LocalStorage local_;
 };
 
+// A job dir that cannot be listed, as a permission problem would (tests run
+// as root, where chmod cannot make anything unreadable).
+class RefusingLists final : public Storage {
+ public:
+  std::string refused;
+  using Storage::list;
+  using Storage::read;
+  std::vector<DirEntry> list(const std::string& d, const ListOptions& o) const override {
+    if (d == refused) throw StorageError(d, "cannot list directory: permission denied");
+    return local_.list(d, o);
+  }
+  FileStat stat(const std::string& p) const override { return local_.stat(p); }
+  std::string read(const std::string& p, std::uint64_t m) const override { return local_.read(p, m); }
+  std::string read_range(const std::string& p, std::uint64_t offset, std::uint64_t length) const override {
+    return local_.read_range(p, offset, length);
+  }
+  Counters counters() const override { return local_.counters(); }
+
+ private:
+  LocalStorage local_;
+};
+
+TEST_CASE("Snapshot: list_jobs lists a job dir it cannot read, with why, never drops it", "[datajuicer]") {
+  TempTree tree;
+  tree.write("root/a/events.jsonl", read_text(dir("empty_summary") + "/events.jsonl"));
+  tree.write("root/b/events.jsonl", read_text(dir("empty_summary") + "/events.jsonl"));
+  auto storage = std::make_shared<RefusingLists>();
+  storage->refused = tree.path("root/b");
+  const auto jobs = list_jobs(tree.path("root"), base + 10, storage);
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[0].job_id == "empty_summary_job");
+  CHECK(jobs[0].error.empty());
+  CHECK(jobs[1].work_dir == tree.path("root/b"));
+  CHECK(jobs[1].error == tree.path("root/b") + ": cannot list directory: permission denied");
+  CHECK(to_json(jobs).at("jobs").at(1).at("error") == json::value(jobs[1].error));
+}
+
 TEST_CASE("Snapshot: an unreadable events file fails a one-shot snapshot, naming the file", "[datajuicer]") {
   TempTree tree;
   tree.write("job/events.jsonl", read_text(dir("empty_summary") + "/events.jsonl"));
