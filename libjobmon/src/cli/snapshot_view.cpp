@@ -73,7 +73,10 @@ void status_lines(std::string& out, const Snapshot& s, const SnapshotViewOptions
   // The state word every jobmon tool shows; a stalled job says how long it has been silent.
   std::string state = paint(st, state_color(s.state), to_string(s.state));
   if (s.last_event_age) state += fmt::format(" - last event {} ago", format_duration(*s.last_event_age));
-  if (!s.state_reason.empty()) state += fmt::format(" ({})", terminal_safe(s.state_reason));
+  // Why, where the word alone does not say (a finished job's reason repeats it,
+  // a failed one's is in the Failures section).
+  const bool explain = s.state == JobStatus::stalled || s.state == JobStatus::pending;
+  if (explain && !s.state_reason.empty()) state += fmt::format(" ({})", terminal_safe(s.state_reason));
   out += fmt::format("   State: {}\n", state);
   if (!s.executor_type.empty()) out += fmt::format("   Executor: {}\n", terminal_safe(s.executor_type));
   if (s.runs > 1 || s.restarts > 0) out += fmt::format("   Runs: {} (restarts: {})\n", s.runs, s.restarts);
@@ -214,17 +217,21 @@ std::string render_job_list(const std::vector<JobListing>& jobs, const SnapshotV
   int job_width = 3;
   for (const JobListing& j : jobs) job_width = std::max(job_width, display_width(terminal_safe(j.job_id)));
   if (o.width > 0) job_width = std::clamp(o.width - 60, 16, job_width);
-  std::string out = fmt::format("{}  {}  {:>21}  {:>8}  {}\n", fit(o.style, "JOB", job_width), fit(o.style, "STATE", 8),
-                                "PARTITIONS", "PROGRESS", "LAST EVENT");
+  const auto partitions = [](const JobListing& j) {
+    return fmt::format("{}/{}", count(j.completed_partitions), count(j.total_partitions));
+  };
+  int partitions_width = 10;
+  for (const JobListing& j : jobs) partitions_width = std::max(partitions_width, display_width(partitions(j)));
+  std::string out = fmt::format("{}  {}  {:>{}}  {:>8}  {}\n", fit(o.style, "JOB", job_width), fit(o.style, "STATE", 8),
+                                "PARTITIONS", partitions_width, "PROGRESS", "LAST EVENT");
   for (const JobListing& j : jobs) {
     const bool error = !j.error.empty();
     const std::string state = error ? "error" : to_string(j.state);
     std::string last = when(j.last_event_time, o);
     if (j.last_event_age) last += fmt::format(" ({} ago)", format_duration(*j.last_event_age));
-    out += fmt::format("{}  {}  {:>21}  {:>7.1f}%  {}\n", fit(o.style, j.job_id, job_width),
+    out += fmt::format("{}  {}  {:>{}}  {:>7.1f}%  {}\n", fit(o.style, j.job_id, job_width),
                        paint(o.style, error ? Color::red : state_color(j.state), fit(o.style, state, 8)),
-                       fmt::format("{}/{}", count(j.completed_partitions), count(j.total_partitions)),
-                       j.overall_percentage, error ? terminal_safe(j.error) : last);
+                       partitions(j), partitions_width, j.overall_percentage, error ? terminal_safe(j.error) : last);
   }
   if (jobs.empty()) out += "(no Data-Juicer jobs found)\n";
   return out;

@@ -180,6 +180,7 @@ TEST_CASE("Snapshot view: a running job shows elapsed time and its ETA with the 
   eta.finish_time = base + 3725.5 + 600;
   s.eta = eta;
   s.eta_unit = "partitions";
+  s.state_reason = "last event 12s ago";  // says nothing the line does not: not repeated
   const std::string text = render_snapshot(s, plain());
   CHECK(has(text, "\n   State: running - last event 12s ago\n"));
   CHECK(has(text, "\n⏱️  Duration: running for 1h 02m (3725.50 seconds)\n"));
@@ -188,6 +189,9 @@ TEST_CASE("Snapshot view: a running job shows elapsed time and its ETA with the 
   CHECK(has(render_snapshot(s, plain()), ", from partition-operations done\n"));
   s.duration_until_now = false;
   CHECK(has(render_snapshot(s, plain()), "\n⏱️  Duration: 1h 02m (3725.50 seconds)\n"));
+  Snapshot pending;
+  pending.state_reason = "no job event yet";
+  CHECK(has(render_snapshot(pending, plain()), "\n   State: pending (no job event yet)\n"));
 }
 
 TEST_CASE("Snapshot view: a stalled job says stalled with the last event's age", "[cli]") {
@@ -385,6 +389,8 @@ TEST_CASE("Snapshot view: job list with state words, ages and errors", "[cli]") 
   CHECK(has(rows[0], "STATE"));
   CHECK(rows[1].rfind("stalled_job  stalled ", 0) == 0);
   CHECK(has(rows[1], "1,234/4,000"));
+  CHECK(rows[1].find("1,234/4,000") + 11 == rows[0].find("PARTITIONS") + 10);  // right-aligned under its header
+  CHECK(rows[2].find("4/4") + 3 == rows[0].find("PARTITIONS") + 10);
   CHECK(has(rows[1], "30.9%"));
   CHECK(has(rows[1], "2025-09-17 10:16:00 UTC (431d 01h ago)"));
   CHECK(rows[2].rfind("done_job     complete", 0) == 0);
