@@ -44,6 +44,11 @@ rc=0; "$BIN" "$WORK/does-not-exist" >"$WORK/missing.out" 2>"$WORK/missing.err" |
 expect_eq "$rc" 1 "missing dir: exit code"
 if [[ ! -s "$WORK/missing.out" ]]; then pass; else fail "missing dir: output on stdout"; fi
 if grep -q "no such directory" "$WORK/missing.err"; then pass; else fail "missing dir: message: $(cat "$WORK/missing.err")"; fi
+# A hostile name in the message reaches the terminal escaped.
+rc=0; "$BIN" "$WORK/gone"$'\x1b]0;pwned\x07' >/dev/null 2>"$WORK/hostile.err" || rc=$?
+expect_eq "$rc" 1 "hostile missing dir: exit code"
+if grep -q $'\x1b' "$WORK/hostile.err"; then fail "hostile missing dir: raw escape on stderr"; else pass; fi
+if grep -qF 'gone\x1b]0;pwned\x07' "$WORK/hostile.err"; then pass; else fail "hostile missing dir: $(cat -v "$WORK/hostile.err")"; fi
 
 # Usage errors: exit 2.
 rc=0; "$BIN" >/dev/null 2>"$WORK/noarg.err" || rc=$?
