@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "jobmon/cli/snapshot_command.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
 #include "jobmon/error.hpp"
 #include "temp_tree.hpp"
 
@@ -129,7 +130,9 @@ TEST_CASE("Snapshot command: --list as JSON and as a table, and --follow --list"
   std::ostringstream out, err;
   CHECK(run_snapshot_command(o, piped(out, err)) == ExitCode::ok);
   const auto jobs = json::parse(out.str()).at("jobs").as_array();
-  CHECK(jobs.size() == 9);
+  const std::size_t expected = list_jobs(o.list_root, 0).size();  // every corpus dir with events files
+  CHECK(expected >= 9);
+  CHECK(jobs.size() == expected);
 
   // --follow --list: the list again each interval; in a pipe only when it changed.
   o.follow = true;
@@ -138,13 +141,13 @@ TEST_CASE("Snapshot command: --list as JSON and as a table, and --follow --list"
   std::ostringstream followed;
   CHECK(run_snapshot_command(o, piped(followed, err)) == ExitCode::ok);
   REQUIRE(count_lines(followed.str()) == 1);  // one compact document per frame
-  CHECK(json::parse(followed.str()).at("jobs").as_array().size() == 9);
+  CHECK(json::parse(followed.str()).at("jobs").as_array().size() == expected);
 
   o.json_list = false;
   std::ostringstream table;
   CHECK(run_snapshot_command(o, piped(table, err)) == ExitCode::ok);
   CHECK(count_of(table.str(), "JOB ") == 1);
-  CHECK(count_lines(table.str()) == 10);  // the header and nine jobs, once
+  CHECK(count_lines(table.str()) == expected + 1);  // the header and each job, once
 
   // A job that appears under the root while following: a second frame.
   test::TempTree tree;
