@@ -62,7 +62,8 @@ if "$BIN" --version | grep -q "^jobmon-snapshot [0-9]"; then pass; else fail "--
 
 # --list: every job under a root, as JSON and as a table.
 "$BIN" --list "$DATA" --json >"$WORK/list.json"
-expect_eq "$(json_get "$WORK/list.json" 'len(d["jobs"])')" 9 "--list: job count"
+corpus_jobs=$(find "$DATA" -mindepth 2 -maxdepth 2 -name 'events*.jsonl' -printf '%h\n' | sort -u | wc -l)
+expect_eq "$(json_get "$WORK/list.json" 'len(d["jobs"])')" "$corpus_jobs" "--list: job count (each corpus dir with events files)"
 "$BIN" --list "$DATA" --no-color >"$WORK/list.txt"
 jobs=$(json_get "$WORK/list.json" 'len(d["jobs"])')
 expect_eq "$(grep -c . "$WORK/list.txt")" $((jobs + 1)) "--list table: a header and a line per job"
