@@ -25,7 +25,8 @@ normalize() {
   $PY -c '
 import json, sys
 root = sys.argv[1]
-drop = {"snapshot_generated_at", "eta", "eta_linear", "generated_at", "seconds_since_progress"}
+drop = {"snapshot_generated_at", "eta", "eta_linear", "generated_at", "seconds_since_progress",
+        "last_event_age", "state_reason", "duration_seconds", "duration_formatted", "total_duration"}
 def strip(v):
     if isinstance(v, dict): return {k: strip(x) for k, x in v.items() if k not in drop}
     if isinstance(v, list): return [strip(x) for x in v]

@@ -23,11 +23,18 @@ if [[ ! -s "$WORK/completed.err" ]]; then pass; else fail "completed: unexpected
 
 # Corrupt lines: still exit 0 and valid JSON; the count goes to stderr too.
 expect_eq "$(json_get "$WORK/corrupt.json" 'd["skipped_lines"]["total"]')" 9 "corrupt: skipped count"
-if grep -q "skipped 7 unreadable line" "$WORK/corrupt.err"; then pass; else fail "corrupt: no stderr diagnostic"; fi
+skipped=$(json_get "$WORK/corrupt.json" 'd["skipped_lines"]["total"]')
+if grep -q "skipped $skipped unreadable line(s) .*corrupt 5, " "$WORK/corrupt.err"; then pass; else fail "corrupt: no stderr diagnostic: $(cat "$WORK/corrupt.err")"; fi
 
 # Human-readable, no colour: the reference's banner, no escape sequences.
 "$BIN" --human-readable --no-color "$DATA/failed" >"$WORK/failed.txt"
 if grep -q "DataJuicer Processing Snapshot - Job: failed_job" "$WORK/failed.txt"; then pass; else fail "human: banner"; fi
+# The reference's lines, so its users' greps carry over.
+if grep -q "^📊 Overall Status: ❌ FAILED" "$WORK/failed.txt"; then pass; else fail "human: status icon line"; fi
+if grep -q "^   Partitions: 1/3 completed " "$WORK/failed.txt"; then pass; else fail "human: Partitions line"; fi
+"$BIN" -H --no-color "$DATA/completed" >"$WORK/completed.txt"
+if grep -Eq "^⏱️  Duration: [0-9]+m [0-9]+s \([0-9]+\.[0-9]{2} seconds\)$" "$WORK/completed.txt"; then pass; else fail "human: Duration with seconds: $(grep Duration "$WORK/completed.txt")"; fi
+if grep -q "Resume with" "$WORK/completed.txt"; then fail "human: Resume with for a completed job"; else pass; fi
 if grep -q "Ray worker died" "$WORK/failed.txt"; then pass; else fail "human: failure message"; fi
 if grep -q $'\x1b' "$WORK/failed.txt"; then fail "human: colour codes with --no-color"; else pass; fi
 if NO_COLOR=1 "$BIN" -H --color "$DATA/completed" | grep -q $'\x1b\['; then pass; else fail "--color forces colour"; fi
@@ -37,6 +44,11 @@ rc=0; "$BIN" "$WORK/does-not-exist" >"$WORK/missing.out" 2>"$WORK/missing.err" |
 expect_eq "$rc" 1 "missing dir: exit code"
 if [[ ! -s "$WORK/missing.out" ]]; then pass; else fail "missing dir: output on stdout"; fi
 if grep -q "no such directory" "$WORK/missing.err"; then pass; else fail "missing dir: message: $(cat "$WORK/missing.err")"; fi
+# A hostile name in the message reaches the terminal escaped.
+rc=0; "$BIN" "$WORK/gone"$'\x1b]0;pwned\x07' >/dev/null 2>"$WORK/hostile.err" || rc=$?
+expect_eq "$rc" 1 "hostile missing dir: exit code"
+if grep -q $'\x1b' "$WORK/hostile.err"; then fail "hostile missing dir: raw escape on stderr"; else pass; fi
+if grep -qF 'gone\x1b]0;pwned\x07' "$WORK/hostile.err"; then pass; else fail "hostile missing dir: $(cat -v "$WORK/hostile.err")"; fi
 
 # Usage errors: exit 2.
 rc=0; "$BIN" >/dev/null 2>"$WORK/noarg.err" || rc=$?
@@ -50,12 +62,17 @@ if "$BIN" --version | grep -q "^jobmon-snapshot [0-9]"; then pass; else fail "--
 
 # --list: every job under a root, as JSON and as a table.
 "$BIN" --list "$DATA" --json >"$WORK/list.json"
-expect_eq "$(json_get "$WORK/list.json" 'len(d["jobs"])')" 9 "--list: job count"
-if "$BIN" --list "$DATA" --no-color | grep -q "running_job .*in_progress"; then pass; else fail "--list table"; fi
+corpus_jobs=$(find "$DATA" -mindepth 2 -maxdepth 2 -name 'events*.jsonl' -printf '%h\n' | sort -u | wc -l)
+expect_eq "$(json_get "$WORK/list.json" 'len(d["jobs"])')" "$corpus_jobs" "--list: job count (each corpus dir with events files)"
+"$BIN" --list "$DATA" --no-color >"$WORK/list.txt"
+jobs=$(json_get "$WORK/list.json" 'len(d["jobs"])')
+expect_eq "$(grep -c . "$WORK/list.txt")" $((jobs + 1)) "--list table: a header and a line per job"
+if grep -Eq "^running_job +[a-z]+ +1/4 +37\.5%  2025-" "$WORK/list.txt"; then pass; else fail "--list table: $(cat "$WORK/list.txt")"; fi
 
-# --follow: one JSON document per line; stops by itself once the job ended.
-"$BIN" --follow --count 2 --interval 0.1 "$DATA/running" >"$WORK/follow.out"
-expect_eq "$(wc -l <"$WORK/follow.out")" 2 "--follow --count 2: lines"
+# --follow: one JSON document per line, a new one only when something
+# changed (5 reads of a quiet job: one document); stops by itself once the job ended.
+"$BIN" --follow --count 5 --interval 0.1 "$DATA/running" >"$WORK/follow.out"
+expect_eq "$(wc -l <"$WORK/follow.out")" 1 "--follow --count 5 on a quiet job: documents"
 if "$PY" -c "
 import json, sys
 docs = [json.loads(l) for l in open(sys.argv[1])]
@@ -74,6 +91,65 @@ if timeout 30 "$BIN" --follow --interval 0.3 "$WORK/live" >"$WORK/live.out"; the
 wait
 expect_eq "$("$PY" -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['progress_summary']['completed_operations'])" "$WORK/live.out")" 4 \
   "--follow: appended op_complete seen"
+
+# --follow to a pipe on a work dir that grows while it is read: a frame for
+# each change, none for the reads in between (about 25 of them).
+mkdir -p "$WORK/grow"
+now=$(date +%s)
+ev() { printf '{"event_type":"%s","timestamp":%s%s}\n' "$1" "$2" "${3:-}"; }
+ev job_start "$now" ',"job_id":"grow","metadata":{"num_partitions":2}' >"$WORK/grow/events.jsonl"
+ev partition_start "$now" ',"partition_id":0' >>"$WORK/grow/events.jsonl"
+( sleep 1.5; { ev partition_complete "$((now + 1))" ',"partition_id":0'; ev partition_start "$((now + 1))" ',"partition_id":1'; } >>"$WORK/grow/events.jsonl"
+  sleep 1.5; { ev partition_complete "$((now + 3))" ',"partition_id":1'; ev job_complete "$((now + 3))"; } >>"$WORK/grow/events.jsonl" ) &
+writer=$!
+if timeout 30 "$BIN" --follow --interval 0.1 "$WORK/grow" >"$WORK/grow.out"; then pass; else fail "--follow on a growing dir did not end"; fi
+wait "$writer"
+if "$PY" -c "
+import json, sys
+docs = [json.loads(l) for l in open(sys.argv[1])]
+done = [d['progress_summary']['completed_partitions'] for d in docs]
+# one frame per change: 3 (a state word flipping while quiet may add one), never one per read
+assert 3 <= len(docs) <= 4, done
+assert [n for i, n in enumerate(done) if i == 0 or done[i - 1] != n] == [0, 1, 2], done
+assert docs[-1]['overall_status'] == 'completed', docs[-1]['overall_status']
+" "$WORK/grow.out"; then pass; else fail "--follow to a pipe: frames $(wc -l <"$WORK/grow.out")"; fi
+# The human view in a pipe: one report per change too, no screen clearing.
+"$BIN" -H --no-color --follow --count 5 --interval 0.1 "$DATA/running" >"$WORK/follow.txt"
+expect_eq "$(grep -c "DataJuicer Processing Snapshot" "$WORK/follow.txt")" 1 "--follow -H in a pipe: reports"
+if grep -q $'\x1b\[2J' "$WORK/follow.txt"; then fail "--follow -H in a pipe: clears the screen"; else pass; fi
+
+# --follow --list: the list again each interval, in a pipe only when it changed.
+"$BIN" --follow --list "$DATA" --count 4 --interval 0.1 --no-color >"$WORK/follow_list.txt"
+expect_eq "$(grep -c "^JOB " "$WORK/follow_list.txt")" 1 "--follow --list: tables"
+expect_eq "$(grep -c . "$WORK/follow_list.txt")" $((jobs + 1)) "--follow --list: lines"
+"$BIN" --follow --list "$DATA" --json --count 3 --interval 0.1 >"$WORK/follow_list.json"
+expect_eq "$(wc -l <"$WORK/follow_list.json")" 1 "--follow --list --json: documents"
+expect_eq "$(json_get "$WORK/follow_list.json" 'len(d["jobs"])')" "$jobs" "--follow --list --json: jobs"
+mkdir -p "$WORK/listroot"
+cp -r "$DATA/completed" "$WORK/listroot/one"
+( sleep 1; cp -r "$DATA/failed" "$WORK/stage_two"; mv "$WORK/stage_two" "$WORK/listroot/two" ) &
+writer=$!
+"$BIN" --follow --list "$WORK/listroot" --count 25 --interval 0.1 --no-color >"$WORK/listroot.txt"
+wait "$writer"
+expect_eq "$(grep -c "^JOB " "$WORK/listroot.txt")" 2 "--follow --list: a new job, a new table"
+expect_eq "$(grep -c "^failed_job " "$WORK/listroot.txt")" 1 "--follow --list: the new job listed"
+
+# "Resume with:" pastes back into a shell: a work dir whose name has spaces,
+# quotes and a $, run through bash, gives the same arguments back.
+weird="$WORK/my job's \$HOME \"dir\""
+cp -r "$DATA/old_writer" "$weird"
+"$PY" -c "
+import json, sys
+p = sys.argv[1] + '/job_summary.json'
+d = json.load(open(p))
+d['config_file'] = [sys.argv[1] + '/config.yaml']
+json.dump(d, open(p, 'w'))
+" "$weird"
+"$BIN" -H --no-color "$weird" >"$WORK/weird.txt"
+resume=$(sed -n 's/^   Resume with: //p' "$WORK/weird.txt")
+if [[ "$resume" == "dj-process --config '"* ]]; then pass; else fail "resume: not quoted: $resume"; fi
+got=$(bash -c 'dj-process() { printf "%s\n" "$@"; }; '"$resume")
+expect_eq "$got" "--config"$'\n'"$weird/config.yaml"$'\n'"--job_id"$'\n'"old1" "resume: the printed command round-trips through bash"
 
 # Tiny files naming huge ids cost what they name (issue 13): one 70-byte line
 # naming partition 2^20 - 1 printed 434 MB (223 MB RSS); 1024 lines naming
@@ -98,7 +174,7 @@ expect_eq "$(json_get "$WORK/amp_one.json" 'len(d["partition_progress"])')" 1 "a
 expect_eq "$(json_get "$WORK/amp_one.json" 'list(d["partition_progress"])[0]')" 1048575 "amp_one: the partition named"
 expect_eq "$(json_get "$WORK/amp_one.json" 'd["progress_summary"]["in_progress_partitions"]')" 1 "amp_one: in progress"
 bytes=$(stat -c %s "$WORK/amp_ops.json")
-if ((bytes < 1024 * 1024)); then pass; else fail "amp_ops: $bytes bytes of JSON"; fi
+if ((bytes < 2 * 1024 * 1024)); then pass; else fail "amp_ops: $bytes bytes of JSON"; fi
 expect_eq "$(json_get "$WORK/amp_ops.json" 'd["progress_summary"]["total_operations"]')" 1024 "amp_ops: 1024 partitions x 1 op"
 expect_eq "$(json_get "$WORK/amp_ops.json" 'len(d["operations"])')" 1 "amp_ops: one operation listed"
 expect_eq "$(json_get "$WORK/amp_ops.json" 'd["operations"][0]["operation_idx"]')" 4095 "amp_ops: the op named"
@@ -131,5 +207,19 @@ assert last['progress_summary']['failed_partitions'] == 4, last['progress_summar
 for k in ('job_info', 'progress_summary', 'partition_progress', 'operation_progress', 'skipped_lines'):
     assert last[k] == one[k], k
 " "$WORK/swap.out" "$WORK/swap.one"; then pass; else fail "--follow after a rename-over: not the one-shot result"; fi
+
+# Issue 14: what the model (SnapshotAnalyzer) reports, as the CLI shows it.
+# A job silent for a year is stalled in --list, with the last event's age.
+if grep -Eq "^running_job +stalled .*\([0-9]+d [0-9]{2}h ago\)" "$WORK/list.txt"; then pass; else fail "--list: running_job not stalled with its age: $(grep running_job "$WORK/list.txt")"; fi
+# An events file that cannot be read (a directory, a FIFO): exit 1 naming it,
+# never a NOT_STARTED snapshot with exit 0, never a hang.
+for kind in dir fifo; do
+  mkdir -p "$WORK/bad_$kind"
+  if [[ $kind == dir ]]; then mkdir "$WORK/bad_$kind/events.jsonl"; else mkfifo "$WORK/bad_$kind/events.jsonl"; fi
+  rc=0; timeout 20 "$BIN" "$WORK/bad_$kind" >"$WORK/bad_$kind.out" 2>"$WORK/bad_$kind.err" || rc=$?
+  expect_eq "$rc" 1 "unreadable events file ($kind): exit code"
+  if grep -q "bad_$kind/events.jsonl" "$WORK/bad_$kind.err"; then pass; else fail "unreadable events file ($kind): not named: $(cat "$WORK/bad_$kind.err")"; fi
+  if [[ ! -s "$WORK/bad_$kind.out" ]]; then pass; else fail "unreadable events file ($kind): a document on stdout"; fi
+done
 
 finish

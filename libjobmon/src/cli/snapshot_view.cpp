@@ -2,82 +2,199 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "cli/snapshot/sections.hpp"
 #include "core/text/text.hpp"
 #include "jobmon/clock.hpp"
 
 namespace jobmon {
 namespace {
 
-std::string status_word(const TermStyle& style, RunStatus status) {
-  const std::string word = detail::ascii_upper(to_string(status));
-  const Color color = status == RunStatus::completed ? Color::green
-                      : status == RunStatus::failed  ? Color::red
-                      : status == RunStatus::in_progress ? Color::yellow
-                                                          : Color::gray;
-  return paint(style, color, word);
+using detail::snapshot_section;
+
+// The reference's icon before the status word (its not-started icon is ⏳).
+std::string_view status_icon(RunStatus status) {
+  switch (status) {
+    case RunStatus::completed: return "✅ ";
+    case RunStatus::failed: return "❌ ";
+    case RunStatus::in_progress: return "🔄 ";
+    case RunStatus::not_started: return "⏳ ";
+  }
+  return "";
 }
 
-// An emoji heading, or its plain-text stand-in without Unicode.
+Color status_color(RunStatus status) {
+  return status == RunStatus::completed ? Color::green
+         : status == RunStatus::failed  ? Color::red
+         : status == RunStatus::in_progress ? Color::yellow
+                                            : Color::gray;
+}
+
+Color state_color(JobStatus state) {
+  switch (state) {
+    case JobStatus::complete: return Color::green;
+    case JobStatus::failed: return Color::red;
+    case JobStatus::stalled: return Color::yellow;
+    case JobStatus::pending: return Color::gray;
+    case JobStatus::running: return Color::none;
+  }
+  return Color::none;
+}
+
+// "<emoji> <text>", or the text alone without Unicode.
 std::string heading(const TermStyle& style, std::string_view emoji, std::string_view text) {
   return style.unicode ? fmt::format("{} {}", emoji, text) : std::string(text);
-}
-
-// A blank line, then the heading (appends piecewise: GCC 12 warns on "\n" + str).
-void section(std::string& out, const TermStyle& style, std::string_view emoji, std::string_view text) {
-  out += '\n';
-  out += heading(style, emoji, text);
-  out += '\n';
 }
 
 std::string when(const std::optional<double>& t, const SnapshotViewOptions& o) {
   return t ? format_timestamp(*t, o.utc) : std::string("-");
 }
 
-std::string fraction_line(const SnapshotViewOptions& o, std::int64_t done, std::int64_t total) {
+std::string count(std::int64_t v) { return format_thousands(v); }
+
+// "1m 29s (89.44 seconds)": the friendly form, then the reference's.
+std::string duration_text(double seconds) {
+  return fmt::format("{} ({:.2f} seconds)", format_duration(seconds), seconds);
+}
+
+std::string bar(const SnapshotViewOptions& o, std::int64_t done, std::int64_t total) {
   const double f = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
   return fmt::format("{} {:>6.2f}%", render_bar(o.style, o.bar_width, f), f * 100.0);
 }
 
-std::string rows(std::int64_t v) { return format_count(static_cast<double>(v)); }
+void status_lines(std::string& out, const Snapshot& s, const SnapshotViewOptions& o) {
+  const TermStyle& st = o.style;
+  const std::string word = detail::ascii_upper(to_string(s.overall_status));
+  out += fmt::format("\n{}: {}{} ({:.1f}%)\n", heading(st, "📊", "Overall Status"),
+                     st.unicode ? status_icon(s.overall_status) : "",
+                     paint(st, status_color(s.overall_status), word), s.overall_percentage);
+  // The state word every jobmon tool shows; a stalled job says how long it has been silent.
+  std::string state = paint(st, state_color(s.state), to_string(s.state));
+  if (s.last_event_age) state += fmt::format(" - last event {} ago", format_duration(*s.last_event_age));
+  // Why, where the word alone does not say (a finished job's reason repeats it,
+  // a failed one's is in the Failures section).
+  const bool explain = s.state == JobStatus::stalled || s.state == JobStatus::pending;
+  if (explain && !s.state_reason.empty()) state += fmt::format(" ({})", terminal_safe(s.state_reason));
+  out += fmt::format("   State: {}\n", state);
+  if (!s.executor_type.empty()) out += fmt::format("   Executor: {}\n", terminal_safe(s.executor_type));
+  if (s.runs > 1 || s.restarts > 0) out += fmt::format("   Runs: {} (restarts: {})\n", s.runs, s.restarts);
+}
 
-void operations_table(std::string& out, const Snapshot& s, const SnapshotViewOptions& o) {
-  if (s.operations.empty()) return;
-  section(out, o.style, "🔧", "Operations");
-  out += fmt::format("   {:>3}  {}  {:>11}  {:>17}  {:>9}  {:>9}  {:>9}  {:>12}\n", "#", fit(o.style, "operation", 28),
-                     "done", "rows in -> out", "reduction", "total", "mean", "throughput");
-  const std::int64_t per_op = s.total_partitions;
-  for (const OpAggregate& a : s.operations) {
-    const std::string done = fmt::format("{}/{}", a.completed, per_op);
-    const std::string flow = a.input_rows > 0 ? fmt::format("{} -> {}", rows(a.input_rows), rows(a.output_rows)) : "-";
-    const std::string reduction = a.reduction_ratio ? fmt::format("{:.1f}%", *a.reduction_ratio * 100.0) : "-";
-    const std::string mean = a.mean_duration ? format_duration(*a.mean_duration) : "-";
-    const std::string rate = a.rows_per_second ? rows(static_cast<std::int64_t>(*a.rows_per_second)) + " rows/s" : "-";
-    std::string line = fmt::format("   {:>3}  {}  {:>11}  {:>17}  {:>9}  {:>9}  {:>9}  {:>12}", a.operation_idx,
-                                   fit(o.style, a.operation_name.empty() ? "?" : a.operation_name, 28), done, flow,
-                                   reduction, a.completed > 0 ? format_duration(a.total_duration) : "-", mean, rate);
-    if (a.failed > 0) line += fmt::format("  {}", paint(o.style, Color::red, fmt::format("{} failed", a.failed)));
-    out += line + "\n";
+void timing_lines(std::string& out, const Snapshot& s, const SnapshotViewOptions& o) {
+  const TermStyle& st = o.style;
+  out += fmt::format("{}: {}\n", heading(st, "🕐", "Started"), when(s.start_time, o));
+  if (s.end_time) out += fmt::format("{}: {}\n", heading(st, "🏁", "Ended"), when(s.end_time, o));
+  std::string duration = "-";
+  if (s.duration_seconds)
+    duration = (s.duration_until_now ? "running for " : "") + duration_text(*s.duration_seconds);
+  out += fmt::format("{}: {}\n", st.unicode ? "⏱️  Duration" : "Duration", duration);
+
+  const std::string eta_label = heading(st, "⏳", "ETA");
+  if (s.state == JobStatus::stalled || (s.eta && s.eta->stalled)) {
+    // A frozen job's projected finish is meaningless: say how long it has been quiet.
+    const double quiet = s.eta && s.eta->stalled ? s.eta->seconds_since_progress : s.last_event_age.value_or(0.0);
+    out += fmt::format("{}: {}\n", eta_label,
+                       paint(st, Color::yellow, fmt::format("unknown - stalled, no progress for {}", format_duration(quiet))));
+  } else if (s.eta && s.eta->remaining_seconds) {
+    std::string eta = format_duration(*s.eta->remaining_seconds);
+    if (s.eta->finish_time) eta += fmt::format(" (finish ~ {})", format_timestamp(*s.eta->finish_time, o.utc));
+    if (s.eta_unit == "partitions") eta += ", from partitions done";
+    else if (s.eta_unit == "partition_operations") eta += ", from partition-operations done";
+    else if (!s.eta_unit.empty()) eta += fmt::format(", from {} done", terminal_safe(s.eta_unit));
+    out += fmt::format("{}: {}\n", eta_label, eta);
   }
 }
 
-void failures(std::string& out, const Snapshot& s, const SnapshotViewOptions& o) {
-  if (s.failures_total == 0) return;
-  section(out, o.style, "❌", fmt::format("Failures ({})", s.failures_total));
-  std::size_t shown = 0;
-  for (const Failure& f : s.failures) {
-    if (shown++ == o.max_failures) break;
-    std::string where = "job";
-    if (f.partition_id) where = fmt::format("partition {}", *f.partition_id);
-    if (f.operation_idx) where += fmt::format(", op {} {}", *f.operation_idx, terminal_safe(f.operation_name));
-    out += fmt::format("   {}: {}\n", paint(o.style, Color::red, where),
-                       f.message.empty() ? "(no message)" : terminal_safe(f.message));
+void progress_lines(std::string& out, const Snapshot& s, const SnapshotViewOptions& o) {
+  const TermStyle& st = o.style;
+  snapshot_section(out, st, "📈", "Progress Summary");
+  // "Partitions: 4/4 completed" first, as the reference prints it (greppable), then the bar.
+  out += fmt::format("   Partitions: {}/{} completed  {}", count(s.completed_partitions), count(s.total_partitions),
+                     bar(o, s.completed_partitions, s.total_partitions));
+  if (s.in_progress_partitions > 0) out += fmt::format(", {} in progress", count(s.in_progress_partitions));
+  out += '\n';
+  out += fmt::format("   Operations: {}/{} completed  {}", count(s.completed_operations), count(s.total_operations),
+                     bar(o, s.completed_operations, s.total_operations));
+  if (s.in_progress_operations > 0) out += fmt::format(", {} in progress", count(s.in_progress_operations));
+  out += '\n';
+  if (s.failed_partitions > 0)
+    out += fmt::format("   {}\n", paint(st, Color::red, heading(st, "❌", fmt::format("Failed partitions: {}", count(s.failed_partitions)))));
+  if (s.failed_operations > 0)
+    out += fmt::format("   {}\n", paint(st, Color::red, heading(st, "❌", fmt::format("Failed operations: {}", count(s.failed_operations)))));
+  if (s.checkpointed_operations > 0)
+    out += fmt::format("   {}\n", heading(st, "💾", fmt::format("Checkpointed operations: {}", count(s.checkpointed_operations))));
+  if (s.planned_partitions > 0)
+    out += fmt::format("   Planned: {} partitions x {} operations (from {})\n", count(s.planned_partitions),
+                       count(s.operations_per_partition), terminal_safe(s.planned_partitions_source));
+}
+
+void checkpoint_lines(std::string& out, const Snapshot& s, const SnapshotViewOptions& o) {
+  snapshot_section(out, o.style, "💾", "Checkpointing");
+  out += fmt::format("   Strategy: {}\n", s.checkpoint_strategy.empty() ? "-" : terminal_safe(s.checkpoint_strategy));
+  out += fmt::format("   Last checkpoint: {}\n", when(s.last_checkpoint_time, o));
+  out += fmt::format("   Checkpointed operations: {}\n", count(s.checkpointed_operations));
+  out += fmt::format("   Resumable: {}\n", s.resumable ? paint(o.style, Color::green, "Yes") : std::string("No"));
+  // Quoted word by word, so it pastes back into a shell as it is.
+  if (const std::string resume = resume_command(s); !resume.empty()) out += fmt::format("   Resume with: {}\n", resume);
+}
+
+// "1 blank, 5 corrupt, 1 torn": the kinds of lines that did not become events.
+std::string skipped_breakdown(const Snapshot& s) {
+  std::uint64_t partial = 0;
+  for (const auto& f : s.events_files) partial += f.partial_last_line;
+  const SkippedLines& k = s.skipped;
+  std::vector<std::string> parts;
+  const auto add = [&](std::uint64_t n, const char* what) {
+    if (n > 0) parts.push_back(fmt::format("{} {}", format_thousands(static_cast<std::int64_t>(n)), what));
+  };
+  add(k.blank, "blank");
+  add(k.corrupt, "corrupt");
+  add(k.no_event_type, "without event_type");
+  add(k.too_long, "too long");
+  add(k.out_of_range, "out of range");
+  add(std::max(k.torn, partial), "torn (unterminated last line)");
+  return detail::join(parts, ", ");
+}
+
+void sources_lines(std::string& out, const Snapshot& s, const SnapshotViewOptions& o) {
+  const TermStyle& st = o.style;
+  std::uint64_t bytes = 0;
+  for (const auto& f : s.events_files) bytes += f.bytes;
+  out += fmt::format("\n{}: {} events from {} file(s), {} bytes\n", heading(st, "📁", "Events"),
+                     count(static_cast<std::int64_t>(s.events_analyzed)), s.events_files.size(),
+                     count(static_cast<std::int64_t>(bytes)));
+  for (const auto& f : s.events_files)
+    if (!f.error.empty())
+      out += paint(st, Color::red, fmt::format("   Unreadable: {}: {}", terminal_safe(f.path), terminal_safe(f.error))) + "\n";
+  const std::string breakdown = skipped_breakdown(s);
+  if (!breakdown.empty()) {
+    std::string first;
+    for (const auto& l : s.skipped.first)
+      first += fmt::format("{}{}:{} ({})", first.empty() ? "" : ", ", terminal_safe(base_name(l.file)), l.line,
+                           line_issue_name(l.issue));
+    std::string line = fmt::format("   Skipped lines: {} - {}", count(static_cast<std::int64_t>(s.skipped.total())), breakdown);
+    if (!first.empty()) line += "; first: " + first;
+    out += paint(st, Color::yellow, line) + "\n";
   }
-  if (s.failures_total > shown) out += fmt::format("   ... and {} more\n", s.failures_total - shown);
+  if (!s.warnings.empty()) {
+    snapshot_section(out, st, "⚠️ ", "Warnings");
+    for (const std::string& w : s.warnings) out += paint(st, Color::yellow, "   " + terminal_safe(w)) + "\n";
+  }
 }
 
 }  // namespace
+
+std::string resume_command(const Snapshot& s) {
+  if (!s.resumable || s.overall_status == RunStatus::completed || s.state == JobStatus::complete) return {};
+  std::vector<std::string> configs = s.config_files;
+  if (configs.empty() && !s.config_file.empty()) configs.push_back(s.config_file);
+  if (configs.empty() || s.job_id.empty()) return terminal_safe(s.resumption_command);  // as the writer wrote it
+  std::string command = "dj-process";
+  for (const std::string& c : configs) command += " --config " + shell_quote(c);
+  return command + " --job_id " + shell_quote(s.job_id);
+}
 
 std::string render_snapshot(const Snapshot& s, const SnapshotViewOptions& o) {
   const std::string rule(80, '=');
@@ -85,76 +202,36 @@ std::string render_snapshot(const Snapshot& s, const SnapshotViewOptions& o) {
   // Every text below that came from the events files goes through terminal_safe.
   out += fmt::format("DataJuicer Processing Snapshot - Job: {}\n", terminal_safe(s.job_id));
   out += rule + "\n";
-  out += fmt::format("{}: {} ({:.1f}%)\n", heading(o.style, "📊", "Overall Status"), status_word(o.style, s.overall_status),
-                     s.overall_percentage);
-  if (!s.executor_type.empty()) out += fmt::format("   Executor: {}\n", terminal_safe(s.executor_type));
-  out += fmt::format("{}: {}\n", heading(o.style, "🕐", "Started"), when(s.start_time, o));
-  if (s.end_time) out += fmt::format("{}: {}\n", heading(o.style, "🏁", "Ended"), when(s.end_time, o));
-  out += fmt::format("{}: {}\n", o.style.unicode ? "⏱️  Duration" : "Duration",
-                     s.duration_seconds ? format_duration(*s.duration_seconds) : std::string("-"));
-  if (s.eta && s.eta->stalled) {
-    // A frozen job's projected finish is meaningless: say how long it has been quiet.
-    out += fmt::format("{}: {}\n", heading(o.style, "⏳", "ETA"),
-                       paint(o.style, Color::yellow,
-                             fmt::format("unknown - stalled, no progress for {}", format_duration(s.eta->seconds_since_progress))));
-  } else if (s.eta && s.eta->remaining_seconds) {
-    std::string eta = format_duration(*s.eta->remaining_seconds);
-    if (s.eta->finish_time) eta += fmt::format(" (finish ~ {})", format_timestamp(*s.eta->finish_time, o.utc));
-    out += fmt::format("{}: {}\n", heading(o.style, "⏳", "ETA"), eta);
-  }
-  if (s.runs > 1 || s.restarts > 0) out += fmt::format("   Runs: {} (restarts: {})\n", s.runs, s.restarts);
-
-  section(out, o.style, "📈", "Progress Summary");
-  out += fmt::format("   Partitions  {}  {}/{} completed", fraction_line(o, s.completed_partitions, s.total_partitions),
-                     s.completed_partitions, s.total_partitions);
-  if (s.failed_partitions > 0) out += fmt::format(", {}", paint(o.style, Color::red, fmt::format("{} failed", s.failed_partitions)));
-  if (s.in_progress_partitions > 0) out += fmt::format(", {} in progress", s.in_progress_partitions);
-  out += "\n";
-  out += fmt::format("   Operations  {}  {}/{} completed", fraction_line(o, s.completed_operations, s.total_operations),
-                     s.completed_operations, s.total_operations);
-  if (s.failed_operations > 0) out += fmt::format(", {}", paint(o.style, Color::red, fmt::format("{} failed", s.failed_operations)));
-  out += fmt::format(", {} checkpointed\n", s.checkpointed_operations);
-  if (s.planned_partitions > 0)
-    out += fmt::format("   Planned: {} partitions x {} operations (from {})\n", s.planned_partitions,
-                       s.operations_per_partition, s.planned_partitions_source);
-
-  operations_table(out, s, o);
-  failures(out, s, o);
-
-  section(out, o.style, "💾", "Checkpointing");
-  out += fmt::format("   Strategy: {}\n", s.checkpoint_strategy.empty() ? "-" : terminal_safe(s.checkpoint_strategy));
-  out += fmt::format("   Last checkpoint: {}\n", when(s.last_checkpoint_time, o));
-  out += fmt::format("   Checkpointed operations: {}\n", s.checkpointed_operations);
-  out += fmt::format("   Resumable: {}\n", s.resumable ? paint(o.style, Color::green, "yes") : std::string("no"));
-  if (!s.resumption_command.empty()) out += fmt::format("   Resume with: {}\n", terminal_safe(s.resumption_command));
-
-  std::uint64_t bytes = 0, torn = 0;
-  for (const auto& f : s.events_files) {
-    bytes += f.bytes;
-    torn += f.partial_last_line;
-  }
-  out += fmt::format("\n{}: {} events from {} file(s), {} bytes\n", heading(o.style, "📁", "Events"), s.events_analyzed,
-                     s.events_files.size(), format_thousands(static_cast<std::int64_t>(bytes)));
-  if (s.skipped.total() > 0 || torn > 0) {
-    std::string first;
-    for (const auto& l : s.skipped.first)
-      first += fmt::format("{}{}:{} ({})", first.empty() ? "" : ", ", terminal_safe(base_name(l.file)), l.line,
-                           line_issue_name(l.issue));
-    out += paint(o.style, Color::yellow,
-                 fmt::format("   Skipped lines: {} (+{} unterminated last line) - {}", s.skipped.total(), torn, first)) +
-           "\n";
-  }
+  status_lines(out, s, o);
+  timing_lines(out, s, o);
+  progress_lines(out, s, o);
+  detail::render_operations_table(out, s, o);
+  detail::render_failures(out, s, o);
+  checkpoint_lines(out, s, o);
+  sources_lines(out, s, o);
   return out;
 }
 
 std::string render_job_list(const std::vector<JobListing>& jobs, const SnapshotViewOptions& o) {
-  std::string out = fmt::format("{}  {}  {:>21}  {:>8}  {}\n", fit(o.style, "JOB", 32), fit(o.style, "STATUS", 11),
-                                "PARTITIONS", "PROGRESS", "LAST EVENT");
+  // The job column is as wide as the longest id; on a terminal, at most what it leaves.
+  int job_width = 3;
+  for (const JobListing& j : jobs) job_width = std::max(job_width, display_width(terminal_safe(j.job_id)));
+  if (o.width > 0) job_width = std::clamp(o.width - 60, 16, job_width);
+  const auto partitions = [](const JobListing& j) {
+    return fmt::format("{}/{}", count(j.completed_partitions), count(j.total_partitions));
+  };
+  int partitions_width = 10;
+  for (const JobListing& j : jobs) partitions_width = std::max(partitions_width, display_width(partitions(j)));
+  std::string out = fmt::format("{}  {}  {:>{}}  {:>8}  {}\n", fit(o.style, "JOB", job_width), fit(o.style, "STATE", 8),
+                                "PARTITIONS", partitions_width, "PROGRESS", "LAST EVENT");
   for (const JobListing& j : jobs) {
-    const std::string status = j.error.empty() ? std::string(to_string(j.status)) : "error";
-    out += fmt::format("{}  {}  {:>21}  {:>7.1f}%  {}\n", fit(o.style, j.job_id, 32), fit(o.style, status, 11),
-                       fmt::format("{}/{}", j.completed_partitions, j.total_partitions), j.overall_percentage,
-                       j.error.empty() ? when(j.last_event_time, o) : terminal_safe(j.error));
+    const bool error = !j.error.empty();
+    const std::string state = error ? "error" : to_string(j.state);
+    std::string last = when(j.last_event_time, o);
+    if (j.last_event_age) last += fmt::format(" ({} ago)", format_duration(*j.last_event_age));
+    out += fmt::format("{}  {}  {:>{}}  {:>7.1f}%  {}\n", fit(o.style, j.job_id, job_width),
+                       paint(o.style, error ? Color::red : state_color(j.state), fit(o.style, state, 8)),
+                       partitions(j), partitions_width, j.overall_percentage, error ? terminal_safe(j.error) : last);
   }
   if (jobs.empty()) out += "(no Data-Juicer jobs found)\n";
   return out;

@@ -19,16 +19,22 @@ struct SnapshotCommandOptions {
   bool json_list = false;          // --list with --json
   bool utc = false;
   ColorMode color = ColorMode::automatic;
-  bool follow = false;             // re-render as the job runs (incremental updates)
+  // Re-render as the job runs (incremental updates); with --list, the list
+  // again each interval. Anywhere but a terminal showing the human view a
+  // frame is printed only when something changed (new events, the state
+  // word, a file's problem), so a pipe gets no duplicate frames.
+  bool follow = false;
   double interval_seconds = 2.0;
-  int max_refreshes = 0;           // follow: stop after this many renders (0: until the job ends)
+  int max_refreshes = 0;           // follow: stop after this many refreshes (0: until the job ends)
 };
 
-// The snapshot (or the --list table/JSON) on console.out, warnings about
-// missing or unreadable events files on console.err; returns ExitCode::ok.
-// Errors are thrown, for the executable to map to its exit code: UsageError
-// (no WORK_DIR, a bad --interval; exit 2), StorageError and other exceptions
-// (e.g. a missing work dir; exit 1).
+// The snapshot (or the --list table/JSON) on console.out; warnings (the
+// analyzer's, skipped lines, no events file) on console.err. Returns
+// ExitCode::ok, or ExitCode::runtime_error with no document when an events
+// file could not be read (each named on console.err). Errors are thrown,
+// for the executable to map to its exit code: UsageError (no WORK_DIR, a bad
+// --interval; exit 2), StorageError and other exceptions (a missing work dir,
+// an unreadable events file; exit 1).
 ExitCode run_snapshot_command(const SnapshotCommandOptions& options, const Console& console,
                               std::shared_ptr<const Storage> storage = nullptr);
 
