@@ -122,9 +122,7 @@ SlurmRows parse_squeue_json(std::string_view input) {
     t.dependency = text(field(*o, "dependency"));
     row.workdir = text(field(*o, "current_working_directory"));
     t.state = slurm_task_state(t.slurm_state, !t.node.empty() && t.start_time.has_value());
-    // While a task waits or runs, squeue's start and end are forecasts.
-    if (t.state == TaskState::pending || t.state == TaskState::requeued) t.start_time.reset();
-    if (is_live(t.state)) t.end_time.reset();
+    drop_queue_forecasts(t);
     // exit_code is the wait status (22.05): 256 = exit 1, 15 = SIGTERM.
     if (t.state != TaskState::pending && t.state != TaskState::running && t.state != TaskState::never_scheduled) {
       if (const auto status = number(field(*o, "exit_code")); status && *status >= 0) {

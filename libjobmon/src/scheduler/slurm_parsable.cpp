@@ -76,6 +76,7 @@ SlurmRows parse_squeue_parsable(std::string_view text) {
     t.dependency = none_if(f[12], {"(null)"});
     t.name = std::string(f[13]);
     t.state = slurm_task_state(t.slurm_state, !t.node.empty() && t.start_time.has_value());
+    drop_queue_forecasts(t);
     out.rows.push_back(std::move(row));
   });
   return out;

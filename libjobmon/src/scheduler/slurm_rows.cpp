@@ -43,6 +43,11 @@ TaskState slurm_task_state(std::string_view word, bool ran) {
   return TaskState::unknown;
 }
 
+void drop_queue_forecasts(SchedulerTask& task) {
+  if (task.state == TaskState::pending || task.state == TaskState::requeued) task.start_time.reset();
+  if (is_live(task.state)) task.end_time.reset();
+}
+
 std::vector<std::int64_t> parse_array_indices(std::string_view text, std::size_t cap) {
   std::vector<std::int64_t> out;
   text = trim(text);

@@ -31,6 +31,9 @@ struct SlurmRows {
 // never_scheduled).
 TaskState slurm_task_state(std::string_view word, bool ran);
 
+// squeue's start of a waiting task and end of a live one are forecasts: dropped.
+void drop_queue_forecasts(SchedulerTask& task);
+
 // Array index lists as Slurm writes them: "0,2-3", "[3-5]", "0-9%2" (a
 // throttle), "1-7:2" (a step), or sacct's hex bitmap "0xD" (bit i = index i).
 // At most `cap` indices; an unreadable list gives none.

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "core/system/environment.hpp"
 
 extern char** environ;
@@ -150,7 +152,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandLim
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
   if (result.timed_out) {
-    result.problem = argv[0] + ": no answer within " + std::to_string(static_cast<long long>(limits.timeout_seconds)) + " s (killed)";
+    result.problem = fmt::format("{}: no answer within {:g} s (killed)", argv[0], limits.timeout_seconds);
   } else if (result.output_too_large) {
     result.problem = argv[0] + ": output over " + std::to_string(limits.max_output_bytes) + " bytes (killed)";
   } else if (result.exit_code == 127 && result.out.empty()) {
