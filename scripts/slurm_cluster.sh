@@ -53,7 +53,7 @@ alive() {
   [[ -s $pidfile ]] || return 1
   pid=$(< "$pidfile")
   [[ -r /proc/$pid/comm ]] || return 1
-  [[ $(< "/proc/$pid/comm") == "$1"* ]]
+  [[ $(< "/proc/$pid/comm") == "$1" ]]
 }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s until it succeeds.
@@ -256,18 +256,41 @@ stop() {
   rm -f "$RUN/$1.pid"
 }
 
+# Our jobs' processes: every slurmstepd started under this cluster's SLURM_CONF,
+# and everything below it (a job's script and what it started).
+job_processes() {
+  local pid stepds=()
+  for pid in $(pgrep -x slurmstepd 2> /dev/null || true); do
+    if tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | grep -qx "SLURM_CONF=$ETC/slurm.conf"; then stepds+=("$pid"); fi
+  done
+  ((${#stepds[@]})) || return 0
+  ps -e -o pid=,ppid= | awk -v roots="${stepds[*]}" '
+    BEGIN { n = split(roots, r, " "); for (i = 1; i <= n; ++i) keep[r[i]] = 1 }
+    { parent[$1] = $2 }
+    END {
+      do { grew = 0; for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; grew = 1 } } while (grew)
+      for (p in keep) print p
+    }'
+}
+
 down() {
   [[ -d $RUN ]] || return 0
+  export SLURM_CONF=$ETC/slurm.conf
+  # Cancel what still runs while slurmctld can, so no job outlives the cluster.
+  if alive slurmctld; then
+    local jobs
+    jobs=$(timeout 10 squeue -h -o %A 2> /dev/null | sort -u | tr '\n' ' ' || true)
+    if [[ -n ${jobs// /} ]]; then
+      # shellcheck disable=SC2086
+      timeout 10 scancel $jobs > /dev/null 2>&1 || true
+      wait_for 10 "jobs to end" bash -c '[[ -z $(squeue -h -t running,completing -o %A 2> /dev/null) ]]' || true
+    fi
+  fi
   local i
   # Reverse order: the node first, munge last (the others need it to say goodbye).
   for ((i = ${#DAEMONS[@]} - 1; i >= 0; --i)); do stop "${DAEMONS[i]}"; done
-  # slurmstepd processes of jobs still running belong to the cluster too.
   local pid
-  for pid in $(pgrep -x slurmstepd 2> /dev/null || true); do
-    if tr '\0' ' ' < "/proc/$pid/environ" 2> /dev/null | grep -q "SLURM_CONF=$ETC/slurm.conf"; then
-      kill -KILL "$pid" 2> /dev/null || true
-    fi
-  done
+  for pid in $(job_processes); do kill -KILL "$pid" 2> /dev/null || true; done
   say "down ($STATE)"
 }
 
