@@ -21,11 +21,12 @@ import sys
 ALLOWED = {
     "core": set(),
     "storage": {"core"},
-    "datatrove": {"core", "storage"},
+    "scheduler": {"core"},
+    "datatrove": {"core", "storage", "scheduler"},
     "datajuicer": {"core", "storage"},
     "hub": {"core", "storage"},
-    "server": {"core", "storage", "datatrove", "datajuicer"},
-    "cli": {"core", "storage", "datatrove", "datajuicer", "hub"},
+    "server": {"core", "storage", "scheduler", "datatrove", "datajuicer"},
+    "cli": {"core", "storage", "scheduler", "datatrove", "datajuicer", "hub"},
 }
 CORE_UMBRELLA_EXCLUDES = {"cli", "server"}
 MAX_FILES = 15

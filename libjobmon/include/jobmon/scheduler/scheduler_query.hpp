@@ -1,0 +1,62 @@
+// Asking the batch scheduler about the jobs jobmon reads, cheaply: one
+// answer for all of them per refresh, cached for a refresh interval, each
+// command bounded by a timeout. With no scheduler (`none`, or `auto` where
+// its commands are absent) every answer is "not available", never an error:
+// jobmon then shows what the files say.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jobmon/scheduler/scheduler_task.hpp"
+
+namespace jobmon {
+
+// --scheduler slurm|auto|none. auto: Slurm when `squeue` is on PATH.
+enum class SchedulerChoice { automatic, slurm, none };
+const char* to_string(SchedulerChoice choice);  // "auto", "slurm", "none"
+std::optional<SchedulerChoice> parse_scheduler_choice(std::string_view word);
+
+struct SchedulerAnswer {
+  bool available = false;  // false: no scheduler here; the rest is empty
+  std::string kind;        // "slurm"
+  double taken_at = 0;     // epoch seconds of the question
+  // What went wrong with the last question (a timeout, unreadable output),
+  // one line per command; the tasks hold whatever the other commands said.
+  std::vector<std::string> problems;
+  // Every task of every job asked about (and of jobs that depend on them),
+  // sorted by (array_job_id, array_task_index), one entry per task.
+  std::vector<SchedulerTask> tasks;
+
+  // The task of an array (index given) or the job (no index); nullptr when the
+  // scheduler has no word on it (for Slurm: never submitted, or a pending
+  // array task cancelled, which leaves no trace).
+  const SchedulerTask* find(std::string_view array_job_id, std::optional<std::int64_t> index) const;
+  // The jobs whose dependency names this job id (datatrove's merge_stats job).
+  std::vector<const SchedulerTask*> dependents_of(std::string_view job_id) const;
+};
+
+struct SchedulerOptions {
+  double refresh_seconds = 10;   // a question within this of the last one gets the last answer
+  double timeout_seconds = 10;   // each command's limit
+  std::size_t max_output_bytes = 256u << 20;
+};
+
+class SchedulerQuery {
+ public:
+  virtual ~SchedulerQuery() = default;
+  // "slurm", or "none".
+  virtual std::string_view kind() const = 0;
+  // The scheduler's word on these job ids (array base ids or raw ids). Asks
+  // at most once per refresh interval: within it, ids already asked about
+  // get the cached answer; a new id asks again.
+  virtual SchedulerAnswer query(const std::vector<std::string>& job_ids, double now) = 0;
+};
+
+// The query for a choice: Slurm, or one that always answers "not available".
+std::unique_ptr<SchedulerQuery> make_scheduler_query(SchedulerChoice choice, const SchedulerOptions& options = {});
+
+}  // namespace jobmon

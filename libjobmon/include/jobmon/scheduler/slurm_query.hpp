@@ -1,0 +1,45 @@
+// Slurm: per refresh one `squeue --json` (the whole queue: squeue's --json
+// ignores -j in 22.05, and -j fails for ids past MinJobAge) and one
+// `sacct --json -j <every id>` (steps included), joined per array task.
+// Where --json is refused (Slurm before 21.08) the parsable forms
+// `squeue -o` / `sacct -P` are used instead, decided once per query.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jobmon/scheduler/scheduler_query.hpp"
+
+namespace jobmon {
+
+struct SlurmCommands {
+  std::string squeue = "squeue";
+  std::string sacct = "sacct";
+};
+
+class SlurmQuery final : public SchedulerQuery {
+ public:
+  explicit SlurmQuery(SchedulerOptions options = {}, SlurmCommands commands = {});
+  std::string_view kind() const override { return "slurm"; }
+  SchedulerAnswer query(const std::vector<std::string>& job_ids, double now) override;
+
+  // How many times each command ran (tests check one call per refresh).
+  int squeue_calls() const { return squeue_calls_; }
+  int sacct_calls() const { return sacct_calls_; }
+  // Whether the parsable forms are in use (--json was refused).
+  bool parsable_mode() const { return parsable_; }
+
+ private:
+  SchedulerAnswer ask(const std::vector<std::string>& ids, double now);
+
+  SchedulerOptions options_;
+  SlurmCommands commands_;
+  bool parsable_ = false;
+  int squeue_calls_ = 0, sacct_calls_ = 0;
+  std::optional<SchedulerAnswer> cached_;
+  std::vector<std::string> cached_ids_;  // sorted
+};
+
+}  // namespace jobmon

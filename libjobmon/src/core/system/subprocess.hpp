@@ -1,0 +1,40 @@
+// Running an outside command (squeue, sacct) without a shell and without
+// trusting it: its output is capped, its run time is bounded (the whole
+// process group is killed at the deadline, so a hung squeue never hangs
+// jobmon), and a missing program is an answer, not an exception.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace jobmon::detail {
+
+struct CommandLimits {
+  double timeout_seconds = 10;                  // from the start to the exit
+  std::size_t max_output_bytes = 256u << 20;    // stdout; the command is killed past it
+  std::size_t max_error_bytes = 64u << 10;      // stderr; the rest is dropped
+};
+
+struct CommandResult {
+  bool started = false;           // false: not found or not executable (`problem` says which)
+  bool timed_out = false;         // killed at the deadline
+  bool output_too_large = false;  // killed past max_output_bytes
+  std::optional<int> exit_code;   // when it exited
+  std::optional<int> signal;      // when a signal ended it
+  std::string out, err;
+  std::string problem;            // why it did not run or was killed; empty otherwise
+
+  // Started, exited 0, not killed.
+  bool ok() const { return started && !timed_out && !output_too_large && exit_code == 0; }
+};
+
+// Runs argv[0] (looked up on PATH) with argv, stdin from /dev/null, in its
+// own process group. Never throws for the command's failures.
+CommandResult run_command(const std::vector<std::string>& argv, const CommandLimits& limits = {});
+
+// Whether `name` is an executable file on PATH (or, with a '/', at that path).
+bool program_on_path(const std::string& name);
+
+}  // namespace jobmon::detail

@@ -1,0 +1,76 @@
+// The choice of scheduler, the answer's look-ups, and the query that knows none.
+#include "jobmon/scheduler/scheduler_query.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+#include "core/system/subprocess.hpp"
+#include "jobmon/scheduler/slurm_query.hpp"
+#include "scheduler/slurm_rows.hpp"
+
+namespace jobmon {
+namespace {
+
+// `none`, or `auto` without the scheduler's commands: every answer is "not available".
+class NoScheduler final : public SchedulerQuery {
+ public:
+  std::string_view kind() const override { return "none"; }
+  SchedulerAnswer query(const std::vector<std::string>&, double now) override {
+    SchedulerAnswer answer;
+    answer.taken_at = now;
+    return answer;
+  }
+};
+
+}  // namespace
+
+const char* to_string(SchedulerChoice choice) {
+  switch (choice) {
+    case SchedulerChoice::automatic: return "auto";
+    case SchedulerChoice::slurm: return "slurm";
+    case SchedulerChoice::none: return "none";
+  }
+  return "auto";
+}
+
+std::optional<SchedulerChoice> parse_scheduler_choice(std::string_view word) {
+  for (const auto c : {SchedulerChoice::automatic, SchedulerChoice::slurm, SchedulerChoice::none}) {
+    if (word == to_string(c)) return c;
+  }
+  return std::nullopt;
+}
+
+const SchedulerTask* SchedulerAnswer::find(std::string_view array_job_id, std::optional<std::int64_t> index) const {
+  // tasks are sorted by (id length, id, index or -1): numeric order of the ids.
+  const auto key = [](std::string_view id, std::int64_t i) { return std::make_tuple(id.size(), id, i); };
+  const auto wanted = key(array_job_id, index.value_or(-1));
+  const auto it = std::lower_bound(tasks.begin(), tasks.end(), wanted, [&](const SchedulerTask& t, const auto& w) {
+    return key(t.array_job_id, t.array_task_index.value_or(-1)) < w;
+  });
+  if (it != tasks.end() && it->array_job_id == array_job_id && it->array_task_index == index) return &*it;
+  // A raw id asked without an index: the task whose own id it is.
+  if (!index) {
+    for (const auto& t : tasks) {
+      if (t.job_id == array_job_id) return &t;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<const SchedulerTask*> SchedulerAnswer::dependents_of(std::string_view job_id) const {
+  std::vector<const SchedulerTask*> out;
+  for (const auto& t : tasks) {
+    const auto ids = detail::dependency_job_ids(t.dependency);
+    if (std::find(ids.begin(), ids.end(), job_id) != ids.end()) out.push_back(&t);
+  }
+  return out;
+}
+
+std::unique_ptr<SchedulerQuery> make_scheduler_query(SchedulerChoice choice, const SchedulerOptions& options) {
+  const bool slurm = choice == SchedulerChoice::slurm ||
+                     (choice == SchedulerChoice::automatic && detail::program_on_path("squeue"));
+  if (!slurm) return std::make_unique<NoScheduler>();
+  return std::make_unique<SlurmQuery>(options);
+}
+
+}  // namespace jobmon

@@ -1,0 +1,138 @@
+// One task per (array, index) from squeue's and sacct's rows.
+#include "scheduler/slurm_join.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace jobmon::detail {
+namespace {
+
+// Sorts numerically by array id, then index (a job that is not an array first).
+struct TaskKey {
+  std::string array_job_id;
+  std::int64_t index = -1;
+  bool operator<(const TaskKey& o) const {
+    if (array_job_id.size() != o.array_job_id.size()) return array_job_id.size() < o.array_job_id.size();
+    if (array_job_id != o.array_job_id) return array_job_id < o.array_job_id;
+    return index < o.index;
+  }
+};
+
+struct Entry {
+  SchedulerTask task;
+  bool from_range = false;
+};
+
+// Rows as one task per key: real rows first, then range rows for the indices no real row names.
+std::map<TaskKey, Entry> by_task(const std::vector<SlurmRow>& rows) {
+  std::map<TaskKey, Entry> out;
+  for (const auto& row : rows) {
+    if (row.is_range) continue;
+    out[{row.task.array_job_id, row.task.array_task_index.value_or(-1)}] = {row.task, false};
+  }
+  for (const auto& row : rows) {
+    if (!row.is_range) continue;
+    for (const std::int64_t i : row.range) {
+      Entry e{row.task, true};
+      e.task.array_task_index = i;
+      e.task.job_id.clear();  // a range row's id is the array's record, not this task's
+      out.emplace(TaskKey{row.task.array_job_id, i}, std::move(e));
+    }
+  }
+  return out;
+}
+
+// Fills what `into` does not know from `from`.
+void fill_missing(SchedulerTask& into, const SchedulerTask& from) {
+  if (into.job_id.empty()) into.job_id = from.job_id;
+  if (!into.exit_code) into.exit_code = from.exit_code;
+  if (!into.signal) into.signal = from.signal;
+  if (!into.submit_time) into.submit_time = from.submit_time;
+  if (!into.start_time) into.start_time = from.start_time;
+  if (!into.end_time) into.end_time = from.end_time;
+  if (!into.time_limit_seconds) into.time_limit_seconds = from.time_limit_seconds;
+  if (into.node.empty()) into.node = from.node;
+  if (into.stdout_path.empty()) into.stdout_path = from.stdout_path;
+  if (into.name.empty()) into.name = from.name;
+  if (into.dependency.empty()) into.dependency = from.dependency;
+}
+
+bool names_any(const SchedulerTask& t, const std::set<std::string, std::less<>>& ids) {
+  if (ids.count(t.array_job_id) || ids.count(t.job_id)) return true;
+  for (const auto& dep : dependency_job_ids(t.dependency)) {
+    if (ids.count(dep)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> dependent_job_ids(const std::vector<SlurmRow>& squeue, const std::vector<std::string>& ids) {
+  const std::set<std::string, std::less<>> asked(ids.begin(), ids.end());
+  std::set<std::string> found;
+  for (const auto& row : squeue) {
+    for (const auto& dep : dependency_job_ids(row.task.dependency)) {
+      if (asked.count(dep) && !asked.count(row.task.array_job_id)) found.insert(row.task.array_job_id);
+    }
+  }
+  return {found.begin(), found.end()};
+}
+
+std::vector<SchedulerTask> join_slurm_rows(const std::vector<SlurmRow>& squeue, bool squeue_answered,
+                                           const std::vector<SlurmRow>& sacct, const std::vector<std::string>& ids,
+                                           double now) {
+  std::set<std::string, std::less<>> wanted(ids.begin(), ids.end());
+  for (const auto& id : dependent_job_ids(squeue, ids)) wanted.insert(id);
+  const auto queue = by_task(squeue);
+  const auto accounting = by_task(sacct);
+
+  std::map<TaskKey, SchedulerTask> joined;
+  for (const auto& [key, q] : queue) {
+    if (names_any(q.task, wanted)) joined[key] = q.task;
+  }
+  for (const auto& [key, a] : accounting) {
+    if (!names_any(a.task, wanted) && !joined.count(key)) continue;
+    auto it = joined.find(key);
+    if (it == joined.end()) {
+      SchedulerTask t = a.task;
+      if (squeue_answered && is_live(t.state)) {
+        // squeue lists every live job: sacct's word is stale. A pending range
+        // index squeue dropped was cancelled before it ever ran.
+        t.reason = "sacct says " + t.slurm_state + "; squeue no longer lists it";
+        t.state = a.from_range && t.state == TaskState::pending ? TaskState::never_scheduled : TaskState::unknown;
+      }
+      joined[key] = std::move(t);
+      continue;
+    }
+    SchedulerTask& q = it->second;
+    if (!is_live(q.state) && !is_live(a.task.state) && !a.from_range) {
+      // Both say it ended: sacct knows the steps (OUT_OF_MEMORY on .0).
+      SchedulerTask t = a.task;
+      fill_missing(t, q);
+      t.source = "squeue+sacct";
+      q = std::move(t);
+    } else {
+      fill_missing(q, a.task);
+      q.source = "squeue+sacct";
+    }
+  }
+
+  std::vector<SchedulerTask> out;
+  out.reserve(joined.size());
+  for (auto& [key, t] : joined) {
+    if (t.state == TaskState::never_scheduled) {
+      t.start_time.reset();  // squeue writes the cancel time as the start of a task that never ran
+      t.elapsed_seconds.reset();
+    }
+    if (!t.elapsed_seconds && t.start_time) {
+      if (t.end_time && !is_live(t.state)) t.elapsed_seconds = std::max(0.0, *t.end_time - *t.start_time);
+      else if (t.state == TaskState::running) t.elapsed_seconds = std::max(0.0, now - *t.start_time);
+    }
+    if (t.state == TaskState::running && t.start_time) t.elapsed_seconds = std::max(0.0, now - *t.start_time);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace jobmon::detail

@@ -1,0 +1,103 @@
+// One squeue and one sacct per refresh, cached for the refresh interval.
+#include "jobmon/scheduler/slurm_query.hpp"
+
+#include <algorithm>
+
+#include "core/system/subprocess.hpp"
+#include "core/text/text.hpp"
+#include "scheduler/slurm_join.hpp"
+#include "scheduler/slurm_json.hpp"
+#include "scheduler/slurm_parsable.hpp"
+
+namespace jobmon {
+namespace {
+
+// --json refused: an older Slurm (or one built without its JSON plugin).
+bool json_refused(const detail::CommandResult& r) {
+  if (!r.started || r.timed_out || r.output_too_large || r.exit_code == 0) return false;
+  const std::string err = detail::ascii_lower(r.err);
+  return err.find("unrecognized option") != std::string::npos || err.find("invalid option") != std::string::npos ||
+         err.find("json") != std::string::npos;
+}
+
+std::string failure(const detail::CommandResult& r, const std::string& what) {
+  if (!r.problem.empty()) return r.problem;
+  std::string first_line(detail::trim(r.err.substr(0, r.err.find('\n'))));
+  if (r.signal) return what + ": killed by signal " + std::to_string(*r.signal);
+  return what + ": exit " + std::to_string(r.exit_code.value_or(-1)) + (first_line.empty() ? "" : " (" + detail::clip(first_line, 200, "...") + ")");
+}
+
+}  // namespace
+
+SlurmQuery::SlurmQuery(SchedulerOptions options, SlurmCommands commands)
+    : options_(options), commands_(std::move(commands)) {}
+
+SchedulerAnswer SlurmQuery::query(const std::vector<std::string>& job_ids, double now) {
+  std::vector<std::string> ids = job_ids;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (cached_ && now - cached_->taken_at < options_.refresh_seconds && now >= cached_->taken_at &&
+      std::includes(cached_ids_.begin(), cached_ids_.end(), ids.begin(), ids.end())) {
+    return *cached_;
+  }
+  cached_ = ask(ids, now);
+  cached_ids_ = ids;
+  return *cached_;
+}
+
+SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& ids, double now) {
+  SchedulerAnswer answer;
+  answer.kind = "slurm";
+  answer.taken_at = now;
+  if (!detail::program_on_path(commands_.squeue)) return answer;  // no Slurm here: files only
+  answer.available = true;
+  detail::CommandLimits limits;
+  limits.timeout_seconds = options_.timeout_seconds;
+  limits.max_output_bytes = options_.max_output_bytes;
+
+  // The whole queue: squeue --json ignores -j, and -j fails for an id past MinJobAge.
+  ++squeue_calls_;
+  detail::SlurmRows queue;
+  detail::CommandResult q;
+  if (!parsable_) {
+    q = detail::run_command({commands_.squeue, "--json"}, limits);
+    if (json_refused(q)) parsable_ = true;
+  }
+  if (parsable_) {
+    q = detail::run_command({commands_.squeue, "-h", "-a", "-t", "all", "-o", detail::squeue_parsable_format}, limits);
+  }
+  if (q.ok()) {
+    queue = parsable_ ? detail::parse_squeue_parsable(q.out) : detail::parse_squeue_json(q.out);
+    if (!queue.problem.empty()) answer.problems.push_back(queue.problem);
+  } else {
+    answer.problems.push_back(failure(q, "squeue"));
+  }
+  const bool squeue_answered = q.ok() && queue.problem.empty();
+
+  // Accounting for every id asked about and the jobs that wait on them.
+  std::vector<std::string> accounting_ids = ids;
+  for (auto& id : detail::dependent_job_ids(queue.rows, ids)) accounting_ids.push_back(std::move(id));
+  detail::SlurmRows accounting;
+  if (!accounting_ids.empty() && detail::program_on_path(commands_.sacct)) {
+    ++sacct_calls_;
+    const std::string list = detail::join(accounting_ids, ",");
+    detail::CommandResult a;
+    if (!parsable_) {
+      a = detail::run_command({commands_.sacct, "--json", "-j", list}, limits);
+      if (json_refused(a)) parsable_ = true;
+    }
+    if (parsable_) {
+      a = detail::run_command({commands_.sacct, "-n", "-P", "-j", list, "-o", detail::sacct_parsable_fields}, limits);
+    }
+    if (a.ok()) {
+      accounting = parsable_ ? detail::parse_sacct_parsable(a.out) : detail::parse_sacct_json(a.out);
+      if (!accounting.problem.empty()) answer.problems.push_back(accounting.problem);
+    } else {
+      answer.problems.push_back(failure(a, "sacct"));
+    }
+  }
+  answer.tasks = detail::join_slurm_rows(queue.rows, squeue_answered, accounting.rows, ids, now);
+  return answer;
+}
+
+}  // namespace jobmon

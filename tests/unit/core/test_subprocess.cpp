@@ -1,0 +1,68 @@
+// run_command: exit codes, signals, a missing program, the deadline (the
+// whole process group is killed), the output cap, and arguments passed verbatim.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+
+#include "core/system/subprocess.hpp"
+
+using namespace jobmon::detail;
+
+TEST_CASE("run_command: output, exit codes, signals", "[core]") {
+  const auto ok = run_command({"sh", "-c", "printf 'out'; printf 'err' >&2"});
+  CHECK(ok.ok());
+  CHECK(ok.out == "out");
+  CHECK(ok.err == "err");
+  CHECK(ok.problem.empty());
+  const auto failed = run_command({"sh", "-c", "exit 3"});
+  CHECK_FALSE(failed.ok());
+  CHECK(failed.exit_code == 3);
+  const auto killed = run_command({"sh", "-c", "kill -9 $$"});
+  CHECK_FALSE(killed.exit_code);
+  CHECK(killed.signal == 9);
+  // Arguments are never a shell's: quotes and $ pass verbatim.
+  CHECK(run_command({"printf", "%s", "a b;$(x)'\""}).out == "a b;$(x)'\"");
+  // stdin is /dev/null: a reader ends at once.
+  CHECK(run_command({"cat"}).out.empty());
+}
+
+TEST_CASE("run_command: a missing program is an answer", "[core]") {
+  const auto r = run_command({"jobmon-no-such-program"});
+  CHECK_FALSE(r.started);
+  CHECK(r.problem == "jobmon-no-such-program: not found");
+  CHECK_FALSE(program_on_path("jobmon-no-such-program"));
+  CHECK(program_on_path("sh"));
+  CHECK(program_on_path("/bin/sh"));
+  CHECK_FALSE(program_on_path("/etc/passwd"));  // not executable
+  CHECK_FALSE(program_on_path("/"));
+  CHECK_FALSE(program_on_path(""));
+  CHECK(run_command({}).problem == "no command");
+}
+
+TEST_CASE("run_command: the deadline kills the command and what it started", "[core]") {
+  CommandLimits limits;
+  limits.timeout_seconds = 0.5;
+  const auto start = std::chrono::steady_clock::now();
+  // The grandchild holds the pipe open: only killing the group ends it.
+  const auto r = run_command({"sh", "-c", "sleep 30 & sleep 30; wait"}, limits);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(took < 3);
+  CHECK(r.timed_out);
+  CHECK_FALSE(r.ok());
+  CHECK(r.signal == 9);
+  CHECK(r.problem == "sh: no answer within 0.5 s (killed)");
+}
+
+TEST_CASE("run_command: output past the cap kills the command", "[core]") {
+  CommandLimits limits;
+  limits.max_output_bytes = 1000;
+  const auto r = run_command({"yes"}, limits);
+  CHECK(r.output_too_large);
+  CHECK(r.out.size() == 1000);
+  CHECK_FALSE(r.ok());
+  CHECK(r.problem == "yes: output over 1000 bytes (killed)");
+  limits.max_error_bytes = 10;
+  const auto e = run_command({"sh", "-c", "printf '0123456789abcdef' >&2"}, limits);
+  CHECK(e.ok());
+  CHECK(e.err == "0123456789");
+}

@@ -1,0 +1,171 @@
+// SlurmQuery as a caller sees it: one squeue and one sacct per refresh for
+// every job, the cached answer within the refresh interval, a hung squeue
+// cut off at the timeout, nothing at all without Slurm. The commands are
+// small scripts that serve the real answers captured from the test cluster
+// (tests/data/slurm/) and log their arguments; the real cluster is
+// tests/e2e/test_slurm_query.sh.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "jobmon/scheduler/slurm_query.hpp"
+#include "temp_tree.hpp"
+
+using namespace jobmon;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct FakeSlurm {
+  test::TempTree tree;
+  SlurmCommands commands;
+  // SQUEUE_BODY / SACCT_BODY: what each script does after logging its arguments.
+  FakeSlurm(const std::string& squeue_body, const std::string& sacct_body) {
+    const std::string data = std::string(JOBMON_TEST_DATA) + "/slurm/";
+    write("squeue", "#!/bin/sh\necho \"squeue $*\" >> " + tree.path("calls") + "\nDATA=" + data + "\n" + squeue_body + "\n");
+    write("sacct", "#!/bin/sh\necho \"sacct $*\" >> " + tree.path("calls") + "\nDATA=" + data + "\n" + sacct_body + "\n");
+    commands.squeue = tree.path("squeue");
+    commands.sacct = tree.path("sacct");
+  }
+  void write(const std::string& name, const std::string& script) {
+    tree.write(name, script);
+    fs::permissions(tree.path(name), fs::perms::owner_all);
+  }
+  std::string calls() const { return fs::exists(tree.path("calls")) ? test::read_text(tree.path("calls")) : ""; }
+};
+
+const char* const sacct_fields =
+    "JobID,JobIDRaw,State,ExitCode,Start,End,Elapsed,Submit,Timelimit,NodeList,Reason,WorkDir,JobName";
+const std::string serve_json_squeue = R"(cat "$DATA/squeue_ended.json")";
+const std::string serve_json_sacct = R"(cat "$DATA/sacct_ended.json")";
+
+}  // namespace
+
+TEST_CASE("SlurmQuery: one squeue --json and one sacct --json -j <all ids> per refresh, cached", "[scheduler]") {
+  FakeSlurm slurm(serve_json_squeue, serve_json_sacct);
+  SchedulerOptions options;
+  options.refresh_seconds = 10;
+  SlurmQuery query(options, slurm.commands);
+  const auto a = query.query({"2", "1"}, 1000);
+  CHECK(a.available);
+  CHECK(a.kind == "slurm");
+  CHECK(a.problems.empty());
+  REQUIRE(a.find("1", 2) != nullptr);
+  CHECK(a.find("1", 2)->state == TaskState::timeout);
+  // The merge job (3) waits on array 1: found through squeue, asked of sacct too.
+  CHECK(slurm.calls() == "squeue --json\nsacct --json -j 1,2,3\n");
+  CHECK(query.squeue_calls() == 1);
+  CHECK(query.sacct_calls() == 1);
+
+  // Within the interval, the same ids (or fewer): the cached answer.
+  CHECK(query.query({"1"}, 1005).tasks.size() == a.tasks.size());
+  CHECK(query.squeue_calls() == 1);
+  // A new id asks again, once for all of them.
+  query.query({"1", "2", "77"}, 1006);
+  CHECK(query.squeue_calls() == 2);
+  CHECK(query.sacct_calls() == 2);
+  // Past the interval: asks again; a clock that went back does too.
+  query.query({"1"}, 1020);
+  CHECK(query.squeue_calls() == 3);
+  query.query({"1"}, 900);
+  CHECK(query.squeue_calls() == 4);
+  CHECK(query.parsable_mode() == false);
+}
+
+TEST_CASE("SlurmQuery: --json refused -> the parsable forms, from then on", "[scheduler]") {
+  const std::string refuse = R"(for a; do [ "$a" = --json ] && { echo "unrecognized option '--json'" >&2; exit 1; }; done
+)";
+  FakeSlurm slurm(refuse + R"(cat "$DATA/squeue_ended.txt")", refuse + R"(cat "$DATA/sacct_ended.txt")");
+  SchedulerOptions options;
+  options.refresh_seconds = 0;
+  SlurmQuery query(options, slurm.commands);
+  setenv("TZ", "UTC", 1);
+  const auto a = query.query({"1", "2"}, 1796582300);
+  CHECK(query.parsable_mode());
+  CHECK(a.problems.empty());
+  REQUIRE(a.find("1", 2) != nullptr);
+  CHECK(a.find("1", 2)->state == TaskState::timeout);
+  CHECK(a.find("1", 1)->exit_code == 1);
+  query.query({"1", "2"}, 1796582400);
+  const std::string calls = slurm.calls();
+  // --json tried once (squeue's refusal settles it for sacct too); from then on -o / -P.
+  CHECK(calls == "squeue --json\n"
+                 "squeue -h -a -t all -o %A|%F|%K|%T|%r|%N|%S|%e|%V|%l|%Z|%u|%E|%j\n"
+                 "sacct -n -P -j 1,2,3 -o " + std::string(sacct_fields) + "\n"
+                 "squeue -h -a -t all -o %A|%F|%K|%T|%r|%N|%S|%e|%V|%l|%Z|%u|%E|%j\n"
+                 "sacct -n -P -j 1,2,3 -o " + std::string(sacct_fields) + "\n");
+}
+
+TEST_CASE("SlurmQuery: a hung squeue is cut off at the timeout; sacct still answers", "[scheduler]") {
+  FakeSlurm slurm("exec sleep 60", serve_json_sacct);
+  SchedulerOptions options;
+  options.timeout_seconds = 1;
+  SlurmQuery query(options, slurm.commands);
+  const auto start = std::chrono::steady_clock::now();
+  const auto a = query.query({"1", "2"}, 1796582300);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(took < 5);
+  CHECK(a.available);
+  REQUIRE(a.problems.size() == 1);
+  CHECK(a.problems[0] == slurm.commands.squeue + ": no answer within 1 s (killed)");
+  // sacct alone: its word stands (squeue did not answer).
+  REQUIRE(a.find("1", 2) != nullptr);
+  CHECK(a.find("1", 2)->state == TaskState::timeout);
+  CHECK(a.find("1", 2)->source == "sacct");
+}
+
+TEST_CASE("SlurmQuery: failing, lying and absent commands", "[scheduler]") {
+  SECTION("squeue fails, sacct prints garbage") {
+    FakeSlurm slurm("echo 'slurm_load_jobs error: Unable to contact slurm controller' >&2; exit 1", "echo '{not json'");
+    SlurmQuery query({}, slurm.commands);
+    const auto a = query.query({"1"}, 10);
+    CHECK(a.available);
+    REQUIRE(a.problems.size() == 2);
+    CHECK(a.problems[0] == "squeue: exit 1 (slurm_load_jobs error: Unable to contact slurm controller)");
+    CHECK(a.problems[1].rfind("sacct --json: unreadable JSON", 0) == 0);
+    CHECK(a.tasks.empty());
+  }
+  SECTION("no squeue: not available, no error, nothing run") {
+    FakeSlurm slurm(serve_json_squeue, serve_json_sacct);
+    SlurmCommands commands = slurm.commands;
+    commands.squeue = slurm.tree.path("no-such-squeue");
+    SlurmQuery query({}, commands);
+    const auto a = query.query({"1"}, 10);
+    CHECK_FALSE(a.available);
+    CHECK(a.problems.empty());
+    CHECK(a.tasks.empty());
+    CHECK(slurm.calls().empty());
+  }
+  SECTION("no ids: squeue only, no sacct") {
+    FakeSlurm slurm(serve_json_squeue, serve_json_sacct);
+    SlurmQuery query({}, slurm.commands);
+    CHECK(query.query({}, 10).tasks.empty());
+    CHECK(slurm.calls() == "squeue --json\n");
+  }
+  SECTION("an endless squeue is cut off by the output cap") {
+    FakeSlurm slurm("exec yes", serve_json_sacct);
+    SchedulerOptions options;
+    options.max_output_bytes = 1 << 20;
+    SlurmQuery query(options, slurm.commands);
+    const auto a = query.query({"1"}, 10);
+    REQUIRE_FALSE(a.problems.empty());
+    CHECK(a.problems[0] == slurm.commands.squeue + ": output over 1048576 bytes (killed)");
+  }
+}
+
+TEST_CASE("make_scheduler_query: auto is Slurm only where squeue is on PATH", "[scheduler]") {
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  test::TempTree empty;
+  setenv("PATH", empty.root().c_str(), 1);
+  CHECK(make_scheduler_query(SchedulerChoice::automatic)->kind() == "none");
+  // Chosen explicitly but absent: a Slurm query that answers "not available".
+  auto slurm = make_scheduler_query(SchedulerChoice::slurm);
+  CHECK(slurm->kind() == "slurm");
+  CHECK_FALSE(slurm->query({"1"}, 10).available);
+  empty.write("squeue", "#!/bin/sh\nexit 0\n");
+  fs::permissions(empty.path("squeue"), fs::perms::owner_all);
+  CHECK(make_scheduler_query(SchedulerChoice::automatic)->kind() == "slurm");
+  setenv("PATH", saved.c_str(), 1);
+}
