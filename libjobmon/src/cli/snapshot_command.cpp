@@ -39,9 +39,9 @@ void warn(const Snapshot& s, std::ostream& err) {
   for (const std::string& w : s.warnings) err << tool << ": warning: " << terminal_safe(w) << '\n';
   const SkippedLines& k = s.skipped;
   if (k.total() == 0) return;
-  err << tool << ": skipped " << k.total() << " unreadable line(s) in " << terminal_safe(s.work_dir)
-      << fmt::format(" (blank {}, corrupt {}, without event_type {}, too long {}, out of range {}, torn {})", k.blank,
-                     k.corrupt, k.no_event_type, k.too_long, k.out_of_range, k.torn);
+  // Blank lines and a torn tail count too: "not events", not "unreadable".
+  err << tool << ": " << k.total() << " line(s) in " << terminal_safe(s.work_dir)
+      << " were not events: " << skipped_lines_breakdown(k);
   if (!k.first.empty()) err << " (first: " << terminal_safe(k.first.front().file) << ':' << k.first.front().line << ')';
   err << '\n';
 }

@@ -82,19 +82,32 @@ void status_lines(std::string& out, const Snapshot& s, const SnapshotViewOptions
   if (s.runs > 1 || s.restarts > 0) out += fmt::format("   Runs: {} (restarts: {})\n", s.runs, s.restarts);
 }
 
+// "running for X" counts until now, so only for a job that is (or is about to
+// be) running; a stalled job's clock stopped at its last event, and a
+// finished one's at its end.
+std::string duration_line(const Snapshot& s) {
+  if (!s.duration_seconds) return "-";
+  if (s.state == JobStatus::stalled) {
+    double seconds = *s.duration_seconds;
+    if (s.duration_until_now && s.start_time && s.last_event_time)
+      seconds = std::max(0.0, *s.last_event_time - *s.start_time);  // a model that still counted until now
+    return fmt::format("ran for {} until its last event", duration_text(seconds));
+  }
+  const bool live = s.state == JobStatus::running || s.state == JobStatus::pending;
+  return (live && s.duration_until_now ? "running for " : "") + duration_text(*s.duration_seconds);
+}
+
 void timing_lines(std::string& out, const Snapshot& s, const SnapshotViewOptions& o) {
   const TermStyle& st = o.style;
   out += fmt::format("{}: {}\n", heading(st, "🕐", "Started"), when(s.start_time, o));
   if (s.end_time) out += fmt::format("{}: {}\n", heading(st, "🏁", "Ended"), when(s.end_time, o));
-  std::string duration = "-";
-  if (s.duration_seconds)
-    duration = (s.duration_until_now ? "running for " : "") + duration_text(*s.duration_seconds);
-  out += fmt::format("{}: {}\n", st.unicode ? "⏱️  Duration" : "Duration", duration);
+  out += fmt::format("{}: {}\n", st.unicode ? "⏱️  Duration" : "Duration", duration_line(s));
 
   const std::string eta_label = heading(st, "⏳", "ETA");
-  if (s.state == JobStatus::stalled || (s.eta && s.eta->stalled)) {
-    // A frozen job's projected finish is meaningless: say how long it has been quiet.
-    const double quiet = s.eta && s.eta->stalled ? s.eta->seconds_since_progress : s.last_event_age.value_or(0.0);
+  if (s.state == JobStatus::stalled) {
+    // A frozen job's projected finish is meaningless: say how long it made no
+    // progress (never less than its silence: a completion is an event).
+    const double quiet = std::max(s.eta ? s.eta->seconds_since_progress : 0.0, s.last_event_age.value_or(0.0));
     out += fmt::format("{}: {}\n", eta_label,
                        paint(st, Color::yellow, fmt::format("unknown - stalled, no progress for {}", format_duration(quiet))));
   } else if (s.eta && s.eta->remaining_seconds) {
@@ -136,26 +149,13 @@ void checkpoint_lines(std::string& out, const Snapshot& s, const SnapshotViewOpt
   out += fmt::format("   Last checkpoint: {}\n", when(s.last_checkpoint_time, o));
   out += fmt::format("   Checkpointed operations: {}\n", count(s.checkpointed_operations));
   out += fmt::format("   Resumable: {}\n", s.resumable ? paint(o.style, Color::green, "Yes") : std::string("No"));
-  // Quoted word by word, so it pastes back into a shell as it is.
-  if (const std::string resume = resume_command(s); !resume.empty()) out += fmt::format("   Resume with: {}\n", resume);
-}
-
-// "1 blank, 5 corrupt, 1 torn": the kinds of lines that did not become events.
-std::string skipped_breakdown(const Snapshot& s) {
-  std::uint64_t partial = 0;
-  for (const auto& f : s.events_files) partial += f.partial_last_line;
-  const SkippedLines& k = s.skipped;
-  std::vector<std::string> parts;
-  const auto add = [&](std::uint64_t n, const char* what) {
-    if (n > 0) parts.push_back(fmt::format("{} {}", format_thousands(static_cast<std::int64_t>(n)), what));
-  };
-  add(k.blank, "blank");
-  add(k.corrupt, "corrupt");
-  add(k.no_event_type, "without event_type");
-  add(k.too_long, "too long");
-  add(k.out_of_range, "out of range");
-  add(std::max(k.torn, partial), "torn (unterminated last line)");
-  return detail::join(parts, ", ");
+  // Quoted word by word, so it pastes back into a shell as it is. A stalled
+  // job may only be slow: resuming one still running makes two writers.
+  if (const std::string resume = resume_command(s); !resume.empty()) {
+    out += fmt::format("   Resume with: {}\n", resume);
+    if (s.state == JobStatus::stalled)
+      out += paint(o.style, Color::yellow, "   (stalled, but it may still be running: check that its process is gone before resuming)") + "\n";
+  }
 }
 
 void sources_lines(std::string& out, const Snapshot& s, const SnapshotViewOptions& o) {
@@ -168,7 +168,7 @@ void sources_lines(std::string& out, const Snapshot& s, const SnapshotViewOption
   for (const auto& f : s.events_files)
     if (!f.error.empty())
       out += paint(st, Color::red, fmt::format("   Unreadable: {}: {}", terminal_safe(f.path), terminal_safe(f.error))) + "\n";
-  const std::string breakdown = skipped_breakdown(s);
+  const std::string breakdown = skipped_lines_breakdown(s.skipped);
   if (!breakdown.empty()) {
     std::string first;
     for (const auto& l : s.skipped.first)
@@ -186,8 +186,23 @@ void sources_lines(std::string& out, const Snapshot& s, const SnapshotViewOption
 
 }  // namespace
 
+std::string skipped_lines_breakdown(const SkippedLines& k) {
+  std::vector<std::string> parts;
+  const auto add = [&](std::uint64_t n, const char* what) {
+    if (n > 0) parts.push_back(fmt::format("{} {}", format_thousands(static_cast<std::int64_t>(n)), what));
+  };
+  add(k.blank, "blank");
+  add(k.corrupt, "corrupt");
+  add(k.no_event_type, "without event_type");
+  add(k.too_long, "too long");
+  add(k.out_of_range, "out of range");
+  add(k.torn, "torn (unterminated last line)");
+  return detail::join(parts, ", ");
+}
+
 std::string resume_command(const Snapshot& s) {
-  if (!s.resumable || s.overall_status == RunStatus::completed || s.state == JobStatus::complete) return {};
+  // Never for a running job: pasting it would start a second run on the same work dir.
+  if (!s.resumable || (s.state != JobStatus::failed && s.state != JobStatus::stalled)) return {};
   std::vector<std::string> configs = s.config_files;
   if (configs.empty() && !s.config_file.empty()) configs.push_back(s.config_file);
   if (configs.empty() || s.job_id.empty()) return terminal_safe(s.resumption_command);  // as the writer wrote it

@@ -1,5 +1,6 @@
 // render_snapshot / render_job_list / resume_command: the --human-readable
 // layout, field by field on hand-built snapshots, and on corpus jobs.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
@@ -189,6 +190,10 @@ TEST_CASE("Snapshot view: a running job shows elapsed time and its ETA with the 
   CHECK(has(render_snapshot(s, plain()), ", from partition-operations done\n"));
   s.duration_until_now = false;
   CHECK(has(render_snapshot(s, plain()), "\n⏱️  Duration: 1h 02m (3725.50 seconds)\n"));
+  Snapshot pending_clock = s;  // started, then nothing yet of the job's own
+  pending_clock.state = JobStatus::pending;
+  pending_clock.duration_until_now = true;
+  CHECK(has(render_snapshot(pending_clock, plain()), "\n⏱️  Duration: running for 1h 02m (3725.50 seconds)\n"));
   Snapshot pending;
   pending.state_reason = "no job event yet";
   CHECK(has(render_snapshot(pending, plain()), "\n   State: pending (no job event yet)\n"));
@@ -215,6 +220,62 @@ TEST_CASE("Snapshot view: a stalled job says stalled with the last event's age",
   CHECK_FALSE(has(live, "stalled, no progress"));
 }
 
+TEST_CASE("Snapshot view: running for only while running; a stalled job's clock stops at its last event", "[cli]") {
+  Snapshot s;
+  s.overall_status = RunStatus::in_progress;
+  s.state = JobStatus::stalled;
+  s.start_time = base;
+  s.last_event_time = base + 89.44;
+  s.last_event_age = 445 * 86400.0;
+  s.duration_seconds = 89.44;  // the model's: start -> last event
+  s.duration_until_now = false;
+  const std::string text = render_snapshot(s, plain());
+  CHECK(has(text, "\n⏱️  Duration: ran for 1m 29s (89.44 seconds) until its last event\n"));
+  CHECK_FALSE(has(text, "running for"));
+  // A model that still counted a stalled job until now: the view stops the clock itself.
+  Snapshot counted = s;
+  counted.duration_seconds = 445 * 86400.0 + 89.44;
+  counted.duration_until_now = true;
+  const std::string stopped = render_snapshot(counted, plain());
+  CHECK(has(stopped, "\n⏱️  Duration: ran for 1m 29s (89.44 seconds) until its last event\n"));
+  CHECK_FALSE(has(section(stopped, "⏱️  Duration:").front(), "445d"));
+  // Failed and complete jobs: their duration, no label.
+  for (const JobStatus finished : {JobStatus::failed, JobStatus::complete}) {
+    Snapshot f = counted;
+    f.state = finished;
+    f.duration_seconds = 120;
+    f.duration_until_now = false;
+    CHECK(has(render_snapshot(f, plain()), "\n⏱️  Duration: 2m 00s (120.00 seconds)\n"));
+  }
+  // Unknown duration: a dash, whatever the state.
+  Snapshot unknown = s;
+  unknown.duration_seconds.reset();
+  CHECK(has(render_snapshot(unknown, plain()), "\n⏱️  Duration: -\n"));
+}
+
+TEST_CASE("Snapshot view: the state word decides stalled, not the ETA's own flag", "[cli]") {
+  Snapshot s;
+  s.overall_status = RunStatus::in_progress;
+  s.state = JobStatus::running;
+  s.last_event_age = 30;
+  EtaEstimate eta;
+  eta.remaining_seconds = 600;
+  eta.stalled = true;  // an estimator that disagrees with the model's state
+  eta.seconds_since_progress = 900;
+  s.eta = eta;
+  const std::string running = render_snapshot(s, plain());
+  CHECK(has(running, "\n⏳ ETA: 10m 00s\n"));
+  CHECK_FALSE(has(running, "stalled"));
+  // Stalled: no projection, and "no progress" for at least the silence.
+  s.state = JobStatus::stalled;
+  s.eta->stalled = false;
+  s.eta->seconds_since_progress = 900;
+  s.last_event_age = 600;
+  CHECK(has(render_snapshot(s, plain()), "\n⏳ ETA: unknown - stalled, no progress for 15m 00s\n"));
+  s.eta->seconds_since_progress = 0;  // no completion measured: the silence
+  CHECK(has(render_snapshot(s, plain()), "\n⏳ ETA: unknown - stalled, no progress for 10m 00s\n"));
+}
+
 TEST_CASE("Snapshot view: failures grouped once, tracebacks indented, history apart", "[cli]") {
   Snapshot s;
   s.overall_status = RunStatus::failed;
@@ -239,14 +300,14 @@ TEST_CASE("Snapshot view: failures grouped once, tracebacks indented, history ap
   s.earlier_failure_groups.push_back(old);
   s.failures_total = 10;
   const std::string text = render_snapshot(s, plain());
-  const auto failures = section(text, "❌ Failures (8):");
+  const auto failures = section(text, "❌ Failures (4 partitions, 1 job-level; 8 reports in 2 groups):");
   REQUIRE(failures.size() == 6);
   CHECK(failures[1] == "   job; partitions 0, 3, 7; ops clean_html_mapper, words_num_filter (7 times): Traceback (most recent call last):");
   CHECK(failures[2] == "        File \"x.py\", line 3");
   CHECK(failures[3] == "          boom()");
   CHECK(failures[4] == "      RuntimeError: \\x1b[2Jboom");
   CHECK(failures[5] == "   partition 2: worker lost");
-  const auto history = section(text, "📜 Failures of earlier runs (history, 2):");
+  const auto history = section(text, "📜 Failures of earlier runs (history; 1 partition; 2 reports in 1 group):");
   REQUIRE(history.size() == 2);
   CHECK(history[1] == "   run 1: partition 1; op x (2 times): OOM in run 1");
   // The message is told once: not per partition, not per op.
@@ -260,7 +321,7 @@ TEST_CASE("Snapshot view: failures grouped once, tracebacks indented, history ap
   longer.occurrences = 1;
   Snapshot t;
   t.failure_groups.push_back(longer);
-  const auto cut = section(render_snapshot(t, few), "❌ Failures (1):");
+  const auto cut = section(render_snapshot(t, few), "❌ Failures (1 report in 1 group):");
   REQUIRE(cut.size() == 5);
   CHECK(cut[1] == "   job: first");
   CHECK(cut[2] == "      ... 5 more lines");
@@ -268,20 +329,73 @@ TEST_CASE("Snapshot view: failures grouped once, tracebacks indented, history ap
   CHECK(cut[4] == "      last");
 }
 
-TEST_CASE("Snapshot view: failures of a snapshot without groups are listed each", "[cli]") {
+TEST_CASE("Snapshot view: the Failures heading counts failures, not reports", "[cli]") {
+  // One traceback reported by the op, its partition and the job: one failed
+  // partition and the job, three reports.
   Snapshot s;
-  s.failures.push_back(Failure{std::nullopt, std::nullopt, "", "job died\n  at line 2"});
-  s.failures.push_back(Failure{3, 1, "words_num_filter", "too short"});
-  s.failures_total = 5;  // more than were kept
-  const auto rows = section(render_snapshot(s, plain()), "❌ Failures (5):");
-  REQUIRE(rows.size() == 5);
-  CHECK(rows[1] == "   job: job died");
-  CHECK(rows[2] == "        at line 2");
-  CHECK(rows[3] == "   partition 3, op 1 words_num_filter: too short");
-  CHECK(rows[4] == "   ... and 3 more");
+  s.overall_status = RunStatus::failed;
+  FailureGroup tb;
+  tb.message = "ValueError: bad";
+  tb.job_level = true;
+  tb.partition_ids = {5};
+  tb.operation_names = {"x"};
+  tb.occurrences = 3;
+  s.failure_groups.push_back(tb);
+  CHECK(has(render_snapshot(s, plain()), "\n❌ Failures (1 partition, 1 job-level; 3 reports in 1 group):\n"));
+  // The same partition in two groups is one failed partition.
+  FailureGroup again;
+  again.message = "worker lost";
+  again.partition_ids = {5, 6};
+  again.occurrences = 2;
+  s.failure_groups.push_back(again);
+  CHECK(has(render_snapshot(s, plain()), "\n❌ Failures (2 partitions, 1 job-level; 5 reports in 2 groups):\n"));
+  // A group lists at most max_listed_ids partitions: the count is then a lower bound.
+  FailureGroup many;
+  many.message = "OOM";
+  for (std::int64_t id = 100; id < 100 + static_cast<std::int64_t>(FailureGroup::max_listed_ids); ++id)
+    many.partition_ids.push_back(id);
+  many.occurrences = 400;
+  Snapshot big;
+  big.failure_groups.push_back(many);
+  CHECK(has(render_snapshot(big, plain()), "\n❌ Failures (at least 50 partitions; 400 reports in 1 group):\n"));
+
+  // The corpus job with 2 failed partitions: said as such, not "Failures (4)".
+  const Snapshot failed = analyze_work_dir(dir("failed"), base + 3000);
+  REQUIRE(failed.failed_partitions == 2);
+  CHECK(has(render_snapshot(failed, plain()), "\n❌ Failures (2 partitions, 1 job-level; 4 reports in 3 groups):\n"));
 }
 
-TEST_CASE("Snapshot view: Resume with is shell-quoted and only for a resumable, unfinished job", "[cli]") {
+TEST_CASE("Snapshot view: every recorded failure is in a group, one-shot and follow mode alike", "[cli]") {
+  // The view shows groups only: each failure the analyzer records must be in one.
+  for (const char* name : {"failed", "old_writer"}) {
+    INFO(name);
+    SnapshotAnalyzer follow(dir(name));
+    follow.update();  // as --follow reads it
+    for (const Snapshot& s : {analyze_work_dir(dir(name), base + 3000), follow.snapshot(base + 3000)}) {
+      REQUIRE(s.failures_total > 0);
+      std::size_t reports = 0;
+      for (const FailureGroup& g : s.failure_groups) reports += g.occurrences;
+      CHECK(reports == s.failures_total);
+      for (const Failure& f : s.failures) {
+        const bool grouped = std::any_of(s.failure_groups.begin(), s.failure_groups.end(), [&](const FailureGroup& g) {
+          return g.message == f.message && (!f.partition_id || std::count(g.partition_ids.begin(), g.partition_ids.end(), *f.partition_id) == 1);
+        });
+        CHECK(grouped);
+      }
+    }
+  }
+  // Earlier runs' failures: the same history either way.
+  SnapshotAnalyzer follow(dir("resumed_failure"));
+  follow.update();
+  const Snapshot one_shot = analyze_work_dir(dir("resumed_failure"), base + 3000);
+  const Snapshot followed = follow.snapshot(base + 3000);
+  REQUIRE(one_shot.earlier_failure_groups.size() == 1);
+  REQUIRE(followed.earlier_failure_groups.size() == 1);
+  CHECK(followed.earlier_failure_groups[0].message == one_shot.earlier_failure_groups[0].message);
+  CHECK(followed.earlier_failure_groups[0].occurrences == one_shot.earlier_failure_groups[0].occurrences);
+}
+
+TEST_CASE("Snapshot view: Resume with is shell-quoted, only for a resumable failed or stalled job", "[cli]") {
   Snapshot s;
   s.job_id = "job 1";
   s.config_files = {"/outputs/my job/it's $HOME/config.yaml", "/plain/extra.yaml"};
@@ -308,11 +422,32 @@ TEST_CASE("Snapshot view: Resume with is shell-quoted and only for a resumable, 
   not_resumable.resumable = false;
   CHECK(resume_command(not_resumable).empty());
   CHECK(has(render_snapshot(not_resumable, plain()), "\n   Resumable: No\n"));
+  // Running (or not started yet): pasting it would start a second run on the same job.
+  for (const JobStatus live : {JobStatus::running, JobStatus::pending}) {
+    Snapshot r = s;
+    r.overall_status = live == JobStatus::running ? RunStatus::in_progress : RunStatus::not_started;
+    r.state = live;
+    CHECK(resume_command(r).empty());
+    const std::string text = render_snapshot(r, plain());
+    CHECK_FALSE(has(text, "Resume with"));
+    CHECK(has(text, "\n   Resumable: Yes\n"));
+  }
+  // Stalled: offered, with the warning that it may only be slow; a failed job has no such line.
+  Snapshot stalled = s;
+  stalled.overall_status = RunStatus::in_progress;
+  stalled.state = JobStatus::stalled;
+  CHECK(resume_command(stalled) == "dj-process --config /o/c.yaml --job_id j2");
+  const auto checkpointing = section(render_snapshot(stalled, plain()), "💾 Checkpointing:");
+  REQUIRE(checkpointing.size() == 7);
+  CHECK(checkpointing[5] == "   Resume with: dj-process --config /o/c.yaml --job_id j2");
+  CHECK(checkpointing[6] == "   (stalled, but it may still be running: check that its process is gone before resuming)");
+  CHECK_FALSE(has(render_snapshot(s, plain()), "may still be running"));
 
   // No config known: the writer's command as written (escaped for the terminal).
   Snapshot written;
   written.resumable = true;
   written.overall_status = RunStatus::failed;
+  written.state = JobStatus::failed;
   written.resumption_command = "dj-process --config [Path_fr(...)]\x1b";
   CHECK(resume_command(written) == "dj-process --config [Path_fr(...)]\\x1b");
 }
@@ -335,6 +470,14 @@ TEST_CASE("Snapshot view: warnings and the skipped-lines breakdown", "[cli]") {
   CHECK(has(text, "   Skipped lines: " + std::to_string(s.skipped.total()) +
                       " - 2 blank, 5 corrupt, 1 without event_type, 3 too long, 1 out of range, "
                       "1 torn (unterminated last line); first: events.jsonl:3 (corrupt)\n"));
+  // The kinds add up to the total (blank lines and a torn tail are not events either).
+  CHECK(skipped_lines_breakdown(s.skipped) ==
+        "2 blank, 5 corrupt, 1 without event_type, 3 too long, 1 out of range, 1 torn (unterminated last line)");
+  CHECK(s.skipped.total() == 13);
+  SkippedLines blank_only;
+  blank_only.blank = 1234;
+  CHECK(skipped_lines_breakdown(blank_only) == "1,234 blank");
+  CHECK(skipped_lines_breakdown(SkippedLines{}).empty());
   CHECK(has(text, "   Unreadable: /w/events_2.jsonl: Permission denied\n"));
   const auto warnings = section(text, "⚠️  Warnings:");
   REQUIRE(warnings.size() == 3);
@@ -410,11 +553,16 @@ TEST_CASE("Snapshot view: texts from the events files reach the terminal escaped
   Snapshot s;
   s.job_id = s.executor_type = s.checkpoint_strategy = s.resumption_command = s.state_reason = evil;
   s.resumable = true;
+  s.state = JobStatus::failed;
   OpAggregate a;
   a.operation_name = evil;
   s.operations.push_back(a);
-  s.failures.push_back(Failure{1, 0, evil, evil});
-  s.failures_total = 1;
+  FailureGroup g;
+  g.message = evil;
+  g.partition_ids = {1};
+  g.operation_names = {evil};
+  g.occurrences = 1;
+  s.failure_groups.push_back(g);
   SnapshotViewOptions o;
   const std::string text = render_snapshot(s, o);
   CHECK_FALSE(has(text, "\x1b"));
@@ -423,7 +571,7 @@ TEST_CASE("Snapshot view: texts from the events files reach the terminal escaped
   CHECK_FALSE(has(text, "\xff"));
   CHECK(has(text, "Job: " + shown + "\n"));
   CHECK(has(text, "Executor: " + shown + "\n"));
-  CHECK(has(text, "partition 1, op 0 " + shown + ": " + shown + "\n"));
+  CHECK(has(text, "partition 1; op " + shown + ": " + shown + "\n"));
   CHECK(has(text, "Resume with: " + shown + "\n"));
   // A config path with controls is quoted as $'...': safe to print, pastes back exactly.
   s.config_file = evil;

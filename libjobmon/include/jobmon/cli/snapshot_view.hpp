@@ -26,9 +26,15 @@ std::string render_snapshot(const Snapshot& snapshot, const SnapshotViewOptions&
 std::string render_job_list(const std::vector<JobListing>& jobs, const SnapshotViewOptions& options);
 
 // The command that resumes the job, each argument shell-quoted (a config
-// path with spaces, quotes or $ pastes back as it is); empty when the job is
-// complete or not resumable. Built from the config file(s) and job id when
+// path with spaces, quotes or $ pastes back as it is); only for a resumable
+// job whose state is failed or stalled (a running job resumed would get a
+// second writer), else empty. Built from the config file(s) and job id when
 // known, else the job summary's resumption_command as written.
 std::string resume_command(const Snapshot& snapshot);
+
+// The kinds of lines that did not become events, the non-zero ones, each
+// with its count ("2 blank, 5 corrupt, 1 torn (unterminated last line)");
+// they add up to skipped.total(). Empty when every line was an event.
+std::string skipped_lines_breakdown(const SkippedLines& skipped);
 
 }  // namespace jobmon

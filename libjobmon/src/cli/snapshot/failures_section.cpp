@@ -66,34 +66,44 @@ void render_groups(std::string& out, const SnapshotViewOptions& o, const std::ve
   }
 }
 
-std::size_t occurrences(const std::vector<FailureGroup>& groups) {
-  std::size_t n = 0;
-  for (const FailureGroup& g : groups) n += g.occurrences;
-  return n;
+// "2 partitions, 1 job-level; 4 reports in 2 groups": what failed, then how
+// often it was reported. One traceback reaches the op, its partition and the
+// job, so the reports outnumber the failures. A group lists at most
+// max_listed_ids partitions: past that, the count is a lower bound.
+std::string failure_counts(const std::vector<FailureGroup>& groups) {
+  std::vector<std::int64_t> partitions;
+  bool capped = false;
+  std::size_t job_level = 0, reports = 0;
+  for (const FailureGroup& g : groups) {
+    partitions.insert(partitions.end(), g.partition_ids.begin(), g.partition_ids.end());
+    capped = capped || g.partition_ids.size() >= FailureGroup::max_listed_ids;
+    job_level += g.job_level ? 1 : 0;
+    reports += g.occurrences;
+  }
+  std::sort(partitions.begin(), partitions.end());
+  partitions.erase(std::unique(partitions.begin(), partitions.end()), partitions.end());
+  const auto n = [](std::size_t v) { return format_thousands(static_cast<std::int64_t>(v)); };
+  std::vector<std::string> what;
+  if (!partitions.empty())
+    what.push_back(fmt::format("{}{} {}", capped ? "at least " : "", n(partitions.size()),
+                               partitions.size() == 1 ? "partition" : "partitions"));
+  if (job_level > 0) what.push_back(fmt::format("{} job-level", n(job_level)));
+  const std::string how_often = fmt::format("{} {} in {} {}", n(reports), reports == 1 ? "report" : "reports",
+                                            n(groups.size()), groups.size() == 1 ? "group" : "groups");
+  return what.empty() ? how_often : fmt::format("{}; {}", join(what, ", "), how_often);
 }
 
 }  // namespace
 
 void render_failures(std::string& out, const Snapshot& s, const SnapshotViewOptions& o) {
+  // The analyzer groups every failure it records (follow mode included), so
+  // the groups are the whole story.
   if (!s.failure_groups.empty()) {
-    snapshot_section(out, o.style, "❌", fmt::format("Failures ({})", format_thousands(static_cast<std::int64_t>(occurrences(s.failure_groups)))));
+    snapshot_section(out, o.style, "❌", fmt::format("Failures ({})", failure_counts(s.failure_groups)));
     render_groups(out, o, s.failure_groups, false);
-  } else if (s.earlier_failure_groups.empty() && s.failures_total > 0) {
-    // An analyzer that filled no groups: each failure as it was recorded.
-    snapshot_section(out, o.style, "❌", fmt::format("Failures ({})", format_thousands(static_cast<std::int64_t>(s.failures_total))));
-    const std::size_t shown = std::min(s.failures.size(), o.max_failures);
-    for (std::size_t i = 0; i < shown; ++i) {
-      const Failure& f = s.failures[i];
-      std::string where = f.partition_id ? fmt::format("partition {}", *f.partition_id) : std::string("job");
-      if (f.operation_idx) where += fmt::format(", op {} {}", *f.operation_idx, terminal_safe(f.operation_name));
-      render_item(out, o, where, f.message);
-    }
-    if (s.failures_total > shown) out += fmt::format("   ... and {} more\n", s.failures_total - shown);
   }
   if (!s.earlier_failure_groups.empty()) {
-    snapshot_section(out, o.style, "📜",
-                     fmt::format("Failures of earlier runs (history, {})",
-                                 format_thousands(static_cast<std::int64_t>(occurrences(s.earlier_failure_groups)))));
+    snapshot_section(out, o.style, "📜", fmt::format("Failures of earlier runs (history; {})", failure_counts(s.earlier_failure_groups)));
     render_groups(out, o, s.earlier_failure_groups, true);
   }
 }

@@ -28,7 +28,9 @@ void render_operations_table(std::string& out, const Snapshot& snapshot, const S
 
 // Each failure message once, with where it hit ("partitions 0, 3, 7; ops x,
 // y"), a traceback's continuation lines indented under it; then earlier
-// runs' failures under a history heading.
+// runs' failures under a history heading. Each heading counts what failed,
+// then the reports and groups ("2 partitions, 1 job-level; 4 reports in 2
+// groups"): one traceback is reported by the op, its partition and the job.
 void render_failures(std::string& out, const Snapshot& snapshot, const SnapshotViewOptions& options);
 
 }  // namespace jobmon::detail
