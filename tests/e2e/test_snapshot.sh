@@ -24,7 +24,9 @@ if [[ ! -s "$WORK/completed.err" ]]; then pass; else fail "completed: unexpected
 # Corrupt lines: still exit 0 and valid JSON; the count goes to stderr too.
 expect_eq "$(json_get "$WORK/corrupt.json" 'd["skipped_lines"]["total"]')" 9 "corrupt: skipped count"
 skipped=$(json_get "$WORK/corrupt.json" 'd["skipped_lines"]["total"]')
-if grep -q "skipped $skipped unreadable line(s) .*corrupt 5, " "$WORK/corrupt.err"; then pass; else fail "corrupt: no stderr diagnostic: $(cat "$WORK/corrupt.err")"; fi
+# Blank lines are counted too: they were not events (not "unreadable").
+if grep -q "^jobmon-snapshot: $skipped line(s) in .*/corrupt/\? were not events: 2 blank, 5 corrupt, 1 without event_type, 1 out of range (first: " "$WORK/corrupt.err"; then pass; else fail "corrupt: no stderr diagnostic: $(cat "$WORK/corrupt.err")"; fi
+if grep -q "unreadable" "$WORK/corrupt.err"; then fail "corrupt: lines called unreadable: $(cat "$WORK/corrupt.err")"; else pass; fi
 
 # Human-readable, no colour: the reference's banner, no escape sequences.
 "$BIN" --human-readable --no-color "$DATA/failed" >"$WORK/failed.txt"
@@ -36,6 +38,8 @@ if grep -q "^   Partitions: 1/3 completed " "$WORK/failed.txt"; then pass; else 
 if grep -Eq "^⏱️  Duration: [0-9]+m [0-9]+s \([0-9]+\.[0-9]{2} seconds\)$" "$WORK/completed.txt"; then pass; else fail "human: Duration with seconds: $(grep Duration "$WORK/completed.txt")"; fi
 if grep -q "Resume with" "$WORK/completed.txt"; then fail "human: Resume with for a completed job"; else pass; fi
 if grep -q "Ray worker died" "$WORK/failed.txt"; then pass; else fail "human: failure message"; fi
+# Two failed partitions, one job failure: counted as failures, not as the 4 reports of them.
+if grep -qxF "❌ Failures (2 partitions, 1 job-level; 4 reports in 3 groups):" "$WORK/failed.txt"; then pass; else fail "human: Failures heading: $(grep Failures "$WORK/failed.txt")"; fi
 if grep -q $'\x1b' "$WORK/failed.txt"; then fail "human: colour codes with --no-color"; else pass; fi
 if NO_COLOR=1 "$BIN" -H --color "$DATA/completed" | grep -q $'\x1b\['; then pass; else fail "--color forces colour"; fi
 
@@ -150,6 +154,38 @@ resume=$(sed -n 's/^   Resume with: //p' "$WORK/weird.txt")
 if [[ "$resume" == "dj-process --config '"* ]]; then pass; else fail "resume: not quoted: $resume"; fi
 got=$(bash -c 'dj-process() { printf "%s\n" "$@"; }; '"$resume")
 expect_eq "$got" "--config"$'\n'"$weird/config.yaml"$'\n'"--job_id"$'\n'"old1" "resume: the printed command round-trips through bash"
+
+# "Resume with:" only when resuming is safe to offer: never for a running job
+# (a second dj-process on the same job), for a stalled one with a warning.
+# Timestamps relative to now: a live job (last event 20 s ago) and one silent for 2 days.
+now=$(date +%s)
+checkpointed_job() {  # DIR JOB_ID T0: one op done and checkpointed at T0+60, the next started
+  mkdir -p "$1"; printf 'process: []\n' >"$1/config.yaml"
+  {
+    printf '{"event_type":"job_start","timestamp":%s,"job_id":"%s","metadata":{"num_partitions":1}}\n' "$3" "$2"
+    printf '{"event_type":"partition_start","timestamp":%s,"partition_id":0}\n' "$3"
+    printf '{"event_type":"op_start","timestamp":%s,"partition_id":0,"operation_idx":0,"operation_name":"a"}\n' "$3"
+    printf '{"event_type":"op_complete","timestamp":%s,"partition_id":0,"operation_idx":0,"operation_name":"a","duration":60}\n' $(($3 + 60))
+    printf '{"event_type":"checkpoint_save","timestamp":%s,"partition_id":0,"operation_idx":0,"operation_name":"a"}\n' $(($3 + 60))
+    printf '{"event_type":"op_start","timestamp":%s,"partition_id":0,"operation_idx":1,"operation_name":"b"}\n' $(($3 + 60))
+  } >"$1/events.jsonl"
+}
+checkpointed_job "$WORK/live_ckpt" live $((now - 80))
+checkpointed_job "$WORK/dead_ckpt" dead $((now - 2 * 86400 - 60))
+"$BIN" -H --no-color "$WORK/live_ckpt" >"$WORK/live_ckpt.txt"
+if grep -q "^   State: running" "$WORK/live_ckpt.txt"; then pass; else fail "live job: $(grep State "$WORK/live_ckpt.txt")"; fi
+if grep -q "^   Resumable: Yes$" "$WORK/live_ckpt.txt"; then pass; else fail "live job: not resumable"; fi
+if grep -q "Resume with" "$WORK/live_ckpt.txt"; then fail "live job: Resume with offered for a running job"; else pass; fi
+if grep -Eq "^⏱️  Duration: running for 1m [0-9]{2}s \(" "$WORK/live_ckpt.txt"; then pass; else fail "live job: $(grep Duration "$WORK/live_ckpt.txt")"; fi
+# The same under --follow (one frame).
+"$BIN" -H --no-color --follow --count 1 "$WORK/live_ckpt" >"$WORK/live_ckpt_follow.txt"
+if grep -q "Resume with" "$WORK/live_ckpt_follow.txt"; then fail "live job --follow: Resume with offered"; else pass; fi
+"$BIN" -H --no-color "$WORK/dead_ckpt" >"$WORK/dead_ckpt.txt"
+if grep -q "^   State: stalled" "$WORK/dead_ckpt.txt"; then pass; else fail "silent job: $(grep State "$WORK/dead_ckpt.txt")"; fi
+expect_eq "$(sed -n 's/^   Resume with: //p' "$WORK/dead_ckpt.txt")" "dj-process --config $WORK/dead_ckpt/config.yaml --job_id dead" "stalled job: Resume with"
+if grep -qxF "   (stalled, but it may still be running: check that its process is gone before resuming)" "$WORK/dead_ckpt.txt"; then pass; else fail "stalled job: no may-still-be-running note"; fi
+# Its clock stopped at its last event: 1 minute, not 2 days "running for".
+if grep -qxF "⏱️  Duration: ran for 1m 00s (60.00 seconds) until its last event" "$WORK/dead_ckpt.txt"; then pass; else fail "stalled job: $(grep Duration "$WORK/dead_ckpt.txt")"; fi
 
 # Tiny files naming huge ids cost what they name (issue 13): one 70-byte line
 # naming partition 2^20 - 1 printed 434 MB (223 MB RSS); 1024 lines naming
