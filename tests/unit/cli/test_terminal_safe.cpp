@@ -129,9 +129,21 @@ TEST_CASE("terminal_safe: the Data-Juicer report and job list show event texts e
   OpAggregate op;
   op.operation_name = evil;
   s.operations.push_back(op);
-  s.failures.push_back(Failure{1, 0, evil, evil});
-  s.failures.push_back(Failure{std::nullopt, std::nullopt, {}, evil});
-  s.failures_total = 2;
+  // Shown as groups (the view's only failure list), with the resume command of a failed job.
+  FailureGroup op_failure;
+  op_failure.message = evil;
+  op_failure.partition_ids = {1};
+  op_failure.operation_names = {evil};
+  op_failure.occurrences = 1;
+  FailureGroup job_failure;
+  job_failure.message = evil;
+  job_failure.job_level = true;
+  job_failure.occurrences = 1;
+  job_failure.run = 1;
+  s.failure_groups = {op_failure};
+  s.earlier_failure_groups = {job_failure};
+  s.state = JobStatus::failed;
+  s.resumable = true;
   for (const bool colour : {false, true}) {
     SnapshotViewOptions o;
     o.style = TermStyle{colour, true};
