@@ -26,7 +26,8 @@ normalize() {
 import json, sys
 root = sys.argv[1]
 drop = {"snapshot_generated_at", "eta", "eta_linear", "generated_at", "seconds_since_progress",
-        "last_event_age", "state_reason", "duration_seconds", "duration_formatted", "total_duration"}
+        "last_event_age", "state_reason", "duration_seconds", "duration_formatted", "total_duration",
+        "elapsed_seconds"}
 def strip(v):
     if isinstance(v, dict): return {k: strip(x) for k, x in v.items() if k not in drop}
     if isinstance(v, list): return [strip(x) for x in v]

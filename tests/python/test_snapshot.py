@@ -14,7 +14,7 @@ TIME_DEPENDENT = {"snapshot_generated_at", "eta", "eta_linear"}
 # event's age): compared by JSON type only, since the CLI and Python run
 # a few milliseconds apart.
 CLOCK_VALUES = {"snapshot_generated_at", "eta", "eta_linear", "last_event_age", "state_reason", "duration_seconds",
-                "duration_formatted", "total_duration"}
+                "duration_formatted", "total_duration", "elapsed_seconds"}
 
 
 def strip_time(value):

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace jobmon {
 
@@ -14,5 +15,12 @@ std::string format_duration(double seconds);
 std::string format_count(double value);
 // "1,234,567".
 std::string format_thousands(std::int64_t value);
+
+// `text` as one shell word that bash reads back byte for byte, and that is
+// safe to print: as is when it holds only characters no shell treats
+// specially, in single quotes otherwise, and as $'...' with \xNN escapes
+// when it holds a control character or a byte that is not UTF-8 (so the
+// printed word never moves the cursor and still pastes back exactly).
+std::string shell_quote(std::string_view text);
 
 }  // namespace jobmon

@@ -108,26 +108,6 @@ std::string terminal_safe_lines(std::string_view text) {
   return out;
 }
 
-std::string shell_quote(std::string_view text) {
-  constexpr std::string_view plain = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:=,+@%";
-  if (!text.empty() && text.find_first_not_of(plain) == std::string_view::npos) return std::string(text);
-  if (terminal_safe(text) == text) {  // printable: single quotes, each ' as '\''
-    std::string out = "'";
-    for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-  }
-  // Controls or bytes that are not UTF-8: every byte outside printable ASCII
-  // as \xNN, which bash's $'...' turns back into that byte.
-  std::string out = "$'";
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte >= 0x7f) out += fmt::format("\\x{:02x}", byte);
-    else if (c == '\'' || c == '\\') out += std::string("\\") + c;
-    else out += c;
-  }
-  return out + "'";
-}
-
 namespace {
 
 // Columns a unit takes once terminal_safe has shown it.

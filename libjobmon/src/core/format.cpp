@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "core/text/utf8.hpp"
+
 namespace jobmon {
 
 std::string format_duration(double seconds) {
@@ -37,6 +39,28 @@ std::string format_thousands(std::int64_t value) {
     if ((n - i - 1) % 3 == 0 && i + 1 < n) out.push_back(',');
   }
   return value < 0 ? "-" + out : out;
+}
+
+std::string shell_quote(std::string_view text) {
+  constexpr std::string_view plain = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-./:=,+@%";
+  if (!text.empty() && text.find_first_not_of(plain) == std::string_view::npos) return std::string(text);
+  std::string shown;
+  detail::append_terminal_safe(shown, text);
+  if (shown == text) {  // printable: single quotes, each ' as '\''
+    std::string out = "'";
+    for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  }
+  // Controls or bytes that are not UTF-8: every byte outside printable ASCII
+  // as \xNN, which bash's $'...' turns back into that byte.
+  std::string out = "$'";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte >= 0x7f) out += fmt::format("\\x{:02x}", byte);
+    else if (c == '\'' || c == '\\') out += std::string("\\") + c;
+    else out += c;
+  }
+  return out + "'";
 }
 
 }  // namespace jobmon

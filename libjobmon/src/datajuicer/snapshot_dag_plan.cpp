@@ -38,7 +38,12 @@ std::int64_t count_elements(od::value& v) {
 
 DagInfo load_dag_plan(const Storage& storage, const std::string& path) {
   DagInfo info;
-  if (storage.stat(path).type != EntryType::file) return info;
+  const EntryType type = storage.stat(path).type;
+  if (type == EntryType::missing) return info;
+  if (type != EntryType::file) {
+    info.error = not_regular_file_reason(type, "a DAG plan");
+    return info;
+  }
   simdjson::padded_string text;
   try {
     text = simdjson::padded_string(storage.read(path, max_plan_bytes));

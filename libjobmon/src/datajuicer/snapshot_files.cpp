@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "datajuicer/events/events_reader.hpp"
+#include "datajuicer/snapshot_sources.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
 
 namespace jobmon {
@@ -37,6 +38,11 @@ std::vector<std::string> events_files_among(const Storage& storage, const std::s
   return paths;
 }
 
+std::string not_regular_file_reason(EntryType type, std::string_view what) {
+  if (type == EntryType::directory) return "a directory, not " + std::string(what);
+  return "not a regular file (a FIFO, device or socket)";
+}
+
 std::vector<std::pair<std::string, std::string>> unusable_events_entries(const Storage& storage,
                                                                         const std::string& work_dir,
                                                                         const std::vector<DirEntry>& entries) {
@@ -44,10 +50,7 @@ std::vector<std::pair<std::string, std::string>> unusable_events_entries(const S
   for (const auto& entry : entries) {
     if (entry.type == EntryType::file || !is_events_file(entry.name)) continue;
     const std::string path = storage.join(work_dir, entry.name);
-    if (entry.type == EntryType::directory)
-      messages.emplace_back(path, "a directory, not an events file; not read");
-    else
-      messages.emplace_back(path, "not a regular file (a FIFO, device or socket); not read");
+    messages.emplace_back(path, not_regular_file_reason(entry.type, "an events file") + "; not read");
   }
   std::sort(messages.begin(), messages.end());
   return messages;

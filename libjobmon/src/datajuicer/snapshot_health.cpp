@@ -1,6 +1,8 @@
 // What a reader should know before the numbers: the state word (running or
 // stalled), where the job's files are, and the problems with its sources.
 #include <algorithm>
+#include <cmath>
+#include <optional>
 #include <fmt/format.h>
 
 #include "datajuicer/snapshot_summary.hpp"
@@ -9,16 +11,29 @@
 namespace jobmon::detail {
 namespace {
 
-// Stall rule (documented on Snapshot::state): silence longer than 5 usual
-// gaps between completed partition-operations, within [10 min, 24 h];
-// 6 h when the pace is not known yet.
+// Stall rule (documented on Snapshot::state): silence (no event at all)
+// longer than 5 x the longest a partition-operation has taken, within
+// [10 min, 24 h]; 6 h when no duration is known yet. In a partitioned job
+// every partition runs the same op at about the same time, so nothing may
+// arrive for a whole op's length: the unit of patience is one op on one
+// partition, never the job's overall completion rate.
 constexpr double stall_factor = 5, min_stall_seconds = 600, max_stall_seconds = 24 * 3600.0,
                  no_pace_stall_seconds = 6 * 3600.0;
 
-double stall_after(const Snapshot& s) {
-  if (s.eta && s.eta->rate && *s.eta->rate > 0)
-    return std::clamp(stall_factor / *s.eta->rate, min_stall_seconds, max_stall_seconds);
-  return no_pace_stall_seconds;
+// The longest completed partition-operation (its written or timestamp
+// duration); else, for a writer that sends partition events only, the
+// longest completed partition.
+std::optional<double> longest_unit(const Snapshot& s) {
+  std::optional<double> op_longest, partition_longest;
+  for (const auto& [pid, p] : s.partitions) {
+    if (p.status == RunStatus::completed && p.end_time >= p.start_time)
+      partition_longest = std::max(partition_longest.value_or(0.0), p.end_time - p.start_time);
+    for (const auto& [idx, op] : p.ops)
+      if (op.status == RunStatus::completed && op.duration_source != DurationSource::none && std::isfinite(op.duration) &&
+          op.duration >= 0)
+        op_longest = std::max(op_longest.value_or(0.0), op.duration);
+  }
+  return op_longest ? op_longest : partition_longest;
 }
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -42,20 +57,28 @@ void decide_state(Snapshot& s) {
       return;
     case RunStatus::in_progress: break;
   }
-  const double limit = stall_after(s);
+  const std::optional<double> unit = longest_unit(s);
+  const double limit =
+      unit ? std::clamp(stall_factor * *unit, min_stall_seconds, max_stall_seconds) : no_pace_stall_seconds;
   if (s.last_event_age && *s.last_event_age >= limit) {
     s.state = JobStatus::stalled;
-    s.state_reason = fmt::format("no event for {} (stalled after {} of silence)", format_duration(*s.last_event_age),
-                                 format_duration(limit));
-  } else if (s.eta && s.eta->stalled) {
-    s.state = JobStatus::stalled;
-    s.state_reason = fmt::format("events but no completed operation for {}, far longer than usual",
-                                 format_duration(s.eta->seconds_since_progress));
+    s.state_reason =
+        unit ? fmt::format("no event for {} (stalled after {} of silence; the longest operation took {})",
+                           format_duration(*s.last_event_age), format_duration(limit), format_duration(*unit))
+             : fmt::format("no event for {} (stalled after {} of silence; no operation has completed yet)",
+                           format_duration(*s.last_event_age), format_duration(limit));
+    // A stalled job is not running any more: its duration ends at its last event.
+    if (s.duration_until_now && s.start_time && s.last_event_time && *s.last_event_time >= *s.start_time)
+      s.duration_seconds = *s.last_event_time - *s.start_time;
+    s.duration_until_now = false;
   } else {
     s.state = JobStatus::running;
     s.state_reason = s.last_event_age ? fmt::format("last event {} ago", format_duration(*s.last_event_age))
                                       : std::string("in progress (no event timestamps)");
   }
+  // One word everywhere: the ETA is stalled exactly when the state is.
+  for (auto* eta : {&s.eta, &s.eta_linear})
+    if (*eta) (*eta)->stalled = s.state == JobStatus::stalled;
 }
 
 void locate_files(Snapshot& s, const SnapshotSources& src) {

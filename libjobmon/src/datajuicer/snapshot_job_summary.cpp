@@ -25,7 +25,12 @@ std::optional<double> time_of(const json::object& o, std::string_view key) {
 
 JobSummaryInfo load_job_summary(const Storage& storage, const std::string& path) {
   JobSummaryInfo info;
-  if (storage.stat(path).type != EntryType::file) return info;
+  const EntryType type = storage.stat(path).type;
+  if (type == EntryType::missing) return info;
+  if (type != EntryType::file) {
+    info.error = not_regular_file_reason(type, "a job summary");
+    return info;
+  }
   json::value doc;
   try {
     boost::system::error_code ec;

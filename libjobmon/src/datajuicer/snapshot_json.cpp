@@ -51,17 +51,27 @@ json::value job_info(const Snapshot& s) {
                       {"error_message", text_or_null(s.error_message)}};
 }
 
+// The reference's total_duration (and timing.duration_seconds): known once
+// the job finished, null before (its end - start); jobmon's elapsed time of
+// an unfinished job is timing.elapsed_seconds.
+std::optional<double> total_duration(const Snapshot& s) {
+  const bool finished = s.overall_status == RunStatus::completed || s.overall_status == RunStatus::failed;
+  return finished ? s.duration_seconds : std::nullopt;
+}
+
 json::value timing(const Snapshot& s) {
   json::object o;
+  const std::optional<double> total = total_duration(s);
   o["start_time"] = number_or_null(s.start_time);
   o["end_time"] = number_or_null(s.end_time);
-  o["duration_seconds"] = number_or_null(s.duration_seconds);
-  o["duration_formatted"] = s.duration_seconds ? json::value(format_duration(*s.duration_seconds)) : json::value(nullptr);
+  o["duration_seconds"] = number_or_null(total);
+  o["duration_formatted"] = total ? json::value(format_duration(*total)) : json::value(nullptr);
   o["job_summary_duration"] = number_or_null(s.job_summary_duration);
   o["timing_source"] = s.timing_source;
   o["start_time_iso"] = iso_time_or_null(s.start_time);
   o["end_time_iso"] = iso_time_or_null(s.end_time);
   o["last_event_time"] = number_or_null(s.last_event_time);
+  o["elapsed_seconds"] = number_or_null(s.duration_seconds);
   o["duration_until_now"] = s.duration_until_now;
   return o;
 }
@@ -115,11 +125,10 @@ double checkpoint_percentage(const Snapshot& s) {
                                 : 0.0;
 }
 
+// As the reference: checkpointed / total operations, 0.0 with none; never null.
 json::value checkpoint_coverage(const Snapshot& s) {
-  std::optional<double> coverage;
-  if (s.completed_operations > 0)
-    coverage = static_cast<double>(s.checkpointed_operations) / static_cast<double>(s.completed_operations);
-  return ratio(coverage);
+  if (s.total_operations <= 0) return 0.0;
+  return ratio(static_cast<double>(s.checkpointed_operations) / static_cast<double>(s.total_operations));
 }
 
 template <class Each>
@@ -450,7 +459,7 @@ void for_each_section(const Snapshot& s, Emit&& emit, bool before_maps) {
                                           {"operation_percentage", s.operation_percentage}});
     emit("job_start_time", number_or_null(s.start_time));
     emit("job_end_time", number_or_null(s.end_time));
-    emit("total_duration", number_or_null(s.duration_seconds));
+    emit("total_duration", number_or_null(total_duration(s)));
     emit("timing", timing(s));
     emit("progress_summary", progress_summary(s));
     return;

@@ -53,7 +53,7 @@ void ProgressHistory::add(double time, double done) {
   }
 }
 
-void EventState::begin_file() { run_open_ = false; }
+void EventState::begin_file() { run_open_ = run_marked_ = false; }
 
 PartitionState* EventState::partition(const Event& e) {
   if (!e.partition_id) return nullptr;
@@ -117,6 +117,13 @@ void EventState::set_op_status(OpState& op, RunStatus status) {
   op.status = status;
 }
 
+void EventState::mark_run_start(const Event& e) {
+  if (e.timestamp) run_start_time = e.timestamp;
+  run_marked_ = true;
+  run_start_ops = completed_ops;
+  run_start_parts = completed_parts;
+}
+
 std::uint32_t EventState::add_error(std::string_view message) {
   op_errors.push_back(clip(message));
   return static_cast<std::uint32_t>(op_errors.size());
@@ -124,7 +131,9 @@ std::uint32_t EventState::add_error(std::string_view message) {
 
 bool EventState::apply(const Event& e) {
   const bool after_job_start = previous_was_job_start_;
+  const bool after_restart = previous_was_restart_;
   previous_was_job_start_ = e.type == EventType::job_start;
+  previous_was_restart_ = e.type == EventType::job_restart;
   const double t = time_or_nan(e);
   if (e.timestamp) {
     if (!last_event_time || *e.timestamp > *last_event_time) last_event_time = e.timestamp;
@@ -135,7 +144,10 @@ bool EventState::apply(const Event& e) {
       // A new run: the first start after a terminal event or in a new file,
       // or a resume appended to the same events.jsonl (older writers) after
       // a crash that left no terminal event.
-      if (!run_open_ || (e.is_resuming == Tri::yes && !after_job_start)) ++runs;
+      if (!run_open_ || (e.is_resuming == Tri::yes && !after_job_start)) {
+        ++runs;
+        if (!after_restart) mark_run_start(e);  // a job_restart just before marked it
+      }
       run_open_ = true;
       if (!num_partitions && e.num_partitions && *e.num_partitions > 0)
         num_partitions = std::min<std::int64_t>(*e.num_partitions, max_partitions);  // no overflow in totals
@@ -149,6 +161,7 @@ bool EventState::apply(const Event& e) {
       return true;
     case EventType::job_restart:
       ++restarts;
+      mark_run_start(e);
       job_status = RunStatus::in_progress;
       job_terminal = false;
       end_time.reset();
@@ -157,7 +170,7 @@ bool EventState::apply(const Event& e) {
     case EventType::job_failed:
       job_status = e.type == EventType::job_complete ? RunStatus::completed : RunStatus::failed;
       job_terminal = true;
-      run_open_ = false;
+      run_open_ = run_marked_ = false;
       if (e.timestamp) end_time = e.timestamp;
       if (e.type == EventType::job_failed) {
         job_error = clip(e.error_message);
@@ -185,6 +198,8 @@ bool EventState::apply(const Event& e) {
       return true;
     case EventType::partition_start:
     case EventType::partition_resume:
+      // A writer that resumes without a job_start: the first resume starts the run.
+      if (e.type == EventType::partition_resume && !run_open_ && !run_marked_) mark_run_start(e);
       set_partition_status(*p, RunStatus::in_progress);
       if (e.type == EventType::partition_start || std::isnan(p->start_time)) p->start_time = t;
       p->end_time = no_time;

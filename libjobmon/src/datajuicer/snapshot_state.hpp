@@ -61,6 +61,11 @@ class EventState {
   std::optional<std::int64_t> num_partitions;  // first job_start's metadata.num_partitions
   std::int64_t created_partitions = 0;         // partition_creation_complete events (older writers)
   std::int64_t runs = 0, restarts = 0;
+  // When the current run started (its job_restart, the job_start that opened
+  // it, or a partition_resume with no job_start before it) and what was done
+  // then: a resumed job's pace counts from here, never from an earlier run.
+  std::optional<double> run_start_time;
+  std::int64_t run_start_ops = 0, run_start_parts = 0;
   std::uint64_t events = 0;  // counted by the caller, for events apply() accepted
 
   // Only those events named, in the order first named (summarize sorts them);
@@ -89,9 +94,12 @@ class EventState {
   void log_failure(std::string_view message, std::optional<std::int64_t> partition_id, std::string_view op_name,
                    bool job_level);
   std::uint32_t add_error(std::string_view message);
+  void mark_run_start(const Event& event);
 
   bool run_open_ = false;
   bool previous_was_job_start_ = false;  // writers emit job_start in pairs
+  bool previous_was_restart_ = false;    // and job_restart just before a resume's job_start
+  bool run_marked_ = false;              // run_start_time is this run's
 };
 
 }  // namespace jobmon::detail

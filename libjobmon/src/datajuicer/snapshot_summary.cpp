@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "jobmon/format.hpp"
+
 namespace jobmon {
 
 std::string_view to_string(RunStatus status) {
@@ -181,9 +183,16 @@ void estimate(Snapshot& s, const EventState& state, double now) {
   if (total <= 0) return;
   const double done = static_cast<double>(by_partitions ? s.completed_partitions : s.completed_operations);
   EtaEstimator estimator(static_cast<double>(total));
-  if (s.start_time) estimator.set_start(*s.start_time);
+  // A resumed job's pace counts from the current run's start: an earlier
+  // run's last completion says nothing about how this run goes.
+  const bool resumed = state.run_start_time && state.start_time && *state.run_start_time > *state.start_time;
+  if (resumed)
+    estimator.set_start(*state.run_start_time,
+                        static_cast<double>(by_partitions ? state.run_start_parts : state.run_start_ops));
+  else if (s.start_time)
+    estimator.set_start(*s.start_time);
   for (const EtaSample& sample : (by_partitions ? state.partition_history : state.history).samples())
-    estimator.add(sample.time, sample.done);
+    if (!resumed || sample.time >= *state.run_start_time) estimator.add(sample.time, sample.done);
   if (state.last_event_time) estimator.add(*state.last_event_time, done);
   s.eta = estimator.smoothed(now);
   s.eta_linear = estimator.linear(now);
@@ -256,9 +265,11 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
                      : src.has_checkpoint_dir   ? src.work_dir + "/checkpoints"
                                                 : std::string();
   s.resumable = s.overall_status != RunStatus::completed && s.checkpointed_operations > 0;
+  // The writer's command stays as written; one made here is quoted so that
+  // it pastes into a shell as it reads (a config path with spaces or quotes).
   s.resumption_command = sum.resumption_command;
   if (s.resumption_command.empty() && s.resumable && !s.config_file.empty())
-    s.resumption_command = "dj-process --config " + s.config_file + " --job_id " + s.job_id;
+    s.resumption_command = "dj-process --config " + shell_quote(s.config_file) + " --job_id " + shell_quote(s.job_id);
 
   collect_failures(s);
   group_failures(s, state);

@@ -138,15 +138,20 @@ TEST_CASE("Snapshot: a running job silent for 431 days is stalled; a recent one 
   REQUIRE(old.last_event_age);
   CHECK(*old.last_event_age == 431 * day);
   CHECK(old.state_reason.find("no event for") == 0);
-  // Duration of a running job: elapsed until the snapshot, and it says so
-  CHECK(old.duration_until_now);
-  CHECK(*old.duration_seconds == 3 + 431 * day);
+  // A stalled job is not running: its duration ends at its last event
+  CHECK_FALSE(old.duration_until_now);
+  CHECK(*old.duration_seconds == 3);
   CHECK(document_of(old).at("state") == "stalled");
+  CHECK(document_of(old).at("timing").at("elapsed_seconds") == json::value(3.0));
+  CHECK(document_of(old).at("total_duration").is_null());
+  REQUIRE(old.eta);
+  CHECK(old.eta->stalled);
 
   const Snapshot fresh = analyze_work_dir(dir("silent_running"), last_event + 60);
   CHECK(fresh.state == JobStatus::running);
   CHECK(*fresh.last_event_age == 60);
-  CHECK(*fresh.duration_seconds == 63);
+  CHECK(*fresh.duration_seconds == 63);  // running: elapsed until the snapshot, and it says so
+  CHECK(fresh.duration_until_now);
   // the floor: 9 minutes of silence is not a stall even for a fast job
   CHECK(analyze_work_dir(dir("silent_running"), last_event + 540).state == JobStatus::running);
   // 24 hours of silence is, whatever the pace

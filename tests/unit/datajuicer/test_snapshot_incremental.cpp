@@ -14,6 +14,7 @@
 
 using namespace jobmon;
 using jobmon::test::TempTree;
+using jobmon::test::read_text;
 
 namespace {
 
@@ -114,6 +115,91 @@ TEST_CASE("Snapshot: finish() uses a complete unterminated last line, update() w
                                      R"({"event_type":"job_complete","timestamp":1005})" "\n");
   analyzer.update();
   CHECK(analyzer.snapshot(2000).events_analyzed == 3);
+}
+
+namespace {
+
+void check_same_reading(const Snapshot& followed, const Snapshot& one_shot) {
+  CHECK(followed.overall_status == one_shot.overall_status);
+  CHECK(followed.state == one_shot.state);
+  CHECK(followed.events_analyzed == one_shot.events_analyzed);
+  CHECK(followed.skipped.blank == one_shot.skipped.blank);
+  CHECK(followed.skipped.corrupt == one_shot.skipped.corrupt);
+  CHECK(followed.skipped.torn == one_shot.skipped.torn);
+  CHECK(followed.skipped.no_event_type == one_shot.skipped.no_event_type);
+  CHECK(followed.skipped.too_long == one_shot.skipped.too_long);
+  CHECK(followed.skipped.out_of_range == one_shot.skipped.out_of_range);
+  CHECK(followed.skipped.total() == one_shot.skipped.total());
+  CHECK(followed.completed_operations == one_shot.completed_operations);
+}
+
+}  // namespace
+
+TEST_CASE("Snapshot: update() uses a complete unterminated last line that stayed the same over a refresh",
+          "[datajuicer]") {
+  TempTree tree;
+  jobmon::test::copy_tree(std::string(JOBMON_TEST_DATA) + "/dj/corrupt", tree.path("job"));
+  const std::string file = tree.path("job/events.jsonl");
+  REQUIRE(read_text(file).back() != '\n');  // the corpus case ends in job_complete without a newline
+  const Snapshot one_shot = analyze_work_dir(tree.path("job"), 1758108200);
+  REQUIRE(one_shot.overall_status == RunStatus::completed);
+
+  SnapshotAnalyzer analyzer(tree.path("job"));
+  analyzer.update();  // first sight of the tail: it may still be written
+  Snapshot s = analyzer.snapshot(1758108200);
+  CHECK(s.overall_status == RunStatus::in_progress);
+  CHECK(s.events_files[0].partial_last_line);
+  analyzer.update();  // unchanged since: used, as a one-shot read uses it
+  s = analyzer.snapshot(1758108200);
+  CHECK_FALSE(s.events_files[0].partial_last_line);
+  check_same_reading(s, one_shot);
+
+  // The writer adds the newline later: nothing changes (no blank line).
+  tree.write("job/events.jsonl", read_text(file) + "\n");
+  analyzer.update();
+  s = analyzer.snapshot(1758108200);
+  check_same_reading(s, one_shot);
+  // And lines after it are read on.
+  tree.write("job/events.jsonl", read_text(file) + "\n");
+  analyzer.update();
+  CHECK(analyzer.snapshot(1758108200).skipped.blank == one_shot.skipped.blank + 1);
+}
+
+TEST_CASE("Snapshot: an unterminated line that grows after it was used makes update() read again", "[datajuicer]") {
+  TempTree tree;
+  const std::string head = start_line(1) + op_line(0, 0, "op_start", 1001);
+  const std::string tail = R"({"event_type":"job_complete","timestamp":1005})";
+  tree.write("job/events.jsonl", head + tail);
+  SnapshotAnalyzer analyzer(tree.path("job"));
+  analyzer.update();
+  CHECK(analyzer.snapshot(2000).overall_status == RunStatus::in_progress);  // held once
+  analyzer.update();
+  CHECK(analyzer.snapshot(2000).overall_status == RunStatus::completed);
+  CHECK(analyzer.snapshot(2000).events_analyzed == 3);
+
+  // It was not complete after all: the line goes on. The line is now
+  // corrupt, as a one-shot read of the same file says.
+  tree.write("job/events.jsonl", head + tail + R"(, "more":1})" "\n" + op_line(0, 0, "op_complete", 1006));
+  analyzer.update();
+  const Snapshot followed = analyzer.snapshot(2000);
+  const Snapshot one_shot = analyze_work_dir(tree.path("job"), 2000);
+  CHECK(followed.overall_status == RunStatus::in_progress);
+  CHECK(followed.skipped.corrupt == 1);
+  CHECK(followed.completed_operations == 1);
+  check_same_reading(followed, one_shot);
+
+  // A tail that keeps changing between refreshes is never used early.
+  tree.write("job2/events.jsonl", head + R"({"event_type":"op_complete","timestamp":1002,"partition_id":0,"operation_idx":0})");
+  SnapshotAnalyzer second(tree.path("job2"));
+  second.update();
+  tree.write("job2/events.jsonl", head + R"({"event_type":"op_complete","timestamp":1002,"partition_id":0,"operation_idx":0})" "\n" +
+                                      R"({"event_type":"job_complete","timestamp":1005})");
+  second.update();  // a new tail, seen once: held
+  Snapshot s2 = second.snapshot(2000);
+  CHECK(s2.overall_status == RunStatus::in_progress);
+  CHECK(s2.completed_operations == 1);
+  second.update();
+  CHECK(second.snapshot(2000).overall_status == RunStatus::completed);
 }
 
 TEST_CASE("Snapshot: a truncated or replaced events file is read again from the start", "[datajuicer]") {

@@ -46,13 +46,6 @@ std::string terminal_safe(std::string_view text);
 // the newlines between them kept.
 std::string terminal_safe_lines(std::string_view text);
 
-// `text` as one shell word that bash reads back byte for byte, and that is
-// safe to print: as is when it holds only characters no shell treats
-// specially, in single quotes otherwise, and as $'...' with \xNN escapes
-// when it holds a control character or a byte that is not UTF-8 (so the
-// printed word never moves the cursor and still pastes back exactly).
-std::string shell_quote(std::string_view text);
-
 // Display width of UTF-8 text (East Asian wide and emoji count 2), for
 // aligning columns. Escape sequences count 0 (the text may be painted); any
 // other control or byte counts as wide as terminal_safe shows it, so

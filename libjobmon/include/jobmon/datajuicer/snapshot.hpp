@@ -210,21 +210,31 @@ struct Snapshot {
   RunStatus overall_status = RunStatus::not_started;
   // The state word every tool shows (job_state.hpp): completed -> complete,
   // failed -> failed, not_started -> pending, in_progress -> running or
-  // stalled. Stalled (a careful operator's rule, see snapshot_health.cpp):
-  // the last event is older than stall_after, which is 5 x the usual gap
-  // between completed partition-operations (1 / the smoothed ETA rate),
-  // floored at 10 minutes and capped at 24 hours; 6 hours when no rate is
-  // known yet; or the ETA itself saw no progress for far longer than usual.
-  // A job silent for a day is stalled whatever its pace. state_reason says
-  // why, in words.
+  // stalled. Stalled (snapshot_health.cpp): no event at all for longer than
+  // stall_after = 5 x the longest completed partition-operation (one op on
+  // one partition, by its written or timestamp duration; for a writer that
+  // sends partition events only, the longest completed partition), floored
+  // at 10 minutes and capped at 24 hours; 6 hours when nothing has completed
+  // yet. Silence counts from the last event of any kind, so a resumed run's
+  // job_start/partition_resume restarts it and a partitioned job silent for
+  // one long op level stays running. The job's overall completion rate never
+  // decides it (with many partitions it is tiny, and all partitions finish
+  // an op at about the same time); eta/eta_linear's `stalled` is set to
+  // agree with this word. A job silent for a day is stalled whatever its
+  // pace. state_reason says why, in words.
   JobStatus state = JobStatus::pending;
   std::string state_reason;
   std::optional<double> last_event_age;   // generated_at - last_event_time
   // timing (epoch seconds; empty when unknown)
   std::optional<double> start_time, end_time, last_event_time, duration_seconds, job_summary_duration;
   std::string timing_source;  // "events" | "job_summary" | "none"
-  // duration_seconds of a job still in progress is the time elapsed until
-  // generated_at (not last event minus start): duration_until_now says so.
+  // duration_seconds: a finished job's start -> end; a running or pending
+  // job's start -> generated_at (duration_until_now says so); a stalled
+  // job's start -> last event (it is not running any more). The JSON keeps
+  // the reference's semantics for its own keys: total_duration and
+  // timing.duration_seconds/duration_formatted are null until the job
+  // finished (snapshot.py gives end - start, null without an end), and
+  // jobmon's value is timing.elapsed_seconds.
   bool duration_until_now = false;
   // Where the work dir's files are (the job summary's, else what is found).
   std::string event_log_file, event_log_dir, metadata_dir, backed_up_config_path;
@@ -261,7 +271,8 @@ struct Snapshot {
   // summary, an events file that is not a regular file...), in words.
   std::vector<std::string> warnings;
   // ETA of an in-progress job, in partition-operations (or in partitions
-  // when only partition events arrive: eta_unit says which)
+  // when only partition events arrive: eta_unit says which); a resumed job's
+  // pace counts from the current run's start. `stalled` agrees with state.
   std::optional<EtaEstimate> eta, eta_linear;
   std::string eta_unit;  // "partition_operations" | "partitions"
   // sources
@@ -290,7 +301,10 @@ class SnapshotAnalyzer {
 
   // Reads what was appended since the previous call: new complete lines, new
   // events files, a changed DAG plan or job summary. A file that shrank or
-  // was replaced makes it start over. An unterminated last line waits.
+  // was replaced makes it start over. An unterminated last line waits until
+  // it parses as an event and the file stayed the same over one more call
+  // (then it is used, as finish() would); a newline arriving after it adds
+  // nothing, more text on the same line makes it read the file again.
   // Throws StorageError when the work dir cannot be read at all.
   void update();
   // For a one-shot read: also uses an unterminated last line when it is

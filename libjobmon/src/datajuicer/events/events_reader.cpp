@@ -86,6 +86,20 @@ void EventsFileReader::read(const Storage& storage, EventLineParser& parser, Lin
       }
       i = verify;
       verify = 0;
+      if (unterminated_used_) {
+        // The line used without its newline: the newline arriving now ends
+        // it (not a blank line); anything else means it was not complete
+        // after all, and what was made of it is wrong: start over.
+        if (i < chunk.size() && chunk[i] != '\n') {
+          stale_ = true;
+          return;
+        }
+        if (i < chunk.size()) {
+          ++i;
+          offset_ = pos + i;
+          unterminated_used_ = false;
+        }
+      }
     }
     while (i < chunk.size()) {
       const char* start = chunk.data() + i;
@@ -129,18 +143,31 @@ void EventsFileReader::read(const Storage& storage, EventLineParser& parser, Lin
   }
 
   partial_ = long_line || !carry.empty();
-  if (final && partial_) {
-    // One-shot read: a last line without its newline is used when complete.
-    Event parsed;
-    const LineIssue issue = long_line ? parser.finish_long_line(parsed) : parser.parse(carry, parsed);
-    if (issue == LineIssue::none) {
-      event = parsed;
-      deliver(issue);
-      offset_ = pos;
-      tail_ = before;
-      partial_ = false;
-    }
+  if (!partial_) {
+    held_end_ = 0;
+    return;
   }
+  // A last line without its newline is used when it is a complete event
+  // and either this is a one-shot read, or the file has not changed since
+  // the previous read saw the same tail (a writer that ended without a
+  // newline, not one caught mid-line).
+  Event parsed;
+  const LineIssue issue = long_line ? parser.finish_long_line(parsed) : parser.parse(carry, parsed);
+  if (issue != LineIssue::none) {
+    held_end_ = 0;
+    return;
+  }
+  if (!final && held_end_ != end) {
+    held_end_ = end;  // wait one refresh
+    return;
+  }
+  event = parsed;
+  deliver(issue);
+  offset_ = pos;
+  tail_ = before;
+  partial_ = false;
+  held_end_ = 0;
+  unterminated_used_ = true;
 }
 
 }  // namespace jobmon::detail

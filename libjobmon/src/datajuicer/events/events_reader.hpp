@@ -44,8 +44,14 @@ class EventsFileReader {
   // within one mtime tick that keeps the size, or one that grows and keeps
   // both fingerprints.
   bool replaced(const Storage& storage) const;
-  // Reads the complete lines appended since the last call. With `final`, an
-  // unterminated last line is used when it parses; otherwise it waits.
+  // Reads the complete lines appended since the last call. An unterminated
+  // last line that parses as an event is used with `final` (one-shot), or
+  // when the previous call saw the file end with it and the file has not
+  // changed since (a writer that ended without a newline: a finished job
+  // reads as finished under --follow too); else it waits. A newline that
+  // arrives after such a line was used only ends it (no blank line); more
+  // text on that line means it was not complete after all: stale(), and the
+  // caller reads the file again from the start.
   // Reading on, it first checks the bytes before its offset, in the same
   // request: when they changed it reads nothing and stale() turns true.
   void read(const Storage& storage, EventLineParser& parser, LineConsumer& consumer, bool final,
@@ -68,6 +74,8 @@ class EventsFileReader {
   double seen_mtime_ = 0;
   bool partial_ = false;
   bool stale_ = false;
+  std::uint64_t held_end_ = 0;      // file size when a complete unterminated tail was last seen (0: none)
+  bool unterminated_used_ = false;  // the last line used had no newline: offset_ is mid-line
   std::string error_;  // the last read's failure, if any
 };
 
