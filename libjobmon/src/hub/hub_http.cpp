@@ -86,7 +86,37 @@ std::string host_of(const std::string& url) {
   return out.empty() ? url : out;
 }
 
+namespace {
+
+// The authority as the URL writes it ("user@host:port" between "scheme://"
+// and the path), or nothing when the URL is not written "scheme://host...".
+// curl is lenient where a comparison of origins must not be: it reads
+// "http:/host" and "http:///host" as "http://host", and decodes "%39" in a
+// host to "9" without then reading "9" as the IPv4 address 0.0.0.9 (as it
+// does for a plain "9"), so one host would have two origins.
+std::optional<std::string_view> written_authority(std::string_view url) {
+  const std::size_t colon = url.find("://");
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  for (char c : url.substr(0, colon)) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '+' && c != '-' && c != '.') return std::nullopt;
+  }
+  const std::string_view rest = url.substr(colon + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#\\"));
+  if (authority.empty()) return std::nullopt;
+  return authority;
+}
+
+}  // namespace
+
 std::string origin_of(const std::string& url) {
+  // Only a URL written plainly has an origin: an empty one never equals
+  // another (see Batch::start), so the token stays home.
+  const auto authority = written_authority(url);
+  if (!authority) return {};
+  const std::size_t at = authority->rfind('@');
+  const std::string_view host_part = at == std::string_view::npos ? *authority : authority->substr(at + 1);
+  if (host_part.find('%') != std::string_view::npos) return {};  // percent-encoded host bytes (or an IPv6 zone)
   CURLU* u = curl_url();
   std::string out;
   if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
@@ -94,6 +124,8 @@ std::string origin_of(const std::string& url) {
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+      // Lower case, the port always written (so "https://hf.co" and
+      // "https://HF.co:443/" are one origin), IPv4 numbers as curl spells them.
       out = detail::ascii_lower(scheme) + "://" + detail::ascii_lower(host) + ":" + port;
     }
     curl_free(scheme);
@@ -232,7 +264,7 @@ void Batch::start(Transfer& t) {
   for (const auto& h : t.request->headers) t.headers.add(h);
   // The token goes to the origin the caller addressed, never to a host a
   // redirect points at.
-  if (t.request->with_token && config_.token && origin_of(t.url) == t.origin) {
+  if (t.request->with_token && config_.token && !t.origin.empty() && origin_of(t.url) == t.origin) {
     t.headers.add("Authorization: Bearer " + *config_.token);
   }
   set_options(t);
