@@ -48,7 +48,29 @@ TEST_CASE("origin_of: a URL not written scheme://host has no origin", "[hub]") {
       "http://?x",
       "file:///etc/passwd",  // no host
       "",
+      "http://a@evil.example@hf.co/",  // which '@' ends the user info is a guess
+      "http://b\xc3\xbc" "cher.example/",  // bytes beyond ASCII (curl may or may not punycode them)
+      "http://hf.co/\x7f",
+      "http://hf.co\t/",
   };
+  for (const std::string& url : malformed) {
+    INFO(url);
+    CHECK(origin_of(url).empty());
+  }
+  // Found by fuzz_hub_headers (--explore): curl stops at a NUL byte, the
+  // string goes on; the host curl read was one no check had looked at.
+  const std::string with_nul("http://user@hf.co%41\0@x.example/", 32);
+  CHECK(origin_of(with_nul).empty());
+  CHECK(origin_of(std::string("https://hf.co/\0", 15)).empty());
+}
+
+TEST_CASE("origin_of: user info and paths do not change the origin", "[hub]") {
+  CHECK(origin_of("https://hf.co/a%20b?c=%41#d") == "https://hf.co:443");
+  CHECK(origin_of("https://x:y@hf.co") == "https://hf.co:443");
+}
+
+TEST_CASE("origin_of: what curl refuses has no origin", "[hub]") {
+  const std::vector<std::string> malformed = {"http://[::1/", "http://hf.co:80:81/", "http://hf.co:+80/", "http://:80/"};
   for (const std::string& url : malformed) {
     INFO(url);
     CHECK(origin_of(url).empty());
