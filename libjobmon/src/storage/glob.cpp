@@ -155,6 +155,9 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
   parts.erase(std::unique(parts.begin(), parts.end(),
                           [](const std::string& a, const std::string& b) { return a == "**" && b == "**"; }),
               parts.end());
+  const std::size_t first_glob = static_cast<std::size_t>(
+      std::find_if(parts.begin(), parts.end(), [](const std::string& part) { return has_glob_chars(part); }) -
+      parts.begin());
   std::vector<std::string> results;
   // What is left to match from a directory depends only on (directory,
   // component): each pair is walked once, so patterns with several `**`
@@ -163,8 +166,9 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
   // alone, so the path is the key. Past a symlink one directory has a new
   // spelling at every step (`loop -> .` makes `*/*/*/x*` reach the tree once
   // per spelling: 6 entries and 5 components took 511 listings): there the key
-  // is what the path leads to (Storage::directory_identity, one stat), so each
-  // directory is walked, and named, once whatever the links that reach it.
+  // is what the path leads to (Storage::directory_identity, one stat), so a
+  // directory is walked, and named, at most twice: once by its plain path,
+  // once by the first of its linked spellings.
   std::set<std::pair<std::string, std::size_t>> walked_paths;
   std::set<std::pair<std::string, std::size_t>> walked_dirs;
   auto first_visit = [&](const std::string& base, std::size_t index, bool via_link) {
@@ -173,7 +177,9 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
   };
 
   // Depth-first walk; `base` is the directory matched so far ("" = cwd), and
-  // `via_link` says a symlink is on its path below the root.
+  // `via_link` says a symlink is on its path where the pattern branches (a
+  // link in the plain prefix, `/data/jobs -> /mnt/jobs`, gives every
+  // directory below it one spelling still, and costs no extra stat).
   // `**` never descends through a symlink (as bash's globstar): a link back
   // up, or to `/`, would make the walk endless or huge. A link matched by
   // any other component is followed, once. `depth` bounds the walk all the
@@ -200,7 +206,7 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
       FileStat st = storage.lstat(next);
       const bool link = st.type == EntryType::symlink;
       if (link) st = storage.stat(next);
-      if (st.type == EntryType::directory) walk(next, index + 1, depth + 1, via_link || link);
+      if (st.type == EntryType::directory) walk(next, index + 1, depth + 1, via_link || (link && index > first_glob));
       return;
     }
     std::vector<DirEntry> entries;

@@ -184,3 +184,15 @@ TEST_CASE("Glob: a plain component that is a link back up counts as a link (no b
   REQUIRE(found.size() == 3);
   CHECK(found[0] == tree.path("root/a/up/a/up/a/up/a/up/a/up/a/up/a/up/a/up/a/xjob"));
 }
+
+TEST_CASE("Glob: a link in the plain prefix keeps its spelling in every match", "[storage]") {
+  test::TempTree tree;
+  tree.mkdir("real/a/xjob");
+  tree.mkdir("real/b/xjob");
+  tree.symlink(tree.path("real"), "alias");
+  LocalStorage storage;
+  CHECK(expand_glob(storage, tree.path("alias/*/x*")) ==
+        std::vector<std::string>{tree.path("alias/a/xjob"), tree.path("alias/b/xjob")});
+  CHECK(expand_glob(storage, tree.path("alias/**/x*")) ==
+        std::vector<std::string>{tree.path("alias/a/xjob"), tree.path("alias/b/xjob")});
+}
