@@ -6,11 +6,12 @@
 #
 # Deterministic: every target runs a fixed number of inputs (runs_of below,
 # sized for about 20-30 s each on a 2-core CI machine) from a fixed seed
-# (JOBMON_FUZZ_SEED, default 1), so two runs of one tree execute the same
-# inputs and give the same outcome: CI fails for a change that brings a bug,
-# not because a random run happened upon an old one. -max_total_time is only
-# a safety cap (JOBMON_FUZZ_CAP_SECONDS, default 120 per target); a target
-# stopped by it is reported as CAPPED (its outcome no longer reproducible).
+# (JOBMON_FUZZ_SEED, default 1) with address randomisation off (setarch -R),
+# so two runs of one tree execute the same inputs and give the same outcome:
+# CI fails for a change that brings a bug, not because a random run happened
+# upon an old one. -max_total_time is only a safety cap
+# (JOBMON_FUZZ_CAP_SECONDS, default 120 per target); a target stopped by it is
+# reported as CAPPED (its outcome no longer reproducible).
 # Exploratory: a random seed (printed, so a finding can be replayed with
 # JOBMON_FUZZ_SEED) and SECONDS per target: new inputs every time.
 #
@@ -119,6 +120,18 @@ dictionary() {
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Deterministic mode also fixes addresses (setarch -R: no ASLR). The
+# instrumentation records compared values, pointers among them, and the
+# mutator splices them into inputs: with random addresses two runs of one
+# seed part ways within a second.
+fixed_addresses=()
+if [ "$MODE" = deterministic ]; then
+  if setarch "$(uname -m)" -R true 2> /dev/null; then
+    fixed_addresses=(setarch "$(uname -m)" -R)
+  else
+    echo "== fuzz: setarch -R is refused here (a container's seccomp?): addresses stay random, so runs may differ slightly"
+  fi
+fi
 known=$(grep -v '^\s*#' "$SOURCE/KNOWN_FAILING" | sed 's/\s*#.*//' | grep -v '^\s*$' || true)
 failures=()
 capped=()
@@ -146,7 +159,7 @@ for t in $targets; do
     budget=(-runs="$(runs_of "$t")" -max_total_time="$CAP" -reload=0)
   fi
   t_start=$(date +%s.%N)
-  "$BUILD/tests/fuzz/fuzz_$t" ${dict:+-dict="$dict"} -seed="$SEED" "${budget[@]}" -max_len="$(max_len "$t")" \
+  "${fixed_addresses[@]}" "$BUILD/tests/fuzz/fuzz_$t" ${dict:+-dict="$dict"} -seed="$SEED" "${budget[@]}" -max_len="$(max_len "$t")" \
     -timeout="$(input_timeout "$t")" -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$run/artifacts/" "$run/corpus" > "$run/log" 2>&1 || rc=$?
   took=$(awk -v a="$t_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
