@@ -86,7 +86,45 @@ std::string host_of(const std::string& url) {
   return out.empty() ? url : out;
 }
 
+namespace {
+
+// The host as the URL writes it (between "scheme://", any "user@" and the
+// port or path), or nothing when the URL is not written "scheme://host..."
+// in plain ASCII. curl is lenient where a comparison of origins must not be:
+// it reads "http:/host" and "http:///host" as "http://host", decodes "%39" in
+// a host to "9" without then reading "9" as the IPv4 address 0.0.0.9 (as it
+// does for a plain "9"), and stops at a NUL byte that the string goes on
+// past; any of these would give one host two origins.
+std::optional<std::string_view> written_host(std::string_view url) {
+  for (const char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) return std::nullopt;
+  }
+  const std::size_t colon = url.find("://");
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  for (const char c : url.substr(0, colon)) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '+' && c != '-' && c != '.') return std::nullopt;
+  }
+  const std::string_view rest = url.substr(colon + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#\\"));
+  const std::size_t at = authority.find('@');
+  if (at != authority.rfind('@')) return std::nullopt;  // which '@' ends the user info is a guess
+  const std::string_view host = authority.substr(at == std::string_view::npos ? 0 : at + 1);
+  // Names, IPv4 numbers, [IPv6] and a port; '%' (escaped bytes, an IPv6 zone) is not among them.
+  for (const char c : host) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && c != '-' && c != '.' && c != '_' && c != '~' && c != ':' && c != '[' && c != ']') return std::nullopt;
+  }
+  if (host.empty()) return std::nullopt;
+  return host;
+}
+
+}  // namespace
+
 std::string origin_of(const std::string& url) {
+  // Only a URL written plainly, in ASCII, has an origin: an empty one never
+  // equals another (see Batch::start), so the token stays home.
+  if (!written_host(url)) return {};
   CURLU* u = curl_url();
   std::string out;
   if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
@@ -94,6 +132,8 @@ std::string origin_of(const std::string& url) {
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+      // Lower case, the port always written (so "https://hf.co" and
+      // "https://HF.co:443/" are one origin), IPv4 numbers as curl spells them.
       out = detail::ascii_lower(scheme) + "://" + detail::ascii_lower(host) + ":" + port;
     }
     curl_free(scheme);
@@ -232,7 +272,7 @@ void Batch::start(Transfer& t) {
   for (const auto& h : t.request->headers) t.headers.add(h);
   // The token goes to the origin the caller addressed, never to a host a
   // redirect points at.
-  if (t.request->with_token && config_.token && origin_of(t.url) == t.origin) {
+  if (t.request->with_token && config_.token && !t.origin.empty() && origin_of(t.url) == t.origin) {
     t.headers.add("Authorization: Bearer " + *config_.token);
   }
   set_options(t);

@@ -155,22 +155,40 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
   parts.erase(std::unique(parts.begin(), parts.end(),
                           [](const std::string& a, const std::string& b) { return a == "**" && b == "**"; }),
               parts.end());
+  const std::size_t first_glob = static_cast<std::size_t>(
+      std::find_if(parts.begin(), parts.end(), [](const std::string& part) { return has_glob_chars(part); }) -
+      parts.begin());
   std::vector<std::string> results;
   // What is left to match from a directory depends only on (directory,
   // component): each pair is walked once, so patterns with several `**`
   // (`**/a*/**/b*`) list at most directories x components times, never
-  // exponentially many.
-  std::set<std::pair<std::string, std::size_t>> walked;
+  // exponentially many. A path without a symlink on it names its directory
+  // alone, so the path is the key. Past a symlink one directory has a new
+  // spelling at every step (`loop -> .` makes `*/*/*/x*` reach the tree once
+  // per spelling: 6 entries and 5 components took 511 listings): there the key
+  // is what the path leads to (Storage::directory_identity, one stat), so a
+  // directory is walked, and named, at most twice: once by its plain path,
+  // once by the first of its linked spellings.
+  std::set<std::pair<std::string, std::size_t>> walked_paths;
+  std::set<std::pair<std::string, std::size_t>> walked_dirs;
+  auto first_visit = [&](const std::string& base, std::size_t index, bool via_link) {
+    if (!via_link) return walked_paths.emplace(base, index).second;
+    return walked_dirs.emplace(storage.directory_identity(base.empty() ? "." : base), index).second;
+  };
 
-  // Depth-first walk; `base` is the directory matched so far ("" = cwd).
+  // Depth-first walk; `base` is the directory matched so far ("" = cwd), and
+  // `via_link` says a symlink is on its path where the pattern branches (a
+  // link in the plain prefix, `/data/jobs -> /mnt/jobs`, gives every
+  // directory below it one spelling still, and costs no extra stat).
   // `**` never descends through a symlink (as bash's globstar): a link back
   // up, or to `/`, would make the walk endless or huge. A link matched by
   // any other component is followed, once. `depth` bounds the walk all the
   // same (bind mounts can loop too).
   constexpr int max_depth = 40;
-  std::function<void(const std::string&, std::size_t, int)> walk = [&](const std::string& base, std::size_t index,
-                                                                       int depth) {
-    if (depth > max_depth || !walked.emplace(base, index).second) return;
+  std::function<void(const std::string&, std::size_t, int, bool)> walk = [&](const std::string& base,
+                                                                             std::size_t index, int depth,
+                                                                             bool via_link) {
+    if (depth > max_depth || !first_visit(base, index, via_link)) return;
     if (index == parts.size()) {
       results.push_back(base.empty() ? (root.empty() ? "." : root) : base);
       return;
@@ -182,8 +200,13 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
       return storage.join(base, name);
     };
     if (!has_glob_chars(part)) {
+      // lstat first: a plain component may be a link too (`*/up/*/up` with
+      // `up -> ..`); only then is it followed (stat), so plain paths cost one call.
       const std::string next = child(part);
-      if (storage.stat(next).type == EntryType::directory) walk(next, index + 1, depth + 1);
+      FileStat st = storage.lstat(next);
+      const bool link = st.type == EntryType::symlink;
+      if (link) st = storage.stat(next);
+      if (st.type == EntryType::directory) walk(next, index + 1, depth + 1, via_link || (link && index > first_glob));
       return;
     }
     std::vector<DirEntry> entries;
@@ -194,21 +217,21 @@ std::vector<std::string> expand_glob(const Storage& storage, const std::string& 
     }
     std::sort(entries.begin(), entries.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
     if (part == "**") {
-      walk(base, index + 1, depth);  // zero directories
+      walk(base, index + 1, depth, via_link);  // zero directories
       for (const auto& entry : entries) {
-        if (entry.type == EntryType::directory && entry.name[0] != '.') walk(child(entry.name), index, depth + 1);
+        if (entry.type == EntryType::directory && entry.name[0] != '.') walk(child(entry.name), index, depth + 1, via_link);
       }
       return;
     }
     for (const auto& entry : entries) {
       if (!glob_match(part, entry.name)) continue;
       const std::string next = child(entry.name);
-      const bool is_dir = entry.type == EntryType::directory ||
-                          (entry.type == EntryType::symlink && storage.stat(next).type == EntryType::directory);
-      if (is_dir) walk(next, index + 1, depth + 1);
+      const bool link = entry.type == EntryType::symlink;
+      const bool is_dir = entry.type == EntryType::directory || (link && storage.stat(next).type == EntryType::directory);
+      if (is_dir) walk(next, index + 1, depth + 1, via_link || link);
     }
   };
-  walk("", 0, 0);
+  walk("", 0, 0, false);
   std::sort(results.begin(), results.end());
   results.erase(std::unique(results.begin(), results.end()), results.end());
   return results;

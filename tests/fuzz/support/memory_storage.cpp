@@ -268,6 +268,14 @@ FileTail MemoryStorage::read_tail_beneath(const std::string& base, const std::st
   return FileTail{FileStat{EntryType::file, bytes.size(), node->mtime}, bytes.substr(bytes.size() - take)};
 }
 
+std::string MemoryStorage::directory_identity(const std::string& dir) const {
+  // The path once every link on it is followed, as an inode would say (a
+  // path without links: itself, as the default answers).
+  std::lock_guard lock(mutex_);
+  std::string resolved;
+  return resolve(dir, &resolved, true) != nullptr ? resolved : dir;
+}
+
 std::size_t MemoryStorage::node_count() const {
   std::lock_guard lock(mutex_);
   return nodes_.size();

@@ -35,6 +35,8 @@ class MemoryStorage final : public Storage {
   FileStat lstat(const std::string& path) const override;
   std::string read(const std::string& path, std::uint64_t max_bytes) const override;
   std::string read_range(const std::string& path, std::uint64_t offset, std::uint64_t length) const override;
+  // The node's path once links are followed (one directory reached by two paths).
+  std::string directory_identity(const std::string& dir) const override;
   // As LocalStorage: `relative` is walked from `base` one component at a
   // time and a symlink at any step is refused, never followed.
   std::vector<DirEntry> list_beneath(const std::string& base, const std::string& relative,

@@ -133,3 +133,66 @@ TEST_CASE("Glob: '.' components are dropped and '..' after a glob component is r
   // '..' before any glob component is a plain path step, as before.
   CHECK(expand_glob(storage, tree.path("root/a/../b/job_*")).size() == 1);
 }
+
+TEST_CASE("Glob: links back up are walked once per directory, not once per spelling (fuzz regression)", "[storage]") {
+  // Found by fuzz_glob in CI: four links to `.` and two directories made
+  // `*/***/***/*/x*` (`***` matches as `*` does) list 511 times: every
+  // component matched each link again, so each directory was reached under
+  // 6, 36, 216 names. The walk now keys what it has walked by the directory
+  // a linked path leads to.
+  test::TempTree tree;
+  tree.mkdir("root/a/xjob");
+  tree.mkdir("root/b");
+  for (const char* link : {"l1", "l2", "l3", "l4"}) tree.symlink(".", std::string("root/") + link);
+  LocalStorage storage;
+  std::size_t listings = 0;
+  const auto lister = [&](const std::string& dir) {
+    ++listings;
+    return storage.list(dir, ListOptions{false, false, true});
+  };
+  // root, a, b and xjob: 4 directories, 5 components.
+  const auto found = expand_glob(storage, tree.path("root/*/***/***/*/x*"), lister);
+  CHECK(listings <= 4 * 5);
+  // Four components down through links to `.`, ending at a/xjob: named once.
+  REQUIRE(found.size() == 1);
+  CHECK(found[0] == tree.path("root/l1/l1/l1/a/xjob"));
+  // A longer pattern used to grow as 7^depth; it stays within directories x components.
+  listings = 0;
+  CHECK(expand_glob(storage, tree.path("root/*/*/*/*/*/*/*/*/x*"), lister).size() == 1);
+  CHECK(listings <= 4 * 9);
+}
+
+TEST_CASE("Glob: a plain component that is a link back up counts as a link (no blow-up)", "[storage]") {
+  // `up -> ..` in every directory: `*/up/*/up/...` spells each directory
+  // anew at every step without any glob component matching a link.
+  test::TempTree tree;
+  for (const char* dir : {"root/a", "root/b", "root/c"}) {
+    tree.mkdir(std::string(dir) + "/xjob");
+    tree.symlink("..", std::string(dir) + "/up");
+  }
+  LocalStorage storage;
+  std::size_t listings = 0;
+  const auto lister = [&](const std::string& dir) {
+    ++listings;
+    return storage.list(dir, ListOptions{false, false, true});
+  };
+  std::string pattern = tree.path("root");
+  for (int i = 0; i < 8; ++i) pattern += "/*/up";
+  const auto found = expand_glob(storage, pattern + "/*/x*", lister);
+  // root, a, b and c (a job dir is never listed: x* is matched in its parent) x 10 glob components.
+  CHECK(listings <= 4 * 10);
+  REQUIRE(found.size() == 3);
+  CHECK(found[0] == tree.path("root/a/up/a/up/a/up/a/up/a/up/a/up/a/up/a/up/a/xjob"));
+}
+
+TEST_CASE("Glob: a link in the plain prefix keeps its spelling in every match", "[storage]") {
+  test::TempTree tree;
+  tree.mkdir("real/a/xjob");
+  tree.mkdir("real/b/xjob");
+  tree.symlink(tree.path("real"), "alias");
+  LocalStorage storage;
+  CHECK(expand_glob(storage, tree.path("alias/*/x*")) ==
+        std::vector<std::string>{tree.path("alias/a/xjob"), tree.path("alias/b/xjob")});
+  CHECK(expand_glob(storage, tree.path("alias/**/x*")) ==
+        std::vector<std::string>{tree.path("alias/a/xjob"), tree.path("alias/b/xjob")});
+}

@@ -26,6 +26,9 @@ void validate_glob(std::string_view pattern);
 // A pattern without glob syntax yields itself when it is a directory.
 // `**` never descends through a symlink; a symlink matched by any other
 // component is followed (once: what it leads to is not walked by `**`).
+// Past a symlink, one directory reached under several names (`loop -> .`)
+// is walked and named once, under the first name in sorted order, so the
+// listings stay within directories x pattern components.
 std::vector<std::string> expand_glob(const Storage& storage, const std::string& pattern);
 
 // Lists one directory for expand_glob (throws StorageError like Storage::list),
