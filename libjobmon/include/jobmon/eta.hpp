@@ -32,6 +32,16 @@ struct EtaOptions {
   // for at least min_stall_seconds.
   double stall_factor = 5;
   double min_stall_seconds = 600;
+  // Progress that arrives as a burst (partitions finishing one operation
+  // together, markers written by a copy) is one arrival of many units, not
+  // many arrivals of one: samples closer together than
+  // max(burst_seconds, burst_fraction x elapsed) join the open arrival, which
+  // spans at most burst_span_factor x that gap. Counted one unit at a time, a
+  // burst would make the usual wait between arrivals look tiny and a normal
+  // quiet spell look like a stall.
+  double burst_seconds = 1;
+  double burst_fraction = 0.005;
+  double burst_span_factor = 10;
 };
 
 class EtaEstimator {
@@ -61,6 +71,9 @@ class EtaEstimator {
 
  private:
   EtaEstimate finish(double now, std::optional<double> rate, std::optional<double> usual_rate) const;
+  double burst_gap(double time) const;
+  // Folds the open arrival into the smoothed rate.
+  void commit();
 
   double total_;
   EtaOptions options_;
@@ -70,6 +83,7 @@ class EtaEstimator {
   std::optional<double> last_time_;   // time of the latest sample with progress
   double pending_start_time_ = 0;     // start of the interval being accumulated
   double pending_done_ = 0;           // units done at pending_start_time_
+  std::optional<double> arrival_first_;  // first sample of the open arrival (not yet in the EMA)
   double ema_rate_ = 0;               // biased EMA of the rate
   double ema_batch_ = 0;              // biased EMA of units per sample
   double ema_weight_ = 0;             // sum of weights, for bias correction

@@ -24,18 +24,37 @@ void EtaEstimator::add(double time, double done) {
     return;
   }
   if (last_time_ && time < *last_time_) return;
-  if (done < done_) return;
   if (!last_time_ && time < pending_start_time_) {
     // A completion before the recorded start (clock skew): move the start.
     start_ = time;
     pending_start_time_ = time;
   }
+  if (done <= done_) return;  // no new units: the open arrival stays as it is
+  // A sample with new units: part of the open arrival when it follows the
+  // last one closely, else the open arrival is complete and this one opens
+  // the next.
+  if (arrival_first_ && last_time_) {
+    const double gap = burst_gap(time);
+    const bool joins = time - *last_time_ < gap && time - *arrival_first_ < options_.burst_span_factor * gap;
+    if (!joins) commit();
+  }
+  if (!arrival_first_) arrival_first_ = time;
   done_ = done;
-  const double dt = time - pending_start_time_;
-  const double dd = done - pending_done_;
-  if (dd <= 0) return;
   last_time_ = time;
-  if (dt <= 0) return;  // same instant as the interval start: keep accumulating
+}
+
+double EtaEstimator::burst_gap(double time) const {
+  const double elapsed = start_ ? time - *start_ : 0;
+  return std::max(options_.burst_seconds, options_.burst_fraction * elapsed);
+}
+
+void EtaEstimator::commit() {
+  if (!arrival_first_ || !last_time_) return;
+  arrival_first_.reset();
+  const double time = *last_time_;
+  const double dt = time - pending_start_time_;
+  const double dd = done_ - pending_done_;
+  if (dd <= 0 || dt <= 0) return;  // same instant as the interval start: keep accumulating
   const double elapsed = time - *start_;
   const double tau = std::max(options_.min_time_constant, options_.time_constant_fraction * elapsed);
   const double alpha = 1.0 - std::exp(-dt / tau);
@@ -43,7 +62,7 @@ void EtaEstimator::add(double time, double done) {
   ema_batch_ = ema_batch_ * (1 - alpha) + dd * alpha;
   ema_weight_ = ema_weight_ * (1 - alpha) + alpha;
   pending_start_time_ = time;
-  pending_done_ = done;
+  pending_done_ = done_;
 }
 
 void EtaEstimator::add_completions(std::vector<double> times) {
@@ -88,6 +107,12 @@ EtaEstimate EtaEstimator::linear(double now) const {
 }
 
 EtaEstimate EtaEstimator::smoothed(double now) const {
+  if (arrival_first_) {
+    // The open arrival counts as complete for this estimate only.
+    EtaEstimator settled = *this;
+    settled.commit();
+    return settled.smoothed(now);
+  }
   std::optional<double> rate, usual;
   if (ema_weight_ > 0) {
     rate = ema_rate_ / ema_weight_;

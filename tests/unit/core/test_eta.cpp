@@ -96,3 +96,37 @@ TEST_CASE("Eta: done, unknown and bad samples", "[core]") {
   bad.add(std::numeric_limits<double>::quiet_NaN(), 4);
   CHECK(bad.done() == 2);
 }
+
+TEST_CASE("Eta: a burst of completions is one arrival, so a quiet spell as long as usual is no stall", "[core]") {
+  // 64 partitions finish an operation within 64 s after 30 min of work; the
+  // next operation has run 12 min. Counted one by one, the burst made the
+  // usual wait look like a second and the ETA grew to 12 h.
+  EtaEstimator eta(128);
+  eta.set_start(0);
+  for (int p = 0; p < 64; ++p) eta.add(1800.0 + p, p + 1.0);
+  const double now = 1863 + 720;
+  const auto e = eta.smoothed(now);
+  REQUIRE(e.rate);
+  CHECK(*e.rate == Approx(64.0 / 1863).epsilon(0.02));
+  REQUIRE(e.remaining_seconds);
+  CHECK(*e.remaining_seconds == Approx(1863).epsilon(0.02));
+  CHECK_FALSE(e.stalled);
+  // Silent for ten such cycles: stalled all the same.
+  CHECK(eta.smoothed(1863 + 10 * 1863).stalled);
+}
+
+TEST_CASE("Eta: a steady flow is not merged into one arrival", "[core]") {
+  EtaEstimator eta(1000);
+  eta.set_start(0);
+  for (int i = 1; i <= 600; ++i) eta.add(i * 0.5, i);  // 2 units/s for 300 s
+  const auto e = eta.smoothed(300);
+  REQUIRE(e.rate);
+  CHECK(*e.rate == Approx(2).epsilon(0.05));
+  // A few minutes of silence is long for this job: its ETA grows, and past
+  // min_stall_seconds it is stalled.
+  const auto later = eta.smoothed(300 + 300);
+  REQUIRE(later.remaining_seconds);
+  CHECK(*later.remaining_seconds > 2 * *e.remaining_seconds);
+  CHECK_FALSE(later.stalled);
+  CHECK(eta.smoothed(300 + 700).stalled);
+}
