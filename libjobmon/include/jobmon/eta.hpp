@@ -34,14 +34,15 @@ struct EtaOptions {
   double min_stall_seconds = 600;
   // Progress that arrives as a burst (partitions finishing one operation
   // together, markers written by a copy) is one arrival of many units, not
-  // many arrivals of one: samples closer together than
-  // max(burst_seconds, burst_fraction x elapsed) join the open arrival, which
-  // spans at most burst_span_factor x that gap. Counted one unit at a time, a
-  // burst would make the usual wait between arrivals look tiny and a normal
-  // quiet spell look like a stall.
+  // many arrivals of one. A burst is told apart from the quiet spell S that
+  // came before it: a sample joins the open arrival when it follows the
+  // previous one by less than max(burst_seconds, burst_gap_fraction x S), and
+  // the arrival spans at most max(burst_seconds, burst_span_fraction x S).
+  // Steady progress (gaps like S) never merges. Counted one unit at a time, a
+  // burst would make the usual wait look tiny and a normal quiet spell a stall.
   double burst_seconds = 1;
-  double burst_fraction = 0.005;
-  double burst_span_factor = 10;
+  double burst_gap_fraction = 0.05;
+  double burst_span_fraction = 0.5;
 };
 
 class EtaEstimator {
@@ -71,7 +72,6 @@ class EtaEstimator {
 
  private:
   EtaEstimate finish(double now, std::optional<double> rate, std::optional<double> usual_rate) const;
-  double burst_gap(double time) const;
   // Folds the open arrival into the smoothed rate.
   void commit();
 

@@ -205,10 +205,8 @@ std::string resume_command(const Snapshot& s) {
   if (!s.resumable || (s.state != JobStatus::failed && s.state != JobStatus::stalled)) return {};
   std::vector<std::string> configs = s.config_files;
   if (configs.empty() && !s.config_file.empty()) configs.push_back(s.config_file);
-  if (configs.empty() || s.job_id.empty()) return terminal_safe(s.resumption_command);  // as the writer wrote it
-  std::string command = "dj-process";
-  for (const std::string& c : configs) command += " --config " + shell_quote(c);
-  return command + " --job_id " + shell_quote(s.job_id);
+  const std::string command = dj_resume_command(configs, s.job_id);
+  return !command.empty() ? command : terminal_safe(s.resumption_command);  // else as the writer wrote it
 }
 
 std::string render_snapshot(const Snapshot& s, const SnapshotViewOptions& o) {

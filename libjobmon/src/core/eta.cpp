@@ -34,18 +34,15 @@ void EtaEstimator::add(double time, double done) {
   // last one closely, else the open arrival is complete and this one opens
   // the next.
   if (arrival_first_ && last_time_) {
-    const double gap = burst_gap(time);
-    const bool joins = time - *last_time_ < gap && time - *arrival_first_ < options_.burst_span_factor * gap;
+    const double quiet_before = *arrival_first_ - pending_start_time_;
+    const double max_gap = std::max(options_.burst_seconds, options_.burst_gap_fraction * quiet_before);
+    const double max_span = std::max(options_.burst_seconds, options_.burst_span_fraction * quiet_before);
+    const bool joins = time - *last_time_ < max_gap && time - *arrival_first_ < max_span;
     if (!joins) commit();
   }
   if (!arrival_first_) arrival_first_ = time;
   done_ = done;
   last_time_ = time;
-}
-
-double EtaEstimator::burst_gap(double time) const {
-  const double elapsed = start_ ? time - *start_ : 0;
-  return std::max(options_.burst_seconds, options_.burst_fraction * elapsed);
 }
 
 void EtaEstimator::commit() {

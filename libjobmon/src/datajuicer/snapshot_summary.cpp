@@ -268,8 +268,7 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
   // The writer's command stays as written; one made here is quoted so that
   // it pastes into a shell as it reads (a config path with spaces or quotes).
   s.resumption_command = sum.resumption_command;
-  if (s.resumption_command.empty() && s.resumable && !s.config_file.empty())
-    s.resumption_command = "dj-process --config " + shell_quote(s.config_file) + " --job_id " + shell_quote(s.job_id);
+  if (s.resumption_command.empty() && s.resumable) s.resumption_command = dj_resume_command(s.config_files, s.job_id);
 
   collect_failures(s);
   group_failures(s, state);
@@ -281,4 +280,12 @@ Snapshot summarize(const EventState& state, const SnapshotSources& src, double n
 }
 
 }  // namespace detail
+
+std::string dj_resume_command(const std::vector<std::string>& config_files, const std::string& job_id) {
+  if (config_files.empty() || job_id.empty()) return {};
+  std::string command = "dj-process";
+  for (const std::string& c : config_files) command += " --config " + shell_quote(c);
+  return command + " --job_id " + shell_quote(job_id);
+}
+
 }  // namespace jobmon

@@ -130,3 +130,34 @@ TEST_CASE("Eta: a steady flow is not merged into one arrival", "[core]") {
   CHECK_FALSE(later.stalled);
   CHECK(eta.smoothed(300 + 700).stalled);
 }
+
+TEST_CASE("Eta: a burst spread over minutes is still one arrival", "[core]") {
+  // 64 partitions finish a 30-minute operation over 5 minutes (every ~4.7 s).
+  EtaEstimator eta(128);
+  eta.set_start(0);
+  for (int p = 0; p < 64; ++p) eta.add(1800.0 + p * 300.0 / 63, p + 1.0);
+  for (double quiet : {120.0, 720.0, 1500.0}) {
+    const auto e = eta.smoothed(2100 + quiet);
+    INFO("quiet for " << quiet << " s");
+    REQUIRE(e.remaining_seconds);
+    CHECK(*e.remaining_seconds == Approx(2100).epsilon(0.05));
+    CHECK_FALSE(e.stalled);
+  }
+}
+
+TEST_CASE("Eta: a long steady run that stops is stalled as soon as a short one", "[core]") {
+  // One unit a minute for 24 h: every arrival is its own; none merge, however
+  // long the run, so the usual gap stays a minute.
+  EtaEstimator eta(10000);
+  eta.set_start(0);
+  for (int i = 1; i <= 1440; ++i) eta.add(i * 60.0, i);
+  const double last = 1440 * 60.0;
+  const auto now = eta.smoothed(last);
+  const auto quiet_2h = eta.smoothed(last + 7200);
+  REQUIRE(now.remaining_seconds);
+  REQUIRE(quiet_2h.remaining_seconds);
+  CHECK(*now.remaining_seconds == Approx((10000 - 1440) * 60.0).epsilon(0.02));
+  CHECK(*quiet_2h.remaining_seconds > 10 * *now.remaining_seconds);
+  CHECK_FALSE(eta.smoothed(last + 300).stalled);
+  CHECK(eta.smoothed(last + 700).stalled);
+}

@@ -260,6 +260,13 @@ TEST_CASE("The generated resumption command is shell-quoted; the writer's is kep
   CHECK(s.resumption_command == R"(dj-process --config '/cfg/my conf'\''s.yaml' --job_id res)");
   CHECK(document_of(s).at("job_info").at("resumption_command") == json::value(s.resumption_command));
 
+  // Every config file, in order (a base config and its override), as the view prints it.
+  tree.write("job/job_summary.json", R"({"job_id":"res","status":"failed","config_file":["/cfg/base.yaml","/cfg/over ride.yaml"]})");
+  s = analyze_work_dir(tree.path("job"), t0 + 3);
+  CHECK(s.resumption_command == "dj-process --config /cfg/base.yaml --config '/cfg/over ride.yaml' --job_id res");
+  CHECK(dj_resume_command(s.config_files, s.job_id) == s.resumption_command);
+  CHECK(dj_resume_command({}, "res").empty());
+
   const std::string written = "dj-process --config [Path_fr(/cfg/a.yaml)] --job_id res";
   tree.write("job/job_summary.json", R"({"job_id":"res","status":"failed","resumption_command":")" + written + R"("})");
   s = analyze_work_dir(tree.path("job"), t0 + 3);

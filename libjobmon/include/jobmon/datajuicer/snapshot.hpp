@@ -320,6 +320,10 @@ class SnapshotAnalyzer {
   std::unique_ptr<Impl> impl_;
 };
 
+// `dj-process --config C1 --config C2 --job_id ID`, every word shell-quoted;
+// empty without a config or a job id.
+std::string dj_resume_command(const std::vector<std::string>& config_files, const std::string& job_id);
+
 // One-shot: update() + finish() + snapshot(now).
 Snapshot analyze_work_dir(const std::string& work_dir, double now, std::shared_ptr<const Storage> storage = nullptr);
 
