@@ -147,7 +147,6 @@ namespace {
 void read_exit(const json::value* v, bool completed, std::optional<int>& code, std::optional<int>& signal) {
   const auto* o = v != nullptr ? v->if_object() : nullptr;
   if (o == nullptr) return;
-  const std::string status = text(o->if_contains("status"));
   if (const auto rc = number(o->if_contains("return_code")); rc && (*rc != 0 || completed)) code = static_cast<int>(*rc);
   if (const auto* s = o->if_contains("signal"); s != nullptr && s->is_object()) {
     if (const auto id = number(s->as_object().if_contains("signal_id")); id && *id > 0) signal = static_cast<int>(*id);
