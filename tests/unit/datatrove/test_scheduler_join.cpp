@@ -431,4 +431,12 @@ TEST_CASE("A job not launched on Slurm is never asked about", "[datatrove]") {
   const auto request = scheduler_request(scan.jobs);
   CHECK(request.job_ids.empty());
   CHECK(request.job_names.empty());
+  // Nothing to ask: the scheduler is not asked at all (a big cluster's queue is not read for local jobs).
+  auto query = std::make_unique<FixedAnswer>(SchedulerAnswer{});
+  FixedAnswer* asked = query.get();
+  SchedulerJoin join(std::move(query), nullptr);
+  const SchedulerView view = join.refresh(scan.jobs, 100);
+  CHECK(asked->requests.empty());
+  CHECK(view.by_path.empty());
+  CHECK(view.asked == "slurm");
 }
