@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "color_flags.hpp"
+#include "notify_flags.hpp"
 #include "jobmon/cli/status_command.hpp"
 #include "jobmon/version.hpp"
 #include "tool_main.hpp"
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
   auto* interval = app.add_option("-i,--interval", options.interval, "Seconds between refreshes (default 5; implies --watch)")
                        ->check(CLI::Range(0.05, 86400.0));
   app.add_flag("--once", options.once, "Print one dashboard frame and exit");
+  tools::NotifyFlags notify_flags;
+  tools::add_notify_flags(app, options.notify, notify_flags);
   std::string scheduler = "auto";
   app.add_option("--scheduler", scheduler,
                  "Whose word joins the files': slurm, auto (Slurm where squeue runs; default) or none")
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
     if (sort_option->count() > 0) options.sort = parse_sort_order(sort);
     options.color = color.mode();
     options.scheduler = *parse_scheduler_choice(scheduler);
+    options.notify = notify_flags.options(options.notify, "jobmon-status");
     options.scan.recursive = recursive;
     options.scan.threads = threads;
     if (interval->count() > 0) options.watch = true;

@@ -23,6 +23,7 @@
 #include "jobmon/hub/parquet_footer.hpp"
 #include "jobmon/hub/squeue.hpp"
 #include "jobmon/job_state.hpp"
+#include "jobmon/notify/notifier.hpp"
 #include "jobmon/scheduler/scheduler_query.hpp"
 #include "jobmon/scheduler/scheduler_task.hpp"
 #include "jobmon/scheduler/slurm_query.hpp"

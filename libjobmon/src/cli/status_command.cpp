@@ -1,6 +1,7 @@
 #include "jobmon/cli/status_command.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <ostream>
 #include <utility>
 
@@ -34,6 +35,26 @@ std::string render_warning_line(const TermStyle& style, const Warning& warning) 
   return paint(style, Color::yellow, "warning: ") + terminal_safe(warning.path) + ": " + terminal_safe(warning.message);
 }
 
+std::vector<JobObservation> notification_observations(const Aggregate& agg) {
+  std::vector<JobObservation> out;
+  out.reserve(agg.rows.size());
+  for (const JobRow& row : agg.rows) {
+    JobObservation o;
+    // The same job from another working directory is the same key.
+    o.key = row.job->path.starts_with("s3://") ? row.job->path
+                                               : std::filesystem::absolute(row.job->path).lexically_normal().string();
+    o.name = row.job->name;
+    o.kind = "datatrove";
+    o.status = row.status;
+    o.reason = row.state_reason;
+    o.done = row.job->completed;
+    o.total = row.job->world_size;
+    o.failed = row.failed_ranks;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 ExitCode check_exit_code(const StatusCommandOptions& options, const Totals& totals) {
   const bool unfinished = totals.jobs_total == 0 || totals.jobs_completed < totals.jobs_total;
   return options.check && unfinished ? ExitCode::incomplete : ExitCode::ok;
@@ -56,6 +77,16 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
   const auto join = make_scheduler_join(options.scheduler, storage);
   const SchedulerView scheduler = join->refresh(scan.jobs, now);
   const Aggregate agg = aggregate(scan.jobs, now, agg_options, &scheduler);
+  if (!options.notify.webhook_url.empty() || !options.notify.command.empty()) {
+    // From cron: each run tells what changed since the last (the state file).
+    Notifier notifier(options.notify);
+    AggregateOptions all = agg_options;
+    all.hide_complete = false;
+    notifier.observe(notification_observations(aggregate(scan.jobs, now, all, &scheduler)), now);
+    if (!notifier.flush(60)) console.err << "warning: notifications still undelivered after 60 s; they are kept for the next run\n";
+    const NotifyStats s = notifier.stats();
+    if (s.given_up > 0) console.err << "warning: notify: " << terminal_safe(s.last_error) << '\n';
+  }
 
   std::vector<Warning> warnings = scan.warnings;
   warnings.insert(warnings.end(), agg.warnings.begin(), agg.warnings.end());
