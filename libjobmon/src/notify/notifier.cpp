@@ -16,6 +16,7 @@
 #include "core/system/curl.hpp"
 #include "core/system/environment.hpp"
 #include "jobmon/clock.hpp"
+#include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "notify/delivery.hpp"
 #include "notify/notify_state.hpp"
@@ -202,6 +203,8 @@ std::string default_notify_state_file() {
 Notifier::Notifier(NotifyOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& d = *impl_;
   d.options = std::move(options);
+  if (!d.options.webhook_url.empty() && !detail::is_http_url(d.options.webhook_url))
+    throw UsageError("--notify-webhook: not an http(s) URL: " + d.options.webhook_url);
   if (!d.options.state_file.empty()) {
     std::error_code ec;  // a dir that cannot be made shows up as the file's write error
     std::filesystem::create_directories(std::filesystem::path(d.options.state_file).parent_path(), ec);

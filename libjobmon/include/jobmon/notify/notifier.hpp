@@ -65,7 +65,8 @@ struct NotifyStats {
 class Notifier {
  public:
   // Reads the state file (a missing one is a fresh start; a corrupt one is
-  // set aside as <file>.corrupt and said in last_error).
+  // set aside as <file>.corrupt and said in last_error). Throws UsageError
+  // for a webhook URL that is not http(s).
   explicit Notifier(NotifyOptions options);
   ~Notifier();  // stops; events not yet delivered stay in the state file
   Notifier(const Notifier&) = delete;
