@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   app.add_flag("--hide-complete,--hide_complete", options.hide_complete,
                "Hide complete jobs (totals still count them; also -hc)");
   app.add_flag("--json", options.json, "Print one JSON document on stdout");
+  app.add_flag("--csv", options.csv, "Print one CSV line per job on stdout (header first; README lists the columns)");
   app.add_flag("--failed", options.show_failed, "List incomplete ranks (as ranges) and why they failed (not with --watch/--once)");
   app.add_flag("--check", options.check, "Exit 3 when any job is incomplete (or none was found); with --once too");
   app.add_flag("-r,--recursive", recursive, "Look for jobs below non-job subdirectories too");

@@ -9,6 +9,7 @@
 #include "jobmon/cli/watch_command.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/json.hpp"
+#include "jobmon/datatrove/status_csv.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/storage/storage_factory.hpp"
@@ -62,6 +63,7 @@ ExitCode check_exit_code(const StatusCommandOptions& options, const Totals& tota
 
 ExitCode run_status_command(const StatusCommandOptions& options, const Console& console,
                             std::shared_ptr<const Storage> storage) {
+  if (options.csv && options.json) throw UsageError("--csv and --json: pick one");
   std::ostream& out = console.out;
   std::ostream& err = console.err;
   const std::vector<std::string> targets = options.targets_or_cwd();
@@ -97,6 +99,12 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
 
   if (options.json) {
     out << to_pretty_json(status_document(agg, warnings));
+    return code;
+  }
+  if (options.csv) {
+    const TermStyle csv_err_style = detect_term_style(console.err_fd, options.color);
+    for (const Warning& w : warnings) err << render_warning_line(csv_err_style, w) << '\n';
+    out << status_csv(agg);
     return code;
   }
   const TermStyle err_style = detect_term_style(console.err_fd, options.color);

@@ -201,6 +201,7 @@ void check_watch_flags(const StatusCommandOptions& options) {
     throw UsageError(fmt::format("{} does not combine with {}: {}", flag, mode, why));
   };
   if (options.json) refuse("--json", "the dashboard is for people; use --json alone");
+  if (options.csv) refuse("--csv", "the dashboard is for people; use --csv alone");
   if (options.show_failed) refuse("--failed", "the dashboard does not list ranks; use --failed alone");
   if (options.sort) refuse("--sort", "the dashboard orders jobs by state");
   if (options.check && !options.once) refuse("--check", "the live dashboard has no end; use --once --check");

@@ -24,6 +24,7 @@ struct StatusCommandOptions {
   std::string prefix;
   bool hide_complete = false;
   bool json = false;
+  bool csv = false;  // one line per job (status_csv.hpp), not with --json
   bool show_failed = false;
   bool check = false;
   bool utc = false;
