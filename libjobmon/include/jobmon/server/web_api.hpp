@@ -19,6 +19,10 @@
 
 namespace jobmon {
 
+namespace detail {
+class AnswerCache;
+}
+
 struct HttpRequest {
   std::string method = "GET";
   std::string path;  // decoded path, no query
@@ -82,6 +86,9 @@ struct WebApiOptions {
 class WebApi {
  public:
   WebApi(JobRegistry& registry, HostResources& resources, WebApiOptions options = {});
+  ~WebApi();
+  WebApi(const WebApi&) = delete;
+  WebApi& operator=(const WebApi&) = delete;
 
   // The answer to a request, with the headers every answer carries. A 200 has
   // an ETag and "Cache-Control: private, no-cache" unless its route chose
@@ -115,6 +122,7 @@ class WebApi {
   std::mutex etag_mutex_;
   std::weak_ptr<const std::string> etag_page_;  // guarded by etag_mutex_, as is:
   std::string first_page_etag_;
+  std::unique_ptr<detail::AnswerCache> filtered_pages_;  // filtered /api/jobs pages of the current refresh
 };
 
 // What every answer carries, WebApi's and the transport's own: Cache-Control
