@@ -69,7 +69,7 @@ std::uint64_t fingerprint(std::string_view text, std::uint64_t seed = 0) {
     mix(lane[0], word);
   }
   word = 0;
-  std::memcpy(&word, p, n);
+  if (n > 0) std::memcpy(&word, p, n);  // (an empty view's data may be null)
   mix(lane[1], word);
   std::uint64_t h = lane[0];
   for (int i = 1; i < 4; ++i) mix(h, lane[i]);
