@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "jobmon/scheduler/scheduler_query.hpp"
 #include "jobmon/server/http_server.hpp"
 
 namespace jobmon {
@@ -22,6 +23,7 @@ struct ServeOptions {
   // (with a warning: links then change on restart). A named file that cannot
   // be used stops the server instead.
   std::string id_key_file;
+  SchedulerChoice scheduler = SchedulerChoice::automatic;  // --scheduler: whose word joins the files' 
   HttpServerOptions http;
 };
 
