@@ -32,6 +32,7 @@ RegistryEntry datatrove_entry(const JobRow& row) {
   e.failed = row.failed_ranks;
   e.fraction = row.job->fraction();
   e.eta_seconds = row.eta.remaining_seconds;
+  e.finished_at = row.finished_at;
   e.summary_text = std::make_shared<const std::string>(to_compact_json(datatrove_summary(e)));
   return e;
 }
@@ -69,9 +70,15 @@ json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& opti
   if (!job.stray_entries.empty()) add_meta("Stray markers", static_cast<std::int64_t>(job.stray_entries.size()));
   o["meta"] = std::move(meta);
 
-  // Stages: datatrove's pipeline steps; every rank runs all of them, so they share the job's state.
+  // Stages: datatrove's pipeline steps. Every rank runs every step, so a step
+  // has no state of its own until the job is complete or has not started: a
+  // failed job's steps are not all "failed" (the page shows per-step figures
+  // from /steps instead).
   json::array stages;
-  for (const auto& step : job.pipeline_steps) stages.push_back(json::object{{"name", step}, {"status", to_string(e.status)}});
+  const json::value step_status = e.status == JobStatus::complete || e.status == JobStatus::pending
+                                      ? json::value(to_string(e.status))
+                                      : json::value(nullptr);
+  for (const auto& step : job.pipeline_steps) stages.push_back(json::object{{"name", step}, {"status", step_status}});
   o["stages"] = std::move(stages);
 
   // Grid: one cell per rank (bounded), coloured by state.
@@ -95,7 +102,10 @@ json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& opti
   json::array errors;
   for (const RankIssue& issue : job.rank_issues) {
     if (issue.state == RankState::failed)
-      errors.push_back(json::object{{"where", fmt::format("rank {}", issue.rank)}, {"rank", issue.rank}, {"message", issue.message}});
+      errors.push_back(json::object{{"where", fmt::format("rank {}", issue.rank)},
+                                    {"rank", issue.rank},
+                                    {"message", issue.message},
+                                    {"log", std::string("logs/") + task_log_name(issue.rank)}});
   }
   o["errors"] = std::move(errors);
   return json::value(std::move(o));

@@ -13,6 +13,7 @@
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/version.hpp"
+#include "server/api/page_routes.hpp"
 #include "server/job_logs.hpp"
 #include "server/registry_entries.hpp"
 
@@ -155,6 +156,7 @@ std::optional<HttpResponse> WebApi::refusal(const HttpRequest& request) const {
 
 HttpResponse WebApi::handle(const HttpRequest& request) {
   if (auto refused = refusal(request)) return std::move(*refused);
+  if (auto page = detail::page_route(request, registry_, resources_, options_)) return std::move(*page);
   const std::string& p = request.path;
   if (p == "/healthz") return health();
   if (p == "/favicon.ico") {
