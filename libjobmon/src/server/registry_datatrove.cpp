@@ -57,8 +57,28 @@ json::object datatrove_summary(const RegistryEntry& e) {
   return o;
 }
 
+namespace {
+
+// One letter per rank for the page's grid: the files' word, or the
+// scheduler's joined state when it has one (the page's legend names them).
+char cell_of(std::string_view state) {
+  static const std::pair<std::string_view, char> letters[] = {
+      {"running", 'r'},       {"pending", 'p'},       {"failed", 'f'},          {"finished_unmarked", 'u'},
+      {"timeout", 't'},       {"out_of_memory", 'm'}, {"cancelled", 'c'},       {"node_fail", 'n'},
+      {"preempted", 'q'},     {"requeued", 'q'},      {"suspended", 's'},       {"never_scheduled", 'v'},
+      {"unknown", 'k'}};
+  for (const auto& [word, letter] : letters) {
+    if (word == state) return letter;
+  }
+  return 'k';
+}
+
+}  // namespace
+
 json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& options) {
-  const JobState& job = *std::get<JobRow>(e.source).job;
+  const JobRow& row = std::get<JobRow>(e.source);
+  const JobState& job = *row.job;
+  const JobScheduling* scheduling = row.scheduling.get();
   json::object o = datatrove_summary(e);
   o["incomplete_ranges"] = format_ranges(job.incomplete_ranges(), 200);
 
@@ -88,12 +108,12 @@ json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& opti
     if (r < cells) grid[static_cast<std::size_t>(r)] = 'd';
   }
   for (const RankIssue& issue : job.rank_issues) {
-    if (issue.rank >= cells) continue;
-    const char c = issue.state == RankState::failed             ? 'f'
-                   : issue.state == RankState::running          ? 'r'
-                   : issue.state == RankState::finished_unmarked ? 'u'
-                                                                 : 'p';
-    grid[static_cast<std::size_t>(issue.rank)] = c;
+    if (issue.rank < cells) grid[static_cast<std::size_t>(issue.rank)] = cell_of(to_string(issue.state));
+  }
+  if (scheduling != nullptr) {  // the joined state wins: a "running" log of a timed-out task is a timeout
+    for (const RankScheduling& r : scheduling->ranks) {
+      if (r.rank >= 0 && r.rank < cells) grid[static_cast<std::size_t>(r.rank)] = cell_of(r.state);
+    }
   }
   o["grid"] = json::object{{"unit", "rank"}, {"cells", grid}, {"truncated", cells < job.world_size}};
 
@@ -108,6 +128,12 @@ json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& opti
                                     {"log", std::string("logs/") + task_log_name(issue.rank)}});
   }
   o["errors"] = std::move(errors);
+  // The scheduler's word (null without one), each incomplete rank's joined
+  // state, and the relaunch that finishes the job (with or without a scheduler).
+  o["scheduler"] = scheduling != nullptr ? to_json(*scheduling, row.relaunch()) : json::value(nullptr);
+  o["rank_issues"] = rank_issues_json(job, scheduling);
+  const auto relaunch = row.relaunch();
+  o["relaunch"] = relaunch ? to_json(*relaunch) : json::value(nullptr);
   return json::value(std::move(o));
 }
 
