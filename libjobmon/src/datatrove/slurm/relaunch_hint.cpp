@@ -79,8 +79,9 @@ std::optional<RelaunchHint> relaunch_hint(const JobState& job, const JobScheduli
       hint.array_indices = ranges_text(indices);
       hint.commands.push_back(fmt::format("sbatch --array={} {}", hint.array_indices,
                                           shell_quote(job.path + "/launch_script.slurm")));
-      hint.hint += fmt::format("; or resubmit just those tasks of the launch script (array indices {}; ranks_to_run.json "
-                               "maps them)", hint.array_indices);
+      hint.hint += fmt::format("; or resubmit just {} of the launch script (array {} {}: ranks_to_run.json maps them)",
+                               indices.size() == 1 ? "that task" : "those tasks", indices.size() == 1 ? "index" : "indices",
+                               hint.array_indices);
     }
   }
   if (scheduling != nullptr && scheduling->merge_job && scheduling->merge_job->never_runs) {
