@@ -58,7 +58,7 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
   const Aggregate agg = aggregate(scan.jobs, now, agg_options, &scheduler);
 
   std::vector<Warning> warnings = scan.warnings;
-  for (Warning& w : scheduler_warnings(scheduler)) warnings.push_back(std::move(w));
+  warnings.insert(warnings.end(), agg.warnings.begin(), agg.warnings.end());
   for (const JobRow& row : agg.rows) {
     for (const Warning& w : row.job->warnings) warnings.push_back(w);
   }

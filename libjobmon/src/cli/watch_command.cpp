@@ -52,7 +52,7 @@ class Refresher {
     r.aggregate = aggregate(scan.jobs, now, aggregate_options_, &scheduler);
     if (previous != nullptr) r.delta = apply_deltas(r.aggregate, *previous);
     r.warnings = std::move(scan.warnings);
-    for (Warning& w : scheduler_warnings(scheduler)) r.warnings.push_back(std::move(w));
+    r.warnings.insert(r.warnings.end(), r.aggregate.warnings.begin(), r.aggregate.warnings.end());
     for (const JobRow& row : r.aggregate.rows)
       for (const Warning& w : row.job->warnings) r.warnings.push_back(w);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

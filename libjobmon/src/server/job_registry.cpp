@@ -138,12 +138,14 @@ struct JobRegistry::Impl {
       : storage(storage_in ? std::move(storage_in) : storage_for_targets(targets_in)),
         targets(std::move(targets_in)),
         options(std::move(options_in)),
-        scanner(storage, options.scan) {}
+        scanner(storage, options.scan),
+        scheduler_join(make_scheduler_join(options.scheduler, storage, options.scheduler_options)) {}
 
   const std::shared_ptr<const Storage> storage;
   const std::vector<std::string> targets;
   const RegistryOptions options;
   Scanner scanner;
+  std::unique_ptr<SchedulerJoin> scheduler_join;  // touched by refresh() only
   DataJuicerJobs data_juicer;  // touched by refresh() only
 
   // Guarded by mutex: refresh() swaps these in, readers copy them out.
@@ -227,7 +229,8 @@ JobRegistry::~JobRegistry() = default;
 std::vector<RegistryChange> JobRegistry::refresh(double now) {
   Impl& d = *impl_;
   const ScanResult scan = d.scanner.scan(d.targets);
-  const Aggregate agg = aggregate(scan.jobs, now);
+  const SchedulerView scheduler = d.scheduler_join->refresh(scan.jobs, now);
+  const Aggregate agg = aggregate(scan.jobs, now, {}, &scheduler);
   // The previous list is immutable: read it without holding the lock, so that
   // requests never wait behind this (low-priority) refresh.
   const auto previous = d.entries_view();
@@ -243,6 +246,7 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
     if (dj_paths.count(w.path) == 0) warnings.push_back(w);  // "no executor.json" is expected there
   }
   for (const auto& row : agg.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
+  warnings.insert(warnings.end(), agg.warnings.begin(), agg.warnings.end());
   d.add_data_juicer_entries(work_dirs, now, fresh, totals, warnings);
 
   std::sort(fresh.begin(), fresh.end(), attention_before);

@@ -69,6 +69,18 @@ std::string prometheus_metrics(const std::vector<RegistryEntry>& entries, const 
   out += "# HELP jobmon_job_tasks_total Tasks per job.\n# TYPE jobmon_job_tasks_total gauge\n";
   for (const auto& e : entries)
     out += fmt::format("jobmon_job_tasks_total{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name), e.total);
+  // The scheduler's word per job: the incomplete ranks by joined state
+  // (timeout, out_of_memory, cancelled, pending, ...), the same words as the
+  // JSON's rank_issues; jobs the scheduler was not asked about have none.
+  out += "# HELP jobmon_job_scheduler_ranks Incomplete ranks per job by the scheduler's joined state.\n"
+         "# TYPE jobmon_job_scheduler_ranks gauge\n";
+  for (const auto& e : entries) {
+    const JobRow* row = std::get_if<JobRow>(&e.source);
+    if (row == nullptr || !row->scheduling) continue;
+    for (const auto& [state, n] : row->scheduling->states)
+      out += fmt::format("jobmon_job_scheduler_ranks{{id=\"{}\",name=\"{}\",scheduler=\"{}\",state=\"{}\"}} {}\n", e.id,
+                         label_escape(e.name), label_escape(row->scheduling->kind), state, n);
+  }
   out += "# HELP jobmon_scrape_timestamp_seconds When these numbers were produced.\n# TYPE jobmon_scrape_timestamp_seconds gauge\n";
   out += fmt::format("jobmon_scrape_timestamp_seconds {:.3f}\n", now);
   return out;

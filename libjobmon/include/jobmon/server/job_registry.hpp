@@ -16,6 +16,7 @@
 
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/datatrove/scheduler_join.hpp"
 #include "jobmon/storage/storage.hpp"
 
 namespace jobmon {
@@ -76,6 +77,9 @@ struct RegistryOptions {
   std::size_t max_grid_ranks = 4096;   // rank grid cells in a job's detail
   std::size_t max_chart_points = 500;  // completion-curve points in a job's detail
   std::size_t jobs_page_size = kDefaultJobsPageSize;
+  // Whose word joins the files' on every refresh (one squeue + one sacct for all jobs).
+  SchedulerChoice scheduler = SchedulerChoice::none;
+  SchedulerOptions scheduler_options;
 };
 
 class JobRegistry {
