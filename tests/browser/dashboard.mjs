@@ -52,7 +52,7 @@ try {
   await page.waitForSelector("a.card");
   const order = await page.$$eval("a.card", (cs) => cs.map((c) => c.dataset.status));
   const rank = { failed: 0, stalled: 1, running: 2, pending: 3, complete: 4 };
-  check(order.length === 7, "seven job cards, got " + order.length);
+  check(order.length === 8, "eight job cards, got " + order.length);
   check(order.every((s, i) => i === 0 || rank[order[i - 1]] <= rank[s]), "cards in attention order: " + order.join(","));
   check(order[0] === "failed" && order.includes("running") && order.at(-1) === "complete", "failed first, complete last");
   // A sort control: by name, kept in the URL.
@@ -77,13 +77,13 @@ try {
   check(/^3 \/ 10 ranks · 30%$/.test(foot), "running card footer says ranks, got " + foot);
 
   // ---- statistics tiles click through to the filter; filter and search live in the URL
-  check((await page.textContent('.stat[data-stat="failed"] .n')) === "3", "three failed jobs counted");
+  check((await page.textContent('.stat[data-stat="failed"] .n')) === "4", "four failed jobs counted");
   await page.click('.stat[data-stat="failed"]');
-  await page.waitForFunction(() => document.querySelectorAll("a.card").length === 3);
+  await page.waitForFunction(() => document.querySelectorAll("a.card").length === 4);
   check(new URL(page.url()).searchParams.get("status") === "failed", "tile sets status=failed in the URL");
   await page.reload();
   await page.waitForSelector("a.card");
-  await page.waitForFunction(() => document.querySelectorAll("a.card").length === 3);
+  await page.waitForFunction(() => document.querySelectorAll("a.card").length === 4);
   check(await page.locator('button.chip.on[data-filter="failed"]').count() === 1, "filter restored from the URL");
   await page.click('button.chip[data-filter="all"]');
   await page.fill("#search", "2023-40");
@@ -182,6 +182,24 @@ try {
   check((await page.textContent("#j-errors")).includes("ValueError: bad sample"), "Data-Juicer failure messages");
   check((await page.textContent("#j-progress")).includes("partition-ops"), "Data-Juicer progress in partition-ops");
 
+  // ---- a job on Slurm: rank cells by the joined state, the scheduler panel, the relaunch command
+  await page.goto(base + "/job/" + await idOf("slurm_job"));
+  await page.waitForSelector("#sched-panel:not(.hidden)");
+  const cells = await page.$$eval("#j-ranks span", (s) => s.map((c) => c.className).join(" "));
+  check(cells === "c-d c-f c-t c-c", "grid by joined state (done, failed, timeout, cancelled), got " + cells);
+  const sched = await page.textContent("#sched");
+  const ids = await page.textContent('#sched dt:text-is("Job ids") + dd');
+  check(ids === "1" && sched.includes("DependencyNeverSatisfied") && sched.includes("never runs"),
+        "scheduler panel: ids, merge job that never runs: " + sched);
+  check(sched.includes("1 timeout") && sched.includes("1 cancelled"), "ranks by joined state in the panel: " + sched);
+  const next = await page.textContent("#next-step");
+  check(next.includes("sbatch --array=1-3") && next.includes("launch_script.slurm"), "relaunch command with the array indices: " + next);
+  check((await page.getAttribute("#j-ranks span.c-t", "title")).includes("timeout"), "a cell says its state on hover");
+  const failures = await page.textContent("#j-errors");
+  check(failures.includes("TIMEOUT") && failures.includes("on vm, no exception in its log") && failures.includes("rank 1") && failures.includes("RuntimeError"),
+        "failures list the exception and the ranks Slurm ended: " + failures);
+  await page.screenshot({ path: path.join(shots, "slurm-1440-light.png"), fullPage: true });
+
   // ---- a pending job: its configuration
   await page.goto(base + "/job/" + await idOf("pending_job"));
   await page.waitForSelector("#config-panel:not(.hidden)");
@@ -247,7 +265,8 @@ try {
 
   // ---- screenshots: every page kind, both widths, light and dark
   const pages = [["dashboard", "/"], ["running", "/job/" + await idOf("running_job")], ["failed", "/job/" + await idOf("tokenize_CC-MAIN-2023-50")],
-                 ["complete", "/job/" + await idOf("tokenize_CC-MAIN-2023-40")], ["data-juicer", "/job/" + await idOf("failed_job")]];
+                 ["complete", "/job/" + await idOf("tokenize_CC-MAIN-2023-40")], ["data-juicer", "/job/" + await idOf("failed_job")],
+                 ["slurm", "/job/" + await idOf("slurm_job")]];
   for (const scheme of ["light", "dark"]) {
     for (const [w, h] of [[1440, 900], [390, 844]]) {
       const ctx = await browser.newContext({ viewport: { width: w, height: h }, colorScheme: scheme, isMobile: w < 500 });

@@ -43,5 +43,26 @@ printf '2025-09-17 10:00:00 | INFO | loading config\n2025-09-17 10:00:01 | WARNI
 mkdir -p "$T/notes_not_a_job" "$T/broken_job"
 echo '{"world_size": ' > "$T/broken_job/executor.json"
 
-start_serve "$WORK/serve.log" "$T"
+# A datatrove job launched on Slurm, and Slurm's real answers about it (the
+# captures of tests/data/slurm, "ended": task 0 completed, 1 failed, 2 past its
+# time limit, 3 cancelled running; the merge job waits forever), served by a
+# fake squeue/sacct on PATH: the page's grid, scheduler panel and relaunch.
+S=$T/slurm_job
+mkdir -p "$S/completions" "$S/logs" "$S/slurm_logs"
+printf '{"pipeline": [], "job_name": "jm-e2e", "tasks_per_job": 1, "max_array_size": 1001, "job_id": null, "world_size": 4}' > "$S/executor.json"
+printf '#!/bin/bash\n#SBATCH --job-name=jm-e2e\n#SBATCH --array=0-3\n#SBATCH --output=%s/slurm_logs/%%A_%%a.out\nsrun python run.py\n' "$S" > "$S/launch_script.slurm"
+echo '[0, 1, 2, 3]' > "$S/ranks_to_run.json"
+: > "$S/completions/00000"
+sed "s/rank=3/rank=1/g" "$FAILED_LOG" > "$S/logs/task_00001.log"
+for r in 2 3; do printf '2026-12-06 10:00:00.000 | INFO     | datatrove: Launching pipeline for rank=%s\n' "$r" > "$S/logs/task_0000$r.log"; done
+for i in 0 1 2 3; do echo "task $i" > "$S/slurm_logs/1_$i.out"; done
+echo 'slurmstepd: error: *** JOB 6 ON vm CANCELLED AT 2026-12-06T10:01:27 DUE TO TIME LIMIT ***' >> "$S/slurm_logs/1_2.out"
+FAKE=$WORK/fake_slurm
+mkdir -p "$FAKE"
+for cmd in squeue sacct; do
+  printf '#!/bin/sh\nexec cat %q\n' "$JOBMON_SOURCE/tests/data/slurm/${cmd}_ended.json" > "$FAKE/$cmd"
+  chmod +x "$FAKE/$cmd"
+done
+
+PATH="$FAKE:$PATH" start_serve "$WORK/serve.log" --scheduler slurm "$T"
 node "$BROWSER_DIR/dashboard.mjs" "http://127.0.0.1:$PORT" "$T" "${JOBMON_BUILD:-$WORK}/screenshots" "$SERVE_BIN" "$WORK"
