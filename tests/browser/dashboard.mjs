@@ -181,6 +181,9 @@ try {
   check(!(await page.textContent("#j-stages")).includes("running"), "a failed Data-Juicer job shows no running operation");
   check((await page.textContent("#j-errors")).includes("ValueError: bad sample"), "Data-Juicer failure messages");
   check((await page.textContent("#j-progress")).includes("partition-ops"), "Data-Juicer progress in partition-ops");
+  const resume = await page.textContent("#next-step");
+  check(resume.includes("Next step: resume the job") && resume.includes("dj-process --config /outputs/failed_job/process.yaml --job_id failed_job"),
+        "Data-Juicer's resumption command in the next-step callout: " + resume);
 
   // ---- a job on Slurm: rank cells by the joined state, the scheduler panel, the relaunch command
   await page.goto(base + "/job/" + await idOf("slurm_job"));

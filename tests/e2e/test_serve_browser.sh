@@ -38,6 +38,12 @@ JSON
 
 make_job "$T/<img src=x onerror=alert(1)>" 2 0 1
 cp -r "$JOBMON_SOURCE/tests/data/dj/failed" "$T/dj_failed"
+# Its job_summary.json, as Data-Juicer writes one for a failed job: the page shows the resumption command.
+cat > "$T/dj_failed/job_summary.json" <<'JSON'
+{"job_id": "failed_job", "start_time": 1758104300.0, "end_time": 1758104320.0, "duration": 20.0, "work_dir": "/outputs/failed_job",
+ "config_file": ["/outputs/failed_job/process.yaml"], "executor_type": "ray_partitioned", "status": "failed",
+ "resumption_command": "dj-process --config /outputs/failed_job/process.yaml --job_id failed_job", "error_message": "2 partitions failed"}
+JSON
 mkdir -p "$T/dj_failed/logs"
 printf '2025-09-17 10:00:00 | INFO | loading config\n2025-09-17 10:00:01 | WARNING | op clean_email_mapper is slow\n2025-09-17 10:00:02 | ERROR | ValueError: bad sample\n2025-09-17 10:00:03 | SUCCESS | partition 0 exported\n' > "$T/dj_failed/logs/dj_run.txt"
 mkdir -p "$T/notes_not_a_job" "$T/broken_job"
