@@ -160,6 +160,7 @@ struct JobRegistry::Impl {
   std::deque<std::pair<std::uint64_t, std::vector<RegistryChange>>> history;  // recent versions' changes
   Totals totals;
   double last_refresh = 0;
+  std::optional<double> last_refresh_duration;
 
   std::shared_ptr<const Entries> entries_view() const {
     std::lock_guard lock(mutex);
@@ -204,8 +205,9 @@ struct JobRegistry::Impl {
 
   // Swaps the new state in (pointer swaps under the lock) and wakes waiters when something changed.
   void publish(std::shared_ptr<const Entries> fresh, std::string first_page, std::vector<Warning> fresh_warnings,
-               const Totals& fresh_totals, double now, const std::vector<RegistryChange>& changes) {
+               const Totals& fresh_totals, double now, const std::vector<RegistryChange>& changes, double took) {
     std::lock_guard lock(mutex);
+    last_refresh_duration = took;
     entries = std::move(fresh);
     first_jobs_page = std::make_shared<const std::string>(std::move(first_page));
     warnings = std::move(fresh_warnings);
@@ -228,6 +230,7 @@ JobRegistry::~JobRegistry() = default;
 
 std::vector<RegistryChange> JobRegistry::refresh(double now) {
   Impl& d = *impl_;
+  const auto started = std::chrono::steady_clock::now();
   const ScanResult scan = d.scanner.scan(d.targets);
   const SchedulerView scheduler = d.scheduler_join->refresh(scan.jobs, now);
   const Aggregate agg = aggregate(scan.jobs, now, {}, &scheduler);
@@ -254,7 +257,8 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
                                                     static_cast<std::int64_t>(d.options.jobs_page_size), now);
   auto fresh_entries = std::make_shared<const Entries>(std::move(fresh));
   std::vector<RegistryChange> changes = changes_between(*previous, *fresh_entries);
-  d.publish(std::move(fresh_entries), std::move(first_page), std::move(warnings), totals, now, changes);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  d.publish(std::move(fresh_entries), std::move(first_page), std::move(warnings), totals, now, changes, took);
   return changes;
 }
 
@@ -329,6 +333,11 @@ std::vector<Warning> JobRegistry::warnings() const {
 Totals JobRegistry::totals() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->totals;
+}
+
+std::optional<double> JobRegistry::last_refresh_duration() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->last_refresh_duration;
 }
 
 double JobRegistry::last_refresh() const {

@@ -115,6 +115,8 @@ class JobRegistry {
   std::vector<Warning> warnings() const;
   Totals totals() const;
   double last_refresh() const;
+  // How long the last refresh took (scan, scheduler, aggregate); none before the first.
+  std::optional<double> last_refresh_duration() const;
 
   // Full detail of one job (header, progress, ETA, stages, rank grid, chart).
   std::optional<boost::json::value> detail(const std::string& id) const;

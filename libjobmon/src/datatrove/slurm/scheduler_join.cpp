@@ -116,6 +116,9 @@ SchedulerView SchedulerJoin::refresh(const std::vector<std::shared_ptr<const Job
   if (!impl_->query || impl_->query->kind() == "none") return view;
   view.asked = std::string(impl_->query->kind());
   const SchedulerRequest request = scheduler_request(jobs);
+  // No unfinished job launched on Slurm: nothing to ask (a big cluster's
+  // queue is not read for a tree of local jobs).
+  if (request.job_ids.empty() && request.job_names.empty()) return view;
   auto answer = std::make_shared<const SchedulerAnswer>(impl_->query->query(request, now));
   view.problems = answer->problems;
   if (!answer->available) return view;
