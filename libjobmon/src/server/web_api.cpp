@@ -15,6 +15,7 @@
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/version.hpp"
+#include "server/api/page_routes.hpp"
 #include "server/http/answer_cache.hpp"
 #include "server/job_logs.hpp"
 #include "server/registry_entries.hpp"
@@ -297,6 +298,7 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
 
 HttpResponse WebApi::route(const HttpRequest& request) {
   if (auto refused = refusal(request)) return std::move(*refused);
+  if (auto page = detail::page_route(request, registry_, resources_, options_)) return std::move(*page);
   const std::string& p = request.path;
   if (p == "/healthz") return health(request);
   if (p == "/favicon.ico") {
