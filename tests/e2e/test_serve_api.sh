@@ -46,7 +46,7 @@ LOGS=$(curl -s "$BASE/api/jobs/$ID/logs?tail=3&rank=3")
 expect_contains "$LOGS" "RuntimeError: simulated tokenizer crash" "log tail"
 expect_eq "$(code "$BASE/api/jobs/$ID/logs?tail=x")" 400 "bad tail"
 METRICS=$(curl -s "$BASE/metrics")
-expect_contains "$METRICS" 'jobmon_jobs{status="failed"} 1' "metrics"
+expect_contains "$METRICS" 'jobmon_jobs{kind="datatrove",state="failed"} 1' "metrics"
 expect_contains "$(curl -s "$BASE/api/jobs/statistics")" '"jobs_total":3' "statistics"
 expect_contains "$(curl -s "$BASE/api/resources")" '"memory_total_bytes"' "resources"
 

@@ -5,6 +5,7 @@
 #include "jobmon/server/serve.hpp"
 #include "jobmon/server/web_api.hpp"
 #include "jobmon/version.hpp"
+#include "notify_flags.hpp"
 #include "tool_main.hpp"
 
 int main(int argc, char** argv) {
@@ -30,6 +31,16 @@ int main(int argc, char** argv) {
   app.add_option("-i,--interval", options.interval_seconds, "Seconds between refreshes (default 3)")
       ->check(CLI::Range(0.1, 3600.0));
   app.add_option("-j,--threads", options.threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));
+  tools::NotifyFlags notify_flags;
+  tools::add_notify_flags(app, options.notify, notify_flags);
+  double drop_complete_hours = 0;
+  app.add_option("--metrics-drop-complete-after", drop_complete_hours,
+                 "Leave complete jobs that finished more than this many hours ago out of /metrics' per-job series")
+      ->check(CLI::PositiveNumber);
+  std::vector<std::string> deadlines;
+  app.add_option("--deadline", deadlines,
+                 "NAME_PREFIX=TIME: jobs whose name starts with the prefix must be done by TIME (ISO-8601 or epoch "
+                 "seconds); /metrics exports it for the JobWillMissDeadline alert (repeatable)");
   std::string scheduler = "auto";
   app.add_option("--scheduler", scheduler,
                  "Whose word joins the files': slurm, auto (Slurm where squeue runs; default) or none")
@@ -42,6 +53,9 @@ int main(int argc, char** argv) {
              "Exit codes: 0 stopped by a signal, 1 cannot listen, 2 usage error.");
   return tools::run_tool(app, argc, argv, [&] {
     options.scheduler = *parse_scheduler_choice(scheduler);
+    options.notify = notify_flags.options(options.notify, "jobmon-serve");
+    if (drop_complete_hours > 0) options.metrics.drop_complete_after_seconds = drop_complete_hours * 3600;
+    for (const auto& d : deadlines) options.metrics.deadlines.push_back(parse_deadline(d));
     if (!token_file.empty()) {
       try {
         options.token = read_token_file(token_file);

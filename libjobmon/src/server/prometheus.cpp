@@ -7,6 +7,8 @@
 #include "core/text/text.hpp"
 #include "core/text/utf8.hpp"
 #include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/datajuicer/snapshot_events.hpp"
+#include "jobmon/error.hpp"
 #include "jobmon/server/metrics.hpp"
 #include "jobmon/server/web_api.hpp"
 #include "jobmon/version.hpp"
@@ -111,6 +113,20 @@ bool kept(const RegistryEntry& e, const MetricsOptions& o, double now) {
 }
 
 }  // namespace
+
+std::pair<std::string, double> parse_deadline(std::string_view spec) {
+  const auto eq = spec.rfind('=');
+  if (eq == std::string_view::npos || eq == 0)
+    throw UsageError("--deadline wants NAME_PREFIX=TIME (ISO-8601 or epoch seconds), not '" + std::string(spec) + "'");
+  const std::string_view when = spec.substr(eq + 1);
+  std::optional<double> t = parse_iso8601(when);
+  if (!t) {
+    const auto digits = detail::parse_decimal(when, 12);
+    if (digits) t = static_cast<double>(*digits);
+  }
+  if (!t) throw UsageError("--deadline: '" + std::string(when) + "' is neither an ISO-8601 time nor epoch seconds");
+  return {std::string(spec.substr(0, eq)), *t};
+}
 
 const char* metrics_content_type(bool openmetrics) {
   return openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";

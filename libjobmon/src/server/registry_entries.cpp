@@ -7,7 +7,9 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "core/text/text.hpp"
 #include "jobmon/clock.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
 #include "server/ids/job_id_key.hpp"
 
 namespace jobmon {
@@ -79,6 +81,38 @@ std::string render_jobs_page(const std::vector<RegistryEntry>& entries,
   body += fmt::format("],\"count\":{},\"returned\":{},\"offset\":{},\"limit\":{},\"next_offset\":{},\"generated_at\":\"{}\"}}",
                       matches, returned, offset, limit, next, format_iso8601(generated_at));
   return body;
+}
+
+std::string jobs_csv(const std::vector<RegistryEntry>& entries) {
+  std::string out = "id,kind,name,path,status,done,total,unit,percent,failed,eta_seconds,last_progress_at,state_reason\r\n";
+  for (const RegistryEntry& e : entries) {
+    std::optional<double> last_progress;
+    std::string reason;
+    if (const JobRow* row = std::get_if<JobRow>(&e.source)) {
+      last_progress = row->last_activity_at;
+      reason = row->state_reason;
+    } else if (const auto& s = std::get<std::shared_ptr<const Snapshot>>(e.source)) {
+      last_progress = s->last_event_time;
+      reason = s->state_reason;
+    }
+    const std::vector<std::string> fields = {
+        e.id,
+        to_string(e.kind()),
+        csv_field(e.name),
+        csv_field(e.path),
+        to_string(e.status),
+        std::to_string(e.done),
+        std::to_string(e.total),
+        e.kind() == JobKind::datatrove ? "ranks" : "partition_operations",
+        csv_number(static_cast<double>(static_cast<std::int64_t>(e.fraction * 100))),
+        std::to_string(e.failed),
+        e.eta_seconds ? csv_number(*e.eta_seconds) : std::string(),
+        last_progress ? format_iso8601(*last_progress) : std::string(),
+        csv_field(reason),
+    };
+    out += join(fields, ",") + "\r\n";
+  }
+  return out;
 }
 
 }  // namespace jobmon::detail

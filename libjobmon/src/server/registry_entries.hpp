@@ -42,4 +42,7 @@ std::string render_jobs_page(const std::vector<RegistryEntry>& entries,
                              const std::function<bool(const RegistryEntry&)>& keep, std::int64_t offset,
                              std::int64_t limit, double generated_at);
 
+// /api/jobs.csv: every entry, header first (README lists the columns).
+std::string jobs_csv(const std::vector<RegistryEntry>& entries);
+
 }  // namespace jobmon::detail

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "jobmon/clock.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
 #include "jobmon/server/host_resources.hpp"
 #include "jobmon/server/job_registry.hpp"
 #include "jobmon/server/web_api.hpp"
@@ -39,6 +40,7 @@ RegistryOptions registry_options_for(const ServeOptions& options) {
 WebApiOptions api_options_for(const ServeOptions& options) {
   WebApiOptions api_options;
   api_options.token = options.token;
+  api_options.metrics = options.metrics;
   return api_options;
 }
 
@@ -62,9 +64,37 @@ bool choose_id_key(const ServeOptions& options) {
   }
 }
 
-void first_refresh(JobRegistry& registry, HostResources& resources) {
+// Every job of the registry, both kinds, as the notifier sees it.
+std::vector<JobObservation> observations(const std::vector<RegistryEntry>& entries) {
+  std::vector<JobObservation> out;
+  out.reserve(entries.size());
+  for (const RegistryEntry& e : entries) {
+    JobObservation o;
+    o.key = e.path;
+    o.id = e.id;
+    o.name = e.name;
+    o.kind = to_string(e.kind());
+    o.status = e.status;
+    if (const JobRow* row = std::get_if<JobRow>(&e.source)) o.reason = row->state_reason;
+    else if (const auto& s = std::get<std::shared_ptr<const Snapshot>>(e.source)) o.reason = s->state_reason;
+    o.done = e.done;
+    o.total = e.total;
+    o.failed = e.failed;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+// One refresh, then what it changed told to the notifier (which delivers on its own thread).
+void refresh_once(JobRegistry& registry, Notifier* notifier) {
+  const double now = wall_clock_now();
+  registry.refresh(now);
+  if (notifier != nullptr) notifier->observe(observations(*registry.entries_view()), now);
+}
+
+void first_refresh(JobRegistry& registry, HostResources& resources, Notifier* notifier) {
   try {
-    registry.refresh(wall_clock_now());
+    refresh_once(registry, notifier);
   } catch (const std::exception& e) {
     std::cerr << "jobmon-serve: first refresh failed (will retry): " << e.what() << '\n';
   }
@@ -72,8 +102,8 @@ void first_refresh(JobRegistry& registry, HostResources& resources) {
   ::malloc_trim(0);                    // what reading every job left behind
 }
 
-void refresh_loop(JobRegistry& registry, double interval_seconds, const std::atomic<bool>& stopping,
-                  std::atomic<bool>& trim_due) {
+void refresh_loop(JobRegistry& registry, Notifier* notifier, double interval_seconds,
+                  const std::atomic<bool>& stopping, std::atomic<bool>& trim_due) {
   // Refreshing is background work: requests come first when the CPU is short.
   ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
   while (!stopping.load()) {
@@ -81,7 +111,7 @@ void refresh_loop(JobRegistry& registry, double interval_seconds, const std::ato
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (stopping.load()) break;
     try {
-      registry.refresh(wall_clock_now());
+      refresh_once(registry, notifier);
     } catch (const std::exception& e) {
       std::cerr << "jobmon-serve: refresh failed: " << e.what() << '\n';
     }
@@ -108,7 +138,10 @@ int run_server(const ServeOptions& options) {
   JobRegistry registry(nullptr, options.targets, registry_options_for(options));  // storage from the targets
   HostResources resources(disk_paths_for(options.targets));
   WebApi api(registry, resources, api_options_for(options));
-  first_refresh(registry, resources);
+  std::unique_ptr<Notifier> notifier;
+  if (!options.notify.webhook_url.empty() || !options.notify.command.empty())
+    notifier = std::make_unique<Notifier>(options.notify);
+  first_refresh(registry, resources, notifier.get());
   HttpServer http(api, registry, options.http);
   int port = 0;
   try {
@@ -120,7 +153,7 @@ int run_server(const ServeOptions& options) {
   std::cerr << fmt::format("jobmon-serve: listening on http://{}:{}/ ({} jobs)\n", options.http.bind, port,
                            registry.entries_view()->size());
   std::atomic<bool> stopping{false}, trim_due{false};
-  std::thread refresher([&] { refresh_loop(registry, options.interval_seconds, stopping, trim_due); });
+  std::thread refresher([&] { refresh_loop(registry, notifier.get(), options.interval_seconds, stopping, trim_due); });
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   // Signals only set a flag: this thread turns it into a stop of the server. It

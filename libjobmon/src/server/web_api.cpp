@@ -319,7 +319,8 @@ HttpResponse WebApi::route(const HttpRequest& request) {
   if (p == "/" || p == "/index.html") return page(200);
   // A malformed id can name no job: the same page, as a 404, shows its not-found state.
   if (p.starts_with("/job/")) return page(well_formed_id(std::string_view(p).substr(5)) ? 200 : 404);
-  if (p == "/metrics") return metrics();
+  if (p == "/metrics") return metrics(request);
+  if (p == "/api/jobs.csv") return jobs_csv();
   if (p == "/api/resources") return resources();
   if (p == "/api/jobs") return jobs(request, Lifecycle::any);
   if (p == "/api/jobs/current") return jobs(request, Lifecycle::current);
@@ -481,11 +482,29 @@ std::string WebApi::first_page_etag(const std::shared_ptr<const std::string>& pa
 
 HttpResponse WebApi::resources() { return json_response(to_json(resources_.sample(wall_clock_now()))); }
 
-HttpResponse WebApi::metrics() {
+HttpResponse WebApi::metrics(const HttpRequest& request) {
   HttpResponse r;
-  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  MetricsOptions o = options_.metrics;
+  o.openmetrics = accepts_openmetrics(request.accept);
+  r.content_type = metrics_content_type(o.openmetrics);
   r.headers.push_back({"Cache-Control", "no-store"});  // a scrape wants now, not a validator
-  r.body = prometheus_metrics(*registry_.entries_view(), registry_.totals(), wall_clock_now());
+  const auto entries = registry_.entries_view();
+  MetricsInputs in;
+  in.entries = entries.get();
+  in.warnings = registry_.warnings().size();
+  in.last_refresh = registry_.last_refresh();
+  in.refresh_duration_seconds = registry_.last_refresh_duration();
+  r.body = render_metrics(in, o);
+  return r;
+}
+
+// Every job, one CSV line each (both kinds: done/total/failed in the job's unit).
+HttpResponse WebApi::jobs_csv() {
+  HttpResponse r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.headers.push_back({"Content-Disposition", "attachment; filename=\"jobs.csv\""});
+  r.headers.push_back({"Cache-Control", "no-store"});
+  r.body = detail::jobs_csv(*registry_.entries_view());
   return r;
 }
 

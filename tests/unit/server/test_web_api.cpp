@@ -216,8 +216,19 @@ TEST_CASE("WebApi: page, metrics, resources, health", "[server]") {
 
   auto metrics = f.get("/metrics");
   CHECK(metrics.content_type.find("text/plain") == 0);
-  CHECK(metrics.body.find("jobmon_jobs{status=\"failed\"} 1\n") != std::string::npos);
-  CHECK(metrics.body.find("jobmon_tasks{state=\"done\"} 23\n") != std::string::npos);
+  CHECK(metrics.body.find("jobmon_jobs{kind=\"datatrove\",state=\"failed\"} 1\n") != std::string::npos);
+  CHECK(metrics.body.find("jobmon_warnings 1\n") != std::string::npos);  // not_a_job
+  CHECK(metrics.body.find("# EOF") == std::string::npos);
+  HttpRequest om;
+  om.path = "/metrics";
+  om.accept = "application/openmetrics-text;version=1.0.0,text/plain;q=0.5";
+  const auto openmetrics = f.api->handle(om);
+  CHECK(openmetrics.content_type.rfind("application/openmetrics-text; version=1.0.0", 0) == 0);
+  CHECK(std::string(openmetrics.body).ends_with("# EOF\n"));
+  auto csv = f.get("/api/jobs.csv");
+  CHECK(csv.content_type == "text/csv; charset=utf-8");
+  CHECK(std::string(csv.body).rfind("id,kind,name,path,status,done,total,unit,percent,failed,eta_seconds,last_progress_at,state_reason\r\n", 0) == 0);
+  CHECK(std::string(csv.body).find(",datatrove,tokenize_CC-MAIN-2023-50,") != std::string::npos);
   // Label values are escaped: the hostile job name cannot break the format.
   CHECK(metrics.body.find("name=\"running <b>&\\\"job\\\"\"") != std::string::npos);
 

@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "jobmon/server/job_registry.hpp"
@@ -34,6 +36,10 @@ struct MetricsInputs {
 };
 
 std::string render_metrics(const MetricsInputs& inputs, const MetricsOptions& options);
+
+// --deadline "PREFIX=TIME" (TIME: ISO-8601, naive = UTC, or epoch seconds)
+// as (prefix, epoch seconds); throws UsageError for anything else.
+std::pair<std::string, double> parse_deadline(std::string_view spec);
 
 // The content type for each format.
 const char* metrics_content_type(bool openmetrics);

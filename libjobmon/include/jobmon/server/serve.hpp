@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "jobmon/scheduler/scheduler_query.hpp"
+#include "jobmon/notify/notifier.hpp"
 #include "jobmon/server/http_server.hpp"
+#include "jobmon/server/metrics.hpp"
 
 namespace jobmon {
 
@@ -23,7 +25,9 @@ struct ServeOptions {
   // (with a warning: links then change on restart). A named file that cannot
   // be used stops the server instead.
   std::string id_key_file;
-  SchedulerChoice scheduler = SchedulerChoice::automatic;  // --scheduler: whose word joins the files' 
+  SchedulerChoice scheduler = SchedulerChoice::automatic;  // --scheduler: whose word joins the files'
+  NotifyOptions notify;     // --notify-*: an event per job state transition (none when no target)
+  MetricsOptions metrics;   // --metrics-drop-complete-after, --deadline
   HttpServerOptions http;
 };
 

@@ -16,6 +16,7 @@
 
 #include "jobmon/server/host_resources.hpp"
 #include "jobmon/server/job_registry.hpp"
+#include "jobmon/server/metrics.hpp"
 
 namespace jobmon {
 
@@ -30,6 +31,7 @@ struct HttpRequest {
   std::string authorization;  // the Authorization header, if any
   std::string host;           // the Host header, if any
   std::string if_none_match;  // If-None-Match: ETags whose answer the client holds (304 when one matches)
+  std::string accept;         // Accept: /metrics answers OpenMetrics when it is asked for
   std::string last_event_id;  // Last-Event-ID: where a reconnecting event stream resumes
 };
 
@@ -81,6 +83,7 @@ struct WebApiOptions {
   // /api/jobs pages: 10,000 jobs would be a 4 MB answer on every poll.
   std::size_t default_page_size = kDefaultJobsPageSize;
   std::size_t max_page_size = 100000;
+  MetricsOptions metrics;  // /metrics: dropped complete jobs, deadlines
 };
 
 class WebApi {
@@ -111,7 +114,8 @@ class WebApi {
   HttpResponse job(const std::string& id);
   HttpResponse logs(const std::string& id, const HttpRequest& request);
   HttpResponse resources();
-  HttpResponse metrics();
+  HttpResponse metrics(const HttpRequest& request);
+  HttpResponse jobs_csv();
   HttpResponse health(const HttpRequest& request);
   // The ETag of the registry's first page, hashed once per page rather than once per request.
   std::string first_page_etag(const std::shared_ptr<const std::string>& page);

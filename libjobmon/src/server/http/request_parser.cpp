@@ -73,6 +73,9 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view na
     // Several fields are one list (RFC 9110 5.3).
     if (!request_.if_none_match.empty()) request_.if_none_match += ", ";
     request_.if_none_match.append(value.data(), value.size());
+  } else if (name == http::field::accept) {
+    if (!request_.accept.empty()) request_.accept += ", ";
+    request_.accept.append(value.data(), value.size());
   } else if (name == http::field::unknown && boost::beast::iequals(name_string, "Last-Event-ID")) {
     request_.last_event_id = std::string(value.data(), value.size());
   }
