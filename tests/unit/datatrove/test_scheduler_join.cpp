@@ -449,3 +449,114 @@ TEST_CASE("A job not launched on Slurm is never asked about", "[datatrove]") {
   CHECK(view.by_path.empty());
   CHECK(view.asked == "slurm");
 }
+
+TEST_CASE("Review cases: a held array found by its name in the real queue, split launches, unmapped, grace, merge vs chunk",
+          "[datatrove]") {
+  SECTION("an array submitted and not started is found by name and output dir in squeue's real range row") {
+    auto job = test::slurm_capture_job();
+    job->slurm.job_name = "jm-held";
+    job->slurm.logs.clear();
+    job->rank_issues.clear();
+    job->done_ranks.clear();
+    job->completed = 0;
+    job->marker_mtimes.clear();
+    recount_ranks(*job);
+    const double now = test::slurm_capture_running_time;
+    auto answer = std::make_shared<const SchedulerAnswer>(test::slurm_capture_answer("running", false, now));
+    const JobScheduling s = join_job_scheduling(*job, answer);
+    CHECK(s.job_ids == std::vector<std::string>{"2"});
+    CHECK(s.queued == 4);
+    CHECK(s.pending_reasons.at("JobHeldUser") == 4);
+    CHECK(judge_job(*job, now, {}, &s).status == JobStatus::pending);
+  }
+  SECTION("a launch split at max_array_size: an array never has more than its own tasks") {
+    auto job = slurm_job(2500, {}, test::range(0, 2500));
+    job->slurm.max_array_size = 1000;
+    add_log(*job, "100", 0, t0 + 10);
+    add_issue(*job, 0, RankState::running);
+    recount_ranks(*job);
+    const JobScheduling s = join_job_scheduling(*job, answer_of({task("100", 0, TaskState::running, "100")}, t0 + 20));
+    CHECK(rank_of(s, 0).state == "running");
+    CHECK(rank_of(s, 999).state == "never_scheduled");  // array 100's own index 999: no trace
+    CHECK(s.find(1000) == nullptr);                      // array 101's: not seen, not guessed
+    CHECK(s.find(2499) == nullptr);
+    CHECK(s.states.at("never_scheduled") == 999);
+    const auto hint = relaunch_hint(*job, &s);
+    REQUIRE(hint);
+    CHECK(hint->commands.empty());  // the launch is not one array: no sbatch --array to paste
+  }
+  SECTION("ranks_to_run.json unreadable: arrays known, nothing mapped") {
+    auto job = slurm_job(3, {}, {});
+    job->slurm.has_ranks_to_run = false;
+    job->slurm.ranks_to_run_unreadable = true;
+    add_log(*job, "7", 0, t0 + 10);
+    add_issue(*job, 0, RankState::running);
+    recount_ranks(*job);
+    const JobScheduling s = join_job_scheduling(*job, answer_of({task("7", 0, TaskState::timeout, "7")}, t0 + 20));
+    CHECK(s.job_ids == std::vector<std::string>{"7"});
+    CHECK(s.ranks.empty());
+    CHECK(judge_job(*job, t0 + 20, {}, &s).status == JobStatus::running);
+  }
+  SECTION("a task that completed moments ago may still be writing its marker's listing: no word yet") {
+    auto job = slurm_job(2, {0}, {0, 1});
+    add_log(*job, "7", 1, t0 + 10);
+    add_issue(*job, 1, RankState::running);
+    recount_ranks(*job);
+    auto done = task("7", 1, TaskState::completed, "8");
+    done.end_time = t0 + 100;
+    CHECK(join_job_scheduling(*job, answer_of({done}, t0 + 130)).find(1) == nullptr);
+    const JobScheduling later = join_job_scheduling(*job, answer_of({done}, t0 + 400));
+    CHECK(rank_of(later, 1).state == "failed");
+    CHECK_THAT(rank_of(later, 1).note, Catch::Contains("exit 0 but the rank left no completion marker"));
+  }
+  SECTION("datatrove's chunks wait afterany, its merge job afterok: each is told apart") {
+    auto job = slurm_job(3000, {}, test::range(0, 3000));
+    job->slurm.max_array_size = 1000;
+    add_log(*job, "50", 0, t0 + 10);
+    add_issue(*job, 0, RankState::running);
+    recount_ranks(*job);
+    auto queued = [&](const std::string& id, const std::string& dependency) {
+      auto t = task(id, 0, TaskState::pending, "");
+      t.dependency = dependency;
+      t.reason = "Dependency";
+      t.submit_time = t0;
+      t.stdout_path = "/logs/tok/slurm_logs/" + id + "_0.out";
+      return t;
+    };
+    const auto answer = answer_of({task("50", 0, TaskState::running, "50"), queued("51", "afterany:50_*(unfulfilled)"),
+                                   queued("52", "afterany:51_*(unfulfilled)"),
+                                   queued("53", "afterok:50_*(unfulfilled),afterok:51_*(unfulfilled),afterok:52_*(unfulfilled)")},
+                                  t0 + 20);
+    const JobScheduling s = join_job_scheduling(*job, answer);
+    CHECK(s.job_ids == (std::vector<std::string>{"50", "51", "52"}));
+    REQUIRE(s.merge_job);
+    CHECK(s.merge_job->job_id == "53");
+    CHECK(rank_of(s, 1000).array_job_id == "51");  // the second chunk's index 0
+    CHECK(rank_of(s, 2000).array_job_id == "52");
+    CHECK(rank_of(s, 1000).state == "pending");
+  }
+  SECTION("logs not all listed: ranks past the list are not counted twice; DependencyNeverSatisfied needs action") {
+    auto job = slurm_job(4, {}, {0, 1, 2, 3});
+    add_log(*job, "7", 0, t0 + 10);
+    add_issue(*job, 0, RankState::running);
+    recount_ranks(*job);
+    job->rank_issues_truncated = true;  // ranks 1-3 may have logs the list left out
+    std::vector<SchedulerTask> tasks;
+    for (int i = 0; i < 4; ++i) tasks.push_back(task("7", i, TaskState::timeout, std::to_string(10 + i)));
+    const JobScheduling s = join_job_scheduling(*job, answer_of(tasks, t0 + 20));
+    CHECK(s.states.at("timeout") == 4);
+    CHECK(s.ended_beyond_logs == 1);  // only rank 0, whose log word is known
+
+    auto waiting = slurm_job(1, {}, {0});
+    add_log(*waiting, "9", 0, t0 + 10);
+    recount_ranks(*waiting);
+    auto never = task("9", 0, TaskState::pending, "");
+    never.reason = "DependencyNeverSatisfied";
+    const JobScheduling w = join_job_scheduling(*waiting, answer_of({never}, t0 + 20));
+    CHECK(rank_of(w, 0).state == "pending");
+    CHECK_THAT(rank_of(w, 0).note, Catch::Contains("will not start"));
+    CHECK(w.ended_beyond_logs == 1);
+    CHECK(w.queued == 0);
+    CHECK(judge_job(*waiting, t0 + 20, {}, &w).status == JobStatus::failed);
+  }
+}
