@@ -266,6 +266,27 @@ try {
   check(overflow2 <= 0, "job page fits a phone, got " + overflow2 + "px");
   await phone.close();
 
+  // ---- two jobs side by side: from a job page's "compare with…" to the table
+  {
+    const a = await idOf("tokenize_CC-MAIN-2023-40"), b = await idOf("tokenize_CC-MAIN-2023-50");
+    const p = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await p.goto(base + "/job/" + a);
+    await p.waitForSelector("#j-ranks span");
+    check((await p.$eval("#compare-link", (x) => x.getAttribute("href"))) === "/compare?a=" + a, "job page links to compare with itself as A");
+    await p.goto(base + "/compare?a=" + a + "&b=" + b);
+    await p.waitForFunction(() => document.querySelectorAll("#cmp-table tr").length > 5);
+    const rows = await p.$$eval("#cmp-table tr", (trs) => trs.map((tr) => tr.textContent));
+    check(rows[0].includes("tokenize_CC-MAIN-2023-40") && rows[0].includes("tokenize_CC-MAIN-2023-50"), "compare header names both jobs");
+    check(rows.some((r) => r.startsWith("failed") && r.includes("2")), "compare shows B's 2 failed ranks");
+    check(rows.some((r) => r.includes("· time") && r.includes("×")), "per-step times with their ratio");
+    check((await p.title()).includes(" vs "), "compare page title");
+    await p.selectOption("#cmp-b", a);
+    await p.waitForFunction((id) => location.search.includes("b=" + id), a);
+    check(new URL(p.url()).searchParams.get("b") === a, "picking B keeps it in the URL");
+    await p.screenshot({ path: path.join(shots, "compare-1440-light.png"), fullPage: true });
+    await p.close();
+  }
+
   // ---- screenshots: every page kind, both widths, light and dark
   const pages = [["dashboard", "/"], ["running", "/job/" + await idOf("running_job")], ["failed", "/job/" + await idOf("tokenize_CC-MAIN-2023-50")],
                  ["complete", "/job/" + await idOf("tokenize_CC-MAIN-2023-40")], ["data-juicer", "/job/" + await idOf("failed_job")],

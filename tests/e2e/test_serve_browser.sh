@@ -66,7 +66,9 @@ echo 'slurmstepd: error: *** JOB 6 ON vm CANCELLED AT 2026-12-06T10:01:27 DUE TO
 FAKE=$WORK/fake_slurm
 mkdir -p "$FAKE"
 for cmd in squeue sacct; do
-  printf '#!/bin/sh\nexec cat %q\n' "$JOBMON_SOURCE/tests/data/slurm/${cmd}_ended.json" > "$FAKE/$cmd"
+  # As if submitted from this job: the capture's output dir becomes this job's slurm_logs.
+  $PY "$(dirname "$0")/slurm_capture_as.py" "$JOBMON_SOURCE/tests/data/slurm/${cmd}_ended.json" "$S/slurm_logs" > "$FAKE/${cmd}.json"
+  printf '#!/bin/sh\nexec cat %q\n' "$FAKE/${cmd}.json" > "$FAKE/$cmd"
   chmod +x "$FAKE/$cmd"
 done
 

@@ -202,7 +202,7 @@ bool WebApi::authorized(const HttpRequest& request) const {
   // ?token= only where a browser cannot send a header (the page and EventSource),
   // so the token does not end up in the URLs of every API call.
   const std::string& p = request.path;
-  const bool query_allowed = p == "/" || p == "/index.html" || p.starts_with("/job/") || p == "/api/stream";
+  const bool query_allowed = p == "/" || p == "/index.html" || p.starts_with("/job/") || p == "/compare" || p == "/api/stream";
   return query_allowed && constant_time_equal(query_value(request, "token"), options_.token);
 }
 
@@ -319,6 +319,7 @@ HttpResponse WebApi::route(const HttpRequest& request) {
   if (p == "/" || p == "/index.html") return page(200);
   // A malformed id can name no job: the same page, as a 404, shows its not-found state.
   if (p.starts_with("/job/")) return page(well_formed_id(std::string_view(p).substr(5)) ? 200 : 404);
+  if (p == "/compare") return page(200);
   if (p == "/metrics") return metrics(request);
   if (p == "/api/jobs.csv") return jobs_csv();
   if (p == "/api/resources") return resources();

@@ -1,5 +1,7 @@
 #include "server/api/page_routes.hpp"
 
+#include "server/api/compare_jobs.hpp"
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <fmt/format.h>
@@ -130,6 +132,11 @@ std::optional<HttpResponse> page_route(const HttpRequest& request, JobRegistry& 
                                        const WebApiOptions& options) {
   const std::string& p = request.path;
   if (p == "/api/warnings") return warnings(registry);
+  if (p == "/api/compare") {
+    const auto a = registry.find(query_value(request, "a")), b = registry.find(query_value(request, "b"));
+    if (!a || !b) return problem(404, "compare needs a=ID and b=ID of two known jobs");
+    return answer(compare_jobs(*a, *b, registry.storage(), wall_clock_now()));
+  }
   if (p == "/api/resources/history") {
     resources.sample(wall_clock_now());  // a client that only reads the history still adds to it
     return answer(to_json(resources.history()));

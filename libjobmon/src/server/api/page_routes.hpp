@@ -5,6 +5,7 @@
 //   /api/jobs/<id>/log-files           every log file, newest first, and which one to open
 //   /api/jobs/<id>/log?file=&offset=   a log's tail, or what was appended since offset
 //   /api/jobs/<id>/steps               per-step figures from stats files, executor.json preview
+//   /api/compare?a=ID&b=ID             two jobs side by side (compare_jobs.hpp)
 #pragma once
 
 #include <optional>
