@@ -24,7 +24,7 @@ ALLOWED = {
     "scheduler": {"core"},
     "datatrove": {"core", "storage", "scheduler"},
     "datajuicer": {"core", "storage"},
-    "hub": {"core", "storage"},
+    "hub": {"core", "storage", "scheduler"},
     "server": {"core", "storage", "scheduler", "datatrove", "datajuicer"},
     "cli": {"core", "storage", "scheduler", "datatrove", "datajuicer", "hub"},
 }
