@@ -77,7 +77,8 @@ std::string hub_poll_line(const HubProgressOptions& options, const HubPoll& poll
   std::string line = fmt::format("{} [{}]: {}/{} rows ({:.2f}%) · {} shards", terminal_safe(options.repo),
                                  terminal_safe(options.config),
                                  format_thousands(poll.count.rows), format_thousands(poll.total),
-                                 hub_poll_percent(poll), poll.count.files);
+                                 hub_poll_percent(poll),
+                                 format_thousands(static_cast<std::int64_t>(poll.count.files)));
   if (!poll.count.skipped.empty()) line += fmt::format(" · {} skipped", poll.count.skipped.size());
   if (poll.state == CardState::complete) line += " · complete";
   else if (poll.state == CardState::stopped) line += " · stopped";

@@ -78,13 +78,14 @@ HubCount count_footers(HubClient& client, const std::string& repo, const std::st
     pending.push_back(f);
   }
   std::map<std::string, std::string> transient;  // path -> why
+  if (report && !pending.empty()) report(0, pending.size());
   for (std::size_t start = 0; start < pending.size(); start += footer_batch) {
     const std::size_t end = std::min(pending.size(), start + footer_batch);
     read_footers(client, repo, sha, {pending.begin() + static_cast<std::ptrdiff_t>(start),
                                      pending.begin() + static_cast<std::ptrdiff_t>(end)},
                  cache, transient);
     result.footers_read = end;
-    if (report) report(end, pending.size());
+    if (report && end < pending.size()) report(end, pending.size());  // the caller says the last
   }
 
   for (const HubFile* f : shards) {

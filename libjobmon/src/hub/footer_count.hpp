@@ -28,7 +28,8 @@ inline constexpr std::size_t footer_batch = 1000;
 // Counts `shards` of `repo` at `sha` (sorted by path first): footers not in
 // the cache are read (a speculative tail, the exact tail when the footer is
 // bigger); transport failures are skipped for this count and not cached,
-// unreadable content is cached. `report` hears the progress after each batch.
+// unreadable content is cached. `report` hears (0, n) before the first
+// batch and (done, n) after each batch but the last.
 HubCount count_footers(HubClient& client, const std::string& repo, const std::string& sha,
                        std::vector<const HubFile*> shards, FooterCache& cache,
                        const std::function<void(std::size_t done, std::size_t to_read)>& report);

@@ -72,8 +72,8 @@ std::string request_path(const std::string& url) {
 
 // "21:55:03 UTC": when the next try goes out.
 std::string format_clock_time(double epoch_seconds) {
-  const std::string stamp = format_timestamp(epoch_seconds, true);  // "YYYY-MM-DD HH:MM:SS"
-  return (stamp.size() > 11 ? stamp.substr(11) : stamp) + " UTC";
+  const std::string stamp = format_timestamp(epoch_seconds, true);  // "YYYY-MM-DD HH:MM:SS UTC"
+  return stamp.size() > 11 ? stamp.substr(11) : stamp;
 }
 
 double backoff_seconds(const HubRetryPolicy& policy, int tries) {
@@ -391,9 +391,9 @@ void Batch::retry_or_give_up(Transfer& t, const std::string& failure, double wai
   if (config_.on_progress) {
     // What is retried (the request, without its query) and when, by the clock.
     const std::string what = t.method + " " + request_path(t.url);
-    config_.on_progress(fmt::format("{}, retry {}/{} in {:g} s (at {}) of {}", failure, t.tries,
+    config_.on_progress(fmt::format("{}: {}, retry {}/{} in {:g} s (at {})", what, failure, t.tries,
                                     config_.retry.max_tries - 1, std::ceil(wait * 10) / 10,
-                                    format_clock_time(wall_clock_now() + wait), what));
+                                    format_clock_time(wall_clock_now() + wait)));
   }
   requeue(t, wait);
 }

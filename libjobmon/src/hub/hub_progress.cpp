@@ -236,7 +236,6 @@ HubCount HubProgress::Impl::count_repo(const std::string& repo, const std::strin
     progress.done = last;
     options_.on_count(progress);
   };
-  tell(0, 0, false);
   HubCount counted = detail::count_footers(client_, repo, sha, shards, footers_,
                                            [&](std::size_t done, std::size_t to_read) { tell(done, to_read, false); });
   counted.sha = sha;
