@@ -156,7 +156,7 @@ std::int64_t HubProgress::Impl::resolve_total() {
     try {
       total = client_.dataset_size(options_.source, options_.source_config, options_.split);
     } catch (const HubError& e) {
-      if (e.status() == 401 || e.status() == 403) throw;
+      if (e.status() == 401 || e.status() == 403 || e.error_code() == "InvalidURL") throw;
       // Not indexed by the datasets-server: the card or the files may still say.
     }
     if (total) from = "datasets-server";
