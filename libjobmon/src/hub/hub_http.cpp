@@ -497,6 +497,12 @@ HubHttpSession::HubHttpSession(const HubConfig& config, HubCounters& counters)
     : config_(config), counters_(counters), multi_(nullptr) {
   detail::init_curl_once();
   multi_ = curl_multi_init();
+  // Keep the connections of one run() for the next (footers are read in
+  // batches, polls follow polls): by default the cache follows the handles
+  // added, so a finished batch closes them all and the next one reconnects
+  // all at once, which a small listen backlog answers with SYN retries.
+  curl_multi_setopt(static_cast<CURLM*>(multi_), CURLMOPT_MAXCONNECTS,
+                    static_cast<long>(std::max(64, 2 * config.max_in_flight)));
 }
 
 HubHttpSession::~HubHttpSession() { curl_multi_cleanup(static_cast<CURLM*>(multi_)); }
