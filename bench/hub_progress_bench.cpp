@@ -2,8 +2,10 @@
 // (bench/hub_progress.sh sets it up). A first count reads every footer, once
 // one at a time (the baseline) and once with many range reads in flight; a
 // second count on the same monitor is served from the footer cache (by oid)
-// and should make only the listing requests.
-// Usage: hub_progress_bench ENDPOINT REPO [MAX_IN_FLIGHT]
+// and should make only the listing requests. With SOURCE: the total counted
+// from that dataset's own Parquet footers (its size API answers 404), timed,
+// then polls with the source unchanged (their requests are the output's).
+// Usage: hub_progress_bench ENDPOINT REPO [MAX_IN_FLIGHT [SOURCE]]
 #include <fmt/format.h>
 
 #include <chrono>
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   }
   HubConfig config;
   config.endpoint = argv[1];
+  config.datasets_server = argv[1];  // the fake Hub answers /size too (404 for the source)
   config.token = "hf_bench_token";
   HubProgressOptions options;
   options.repo = argv[2];
@@ -58,5 +61,34 @@ int main(int argc, char** argv) {
   const double cached = timed_count(client, progress, "second count (cached)");
   fmt::print("speed-up of parallel range reads: {:.1f}x; cached poll: {:.0f}x faster than the first\n", baseline / first,
              first / cached);
+  if (argc > 4) {
+    HubClient source_client(config);
+    HubProgressOptions with_source = options;
+    with_source.total.reset();
+    with_source.source = argv[4];
+    with_source.dry_run = true;  // the card is printed, not committed: the polls read only
+    HubProgress monitor(source_client, with_source);
+    const HubCounters before = source_client.counters();
+    const auto start = std::chrono::steady_clock::now();
+    const std::int64_t total = monitor.resolve_total();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const HubCounters c = source_client.counters();
+    const HubTotalOrigin& origin = monitor.total_origin();
+    fmt::print("source counted once: {:>7.2f} s  total {} from {} ({} files at {})  HTTP requests {} (listing pages {}, "
+               "range reads {}, redirects {})\n",
+               seconds, total, origin.from, origin.source_files, origin.source_sha.substr(0, 8),
+               c.requests - before.requests, c.list_pages - before.list_pages, c.range_reads - before.range_reads,
+               c.redirects - before.redirects);
+    for (int i = 1; i <= 2; ++i) {
+      const HubCounters b = source_client.counters();
+      const auto t0 = std::chrono::steady_clock::now();
+      const HubPoll poll = monitor.poll(1795348800.0 + 60 * i);
+      fmt::print("poll {} (source unchanged): {:>7.2f} s  rows {}/{}  HTTP requests {} (all for {}: revision, listing "
+                 "pages {}, card)\n",
+                 i, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), poll.count.rows,
+                 poll.total, source_client.counters().requests - b.requests, options.repo,
+                 source_client.counters().list_pages - b.list_pages);
+    }
+  }
   return 0;
 }

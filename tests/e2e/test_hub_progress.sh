@@ -70,18 +70,27 @@ expect_eq "$CHECK" "ok" "requests: token only to the Hub, retries and pages as e
 expect_not_contains "$OUT$ERR" "$TOKEN" "token never printed"
 control POST reset > /dev/null
 
-# --- the shard finishes uploading; the slurm job is listed, then stats.json appears
+# --- the shard finishes uploading; Slurm says the array runs, then stats.json appears.
+# squeue/sacct print the answers captured from the real test cluster (tests/data/slurm:
+# array 1 with tasks running, then every task ended); tests/e2e/test_hub_slurm.sh
+# asks a real cluster.
 cp "$FIXTURES_DIR/parquet/delta_byte_array.parquet" "$REPO/data/train/00001.parquet"
+SLURM_DATA="$JOBMON_SOURCE/tests/data/slurm"
+echo running > "$WORK/moment"
 cat > "$WORK/bin/squeue" <<EOF2
 #!/usr/bin/env bash
 n=\$(cat "$WORK/squeue.calls" 2>/dev/null || echo 0); n=\$((n + 1)); echo \$n > "$WORK/squeue.calls"
-[[ "\$*" == "-h -j 777" ]] || { echo "unexpected args \$*" >&2; exit 9; }
-echo "  777 gpu generate user R 1:00 1 node1"
+[[ "\$*" == "--json" ]] || { echo "bad call" >&2; exit 9; }
 [[ \$n -ge 2 ]] && echo '{}' > "$WORK/stats.json"
-exit 0
+exec cat "$SLURM_DATA/squeue_\$(cat "$WORK/moment").json"
 EOF2
-chmod +x "$WORK/bin/squeue"
-PATH="$WORK/bin:$PATH" run --repo org/gen --total 6000 --json --interval 1 --slurm-job 777 --stats-path "$WORK/stats.json"
+cat > "$WORK/bin/sacct" <<EOF2
+#!/usr/bin/env bash
+[[ "\$*" == "--json -j 1,3" ]] || { echo "bad call" >&2; exit 9; }  # 3: the merge job waiting on 1
+exec cat "$SLURM_DATA/sacct_\$(cat "$WORK/moment").json"
+EOF2
+chmod +x "$WORK/bin/squeue" "$WORK/bin/sacct"
+PATH="$WORK/bin:$PATH" run --repo org/gen --total 6000 --json --interval 1 --slurm-job 1 --stats-path "$WORK/stats.json"
 expect_eq "$RC" 0 "complete exit code"
 CHECK=$("$PY" - "$OUT" <<'PYEOF'
 import json, sys
@@ -100,12 +109,18 @@ CDN_READS=$(control GET log | "$PY" -c 'import json,sys; print(sum(1 for e in js
 expect_eq "$CDN_READS" 2 "two footer reads over three polls (first poll only; cached by oid afterwards)"
 control POST reset > /dev/null
 
-# --- squeue no longer lists the job and there is no stats.json: stopped, exit 4
-rm -f "$WORK/stats.json"
-printf '#!/usr/bin/env bash\nexit 0\n' > "$WORK/bin/squeue"
-PATH="$WORK/bin:$PATH" run --repo org/gen --total 6000 --slurm-job 777 --stats-path "$WORK/stats.json"
+# --- Slurm says every task of the array ended and there is no stats.json: stopped, exit 4
+rm -f "$WORK/stats.json" "$WORK/squeue.calls"
+echo ended > "$WORK/moment"
+PATH="$WORK/bin:$PATH" run --repo org/gen --total 6000 --slurm-job 1 --stats-path "$WORK/stats.json"
 expect_eq "$RC" 4 "stopped exit code"
-expect_contains "$(cat "$REPO/README.md")" "4,000/6,000 docs<br>⚠️ Stopped: Slurm job 777 is no longer running" "card says stopped"
+expect_contains "$(cat "$REPO/README.md")" "4,000/6,000 docs<br>⚠️ Stopped: Slurm job 1 is no longer running" "card says stopped"
+# --- no Slurm commands that answer: a warning, and the job is taken to run (--once ends it)
+printf '#!/usr/bin/env bash\necho "slurm_load_jobs error: Unable to contact slurm controller" >&2\nexit 1\n' > "$WORK/bin/squeue"
+rm -f "$WORK/bin/sacct"
+PATH="$WORK/bin:$PATH" run --repo org/gen --total 6000 --slurm-job 1 --once
+expect_eq "$RC" 0 "no scheduler answer: --once exit code"
+expect_contains "$ERR" "warning: could not ask Slurm (squeue/sacct) about job 1; assuming it still runs" "no answer: warning"
 
 # --- dry run: the card on stdout, nothing committed
 BEFORE=$(cat "$REPO/README.md")
@@ -134,6 +149,31 @@ expect_eq "$RC" 2 "no total: usage error"
 run --total 5
 expect_eq "$RC" 2 "missing --repo: usage error"
 
+# --- issue 19: a typo'd --config, a total exceeded, a refused port, a URL that is none
+BEFORE=$(cat "$REPO/README.md")
+run --repo org/gen --config deafult --total 10 --once
+expect_eq "$RC" 2 "typo'd --config: usage error"
+expect_contains "$ERR" "no Parquet shard for --config deafult in org/gen (under deafult/) and the card has no line for it; configs with shards: default. Give --allow-empty to start its line anyway" "typo'd --config: the configs that exist"
+expect_eq "$(cat "$REPO/README.md")" "$BEFORE" "typo'd --config: card untouched"
+run --repo org/gen --total 100 --once --json
+expect_eq "$RC" 0 "total exceeded: exit code"
+CHECK=$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["rows"], d["total"], d["total_exceeded"], d["percent"])' "$OUT")
+expect_eq "$CHECK" "4000 100 True 100.0" "total exceeded: true count in --json"
+expect_contains "$ERR" "warning: 4,000 rows counted, more than the total of 100; the card shows 100/100 as the reference monitor does" "total exceeded: warning"
+expect_contains "$ERR" "org/gen [default]: 4,000/100 rows (100.00%)" "total exceeded: true count on stderr"
+expect_contains "$(cat "$REPO/README.md")" "**default**: [●●●●●●●●●●●●●●●●●●●●] 100% • 100/100 docs<br>✅ Complete" "total exceeded: the reference's card"
+REFUSED=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+START=$SECONDS
+HF_ENDPOINT="http://127.0.0.1:$REFUSED" run --repo org/gen --total 10 --interval 5 --retry-base 0.2
+expect_eq "$RC" 1 "refused port: exit 1, no endless polling"
+expect_contains "$ERR" "jobmon-hub-progress: GET /api/datasets/org/gen/revision/main: 127.0.0.1:$REFUSED: no connection: " "refused port: what is retried"
+expect_contains "$ERR" ", retry 1/4 in 0.2 s (at " "refused port: when the next try is"
+expect_not_contains "$ERR" "poll failed, trying again" "refused port: not polled again"
+[ $((SECONDS - START)) -lt 10 ] || fail "refused port took $((SECONDS - START)) s"
+HF_ENDPOINT="notaurl" run --repo org/gen --total 10 --once
+expect_eq "$RC" 1 "not a URL: exit code"
+expect_eq "$ERR" "jobmon-hub-progress: invalid URL for the Hub endpoint (HF_ENDPOINT): 'notaurl' (expected http://HOST[:PORT] or https://HOST[:PORT])" "not a URL: said so, nothing retried"
+
 # --- a hostile Hub: Retry-After: 300 and a body trickled at 2 B/s end at the
 # poll's deadline with a message, and the wait is said on stderr
 "$PY" "$JOBMON_SOURCE/tests/support/hostile_http.py" > "$WORK/hostile_ports" &
@@ -153,7 +193,7 @@ expect_contains "$ERR" "the deadline of 3 s passed during the transfer: timed ou
 HF_ENDPOINT="http://127.0.0.1:$HPORT/m/retry-after" run --repo org/gen --total 10 --once --max-retry-after 1 \
   --poll-deadline 20
 expect_eq "$RC" 1 "429 until the tries run out: exit code"
-expect_contains "$ERR" "jobmon-hub-progress: HTTP 429 from 127.0.0.1:$HPORT (asked to wait 300 s, capped to 1 s), retry 1/4 in 1 s" \
+expect_contains "$ERR" "jobmon-hub-progress: GET /m/retry-after/api/datasets/org/gen/revision/main: HTTP 429 from 127.0.0.1:$HPORT (asked to wait 300 s, capped to 1 s), retry 1/4 in 1 s (at " \
   "the wait is said on stderr"
 expect_contains "$ERR" "retry 4/4 in 1 s" "every wait is said"
 ELAPSED=$((SECONDS - START))

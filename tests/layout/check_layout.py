@@ -25,7 +25,7 @@ ALLOWED = {
     "notify": {"core"},
     "datatrove": {"core", "storage", "scheduler"},
     "datajuicer": {"core", "storage"},
-    "hub": {"core", "storage"},
+    "hub": {"core", "storage", "scheduler"},
     "server": {"core", "storage", "scheduler", "notify", "datatrove", "datajuicer"},
     "cli": {"core", "storage", "scheduler", "notify", "datatrove", "datajuicer", "hub"},
 }

@@ -136,5 +136,8 @@ void FakeHub::set_ignore_range(bool on) const {
 }
 boost::json::object FakeHub::stats() const { return boost::json::parse(control("GET", "stats")).as_object(); }
 void FakeHub::move_branch(const std::string& repo) const { control("POST", "move?repo=" + repo); }
+void FakeHub::push_after_listing(const std::string& repo, const boost::json::object& copy) const {
+  control("POST", "after_tree", boost::json::serialize(boost::json::object{{"repo", repo}, {"copy", copy}}));
+}
 
 }  // namespace jobmon::test

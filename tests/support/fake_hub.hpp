@@ -31,6 +31,10 @@ class FakeHub {
   void reset() const;
   // Someone else commits: the branch head moves.
   void move_branch(const std::string& repo) const;
+  // Right after the next listing of `repo`, someone pushes: the commit listed
+  // stays readable at its sha, then `copy` (repo path -> local file) lands and
+  // the branch moves.
+  void push_after_listing(const std::string& repo, const boost::json::object& copy) const;
   // Makes every CDN answer wait, and resets the in-flight high-water mark.
   void set_cdn_delay(double seconds) const;
   // The CDN ignores Range headers and answers 200 with the whole file.

@@ -5,7 +5,11 @@ Serves dataset repos from a directory (ROOT/<org>/<name>/...) on two ports of
 127.0.0.1: the Hub API (tree listing with Link pagination, revision, raw,
 resolve -> 302 to the second port, NDJSON commit, datasets-server /size) and
 a "CDN" port that answers Range reads. Faults can be injected and every
-request is logged through /_control endpoints. Prints one JSON line with the
+request is logged through /_control endpoints. Revisions: "main" (and the
+current sha) is ROOT/<org>/<name>; another revision R (refs/convert/parquet)
+is ROOT/_revisions/<R, %-quoted>/<org>/<name> with a sha of its own; and
+/_control/after_tree makes the branch move right after a listing (the old
+commit frozen under its sha, so reads at that sha still see it). Prints one JSON line with the
 ports on stdout once listening (both bound to port 0: the OS picks).
 """
 import argparse
@@ -14,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -33,6 +38,8 @@ STATE = {
     "cdn_delay": 0.0,  # seconds each CDN answer waits (to observe concurrency)
     "cdn_active": 0,
     "cdn_max_active": 0,
+    "revdirs": {},     # (repo, revision or sha) -> directory holding that revision
+    "after_tree": {},  # repo -> {"copy": {path: source file}, "remove": [path]} applied after its next listing
 }
 ARGS = None
 
@@ -98,6 +105,14 @@ class Handler(BaseHTTPRequestHandler):
             entry["token_leak"] = True
         if ARGS.token and entry["port"] == "cdn" and auth is not None:
             entry["token_leak"] = True
+        if self.command == "POST" and "/commit/" in self.path:
+            try:
+                for line in self.body.decode().splitlines():
+                    d = json.loads(line) if line.strip() else {}
+                    if d.get("key") == "header":
+                        entry["parent_commit"] = d["value"].get("parentCommit")
+            except (ValueError, AttributeError):
+                pass
         with LOCK:
             STATE["log"].append(entry)
 
@@ -168,12 +183,19 @@ class Handler(BaseHTTPRequestHandler):
             return self.size(url)
         return self.error(404, "NotFound", "no such endpoint: " + url.path)
 
-    def repo_dir(self, org, name):
-        d = os.path.join(ARGS.root, urllib.parse.unquote(org), urllib.parse.unquote(name))
+    def repo_dir(self, org, name, revision="main"):
+        repo_id = urllib.parse.unquote(org) + "/" + urllib.parse.unquote(name)
+        rev = urllib.parse.unquote(revision)
+        with LOCK:
+            d = STATE["revdirs"].get((repo_id, rev))
+        if d is None:
+            d = named_revision_dir(repo_id, rev)
+        if d is None or not os.path.isdir(d):
+            d = os.path.join(ARGS.root, urllib.parse.unquote(org), urllib.parse.unquote(name))
         return d if os.path.isdir(d) else None
 
     def tree(self, m, url):
-        repo = self.repo_dir(m.group(1), m.group(2))
+        repo = self.repo_dir(m.group(1), m.group(2), m.group(3))
         if not repo:
             return self.error(404, "RepoNotFound", "Repository not found")
         sub = urllib.parse.unquote(m.group(4) or "").strip("/")
@@ -205,6 +227,7 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["next_snapshot"] += 1
                 STATE["snapshots"][snap] = entries
             start = 0
+            move_after_listing(urllib.parse.unquote(m.group(1)) + "/" + urllib.parse.unquote(m.group(2)))
         else:
             snap, start = (int(x) for x in cursor.split(":"))
             with LOCK:
@@ -223,10 +246,20 @@ class Handler(BaseHTTPRequestHandler):
         repo = self.repo_dir(m.group(1), m.group(2))
         if not repo:
             return self.error(404, "RepoNotFound", "Repository not found")
-        return self.send(200, {"id": m.group(1) + "/" + m.group(2), "sha": repo_sha(m.group(1) + "/" + m.group(2))})
+        repo_id = m.group(1) + "/" + m.group(2)
+        rev = urllib.parse.unquote(m.group(3))
+        named = named_revision_dir(repo_id, rev)
+        if named:
+            sha = hashlib.sha1(("revision %s %s" % (rev, repo_id)).encode()).hexdigest()
+            with LOCK:
+                STATE["revdirs"][(repo_id, sha)] = named
+            return self.send(200, {"id": repo_id, "sha": sha})
+        if rev.startswith("refs/"):
+            return self.error(404, "RevisionNotFound", "Invalid rev id: " + rev)
+        return self.send(200, {"id": repo_id, "sha": repo_sha(repo_id)})
 
     def file(self, m):
-        repo = self.repo_dir(m.group(1), m.group(2))
+        repo = self.repo_dir(m.group(1), m.group(2), m.group(4))
         if not repo:
             return self.error(404, "RepoNotFound", "Repository not found")
         rel = urllib.parse.unquote(m.group(5))
@@ -236,16 +269,17 @@ class Handler(BaseHTTPRequestHandler):
         if m.group(3) == "raw":
             with open(full, "rb") as f:
                 return self.send(200, f.read(), content_type="text/plain; charset=utf-8")
-        target = "http://127.0.0.1:%d/blob/%s/%s/%s?sig=abc" % (
-            ARGS.cdn_port_actual, m.group(1), m.group(2), urllib.parse.quote(rel))
+        target = "http://127.0.0.1:%d/blob/%s/%s/%s/%s?sig=abc" % (
+            ARGS.cdn_port_actual, m.group(1), m.group(2), urllib.parse.quote(urllib.parse.unquote(m.group(4)), safe=""),
+            urllib.parse.quote(rel))
         return self.send(302, b"", {"Location": target})
 
     def cdn(self, url):
-        m = re.match(r"^/blob/([^/]+)/([^/]+)/(.+)$", url.path)
-        repo = m and self.repo_dir(m.group(1), m.group(2))
+        m = re.match(r"^/blob/([^/]+)/([^/]+)/([^/]+)/(.+)$", url.path)
+        repo = m and self.repo_dir(m.group(1), m.group(2), m.group(3))
         if not repo:
             return self.send(404, b"no such blob", content_type="text/plain")
-        full = os.path.join(repo, urllib.parse.unquote(m.group(3)))
+        full = os.path.join(repo, urllib.parse.unquote(m.group(4)))
         if not os.path.isfile(full):
             return self.send(404, b"no such blob", content_type="text/plain")
         with open(full, "rb") as f:
@@ -327,6 +361,11 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["ignore_range"] = bool(json.loads(self.body)["on"])
             return self.send(200, {"ok": True})
+        if what == "after_tree" and self.command == "POST":
+            spec = json.loads(self.body)
+            with LOCK:
+                STATE["after_tree"][spec["repo"]] = spec
+            return self.send(200, {"ok": True})
         if what == "reset":
             with LOCK:
                 STATE["faults"].clear()
@@ -339,6 +378,33 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["shas"][repo_id] = hashlib.sha1(("moved %d" % STATE["commits"]).encode()).hexdigest()
             return self.send(200, {"ok": True})
         return self.send(404, {"error": "unknown control"})
+
+
+def named_revision_dir(repo_id, rev):
+    """ROOT/_revisions/<rev>/<repo> when such a revision exists (refs/convert/parquet)."""
+    d = os.path.join(ARGS.root, "_revisions", urllib.parse.quote(rev, safe=""), repo_id)
+    return d if os.path.isdir(d) else None
+
+
+def move_after_listing(repo_id):
+    """Someone pushes right after a listing: the commit listed is frozen under
+    its sha (reads at that sha still see it), then files change and the branch moves."""
+    with LOCK:
+        spec = STATE["after_tree"].pop(repo_id, None)
+    if not spec:
+        return
+    live = os.path.join(ARGS.root, repo_id)
+    old_sha = repo_sha(repo_id)
+    frozen = os.path.join(ARGS.root, "_frozen", old_sha, repo_id)
+    shutil.copytree(live, frozen, copy_function=shutil.copy2)
+    for path, source in spec.get("copy", {}).items():
+        shutil.copyfile(source, os.path.join(live, path))
+    for path in spec.get("remove", []):
+        os.remove(os.path.join(live, path))
+    with LOCK:
+        STATE["revdirs"][(repo_id, old_sha)] = frozen
+        STATE["commits"] += 1
+        STATE["shas"][repo_id] = hashlib.sha1(("pushed %d" % STATE["commits"]).encode()).hexdigest()
 
 
 def main():

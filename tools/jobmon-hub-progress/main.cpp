@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   app.add_option("--split", options.split, "Split of the --source dataset")->capture_default_str();
   app.add_option("--revision", options.revision, "Branch to read and commit to")->capture_default_str();
   app.add_option("--total", total, "Expected number of rows")->check(CLI::PositiveNumber);
-  app.add_option("--source", options.source, "Input dataset whose datasets-server size is the total");
+  app.add_option("--source", options.source,
+                 "Input dataset whose size is the total (datasets-server, its card, else its Parquet footers)");
   app.add_option("--source-config", options.source_config, "Config of the --source dataset")->capture_default_str();
   app.add_option("--max-examples", max_examples, "Total when nothing else says; also caps the total")
       ->check(CLI::PositiveNumber);
@@ -33,7 +34,10 @@ int main(int argc, char** argv) {
   app.add_flag("--dry-run", options.dry_run, "Print the card instead of committing it");
   app.add_flag("--json", options.json, "One JSON status object per poll on stdout, one line each");
   app.add_option("--stats-path", options.stats_path, "Complete when this file exists (final card update, exit 0)");
-  app.add_option("--slurm-job", options.slurm_job, "Stopped when `squeue -h -j ID` lists nothing (exit 4)");
+  app.add_option("--slurm-job", options.slurm_job,
+                 "Stopped when Slurm (squeue/sacct) says job ID (or array task ID_N) ended (exit 4)");
+  app.add_flag("--allow-empty", options.allow_empty,
+               "Start a card line for a --config with no shard yet (refused otherwise: a typo?)");
   app.add_option("--datasets-server", datasets_server, "datasets-server base URL (default: $JOBMON_DATASETS_SERVER "
                                                        "or https://datasets-server.huggingface.co)");
   app.add_option("--max-in-flight", max_in_flight, "Footer reads running at once")->capture_default_str()

@@ -188,6 +188,16 @@ std::string render_progress_line(const CardProgress& p) {
   return "**" + p.config + "**: " + render_progress_bar_text(p);
 }
 
+std::vector<std::string> card_configs(std::string_view readme) {
+  std::vector<std::string> configs;
+  const Section section = find_section(readme);
+  if (!section.found) return configs;
+  for (std::string_view line : detail::split_lines(section.body)) {
+    if (const std::string_view name = config_of(line); !name.empty()) configs.emplace_back(name);
+  }
+  return configs;
+}
+
 std::string update_card(std::string_view readme, const CardProgress& progress) {
   const std::string new_line = render_progress_line(progress);
   const Section section = find_section(readme);

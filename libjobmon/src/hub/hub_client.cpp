@@ -10,6 +10,7 @@
 #include <limits>
 #include <cmath>
 
+#include "core/system/curl.hpp"
 #include "core/system/environment.hpp"
 #include "core/system/read_file.hpp"
 #include "core/text/text.hpp"
@@ -23,6 +24,8 @@ using detail::HubHttpRequest;
 using detail::HubHttpResponse;
 
 namespace {
+
+using detail::origin_of;
 
 bool truthy(std::string_view text) {
   const std::string value = detail::ascii_upper(text);
@@ -62,7 +65,9 @@ std::string describe(const HubHttpRequest& request) {
 
 [[noreturn]] void throw_for(const HubHttpRequest& request, const HubHttpResponse& response, const std::string& what) {
   if (response.status == 0) {
-    throw HubError(fmt::format("{}: {} failed: {}", what, describe(request), response.error), 0);
+    // Nothing listens there: a code the caller can stop on (no later poll will do better soon).
+    throw HubError(fmt::format("{}: {} failed: {}", what, describe(request), response.error), 0,
+                   response.refused ? std::string(hub_connection_refused) : std::string());
   }
   if (!response.error.empty()) {
     // Retries that ran out, the deadline, a refused redirect: say why.
@@ -142,7 +147,10 @@ HubConfig HubConfig::from_environment() {
   HubConfig config;
   std::string endpoint = detail::env_or_empty("HF_ENDPOINT");
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-  if (!endpoint.empty()) config.endpoint = endpoint;
+  if (!endpoint.empty()) {
+    config.endpoint = endpoint;
+    config.endpoint_explicit = true;
+  }
   std::string server = detail::env_or_empty("JOBMON_DATASETS_SERVER");
   while (!server.empty() && server.back() == '/') server.pop_back();
   if (!server.empty()) config.datasets_server = server;
@@ -204,11 +212,28 @@ std::optional<double> parse_retry_wait(const std::string& retry_after, const std
 
 std::string base64_encode(std::string_view bytes) { return detail::base64_encode(bytes); }
 
+bool is_loopback_url(const std::string& url) {
+  const std::string origin = origin_of(url);  // "scheme://host:port", lower case
+  const std::size_t start = origin.find("://");
+  if (start == std::string::npos) return false;
+  const std::string host = origin.substr(start + 3, origin.rfind(':') - start - 3);
+  return host == "localhost" || host.starts_with("127.") || host == "[::1]";
+}
+
 struct HubClient::Impl {
   explicit Impl(HubConfig c) : config(std::move(c)), session(config, counters) {}
 
   void check_online() const {
     if (config.offline) throw HubError("HF_HUB_OFFLINE is set: the Hub cannot be reached in offline mode", 0);
+    check_url(config.endpoint, "the Hub endpoint (HF_ENDPOINT)");
+  }
+  // curl would read "notaurl" as http://notaurl/ and say "Could not resolve host".
+  static void check_url(const std::string& url, const char* what) {
+    if (!detail::is_http_url(url) || origin_of(url).empty()) {
+      throw HubError(fmt::format("invalid URL for {}: '{}' (expected http://HOST[:PORT] or https://HOST[:PORT])", what,
+                                 detail::clip(url, 200, "...")),
+                     0, "InvalidURL");
+    }
   }
   std::string api(const std::string& repo) const { return config.endpoint + "/api/datasets/" + escape_repo(repo); }
 
@@ -357,13 +382,15 @@ std::vector<HubRangeResult> HubClient::read_ranges(const std::string& repo, cons
 HubCommitResult HubClient::update_file(
     const std::string& repo, const std::string& branch, const std::string& path,
     const std::function<std::optional<std::string>(const std::optional<std::string>&)>& edit,
-    const std::string& summary) {
+    const std::string& summary, const std::string& parent_sha) {
   impl_->check_online();
   HubCommitResult result;
   const int max_attempts = std::max(1, impl_->config.retry.max_tries);
   for (;;) {
-    // Read at the sha we will name as parent, so the edit applies to exactly that.
-    const std::string sha = revision_sha(repo, branch);
+    // Read at the sha we will name as parent, so the edit applies to exactly
+    // that: the caller's on the first attempt (what it counted at), the
+    // branch head after a conflict.
+    const std::string sha = result.attempts == 0 && !parent_sha.empty() ? parent_sha : revision_sha(repo, branch);
     const std::optional<std::string> old = read_raw(repo, sha, path);
     const std::optional<std::string> updated = edit(old);
     if (!updated || (old && *updated == *old)) return result;
@@ -394,6 +421,7 @@ HubCommitResult HubClient::update_file(
 std::optional<std::int64_t> HubClient::dataset_size(const std::string& dataset, const std::string& config,
                                                     const std::string& split) {
   impl_->check_online();
+  Impl::check_url(impl_->config.datasets_server, "the datasets-server (JOBMON_DATASETS_SERVER)");
   HubHttpRequest request;
   request.url = impl_->config.datasets_server + "/size?dataset=" + escape(dataset) + "&config=" + escape(config);
   const HubHttpResponse response = impl_->session.run_one(request);

@@ -13,6 +13,7 @@
 
 #include "core/system/curl.hpp"
 #include "core/text/text.hpp"
+#include "jobmon/clock.hpp"
 #include "jobmon/version.hpp"
 
 namespace jobmon::detail {
@@ -59,6 +60,20 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   auto [it, inserted] = t->response.headers.emplace(name, value);
   if (!inserted) it->second += ", " + value;
   return n;
+}
+
+// The path of a URL without its query (a signed CDN URL carries its signature there).
+std::string request_path(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  const std::size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos) return "/";
+  return url.substr(path, url.find_first_of("?#", path) - path);
+}
+
+// "21:55:03 UTC": when the next try goes out.
+std::string format_clock_time(double epoch_seconds) {
+  const std::string stamp = format_timestamp(epoch_seconds, true);  // "YYYY-MM-DD HH:MM:SS UTC"
+  return stamp.size() > 11 ? stamp.substr(11) : stamp;
 }
 
 double backoff_seconds(const HubRetryPolicy& policy, int tries) {
@@ -346,6 +361,7 @@ void Batch::on_transport_error(Transfer& t, CURLcode code) {
   const bool deadline_hit = code == CURLE_OPERATION_TIMEDOUT && t.cut_by_deadline && deadline_ &&
                             std::chrono::duration<double>(deadline_->at - Clock::now()).count() <= 0.05;
   if (deadline_hit) why = deadline_text() + " passed during the transfer: " + why;
+  t.response.refused = code == CURLE_COULDNT_CONNECT;
   release(t);
   t.response.status = 0;
   t.response.url = t.url;
@@ -373,8 +389,11 @@ void Batch::retry_or_give_up(Transfer& t, const std::string& failure, double wai
   }
   ++counters_.retries;
   if (config_.on_progress) {
-    config_.on_progress(fmt::format("{}, retry {}/{} in {:g} s", failure, t.tries, config_.retry.max_tries - 1,
-                                    std::ceil(wait * 10) / 10));
+    // What is retried (the request, without its query) and when, by the clock.
+    const std::string what = t.method + " " + request_path(t.url);
+    config_.on_progress(fmt::format("{}: {}, retry {}/{} in {:g} s (at {})", what, failure, t.tries,
+                                    config_.retry.max_tries - 1, std::ceil(wait * 10) / 10,
+                                    format_clock_time(wall_clock_now() + wait)));
   }
   requeue(t, wait);
 }
@@ -478,6 +497,12 @@ HubHttpSession::HubHttpSession(const HubConfig& config, HubCounters& counters)
     : config_(config), counters_(counters), multi_(nullptr) {
   detail::init_curl_once();
   multi_ = curl_multi_init();
+  // Keep the connections of one run() for the next (footers are read in
+  // batches, polls follow polls): by default the cache follows the handles
+  // added, so a finished batch closes them all and the next one reconnects
+  // all at once, which a small listen backlog answers with SYN retries.
+  curl_multi_setopt(static_cast<CURLM*>(multi_), CURLMOPT_MAXCONNECTS,
+                    static_cast<long>(std::max(64, 2 * config.max_in_flight)));
 }
 
 HubHttpSession::~HubHttpSession() { curl_multi_cleanup(static_cast<CURLM*>(multi_)); }

@@ -30,6 +30,7 @@ struct HubHttpResponse {
   std::map<std::string, std::string> headers;  // lower-case names; repeated headers joined with ", "
   std::string url;                            // after redirects
   std::string error;                          // transport error, or why retries stopped
+  bool refused = false;                       // the last try's connection was refused (nothing listens)
 
   std::string header(const std::string& lower_name) const;
 };

@@ -4,15 +4,17 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <cmath>
-#include <map>
+#include <set>
 #include <utility>
 
 #include "core/text/text.hpp"
+#include "hub/footer_count.hpp"
+#include "hub/source_files.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/eta.hpp"
-#include "jobmon/hub/parquet_footer.hpp"
 #include "jobmon/json.hpp"
 
 namespace jobmon {
@@ -20,10 +22,6 @@ namespace jobmon {
 namespace json = boost::json;
 
 namespace {
-
-std::string cache_key(const HubFile& file) {
-  return file.oid.empty() ? fmt::format("{}#{}", file.path, file.size) : file.oid;
-}
 
 const char* state_name(CardState state) {
   switch (state) {
@@ -47,9 +45,29 @@ class PollDeadline {
   HubClient& client_;
 };
 
-struct CachedFooter {
-  std::optional<std::int64_t> rows;  // nothing: content that is not a readable Parquet file
-  std::string reason;
+double steady_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// The configs a repo's Parquet files make: "data/..." is default, "<name>/..." is name.
+std::vector<std::string> configs_of(const std::vector<HubFile>& files) {
+  std::set<std::string> names;
+  for (const HubFile& f : files) {
+    const std::size_t slash = f.path.find('/');
+    if (!f.path.ends_with(".parquet") || slash == std::string::npos) continue;
+    const std::string top = f.path.substr(0, slash);
+    names.insert(top == "data" ? "default" : top);
+  }
+  return {names.begin(), names.end()};
+}
+
+// The source count a monitor keeps: redone only when the source moves to another commit.
+struct SourceRecord {
+  std::string sha;
+  std::string revision;
+  std::int64_t rows = 0;
+  std::size_t files = 0;
+  std::size_t skipped = 0;
 };
 
 }  // namespace
@@ -59,15 +77,21 @@ struct HubProgress::Impl {
   Impl(HubClient& client, HubProgressOptions options) : client_(client), options_(std::move(options)) {}
 
   std::int64_t resolve_total();
-  HubCount count();
+  std::optional<std::int64_t> count_source_rows();
+  HubCount count_repo(const std::string& repo, const std::string& sha, const std::vector<const HubFile*>& shards);
+  HubCount count(const std::string& sha);
+  void refuse_unknown_config(const std::string& sha);
   HubPoll poll(double now, CardState state, const std::string& stopped_reason);
 
   HubClient& client_;
   HubProgressOptions options_;
-  std::map<std::string, CachedFooter> footers_;  // by oid: same oid, same bytes
+  detail::FooterCache footers_;  // by oid: same oid, same bytes
   std::optional<std::int64_t> total_;
+  HubTotalOrigin origin_;
+  std::optional<SourceRecord> source_;
   std::optional<EtaEstimator> eta_;
   std::int64_t baseline_ = 0;
+  int polls_ = 0;
 };
 
 std::optional<std::int64_t> card_num_examples(std::string_view readme, const std::string& config,
@@ -127,109 +151,120 @@ std::int64_t HubProgress::Impl::resolve_total() {
   if (total_) return *total_;
   const PollDeadline deadline(client_, options_.poll_deadline);
   std::optional<std::int64_t> total = options_.total;
+  std::string from = total ? "--total" : "";
   if (!total && !options_.source.empty()) {
     try {
       total = client_.dataset_size(options_.source, options_.source_config, options_.split);
     } catch (const HubError& e) {
-      if (e.status() == 401 || e.status() == 403) throw;
-      // Not indexed by the datasets-server: the card may still say.
+      if (e.status() == 401 || e.status() == 403 || e.error_code() == "InvalidURL") throw;
+      // Not indexed by the datasets-server: the card or the files may still say.
     }
+    if (total) from = "datasets-server";
     if (!total) {
       if (const auto card = client_.read_raw(options_.source, "main", "README.md")) {
         total = card_num_examples(*card, options_.source_config, options_.split);
+        if (total) from = "source card";
       }
+    }
+    if (!total) {
+      total = count_source_rows();
+      if (total) from = "source footers";
     }
   }
   const auto cap = options_.max_examples && *options_.max_examples > 0 ? options_.max_examples : std::nullopt;
-  if (cap) total = total ? std::min(*total, *cap) : *cap;
+  if (cap && (!total || *cap < *total)) {
+    total = *cap;
+    from = "--max-examples";
+  }
   if (!total || *total <= 0) {
-    throw UsageError("the expected number of rows is unknown: give --total, --source (with a datasets-server size) "
-                     "or --max-examples");
+    throw UsageError("the expected number of rows is unknown: give --total, --source (with a datasets-server size, "
+                     "dataset_info in its card or Parquet files) or --max-examples");
   }
   total_ = total;
+  origin_.from = from;
+  if (source_ && from == "source footers") {
+    origin_.source_sha = source_->sha;
+    origin_.source_revision = source_->revision;
+    origin_.source_files = source_->files;
+    origin_.source_skipped = source_->skipped;
+  }
   return *total_;
 }
 
-HubCount HubProgress::Impl::count() {
-  HubCount result;
-  const std::vector<HubFile> listed = client_.list_files(options_.repo, options_.revision, hub_shard_folder(options_.config));
+// The rows of the --source split from its own Parquet footers: the files of
+// its tree, else those of its refs/convert/parquet revision. Nothing when
+// neither has any.
+std::optional<std::int64_t> HubProgress::Impl::count_source_rows() {
+  const std::string& source = options_.source;
+  const std::string sha = client_.revision_sha(source, "main");
+  if (source_ && source_->sha == sha) return source_->rows;
+  const std::vector<HubFile> tree = client_.list_files(source, sha, "");
+  std::vector<const HubFile*> files = detail::tree_split_files(tree, options_.source_config, options_.split);
+  std::string revision = "main", read_at = sha;
+  std::vector<HubFile> converted;
+  if (files.empty()) {
+    try {
+      read_at = client_.revision_sha(source, detail::converted_parquet_revision);
+    } catch (const HubError& e) {
+      if (e.status() != 404) throw;
+      return std::nullopt;  // never converted
+    }
+    revision = detail::converted_parquet_revision;
+    converted = client_.list_files(source, read_at, options_.source_config);
+    files = detail::converted_split_files(converted, options_.source_config, options_.split);
+  }
+  if (files.empty()) return std::nullopt;
+  const HubCount counted = count_repo(source, read_at, files);
+  if (counted.rows <= 0) return std::nullopt;
+  source_ = SourceRecord{sha, revision, counted.rows, counted.files, counted.skipped.size()};
+  return counted.rows;
+}
+
+// Sums the footers of `shards` of `repo` at `sha`, telling on_count as it goes.
+HubCount HubProgress::Impl::count_repo(const std::string& repo, const std::string& sha,
+                                       const std::vector<const HubFile*>& shards) {
+  const double start = steady_seconds();
+  HubCountProgress progress;
+  progress.repo = repo;
+  progress.sha = sha;
+  progress.files = shards.size();
+  const auto tell = [&](std::size_t done, std::size_t to_read, bool last) {
+    if (!options_.on_count) return;
+    progress.footers_done = done;
+    progress.footers_to_read = to_read;
+    progress.elapsed = steady_seconds() - start;
+    progress.done = last;
+    options_.on_count(progress);
+  };
+  HubCount counted = detail::count_footers(client_, repo, sha, shards, footers_,
+                                           [&](std::size_t done, std::size_t to_read) { tell(done, to_read, false); });
+  counted.sha = sha;
+  tell(counted.footers_read, counted.footers_read, true);
+  return counted;
+}
+
+HubCount HubProgress::Impl::count(const std::string& pinned) {
+  const std::string sha = pinned.empty() ? client_.revision_sha(options_.repo, options_.revision) : pinned;
+  const std::vector<HubFile> listed = client_.list_files(options_.repo, sha, hub_shard_folder(options_.config));
   std::vector<const HubFile*> shards;
   for (const auto& f : listed) {
     if (f.path.ends_with(".parquet")) shards.push_back(&f);
   }
-  std::sort(shards.begin(), shards.end(), [](const HubFile* a, const HubFile* b) { return a->path < b->path; });
-  result.files = shards.size();
+  return count_repo(options_.repo, sha, shards);
+}
 
-  // Footers not seen before: a speculative tail first, the exact tail when
-  // the footer is bigger. Transport failures are not cached (retried next poll);
-  // unreadable content is (the same oid always holds the same bytes).
-  std::map<std::string, std::string> transient;  // path -> why
-  std::vector<const HubFile*> pending;
-  for (const HubFile* f : shards) {
-    if (!f->problem.empty() || footers_.count(cache_key(*f))) continue;
-    if (f->size < 12) {
-      footers_[cache_key(*f)] = {std::nullopt, fmt::format("not a Parquet file: too short ({} bytes)", f->size)};
-      continue;
-    }
-    pending.push_back(f);
-  }
-  const auto record = [&](const HubFile& f, const std::string& bytes) -> std::optional<std::uint64_t> {
-    // Caches the footer; returns the tail size still needed when `bytes` fell short.
-    try {
-      if (auto footer = parse_parquet_tail(bytes, f.size)) {
-        footers_[cache_key(f)] = {footer->num_rows, {}};
-        return std::nullopt;
-      }
-      return parquet_tail_needed(bytes, f.size);
-    } catch (const FormatError& e) {
-      footers_[cache_key(f)] = {std::nullopt, e.what()};
-      return std::nullopt;
-    }
-  };
-  if (!pending.empty()) {
-    std::vector<HubRange> ranges;
-    for (const HubFile* f : pending) {
-      const std::uint64_t length = std::min(f->size, parquet_speculative_tail);
-      ranges.push_back({f->path, f->size - length, length});
-    }
-    const auto results = client_.read_ranges(options_.repo, options_.revision, ranges);
-    std::vector<const HubFile*> again;
-    std::vector<HubRange> again_ranges;
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-      const HubFile& f = *pending[i];
-      ++result.footers_read;
-      if (results[i].error) {
-        transient[f.path] = *results[i].error;
-      } else if (const auto needed = record(f, results[i].data)) {
-        again.push_back(&f);
-        again_ranges.push_back({f.path, f.size - *needed, *needed});
-      }
-    }
-    if (!again.empty()) {
-      const auto tails = client_.read_ranges(options_.repo, options_.revision, again_ranges);
-      for (std::size_t i = 0; i < again.size(); ++i) {
-        const HubFile& f = *again[i];
-        if (tails[i].error) transient[f.path] = *tails[i].error;
-        else if (record(f, tails[i].data)) footers_[cache_key(f)] = {std::nullopt, "footer does not fit the bytes read"};
-      }
-    }
-  }
-
-  for (const HubFile* f : shards) {
-    if (!f->problem.empty()) {
-      // One bad entry (a size of -5 or 1e30) costs that shard, not the poll.
-      result.skipped.push_back({f->path, f->problem});
-      continue;
-    }
-    if (auto it = transient.find(f->path); it != transient.end()) {
-      result.skipped.push_back({f->path, "could not read the footer: " + it->second});
-      continue;
-    }
-    const CachedFooter& cached = footers_.at(cache_key(*f));
-    if (cached.rows) result.rows += *cached.rows;
-    else result.skipped.push_back({f->path, cached.reason});
-  }
-  return result;
+// A first poll with no shard for --config and no card line for it is most
+// likely a typo: committing a 0% line for it would put the typo on the card.
+void HubProgress::Impl::refuse_unknown_config(const std::string& sha) {
+  const auto readme = client_.read_raw(options_.repo, sha, "README.md");
+  const std::vector<std::string> on_card = card_configs(readme.value_or(""));
+  if (std::find(on_card.begin(), on_card.end(), options_.config) != on_card.end()) return;
+  const std::vector<std::string> configs = configs_of(client_.list_files(options_.repo, sha, ""));
+  throw UsageError(fmt::format(
+      "no Parquet shard for --config {} in {} (under {}/) and the card has no line for it; configs with shards: {}. "
+      "Give --allow-empty to start its line anyway",
+      options_.config, options_.repo, hub_shard_folder(options_.config),
+      configs.empty() ? std::string("none") : detail::join(configs, ", ")));
 }
 
 HubPoll HubProgress::Impl::poll(double now, CardState state, const std::string& stopped_reason) {
@@ -238,8 +273,14 @@ HubPoll HubProgress::Impl::poll(double now, CardState state, const std::string& 
   poll.state = state;
   poll.total = resolve_total();
   const PollDeadline deadline(client_, options_.poll_deadline);
-  poll.count = count();
+  // One sha for everything this poll reads and the commit's parent: a listing
+  // and footers read a moment apart never come from two commits.
+  const std::string sha = client_.revision_sha(options_.repo, options_.revision);
+  poll.count = count(sha);
+  if (polls_ == 0 && poll.count.files == 0 && !options_.allow_empty) refuse_unknown_config(sha);
+  ++polls_;
   const std::int64_t rows = poll.count.rows;
+  poll.total_exceeded = rows > poll.total;
   if (!eta_) {
     // The rate is measured from what this monitor sees arrive: shards already
     // there when it started say nothing about how fast the job runs.
@@ -263,7 +304,7 @@ HubPoll HubProgress::Impl::poll(double now, CardState state, const std::string& 
   poll.card_line = render_progress_line(card);
 
   if (options_.dry_run) {
-    const auto old = client_.read_raw(options_.repo, options_.revision, "README.md");
+    const auto old = client_.read_raw(options_.repo, sha, "README.md");
     poll.readme = update_card(old.value_or(""), card);
     return poll;
   }
@@ -273,14 +314,16 @@ HubPoll HubProgress::Impl::poll(double now, CardState state, const std::string& 
         poll.readme = update_card(old.value_or(""), card);
         return std::optional<std::string>(poll.readme);
       },
-      fmt::format("Update generation progress ({})", options_.config));
+      fmt::format("Update generation progress ({})", options_.config), sha);
   poll.committed = result.committed;
   return poll;
 }
 
 std::int64_t HubProgress::resolve_total() { return impl_->resolve_total(); }
 
-HubCount HubProgress::count() { return impl_->count(); }
+HubCount HubProgress::count(const std::string& sha) { return impl_->count(sha); }
+
+const HubTotalOrigin& HubProgress::total_origin() const { return impl_->origin_; }
 
 HubPoll HubProgress::poll(double now, CardState state, const std::string& stopped_reason) {
   return impl_->poll(now, state, stopped_reason);
@@ -293,7 +336,7 @@ double hub_poll_percent(const HubPoll& poll) {
   return std::floor(p * 100) / 100;
 }
 
-std::string hub_poll_json(const HubProgressOptions& options, const HubPoll& poll) {
+std::string hub_poll_json(const HubProgressOptions& options, const HubPoll& poll, const HubTotalOrigin& origin) {
   json::array skipped;
   for (const auto& s : poll.count.skipped) skipped.push_back(json::object{{"path", s.path}, {"reason", s.reason}});
   json::object o;
@@ -301,6 +344,19 @@ std::string hub_poll_json(const HubProgressOptions& options, const HubPoll& poll
   o["config"] = options.config;
   o["rows"] = poll.count.rows;
   o["total"] = poll.total;
+  o["total_exceeded"] = poll.total_exceeded;
+  if (!origin.from.empty()) {
+    json::object from{{"from", origin.from}};
+    if (!origin.source_sha.empty()) {
+      from["source"] = options.source;
+      from["sha"] = origin.source_sha;
+      from["revision"] = origin.source_revision;
+      from["files"] = origin.source_files;
+      from["skipped_files"] = origin.source_skipped;
+    }
+    o["total_origin"] = std::move(from);
+  }
+  o["sha"] = poll.count.sha;
   o["files"] = poll.count.files;
   o["skipped_files"] = poll.count.skipped.size();
   o["skipped"] = std::move(skipped);

@@ -180,8 +180,10 @@ TEST_CASE("Hub Retry-After: 300 is capped, never waited past the deadline, and s
     options.dry_run = true;
     std::ostringstream out, err;
     CHECK_THROWS_AS(run_hub_progress_command(options, client, Console{out, err}), HubError);
-    CHECK_THAT(err.str(), Contains("jobmon-hub-progress: HTTP 429 from 127.0.0.1:"));
-    CHECK_THAT(err.str(), Contains("retry 1/1 in 0.1 s\n"));
+    // What is retried, why, and when the next try goes out.
+    CHECK_THAT(err.str(), Contains("jobmon-hub-progress: GET /m/retry-after/api/datasets/org/ds/revision/main: HTTP 429 from 127.0.0.1:"));
+    CHECK_THAT(err.str(), Contains("retry 1/1 in 0.1 s (at "));
+    CHECK_THAT(err.str(), Contains(" UTC)\n"));
   }
 }
 

@@ -12,10 +12,12 @@
 #include <sstream>
 
 #include "fake_hub.hpp"
+#include "hub_test_setup.hpp"
 #include "jobmon/cli/hub_progress_command.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/hub/hub_progress.hpp"
 #include "jobmon/hub/squeue.hpp"
+#include "jobmon/scheduler/scheduler_query.hpp"
 #include "temp_tree.hpp"
 
 using namespace jobmon;
@@ -24,59 +26,24 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string parquet_dir = std::string(JOBMON_FIXTURES_DIR) + "/parquet";
-const std::string token = "hf_progress_SECRET_token";
-constexpr double noon = 1795348800;  // 2026-11-22 12:00:00 UTC
+using test::front_matter;
+using test::manifest_rows;
+using test::noon;
+using test::parquet_dir;
+using Setup = test::HubSetup;
+const std::string body = test::card_body;
 
-std::int64_t manifest_rows(const std::string& file) {
-  std::ifstream in(parquet_dir + "/MANIFEST.tsv");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(file + "\t", 0) == 0) return std::stoll(line.substr(file.size() + 1));
+// squeue and sacct in DIR/bin that print the answers captured from the real
+// test cluster (tests/data/slurm) for the moment named in the file `moment`.
+void write_slurm_fakes(const test::TempTree& dir, const std::string& moment) {
+  const std::string data = JOBMON_TEST_DATA "/slurm/";
+  for (const std::string command : {"squeue", "sacct"}) {
+    dir.write("bin/" + command, "#!/bin/sh\nexec cat \"" + data + command + "_$(cat '" + moment + "').json\"\n");
+    fs::permissions(dir.path("bin/" + command), fs::perms::owner_all);
   }
-  FAIL("not in MANIFEST.tsv: " << file);
-  return -1;
 }
 
-const std::string front_matter = "---\nlicense: mit\n---\n";
-const std::string body = "# Generated\n\nText the monitor must not touch.\n";
-
-struct Setup {
-  test::TempTree tree;
-  std::unique_ptr<test::FakeHub> hub;
-  std::unique_ptr<HubClient> client;
-  explicit Setup(bool with_readme = true) {
-    tree.mkdir("org/out/data/train");
-    if (with_readme) tree.write("org/out/README.md", front_matter + body);
-    hub = std::make_unique<test::FakeHub>(tree.root(), token, 2);
-    HubConfig config;
-    config.endpoint = hub->endpoint();
-    config.datasets_server = hub->endpoint();
-    config.token = token;
-    config.retry.base_seconds = 0.01;
-    client = std::make_unique<HubClient>(config);
-  }
-  void add(const std::string& fixture, const std::string& as) const {
-    fs::copy_file(parquet_dir + "/" + fixture, tree.path("org/out/data/train/" + as), fs::copy_options::overwrite_existing);
-  }
-  void add_half(const std::string& fixture, const std::string& as) const {
-    const std::string bytes = test::read_text(parquet_dir + "/" + fixture);
-    tree.write("org/out/data/train/" + as, bytes.substr(0, bytes.size() / 2));
-  }
-  std::string readme() const { return test::read_text(tree.path("org/out/README.md")); }
-  std::size_t requests(const std::string& port, const std::string& contains) const {
-    std::size_t n = 0;
-    for (const auto& e : hub->log()) {
-      if (e.at("port").as_string() == port && std::string(e.at("path").as_string()).find(contains) != std::string::npos) ++n;
-    }
-    return n;
-  }
-};
-
-std::string section(const std::string& line, const std::string& stamp) {
-  return "<!-- jobmon-hub-progress:begin -->\n## 🔄 Generation Progress\n\n" + line + "\n\n*Last updated: " + stamp +
-         " UTC*\n<!-- jobmon-hub-progress:end -->\n";
-}
+std::string section(const std::string& line, const std::string& stamp) { return test::card_section(line, stamp); }
 
 }  // namespace
 
@@ -234,25 +201,25 @@ TEST_CASE("HubProgress: the loop stops complete on stats.json, stopped when sque
     CHECK(s.readme().find("4,000/6,000 docs<br>✅ Complete") != std::string::npos);
     CHECK(err.str().find("org/out [default]: 3,000/6,000 rows (50.00%)") != std::string::npos);
   }
-  SECTION("stopped: squeue (faked through PATH) lists the job, then no longer") {
-    // The fake squeue prints the job while the file `listed` exists.
-    s.tree.write("bin/squeue", "#!/bin/sh\n[ \"$*\" = \"-h -j 4242\" ] || exit 9\n[ -e \"" + s.tree.path("listed") +
-                                   "\" ] && echo '4242 gpu gen user R 1:00 1 n1'\nexit 0\n");
-    fs::permissions(s.tree.path("bin/squeue"), fs::perms::owner_all);
-    s.tree.write("listed", "");
+  SECTION("stopped: Slurm's real answers (faked through PATH) say the array runs, then that it ended") {
+    // squeue/sacct print the answers captured from the real test cluster
+    // (tests/data/slurm): array 1 with tasks running, then every task ended.
+    s.tree.write("moment", "running");
+    write_slurm_fakes(s.tree, s.tree.path("moment"));
     const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
     setenv("PATH", (s.tree.path("bin") + ":" + old_path).c_str(), 1);
     runtime.sleep = [&](double seconds) {
       now += seconds;
-      if (++sleeps == 2) s.tree.remove("listed");
+      if (++sleeps == 2) s.tree.write("moment", "ended");
     };
-    options.slurm_job = "4242";
+    options.slurm_job = "1";
     std::ostringstream out, err;
     const ExitCode rc = run_hub_progress_command(options, *s.client, Console{out, err}, runtime);
     setenv("PATH", old_path.c_str(), 1);
     CHECK(rc == ExitCode::stopped);
     CHECK(sleeps == 2);
-    CHECK(s.readme().find("3,000/6,000 docs<br>⚠️ Stopped: Slurm job 4242 is no longer running") != std::string::npos);
+    CHECK(s.readme().find("3,000/6,000 docs<br>⚠️ Stopped: Slurm job 1 is no longer running") != std::string::npos);
+    CHECK(err.str().find("could not ask") == std::string::npos);
   }
   SECTION("a 404 ends the loop with a clear error") {
     options.repo = "org/missing";
@@ -354,25 +321,35 @@ TEST_CASE("HubProgress: a footer bigger than the speculative tail takes a second
   CHECK(s.requests("cdn", "/blob/") == 3);  // two for big.parquet, one for the small shard
 }
 
-TEST_CASE("HubProgress: squeue through PATH: listed, not listed, missing, odd job ids passed verbatim", "[hub]") {
-  test::TempTree bin;
+TEST_CASE("scheduler_job_live: Slurm's real answers through SlurmQuery; no answer is unknown", "[hub]") {
+  test::TempTree dir;
+  dir.write("moment", "running");
+  write_slurm_fakes(dir, dir.path("moment"));
   const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
-  const auto with_squeue = [&](const std::string& script) {
-    bin.write("squeue", script);
-    fs::permissions(bin.path("squeue"), fs::perms::owner_all);
-    setenv("PATH", bin.root().c_str(), 1);
-  };
-  with_squeue("#!/bin/sh\necho \"  $3 gpu gen user R 1:00 1 n1\"\n");
-  CHECK(slurm_job_listed("12") == std::optional<bool>(true));
-  with_squeue("#!/bin/sh\nexit 0\n");
-  CHECK(slurm_job_listed("12") == std::optional<bool>(false));
-  with_squeue("#!/bin/sh\necho 'slurm_load_jobs error: Invalid job id specified' >&2\nexit 1\n");
-  CHECK(slurm_job_listed("12") == std::optional<bool>(false));
-  // The id reaches squeue as one argument, never through a shell.
-  with_squeue("#!/bin/sh\n[ \"$3\" = '1; touch pwned' ] && echo listed\n");
-  CHECK(slurm_job_listed("1; touch pwned") == std::optional<bool>(true));
-  CHECK_FALSE(fs::exists("pwned"));
-  bin.remove("squeue");
-  CHECK_FALSE(slurm_job_listed("12"));  // no squeue at all: unknown
+  setenv("PATH", (dir.path("bin") + ":" + old_path).c_str(), 1);
+  SchedulerOptions options;
+  options.refresh_seconds = 0;
+  auto query = make_scheduler_query(SchedulerChoice::slurm, options);
+  // running: array 1 has tasks 2 and 3 RUNNING, the held array 2 PENDING, merge job 3 PENDING.
+  CHECK(scheduler_job_live(*query, "1", noon) == std::optional<bool>(true));
+  CHECK(scheduler_job_live(*query, "1_0", noon) == std::optional<bool>(false));  // that task COMPLETED
+  CHECK(scheduler_job_live(*query, "1_2", noon) == std::optional<bool>(true));
+  CHECK(scheduler_job_live(*query, "2", noon) == std::optional<bool>(true));
+  CHECK(scheduler_job_live(*query, "3", noon) == std::optional<bool>(true));
+  CHECK(scheduler_job_live(*query, "999", noon) == std::optional<bool>(false));  // the queue answered: not there
+  // ended: every task of 1 ended (TIMEOUT, CANCELLED), 2 cancelled; 3 waits forever.
+  dir.write("moment", "ended");
+  CHECK(scheduler_job_live(*query, "1", noon + 60) == std::optional<bool>(false));
+  CHECK(scheduler_job_live(*query, "1_2", noon + 60) == std::optional<bool>(false));
+  CHECK(scheduler_job_live(*query, "2", noon + 60) == std::optional<bool>(false));
+  CHECK(scheduler_job_live(*query, "3", noon + 60) == std::optional<bool>(true));
+  // squeue fails: nothing known about 999 is "could not ask", not "gone".
+  dir.write("bin/squeue", "#!/bin/sh\necho 'slurm_load_jobs error: Unable to contact slurm controller' >&2\nexit 1\n");
+  dir.remove("bin/sacct");
+  CHECK_FALSE(scheduler_job_live(*query, "999", noon + 120));
+  // No Slurm commands at all: unknown.
+  dir.remove("bin/squeue");
+  setenv("PATH", dir.path("bin").c_str(), 1);
+  CHECK_FALSE(scheduler_job_live(*query, "1", noon + 180));
   setenv("PATH", old_path.c_str(), 1);
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace jobmon {
 
@@ -39,6 +40,9 @@ std::string format_card_date(double epoch_seconds);
 std::string render_progress_bar_text(const CardProgress& progress);
 // "**default**: " + the bar text.
 std::string render_progress_line(const CardProgress& progress);
+
+// The configs that have a line in the README's progress section, in order.
+std::vector<std::string> card_configs(std::string_view readme);
 
 // The README with this config's line put into the progress section: the
 // line replaced in place (other configs' lines kept), or added; the section

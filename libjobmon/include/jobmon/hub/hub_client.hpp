@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jobmon/error.hpp"
@@ -31,6 +32,7 @@ struct HubRetryPolicy {
 
 struct HubConfig {
   std::string endpoint = "https://huggingface.co";  // no trailing '/'
+  bool endpoint_explicit = false;   // set from HF_ENDPOINT: a refused connection there is the user's setup
   std::string datasets_server = "https://datasets-server.huggingface.co";
   std::optional<std::string> token;
   bool offline = false;             // HF_HUB_OFFLINE: no HTTP at all
@@ -57,6 +59,9 @@ struct HubConfig {
   // JOBMON_DATASETS_SERVER.
   static HubConfig from_environment();
 };
+
+// HubError::error_code() of a transport failure where the connection was refused.
+inline constexpr std::string_view hub_connection_refused = "ConnectionRefused";
 
 // An HTTP-level failure: the status (0 for a transport error) and the Hub's
 // X-Error-Code / X-Error-Message, with a message that says what to do.
@@ -143,13 +148,14 @@ class HubClient {
   std::vector<HubRangeResult> read_ranges(const std::string& repo, const std::string& revision,
                                           const std::vector<HubRange>& ranges);
 
-  // Reads `path` at the branch head, applies `edit` (nullopt input: file
-  // absent; nullopt output or the same text: nothing to commit) and commits
-  // with that head as parentCommit; when the branch moved (409/412), reads,
-  // edits and commits again (up to retry.max_tries times).
+  // Reads `path` at `parent_sha` (empty: the branch head), applies `edit`
+  // (nullopt input: file absent; nullopt output or the same text: nothing to
+  // commit) and commits with that sha as parentCommit; when the branch moved
+  // (409/412), reads the new head, edits and commits again (up to
+  // retry.max_tries times).
   HubCommitResult update_file(const std::string& repo, const std::string& branch, const std::string& path,
                               const std::function<std::optional<std::string>(const std::optional<std::string>&)>& edit,
-                              const std::string& summary);
+                              const std::string& summary, const std::string& parent_sha = {});
 
   // num_rows from the datasets-server /size endpoint for a dataset's config
   // (and split, when given); nothing when unknown or partial.
@@ -169,5 +175,7 @@ std::optional<std::string> parse_link_next(const std::string& link_header);
 // RateLimit header's t=N when r=0.
 std::optional<double> parse_retry_wait(const std::string& retry_after, const std::string& rate_limit);
 std::string base64_encode(std::string_view bytes);
+// Whether a URL's host is this machine (localhost, 127.0.0.0/8, ::1).
+bool is_loopback_url(const std::string& url);
 
 }  // namespace jobmon
