@@ -133,7 +133,7 @@ TEST_CASE("/metrics: hostile names stay one valid line each", "[server]") {
   JobRegistry r(std::make_shared<LocalStorage>(), {t.path("logs")});
   r.refresh(wall_clock_now());
   const std::string text = metrics_of(r);
-  const std::regex line(R"(^(# (HELP|TYPE) .*|[a-z_]+(\{([a-z_]+="([^"\\\n]|\\["\\n])*",?)*\})? -?[0-9.e+]+)$)");
+  const std::regex line(R"(^(# (HELP|TYPE) .*|[a-z_]+(\{([a-z_]+="([^"\\\n]|\\["\\n])*",?)*\})? -?[0-9.e+-]+)$)");
   std::istringstream in(text);
   std::string l;
   while (std::getline(in, l)) {
