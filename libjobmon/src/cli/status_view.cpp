@@ -33,6 +33,25 @@ namespace {
 
 const char* separator(const TermStyle& style) { return style.unicode ? " · " : " - "; }
 
+// The line of a slurm log's tail that says what happened: slurmstepd's
+// "*** ... CANCELLED AT ... DUE TO TIME LIMIT ***" or an oom-kill line, not
+// srun's "forcing job termination" after it; else the last line.
+std::string telling_line(const std::string& tail) {
+  std::string_view best;
+  std::size_t start = 0;
+  while (start < tail.size()) {
+    const auto end = std::min(tail.find('\n', start), tail.size());
+    const std::string_view line(tail.data() + start, end - start);
+    if (line.find("***") != std::string_view::npos || line.find("oom") != std::string_view::npos ||
+        line.find("OOM") != std::string_view::npos)
+      best = line;
+    start = end + 1;
+  }
+  if (!best.empty()) return std::string(best);
+  const auto last = tail.rfind('\n');
+  return last == std::string::npos ? tail : tail.substr(last + 1);
+}
+
 // --failed: the incomplete ranks as ranges, what the logs say of them, and
 // the failure messages (bounded).
 std::string render_failed_detail(const JobRow& row, const StatusViewOptions& options) {
@@ -76,10 +95,7 @@ std::string render_failed_detail(const JobRow& row, const StatusViewOptions& opt
         if (i.rank == r.rank) issue = &i;
       }
       out += "    " + terminal_safe(rank_fate_text(r, issue)) + '\n';
-      if (!r.slurm_log_tail.empty()) {
-        const auto last = r.slurm_log_tail.rfind('\n');
-        out += paint(st, Color::gray, "      slurm log: " + terminal_safe(last == std::string::npos ? r.slurm_log_tail : r.slurm_log_tail.substr(last + 1))) + '\n';
-      }
+      if (!r.slurm_log_tail.empty()) out += paint(st, Color::gray, "      slurm log: " + terminal_safe(telling_line(r.slurm_log_tail))) + '\n';
     }
   }
   for (const RankIssue& issue : job.rank_issues) {

@@ -18,7 +18,10 @@ TEST_CASE("StatusView with Slurm's word: a job whose ranks timed out and were ca
   view.answer = answer;
   auto joined = std::make_shared<JobScheduling>(join_job_scheduling(*job, answer));
   for (auto& r : joined->ranks) {
-    if (r.rank == 2) r.slurm_log_tail = "line\nslurmstepd: error: *** JOB 6 ON vm CANCELLED AT 2026-12-06T18:29:07 DUE TO TIME LIMIT ***";
+    // srun's own last words come after the line that says what happened.
+    if (r.rank == 2)
+      r.slurm_log_tail = "line\nslurmstepd: error: *** JOB 6 ON vm CANCELLED AT 2026-12-06T18:29:07 DUE TO TIME LIMIT ***\n"
+                         "srun: forcing job termination";
   }
   view.by_path[job->path] = joined;
   const Aggregate agg = aggregate({job}, now, {}, &view);

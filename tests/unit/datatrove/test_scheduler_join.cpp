@@ -560,3 +560,24 @@ TEST_CASE("Review cases: a held array found by its name in the real queue, split
     CHECK(judge_job(*waiting, t0 + 20, {}, &w).status == JobStatus::failed);
   }
 }
+
+TEST_CASE("A relaunch seconds after the last attempt: Slurm's submit time tells the attempts apart", "[datatrove]") {
+  auto job = slurm_job(4, {0, 2}, {1, 3});  // the relaunch runs ranks 1 and 3 as indices 0 and 1
+  add_log(*job, "7", 1, t0 - 5);            // the first launch's logs, written just before the relaunch
+  add_log(*job, "7", 3, t0 - 5);
+  add_log(*job, "22", 0, t0 + 10);
+  add_issue(*job, 1, RankState::running);
+  recount_ranks(*job);
+  auto old_task = task("7", 1, TaskState::failed, "8");
+  old_task.submit_time = t0 - 300;
+  auto fresh = task("22", 0, TaskState::running, "22");
+  fresh.submit_time = t0 + 2;
+  auto queued = task("22", 1, TaskState::pending, "");
+  queued.submit_time = t0 + 2;
+  const JobScheduling s = join_job_scheduling(*job, answer_of({old_task, fresh, queued}, t0 + 20));
+  CHECK(s.job_ids == std::vector<std::string>{"22"});
+  CHECK(s.earlier_job_ids == std::vector<std::string>{"7"});
+  CHECK(rank_of(s, 1).array_job_id == "22");
+  CHECK(rank_of(s, 1).state == "running");
+  CHECK(rank_of(s, 3).state == "pending");
+}

@@ -12,6 +12,8 @@ namespace {
 // Logs written this long before the launch still count as its own (a copy
 // or a slow filesystem writes executor.json and the first logs together).
 constexpr double launch_margin_seconds = 60;
+// Clock skew allowed between the logging dir's file server and slurmctld.
+constexpr double submit_skew_seconds = 30;
 
 std::string dir_of(const std::string& path) {
   const auto slash = path.rfind('/');
@@ -30,6 +32,10 @@ AnswerIndex index_answer(const SchedulerAnswer& answer) {
   std::string last_live;  // tasks come sorted by array: one entry per array and name
   for (const auto& t : answer.tasks) {
     index.array_ids.insert(t.array_job_id);
+    if (t.submit_time) {
+      auto [it, fresh] = index.submitted.emplace(t.array_job_id, *t.submit_time);
+      if (!fresh && *t.submit_time < it->second) it->second = *t.submit_time;
+    }
     if (is_live(t.state) && !t.name.empty() && t.array_job_id != last_live) {
       index.live_by_name[t.name].push_back(
           {t.array_job_id, without_trailing_slash(dir_of(t.stdout_path)), t.submit_time, afterok_ids(t.dependency)});
@@ -140,7 +146,14 @@ LaunchArrays launch_arrays(const JobState& job, const AnswerIndex* index) {
     }
   }
   for (auto& [id, seen] : arrays) {
-    const bool current = seen.queued_here || !launch || seen.newest_log >= *launch - launch_margin_seconds;
+    bool current = seen.queued_here || !launch || seen.newest_log >= *launch - launch_margin_seconds;
+    // datatrove submits after writing the launch files: an array submitted
+    // well before them (more than clock skew between a file server and
+    // slurmctld) belongs to an earlier launch, whatever its logs' times.
+    if (current && launch && index != nullptr) {
+      const auto submitted = index->submitted.find(id);
+      if (submitted != index->submitted.end() && submitted->second < *launch - submit_skew_seconds) current = false;
+    }
     if (!current) {
       out.earlier_ids.push_back(id);
       continue;

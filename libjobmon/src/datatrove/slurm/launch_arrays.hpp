@@ -26,6 +26,7 @@ struct AnswerIndex {
     std::vector<std::string> afterok;  // datatrove's merge job: afterok on its launch's arrays
   };
   std::unordered_set<std::string> array_ids;                       // every array or job id with a row
+  std::unordered_map<std::string, double> submitted;               // each array's earliest submit time
   std::unordered_map<std::string, std::vector<Queued>> live_by_name;  // live tasks by job name (one per array)
   std::unordered_map<std::string, std::vector<const SchedulerTask*>> dependents;  // by the id depended on
 };
@@ -56,7 +57,9 @@ struct LaunchArrays {
 };
 
 // An array is of the current launch when one of its logs was written after
-// the launch (ranks_to_run.json or executor.json written, less a minute), or
+// the launch (ranks_to_run.json or executor.json written, less a minute) and
+// it was not submitted well before the launch (a relaunch seconds after the
+// last attempt's logs: Slurm's submit time tells the attempts apart), or
 // when the scheduler queues it under the job's name with its output in the
 // job's slurm logs dir, submitted since the launch (submitted, nothing
 // started yet), and not depending on an array of this job (datatrove's merge
