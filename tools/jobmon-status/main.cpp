@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
   auto* interval = app.add_option("-i,--interval", options.interval, "Seconds between refreshes (default 5; implies --watch)")
                        ->check(CLI::Range(0.05, 86400.0));
   app.add_flag("--once", options.once, "Print one dashboard frame and exit");
+  std::string scheduler = "auto";
+  app.add_option("--scheduler", scheduler,
+                 "Whose word joins the files': slurm, auto (Slurm where squeue runs; default) or none")
+      ->check(CLI::IsMember({"slurm", "auto", "none"}));
   app.set_version_flag("-V,--version", std::string("jobmon-status ") + version_string);
   app.footer("Exit codes: 0 ok (also when the dashboard is quit with q or Ctrl-C), 1 runtime error,\n"
              "2 usage error, 3 incomplete jobs (with --check).");
@@ -43,6 +47,7 @@ int main(int argc, char** argv) {
   return tools::run_tool(app, with_datatrove_spellings(tools::arguments(argc, argv)), [&] {
     if (sort_option->count() > 0) options.sort = parse_sort_order(sort);
     options.color = color.mode();
+    options.scheduler = *parse_scheduler_choice(scheduler);
     options.scan.recursive = recursive;
     options.scan.threads = threads;
     if (interval->count() > 0) options.watch = true;

@@ -11,6 +11,7 @@
 #include "jobmon/datatrove/job.hpp"
 #include "jobmon/datatrove/job_status.hpp"
 #include "jobmon/datatrove/json.hpp"
+#include "jobmon/datatrove/scheduler_join.hpp"
 #include "jobmon/datatrove/scanner.hpp"
 #include "jobmon/datatrove/summary_line.hpp"
 #include "jobmon/error.hpp"

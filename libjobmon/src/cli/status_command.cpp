@@ -52,9 +52,13 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
   agg_options.prefix = options.prefix;
   agg_options.hide_complete = options.hide_complete;
   agg_options.sort = options.sort.value_or(SortOrder::name);
-  const Aggregate agg = aggregate(scan.jobs, wall_clock_now(), agg_options);
+  const double now = wall_clock_now();
+  const auto join = make_scheduler_join(options.scheduler, storage);
+  const SchedulerView scheduler = join->refresh(scan.jobs, now);
+  const Aggregate agg = aggregate(scan.jobs, now, agg_options, &scheduler);
 
   std::vector<Warning> warnings = scan.warnings;
+  for (Warning& w : scheduler_warnings(scheduler)) warnings.push_back(std::move(w));
   for (const JobRow& row : agg.rows) {
     for (const Warning& w : row.job->warnings) warnings.push_back(w);
   }

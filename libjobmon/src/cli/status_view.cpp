@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "jobmon/cli/state_words.hpp"
 #include "jobmon/clock.hpp"
@@ -52,7 +53,36 @@ std::string render_failed_detail(const JobRow& row, const StatusViewOptions& opt
     out += fmt::format("    logs: {}\n", line);
   }
   std::size_t shown = 0;
+  if (row.scheduling) {
+    if (!row.scheduling->job_ids.empty())
+      out += fmt::format("    {}: array{} {}", row.scheduling->kind, row.scheduling->job_ids.size() == 1 ? "" : "s",
+                         fmt::join(row.scheduling->job_ids, ", "));
+    if (!row.scheduling->job_ids.empty() && row.scheduling->merge_job) {
+      const MergeJob& m = *row.scheduling->merge_job;
+      out += fmt::format("{}merge job {} {}{}", separator(st), m.job_id, to_string(m.state),
+                         m.never_runs ? paint(st, Color::red, " (never runs: " + m.reason + ")") : std::string());
+    }
+    if (!row.scheduling->job_ids.empty()) out += '\n';
+    for (const RankScheduling& r : row.scheduling->ranks) {
+      if (r.state == "running") continue;
+      if (shown++ == options.max_rank_messages) {
+        out += paint(st, Color::gray, fmt::format("    ... {} more\n", row.scheduling->ranks.size() - row.scheduling->states.count("running") - options.max_rank_messages));
+        break;
+      }
+      const RankIssue* issue = nullptr;
+      for (const RankIssue& i : job.rank_issues) {
+        if (i.rank == r.rank) issue = &i;
+      }
+      out += "    " + terminal_safe(rank_fate_text(r, issue)) + '\n';
+      if (!r.slurm_log_tail.empty()) {
+        const auto last = r.slurm_log_tail.rfind('\n');
+        out += paint(st, Color::gray, "      slurm log: " + terminal_safe(last == std::string::npos ? r.slurm_log_tail : r.slurm_log_tail.substr(last + 1))) + '\n';
+      }
+    }
+  }
   for (const RankIssue& issue : job.rank_issues) {
+    if (shown > options.max_rank_messages) break;  // "... more" was said above
+    if (row.scheduling && row.scheduling->find(issue.rank)) continue;  // said above
     if (issue.state != RankState::failed && issue.state != RankState::finished_unmarked) continue;
     if (issue.earlier_attempt) continue;
     if (shown++ == options.max_rank_messages) {
@@ -64,6 +94,10 @@ std::string render_failed_detail(const JobRow& row, const StatusViewOptions& opt
     else
       out += fmt::format("    rank {}: log says done but no completion marker\n", issue.rank);
   }
+  if (const auto relaunch = row.relaunch()) {
+    out += "    relaunch: " + terminal_safe(relaunch->hint) + '\n';
+    for (const std::string& command : relaunch->commands) out += "      $ " + terminal_safe(command) + '\n';
+  }
   return out;
 }
 
@@ -73,8 +107,10 @@ std::string row_tail(const JobRow& row, const StatusViewOptions& options, double
   switch (row.status) {
     case JobStatus::complete:
       return paint(st, Color::gray, row.finished_at ? "finished " + format_timestamp(*row.finished_at, options.utc) : "finished");
-    case JobStatus::pending:
-      return paint(st, Color::gray, "pending");
+    case JobStatus::pending: {
+      const std::string queued = queued_text(row);
+      return paint(st, Color::gray, queued.empty() ? "pending" : "pending" + sep + queued);
+    }
     case JobStatus::failed: {
       std::string tail = paint(st, Color::red, failed_count_text(row));
       if (row.needs_relaunch()) return tail + sep + "others done: relaunch to finish";

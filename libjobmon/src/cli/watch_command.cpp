@@ -36,7 +36,8 @@ struct Refresh {
 class Refresher {
  public:
   Refresher(const StatusCommandOptions& options, std::shared_ptr<const Storage> storage)
-      : scanner_(std::move(storage), options.scan_options()),
+      : scanner_(storage, options.scan_options()),
+        scheduler_(make_scheduler_join(options.scheduler, storage)),
         targets_(options.targets_or_cwd()) {
     aggregate_options_.prefix = options.prefix;
     aggregate_options_.hide_complete = options.hide_complete;
@@ -46,9 +47,12 @@ class Refresher {
     const auto started = std::chrono::steady_clock::now();
     ScanResult scan = scanner_.scan(targets_);
     Refresh r;
-    r.aggregate = aggregate(scan.jobs, wall_clock_now(), aggregate_options_);
+    const double now = wall_clock_now();
+    const SchedulerView scheduler = scheduler_->refresh(scan.jobs, now);
+    r.aggregate = aggregate(scan.jobs, now, aggregate_options_, &scheduler);
     if (previous != nullptr) r.delta = apply_deltas(r.aggregate, *previous);
     r.warnings = std::move(scan.warnings);
+    for (Warning& w : scheduler_warnings(scheduler)) r.warnings.push_back(std::move(w));
     for (const JobRow& row : r.aggregate.rows)
       for (const Warning& w : row.job->warnings) r.warnings.push_back(w);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -63,6 +67,7 @@ class Refresher {
 
  private:
   Scanner scanner_;
+  std::unique_ptr<SchedulerJoin> scheduler_;
   std::vector<std::string> targets_;
   AggregateOptions aggregate_options_;
 };

@@ -161,15 +161,17 @@ EtaEstimator make_job_estimator(const JobState& job, const JobJudgement& judgeme
 }
 
 Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, double now,
-                    const AggregateOptions& options) {
+                    const AggregateOptions& options, const SchedulerView* scheduler) {
   Aggregate out;
   out.now = now;
   RemainingWork work;
   for (const auto& job : jobs) {
     if (!job || (!options.prefix.empty() && !job->name.starts_with(options.prefix))) continue;
-    const JobJudgement judgement = judge_job(*job, now, options.state);
+    std::shared_ptr<const JobScheduling> scheduling = scheduler ? scheduler->find(*job) : nullptr;
+    const JobJudgement judgement = judge_job(*job, now, options.state, scheduling.get());
     const EtaEstimator estimator = make_job_estimator(*job, judgement, options.eta);
     JobRow row = make_row(job, judgement, estimator, now);
+    row.scheduling = std::move(scheduling);
     count_row(row, estimator, out.totals, work);
     if (options.hide_complete && row.status == JobStatus::complete) {
       ++out.hidden_complete;
@@ -182,7 +184,14 @@ Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, do
   return out;
 }
 
-bool JobRow::needs_relaunch() const { return status == JobStatus::failed && only_relaunch_finishes(*job); }
+bool JobRow::needs_relaunch() const {
+  return status == JobStatus::failed && only_relaunch_finishes(*job, scheduling.get());
+}
+
+std::optional<RelaunchHint> JobRow::relaunch() const {
+  if (!job || status == JobStatus::complete) return std::nullopt;
+  return relaunch_hint(*job, scheduling.get());
+}
 
 std::optional<double> JobRow::duration_seconds(double now) const {
   if (!job || !job->launched_at) return std::nullopt;

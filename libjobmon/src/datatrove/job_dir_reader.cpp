@@ -9,6 +9,7 @@
 
 #include "core/text/text.hpp"
 #include "datatrove/job_dir_reader.hpp"
+#include "datatrove/slurm/slurm_launch.hpp"
 #include "jobmon/error.hpp"
 
 namespace jobmon::detail {
@@ -22,6 +23,7 @@ constexpr std::int64_t max_world_size = 1'000'000'000'000;
 struct ExecutorInfo {
   std::int64_t world_size = 0;
   std::vector<std::string> steps;
+  SlurmExecutorKeys slurm;
 };
 
 bool is_json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
@@ -120,6 +122,7 @@ std::variant<ExecutorInfo, std::string> parse_executor(std::string_view text) {
   auto world_size = parse_world_size(*ws, text);
   if (auto* message = std::get_if<std::string>(&world_size)) return std::move(*message);
   info.world_size = std::get<std::int64_t>(world_size);
+  info.slurm = slurm_executor_keys(*obj);
   if (const auto* pipeline = obj->if_contains("pipeline"); pipeline != nullptr && pipeline->is_array()) {
     std::size_t index = 0;
     for (const auto& step : pipeline->as_array()) {
@@ -316,6 +319,7 @@ JobReadResult read_job_dir(const Storage& storage, const std::string& path, cons
   job->launched_at = executor_stat.mtime;
   if (!read_completions(storage, options, *job, result.listings, result.warnings)) return result;
   result.logs_read = diagnose_incomplete_ranks(storage, *job, options);
+  read_slurm_launch(storage, info->slurm, *job, options);
   result.job = std::move(job);
   return result;
 }

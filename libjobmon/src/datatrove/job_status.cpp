@@ -86,6 +86,36 @@ std::string usual_text(const JobJudgement& j, const JobState& job) {
   return "no two marker times to compare with";
 }
 
+// "; Slurm: 3 running, 1 timeout, 10 pending" (states of the incomplete ranks).
+std::string scheduler_part(const JobScheduling& s) {
+  if (s.states.empty()) return {};
+  std::vector<std::pair<std::string, std::int64_t>> states(s.states.begin(), s.states.end());
+  std::stable_sort(states.begin(), states.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string out = "; Slurm: ";
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += fmt::format("{} {}", states[i].second, states[i].first);
+  }
+  return out;
+}
+
+// "12 ranks wait in Slurm's queue (Priority: 10, Resources: 2) for 3h 10m; 4 done before".
+std::string queued_text(const JobScheduling& s, std::int64_t completed) {
+  std::string out = fmt::format("{} wait{} in Slurm's queue", ranks_word(s.queued), s.queued == 1 ? "s" : "");
+  if (!s.pending_reasons.empty()) {
+    out += " (";
+    bool first = true;
+    for (const auto& [reason, n] : s.pending_reasons) {
+      out += fmt::format("{}{}: {}", first ? "" : ", ", reason, n);
+      first = false;
+    }
+    out += ")";
+  }
+  if (s.longest_queued_seconds) out += " for up to " + format_duration(*s.longest_queued_seconds);
+  if (completed > 0) out += fmt::format("; {} done", completed);
+  return out;
+}
+
 }  // namespace
 
 std::vector<Arrival> marker_arrivals(const std::vector<double>& sorted_mtimes, double burst_seconds) {
@@ -102,19 +132,21 @@ std::vector<Arrival> marker_arrivals(const std::vector<double>& sorted_mtimes, d
   return out;
 }
 
-bool only_relaunch_finishes(const JobState& job) {
+bool only_relaunch_finishes(const JobState& job, const JobScheduling* scheduling) {
   // Exact counts only: an unread log might belong to a rank still running.
   // A rank that says done without a marker does not change that once
   // another rank failed: no waiting fixes the job.
   const RankCounts& c = job.rank_counts;
-  return !job.complete() && job.logs_read && c.exact() && c.failed > 0 &&
-         c.failed + c.finished_unmarked == job.world_size - job.completed;
+  const std::int64_t failed = c.failed + (scheduling ? scheduling->ended_beyond_logs : 0);
+  return !job.complete() && job.logs_read && c.exact() && failed > 0 &&
+         failed + c.finished_unmarked == job.world_size - job.completed;
 }
 
-JobJudgement judge_job(const JobState& job, double now, const StateOptions& options) {
+JobJudgement judge_job(const JobState& job, double now, const StateOptions& options, const JobScheduling* scheduling) {
   JobJudgement j;
   const RankCounts& c = job.rank_counts;
-  j.failed_ranks = c.failed;
+  const JobScheduling* const sched = scheduling;
+  j.failed_ranks = c.failed + (sched ? sched->ended_beyond_logs : 0);
   j.failed_ranks_exact = !job.logs_read || c.exact();
   j.relaunched = c.failed_earlier_attempt > 0;
   if (job.complete()) {
@@ -135,15 +167,22 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
   const Evidence evidence = newest_evidence(job, arrivals, launch);
   j.last_activity = evidence.time;
 
-  if (only_relaunch_finishes(job)) {
+  if (only_relaunch_finishes(job, sched)) {
     j.status = JobStatus::failed;
     j.ended_at = j.last_activity;
     j.reason = job.completed > 0
         ? fmt::format("{} failed and every other rank is done: relaunch to finish", ranks_word(j.failed_ranks))
         : fmt::format("{} failed and no rank is left to run: relaunch to finish", ranks_word(j.failed_ranks));
+    if (sched) j.reason += scheduler_part(*sched);
     return j;
   }
-  if (!attempt_started(job, arrivals, launch)) {
+  const bool scheduler_saw_it_start = sched && (sched->running > 0 || sched->ended_beyond_logs > 0);
+  if (!attempt_started(job, arrivals, launch) && !scheduler_saw_it_start) {
+    if (sched && sched->queued > 0) {
+      j.status = JobStatus::pending;
+      j.reason = queued_text(*sched, job.completed);
+      return j;
+    }
     const double relaunch_patience = std::max(*j.stall_after, options.no_history_stall_seconds);
     if (j.relaunched && launch && now - *launch > relaunch_patience) {
       // A relaunch that never showed a sign of life (a rejected submission,
@@ -173,6 +212,14 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
     j.status = JobStatus::running;
     j.reason = fmt::format("{} {} ago; {}", evidence.what, format_duration(silence), usual_text(j, job));
     if (!failed_part.empty()) j.reason += "; " + failed_part;
+    if (sched) j.reason += scheduler_part(*sched);
+    return j;
+  }
+  if (sched && sched->queued > 0 && sched->running == 0) {
+    // Quiet because what is left waits in the queue: the scheduler, not the job, holds it up.
+    j.status = JobStatus::pending;
+    j.reason = queued_text(*sched, job.completed);
+    if (!failed_part.empty()) j.reason += "; " + failed_part;
     return j;
   }
   j.ended_at = j.last_activity;
@@ -187,6 +234,7 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
     if (c.finished_unmarked > 0)
       j.reason += fmt::format("; {} finished without writing a completion marker", ranks_word(c.finished_unmarked));
   }
+  if (sched) j.reason += scheduler_part(*sched);
   return j;
 }
 

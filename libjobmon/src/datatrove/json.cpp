@@ -14,6 +14,7 @@ namespace jobmon {
 namespace json = boost::json;
 using detail::iso_time_or_null;
 using detail::number_or_null;
+using detail::text_or_null;
 
 json::value to_json(const Warning& warning) { return json::object{{"path", warning.path}, {"message", warning.message}}; }
 
@@ -22,6 +23,93 @@ json::value to_json(const RankIssue& issue) {
   o["message"] = issue.message.empty() ? json::value(nullptr) : json::value(issue.message);
   o["log_mtime"] = iso_time_or_null(issue.log_mtime);
   return o;
+}
+
+json::value to_json(const RankScheduling& r) {
+  json::object o;
+  const SchedulerTask* t = r.task;
+  o["job_id"] = t ? text_or_null(t->job_id) : json::value(nullptr);
+  o["array_job_id"] = r.array_job_id;
+  o["array_index"] = r.array_index;
+  o["slurm_state"] = t ? text_or_null(t->slurm_state) : json::value(nullptr);
+  o["reason"] = t ? text_or_null(t->reason) : json::value(nullptr);
+  o["node"] = t ? text_or_null(t->node) : json::value(nullptr);
+  o["exit_code"] = t && t->exit_code ? json::value(*t->exit_code) : json::value(nullptr);
+  o["signal"] = t && t->signal ? json::value(*t->signal) : json::value(nullptr);
+  o["start_time"] = t ? iso_time_or_null(t->start_time) : json::value(nullptr);
+  o["end_time"] = t ? iso_time_or_null(t->end_time) : json::value(nullptr);
+  o["elapsed_seconds"] = t ? number_or_null(t->elapsed_seconds) : json::value(nullptr);
+  o["time_limit_seconds"] = t ? number_or_null(t->time_limit_seconds) : json::value(nullptr);
+  o["started"] = r.started;
+  o["slurm_log"] = text_or_null(r.slurm_log);
+  o["slurm_log_tail"] = text_or_null(r.slurm_log_tail);
+  o["note"] = text_or_null(r.note);
+  return o;
+}
+
+json::value to_json(const RelaunchHint& h) {
+  json::array commands;
+  for (const auto& c : h.commands) commands.push_back(json::value(c));
+  return json::object{{"ranks", h.ranks},
+                      {"array_indices", text_or_null(h.array_indices)},
+                      {"hint", h.hint},
+                      {"commands", std::move(commands)}};
+}
+
+json::value to_json(const JobScheduling& s, const std::optional<RelaunchHint>& relaunch) {
+  json::object o;
+  o["kind"] = s.kind;
+  json::array ids, earlier, problems;
+  for (const auto& id : s.job_ids) ids.push_back(json::value(id));
+  for (const auto& id : s.earlier_job_ids) earlier.push_back(json::value(id));
+  for (const auto& p : s.problems) problems.push_back(json::value(p));
+  o["job_ids"] = std::move(ids);
+  o["earlier_job_ids"] = std::move(earlier);
+  if (s.merge_job) {
+    const MergeJob& m = *s.merge_job;
+    o["merge_job"] = json::object{{"job_id", m.job_id},
+                                  {"state", to_string(m.state)},
+                                  {"slurm_state", text_or_null(m.slurm_state)},
+                                  {"reason", text_or_null(m.reason)},
+                                  {"never_runs", m.never_runs}};
+  } else {
+    o["merge_job"] = nullptr;
+  }
+  json::object states;
+  for (const auto& [state, n] : s.states) states[state] = n;
+  o["states"] = std::move(states);
+  json::object reasons;
+  for (const auto& [reason, n] : s.pending_reasons) reasons[reason] = n;
+  o["pending_reasons"] = std::move(reasons);
+  o["problems"] = std::move(problems);
+  o["relaunch"] = relaunch ? to_json(*relaunch) : json::value(nullptr);
+  return o;
+}
+
+json::value rank_issues_json(const JobState& job, const JobScheduling* scheduling) {
+  json::array out;
+  const std::vector<RankScheduling> none;
+  const std::vector<RankScheduling>& sched = scheduling ? scheduling->ranks : none;
+  std::size_t i = 0, k = 0;
+  // Both lists ascend by rank: merged, one entry per rank.
+  while (i < job.rank_issues.size() || k < sched.size()) {
+    const RankIssue* issue = i < job.rank_issues.size() ? &job.rank_issues[i] : nullptr;
+    const RankScheduling* r = k < sched.size() ? &sched[k] : nullptr;
+    if (issue && r && issue->rank != r->rank) {
+      if (issue->rank < r->rank) r = nullptr;
+      else issue = nullptr;
+    }
+    json::object o;
+    o["rank"] = issue ? issue->rank : r->rank;
+    o["state"] = r ? json::value(r->state) : json::value(to_string(issue->state));
+    o["message"] = issue && !issue->message.empty() ? json::value(issue->message) : json::value(nullptr);
+    o["log_mtime"] = issue ? iso_time_or_null(issue->log_mtime) : json::value(nullptr);
+    o["scheduler"] = r ? to_json(*r) : json::value(nullptr);
+    out.push_back(std::move(o));
+    if (issue) ++i;
+    if (r) ++k;
+  }
+  return out;
 }
 
 json::value to_json(const RankCounts& c) {
@@ -53,9 +141,7 @@ json::value to_json(const JobState& job) {
   o["incomplete_ranges"] = format_ranges(ranges);
   o["launched_at"] = iso_time_or_null(job.launched_at);
   o["last_completion_at"] = job.completed > 0 ? iso_time_or_null(job.last_change_at) : json::value(nullptr);
-  json::array issues;
-  for (const auto& issue : job.rank_issues) issues.push_back(to_json(issue));
-  o["rank_issues"] = std::move(issues);
+  o["rank_issues"] = rank_issues_json(job, nullptr);
   o["rank_issues_truncated"] = job.rank_issues_truncated;
   o["logs_read"] = job.logs_read;
   o["rank_counts"] = job.logs_read ? to_json(job.rank_counts) : json::value(nullptr);
@@ -93,6 +179,14 @@ json::value to_json(const JobRow& row, double now) {
   o["eta"] = to_json(row.eta);
   o["eta_linear"] = to_json(row.eta_linear);
   o["newly_completed"] = row.newly_completed;
+  const std::optional<RelaunchHint> relaunch = row.relaunch();
+  o["relaunch"] = relaunch ? to_json(*relaunch) : json::value(nullptr);
+  if (row.scheduling) {
+    o["scheduler"] = to_json(*row.scheduling, relaunch);
+    o["rank_issues"] = rank_issues_json(*row.job, row.scheduling.get());
+  } else {
+    o["scheduler"] = nullptr;
+  }
   return v;
 }
 

@@ -14,6 +14,7 @@
 #include "core/system/parallel.hpp"
 #include "datatrove/discovery.hpp"
 #include "datatrove/job_dir_reader.hpp"
+#include "datatrove/slurm/slurm_launch.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/storage/storage_factory.hpp"
 
@@ -139,6 +140,7 @@ struct Scanner::Impl {
     if (!cached.job->complete() && now - cached.logs_read_at >= options.log_refresh_seconds) {
       auto refreshed = std::make_shared<JobState>(*cached.job);
       tally.logs_read.fetch_add(detail::diagnose_incomplete_ranks(*storage, *refreshed, options));
+      detail::refresh_slurm_launch(*storage, *refreshed, options);
       cached.job = refreshed;
       cached.logs_read_at = now;
       std::lock_guard lock(mutex);

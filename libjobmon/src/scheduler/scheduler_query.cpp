@@ -15,7 +15,8 @@ namespace {
 class NoScheduler final : public SchedulerQuery {
  public:
   std::string_view kind() const override { return "none"; }
-  SchedulerAnswer query(const std::vector<std::string>&, double now) override {
+  using SchedulerQuery::query;
+  SchedulerAnswer query(const SchedulerRequest&, double now) override {
     SchedulerAnswer answer;
     answer.taken_at = now;
     return answer;
@@ -70,7 +71,9 @@ std::unique_ptr<SchedulerQuery> make_scheduler_query(SchedulerChoice choice, con
   const bool slurm = choice == SchedulerChoice::slurm ||
                      (choice == SchedulerChoice::automatic && detail::program_on_path("squeue"));
   if (!slurm) return std::make_unique<NoScheduler>();
-  return std::make_unique<SlurmQuery>(options);
+  SchedulerOptions slurm_options = options;
+  if (choice == SchedulerChoice::automatic) slurm_options.unconfigured_is_absent = true;
+  return std::make_unique<SlurmQuery>(slurm_options);
 }
 
 }  // namespace jobmon

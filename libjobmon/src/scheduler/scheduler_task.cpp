@@ -4,6 +4,8 @@
 #include <array>
 #include <utility>
 
+#include "scheduler/slurm_rows.hpp"
+
 namespace jobmon {
 namespace {
 
@@ -43,5 +45,7 @@ bool is_live(TaskState state) {
   return state == TaskState::pending || state == TaskState::running || state == TaskState::suspended ||
          state == TaskState::requeued;
 }
+
+std::vector<std::string> depended_on_ids(const SchedulerTask& task) { return detail::dependency_job_ids(task.dependency); }
 
 }  // namespace jobmon

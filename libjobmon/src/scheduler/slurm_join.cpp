@@ -68,6 +68,16 @@ bool names_any(const SchedulerTask& t, const std::set<std::string, std::less<>>&
 
 }  // namespace
 
+std::vector<std::string> job_ids_named(const std::vector<SlurmRow>& squeue, const std::vector<std::string>& names) {
+  const std::set<std::string, std::less<>> wanted(names.begin(), names.end());
+  std::set<std::string> found;
+  if (wanted.empty()) return {};
+  for (const auto& row : squeue) {
+    if (wanted.count(row.task.name)) found.insert(row.task.array_job_id);
+  }
+  return {found.begin(), found.end()};
+}
+
 std::vector<std::string> dependent_job_ids(const std::vector<SlurmRow>& squeue, const std::vector<std::string>& ids) {
   const std::set<std::string, std::less<>> asked(ids.begin(), ids.end());
   std::set<std::string> found;

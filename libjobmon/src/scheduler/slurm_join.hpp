@@ -18,6 +18,9 @@ std::vector<SchedulerTask> join_slurm_rows(const std::vector<SlurmRow>& squeue, 
                                            const std::vector<SlurmRow>& sacct, const std::vector<std::string>& ids,
                                            double now);
 
+// The array ids of squeue's jobs named one of `names` (sorted).
+std::vector<std::string> job_ids_named(const std::vector<SlurmRow>& squeue, const std::vector<std::string>& names);
+
 // The ids of squeue's jobs that depend on one of `ids` (for sacct's -j list).
 std::vector<std::string> dependent_job_ids(const std::vector<SlurmRow>& squeue, const std::vector<std::string>& ids);
 

@@ -27,29 +27,47 @@ std::string failure(const detail::CommandResult& r, const std::string& what) {
   return what + ": exit " + std::to_string(r.exit_code.value_or(-1)) + (first_line.empty() ? "" : " (" + detail::clip(first_line, 200, "...") + ")");
 }
 
+// No slurm.conf and no configless controller: Slurm's commands on a machine
+// that is not part of a cluster.
+bool slurm_unconfigured(const detail::CommandResult& r) {
+  if (!r.started || r.timed_out) return false;
+  return r.err.find("_establish_config_source") != std::string::npos ||
+         r.err.find("Could not establish a configuration source") != std::string::npos;
+}
+
 }  // namespace
 
 SlurmQuery::SlurmQuery(SchedulerOptions options, SlurmCommands commands)
     : options_(options), commands_(std::move(commands)) {}
 
-SchedulerAnswer SlurmQuery::query(const std::vector<std::string>& job_ids, double now) {
-  std::vector<std::string> ids = job_ids;
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+SchedulerAnswer SlurmQuery::query(const SchedulerRequest& request, double now) {
+  auto sorted_unique = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
+  const std::vector<std::string> ids = sorted_unique(request.job_ids);
+  const std::vector<std::string> names = sorted_unique(request.job_names);
   if (cached_ && now - cached_->taken_at < options_.refresh_seconds && now >= cached_->taken_at &&
-      std::includes(cached_ids_.begin(), cached_ids_.end(), ids.begin(), ids.end())) {
+      std::includes(cached_ids_.begin(), cached_ids_.end(), ids.begin(), ids.end()) &&
+      std::includes(cached_names_.begin(), cached_names_.end(), names.begin(), names.end())) {
     return *cached_;
   }
-  cached_ = ask(ids, now);
+  cached_ = ask(ids, names, now);
   cached_ids_ = ids;
+  cached_names_ = names;
   return *cached_;
 }
 
-SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& ids, double now) {
+SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const std::vector<std::string>& names,
+                                double now) {
   SchedulerAnswer answer;
   answer.kind = "slurm";
   answer.taken_at = now;
-  if (!detail::program_on_path(commands_.squeue)) return answer;  // no Slurm here: files only
+  if (!detail::program_on_path(commands_.squeue)) {  // no Slurm here: files only
+    if (!options_.unconfigured_is_absent) answer.problems.push_back(commands_.squeue + " not found on PATH: showing what the files say");
+    return answer;
+  }
   answer.available = true;
   detail::CommandLimits limits;
   limits.timeout_seconds = options_.timeout_seconds;
@@ -73,6 +91,16 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& ids, double now)
     answer.problems.push_back(failure(q, "squeue"));
   }
   const bool squeue_answered = q.ok() && queue.problem.empty();
+  if (!q.ok() && options_.unconfigured_is_absent && slurm_unconfigured(q)) {
+    answer.available = false;  // commands installed, no cluster: files only
+    answer.problems.clear();
+    return answer;
+  }
+  // Arrays queued under one of the names: asked about like the ids.
+  std::vector<std::string> ids = asked_ids;
+  for (auto& id : detail::job_ids_named(queue.rows, names)) ids.push_back(std::move(id));
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
 
   // Accounting for every id asked about and the jobs that wait on them.
   std::vector<std::string> accounting_ids = ids;

@@ -8,41 +8,19 @@
 #include <ctime>
 #include <string>
 
-#include "jobmon/scheduler/scheduler_query.hpp"
-#include "scheduler/slurm_join.hpp"
-#include "scheduler/slurm_json.hpp"
-#include "scheduler/slurm_parsable.hpp"
-#include "temp_tree.hpp"
+#include "slurm_captures.hpp"
 
 using namespace jobmon;
 using namespace jobmon::detail;
 
 namespace {
 
-std::string data(const std::string& name) { return test::read_text(std::string(JOBMON_TEST_DATA) + "/slurm/" + name); }
-
-// The captures hold the cluster's local time (UTC there); read them the same way.
-void utc() {
-  setenv("TZ", "UTC", 1);
-  tzset();
-}
-
-// Array 1 (tasks 0-3), held array 2 (0-3), merge job 3 (afterok:1).
-const std::vector<std::string> ids = {"1", "2", "3"};
-constexpr double now_running = 1796582140;  // a little after the "running" capture
-
+using test::slurm_capture;
+const auto& ids = test::slurm_capture_ids;
+constexpr double now_running = test::slurm_capture_running_time;
+void utc() { test::slurm_capture_timezone(); }
 SchedulerAnswer answer_of(const std::string& moment, bool parsable, double now) {
-  utc();
-  const auto q = parsable ? parse_squeue_parsable(data("squeue_" + moment + ".txt"))
-                          : parse_squeue_json(data("squeue_" + moment + ".json"));
-  const auto a = parsable ? parse_sacct_parsable(data("sacct_" + moment + ".txt"))
-                          : parse_sacct_json(data("sacct_" + moment + ".json"));
-  REQUIRE(q.problem.empty());
-  REQUIRE(a.problem.empty());
-  SchedulerAnswer answer;
-  answer.available = true;
-  answer.tasks = join_slurm_rows(q.rows, true, a.rows, ids, now);
-  return answer;
+  return test::slurm_capture_answer(moment, parsable, now);
 }
 
 const SchedulerTask& task(const SchedulerAnswer& a, const std::string& array, std::optional<std::int64_t> index) {
@@ -183,8 +161,8 @@ TEST_CASE("Slurm answers: StdOut patterns expanded per task from squeue --json",
 TEST_CASE("Slurm answers: sacct lags squeue, squeue wins for live states", "[scheduler]") {
   utc();
   // squeue after the end, sacct from while tasks ran (it lags).
-  const auto q = parse_squeue_json(data("squeue_ended.json"));
-  const auto a = parse_sacct_json(data("sacct_running.json"));
+  const auto q = parse_squeue_json(slurm_capture("squeue_ended.json"));
+  const auto a = parse_sacct_json(slurm_capture("sacct_running.json"));
   const auto tasks = join_slurm_rows(q.rows, true, a.rows, ids, now_running + 120);
   SchedulerAnswer ans;
   ans.tasks = tasks;
@@ -193,8 +171,8 @@ TEST_CASE("Slurm answers: sacct lags squeue, squeue wins for live states", "[sch
   CHECK(task(ans, "2", 0).state == TaskState::never_scheduled);
 
   // squeue from while tasks ran, sacct already past them: the live word wins.
-  const auto q2 = parse_squeue_json(data("squeue_running.json"));
-  const auto a2 = parse_sacct_json(data("sacct_ended.json"));
+  const auto q2 = parse_squeue_json(slurm_capture("squeue_running.json"));
+  const auto a2 = parse_sacct_json(slurm_capture("sacct_ended.json"));
   ans.tasks = join_slurm_rows(q2.rows, true, a2.rows, ids, now_running);
   CHECK(task(ans, "1", 2).state == TaskState::running);
   CHECK(task(ans, "2", 1).state == TaskState::pending);
@@ -214,8 +192,8 @@ TEST_CASE("Slurm answers: sacct lags squeue, squeue wins for live states", "[sch
 
 TEST_CASE("Slurm answers: only the jobs asked about and their dependents are kept", "[scheduler]") {
   utc();
-  const auto q = parse_squeue_json(data("squeue_running.json"));
-  const auto a = parse_sacct_json(data("sacct_running.json"));
+  const auto q = parse_squeue_json(slurm_capture("squeue_running.json"));
+  const auto a = parse_sacct_json(slurm_capture("sacct_running.json"));
   SchedulerAnswer ans;
   ans.tasks = join_slurm_rows(q.rows, true, a.rows, {"1"}, now_running);
   CHECK(ans.tasks.size() == 5);  // array 1 and the merge job that waits on it

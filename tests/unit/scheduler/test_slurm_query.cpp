@@ -127,21 +127,52 @@ TEST_CASE("SlurmQuery: failing, lying and absent commands", "[scheduler]") {
     CHECK(a.problems[1].rfind("sacct --json: unreadable JSON", 0) == 0);
     CHECK(a.tasks.empty());
   }
-  SECTION("no squeue: not available, no error, nothing run") {
+  SECTION("no squeue: not available, nothing run; an error only when Slurm was asked for by name") {
     FakeSlurm slurm(serve_json_squeue, serve_json_sacct);
     SlurmCommands commands = slurm.commands;
     commands.squeue = slurm.tree.path("no-such-squeue");
-    SlurmQuery query({}, commands);
-    const auto a = query.query({"1"}, 10);
+    SlurmQuery asked_for({}, commands);
+    const auto a = asked_for.query({"1"}, 10);
     CHECK_FALSE(a.available);
-    CHECK(a.problems.empty());
+    REQUIRE(a.problems.size() == 1);
+    CHECK(a.problems[0] == commands.squeue + " not found on PATH: showing what the files say");
     CHECK(a.tasks.empty());
+    SchedulerOptions automatic;
+    automatic.unconfigured_is_absent = true;
+    SlurmQuery quiet(automatic, commands);
+    CHECK(quiet.query({"1"}, 10).problems.empty());
     CHECK(slurm.calls().empty());
+  }
+  SECTION("commands installed on a machine outside any cluster: absent for auto, a problem for slurm") {
+    FakeSlurm slurm("echo 'squeue: error: _establish_config_source: failed to fetch config' >&2; exit 1", serve_json_sacct);
+    SchedulerOptions automatic;
+    automatic.unconfigured_is_absent = true;
+    const auto quiet = SlurmQuery(automatic, slurm.commands).query({"1"}, 10);
+    CHECK_FALSE(quiet.available);
+    CHECK(quiet.problems.empty());
+    const auto loud = SlurmQuery({}, slurm.commands).query({"1"}, 10);
+    CHECK(loud.available);
+    REQUIRE_FALSE(loud.problems.empty());
+    CHECK(loud.problems[0].find("_establish_config_source") != std::string::npos);
+  }
+  SECTION("a job name finds the queued arrays no id names yet, asked of sacct with the ids") {
+    FakeSlurm slurm(R"(cat "$DATA/squeue_running.json")", R"(cat "$DATA/sacct_running.json")");
+    SlurmQuery query({}, slurm.commands);
+    const auto a = query.query(SchedulerRequest{{"1"}, {"jm-held"}}, 10);
+    REQUIRE(a.find("2", 3) != nullptr);  // the held array, found by its name
+    CHECK(a.find("2", 3)->state == TaskState::pending);
+    CHECK(a.find("2", 3)->reason == "JobHeldUser");
+    CHECK(slurm.calls() == "squeue --json\nsacct --json -j 1,2,3\n");
+    // A name not asked before asks again within the refresh interval.
+    query.query(SchedulerRequest{{"1"}, {"jm-held"}}, 11);
+    CHECK(query.squeue_calls() == 1);
+    query.query(SchedulerRequest{{"1"}, {"other"}}, 12);
+    CHECK(query.squeue_calls() == 2);
   }
   SECTION("no ids: squeue only, no sacct") {
     FakeSlurm slurm(serve_json_squeue, serve_json_sacct);
     SlurmQuery query({}, slurm.commands);
-    CHECK(query.query({}, 10).tasks.empty());
+    CHECK(query.query(std::vector<std::string>{}, 10).tasks.empty());
     CHECK(slurm.calls() == "squeue --json\n");
   }
   SECTION("an endless squeue is cut off by the output cap") {

@@ -14,6 +14,7 @@
 #include "jobmon/cli/render.hpp"
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/datatrove/scheduler_join.hpp"
 
 namespace jobmon {
 
@@ -30,6 +31,8 @@ struct StatusCommandOptions {
   // --watch/--once is refused). Not given: by name.
   std::optional<SortOrder> sort;
   ScanOptions scan;
+  // --scheduler: whose word joins the files' (auto: Slurm where it runs).
+  SchedulerChoice scheduler = SchedulerChoice::automatic;
   // Live dashboard (run_watch_command in watch_command.hpp).
   bool watch = false;     // refresh every `interval` seconds until q / Ctrl-C
   bool once = false;      // render one dashboard frame and exit

@@ -12,6 +12,7 @@
 
 #include "jobmon/datatrove/job.hpp"
 #include "jobmon/datatrove/job_status.hpp"
+#include "jobmon/datatrove/scheduler_join.hpp"
 #include "jobmon/eta.hpp"
 
 namespace jobmon {
@@ -37,10 +38,15 @@ struct JobRow {
   std::int64_t failed_ranks = 0;       // this attempt's failed ranks
   bool failed_ranks_exact = true;      // false: a lower bound (the log budget stopped reading)
   std::int64_t newly_completed = 0;    // since the previous aggregate (apply_deltas)
+  // The scheduler's word on this job's ranks (null: none asked or answered).
+  std::shared_ptr<const JobScheduling> scheduling;
 
   // Failed, and every rank without a marker failed (or says done without
   // one): only a relaunch finishes it.
   bool needs_relaunch() const;
+  // The relaunch that finishes it (ranks, array indices, commands), when
+  // some rank will not finish without one.
+  std::optional<RelaunchHint> relaunch() const;
   // Seconds from the launch to the end (or to `now` while it runs).
   std::optional<double> duration_seconds(double now) const;
 };
@@ -70,8 +76,10 @@ struct AggregateOptions {
   StateOptions state;
 };
 
+// With `scheduler`, each job is judged with the scheduler's word on its
+// ranks (SchedulerJoin::refresh over the same jobs).
 Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, double now,
-                    const AggregateOptions& options = {});
+                    const AggregateOptions& options = {}, const SchedulerView* scheduler = nullptr);
 
 struct AggregateDelta {
   std::int64_t jobs_completed = 0;

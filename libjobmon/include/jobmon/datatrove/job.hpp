@@ -45,6 +45,35 @@ struct RankCounts {
   bool exact() const { return unread == 0; }
 };
 
+// slurm_logs/<array>_<index>.out: one array task's output (datatrove's
+// `%A_%a.out`: the array's base id and the task's index). Where Slurm itself
+// writes, so time-limit, out-of-memory and cancel messages land here.
+struct SlurmLogFile {
+  std::string array_job_id;
+  std::int64_t index = 0;
+  std::string path;
+  double mtime = 0;
+  std::uint64_t size = 0;
+};
+
+// What datatrove wrote when it launched the job on Slurm: how array tasks map
+// to ranks (array task i of a launch runs ranks_to_run[i*tpj .. (i+1)*tpj),
+// one after the other) and where their output went. `launched_on_slurm` is
+// false for jobs launched another way; the rest is then empty.
+struct SlurmLaunch {
+  bool launched_on_slurm = false;  // launch_script.slurm, a slurm_logs/ dir or Slurm keys in executor.json
+  std::string job_name;            // executor.json job_name, else the launch script's --job-name
+  std::int64_t tasks_per_job = 1;  // ranks one array task runs, in turn
+  std::optional<std::int64_t> max_array_size;  // a launch is split into arrays of at most this many tasks
+  bool has_ranks_to_run = false;   // ranks_to_run.json was read
+  std::vector<std::int64_t> ranks_to_run;  // this launch's ranks, in array order (as written)
+  std::optional<double> ranks_to_run_mtime;
+  std::string logs_dir;            // where the slurm logs are; empty when none was found
+  std::optional<double> logs_dir_mtime;   // when it was listed (a change lists it again)
+  std::vector<SlurmLogFile> logs;  // sorted by (array id as a number, index)
+  bool logs_truncated = false;     // more files than a listing keeps
+};
+
 struct JobState {
   std::string path;  // as found (glob expansion result or root/child)
   std::string name;  // last path component
@@ -67,6 +96,7 @@ struct JobState {
   std::vector<RankIssue> rank_issues;
   bool rank_issues_truncated = false;     // more ranks with logs than listed
   std::vector<std::string> pipeline_steps;// from executor.json, when the steps name themselves
+  SlurmLaunch slurm;                      // how Slurm runs it, when it does
   std::vector<Warning> warnings;
 
   bool complete() const { return world_size > 0 && completed >= world_size; }

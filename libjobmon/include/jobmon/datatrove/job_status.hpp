@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jobmon/datatrove/job.hpp"
+#include "jobmon/datatrove/scheduler_join.hpp"
 #include "jobmon/job_state.hpp"
 
 namespace jobmon {
@@ -54,8 +55,9 @@ struct JobJudgement {
 };
 
 // Nothing left can finish without a relaunch: every rank without a marker
-// failed in this attempt (or says done without a marker), counted exactly.
-bool only_relaunch_finishes(const JobState& job);
+// failed in this attempt (or says done without a marker, or the scheduler
+// says its task ended or never ran), counted exactly.
+bool only_relaunch_finishes(const JobState& job, const JobScheduling* scheduling = nullptr);
 
 // Judges one job. The rules, in order (README has the table):
 //   complete  every rank has its marker;
@@ -69,6 +71,11 @@ bool only_relaunch_finishes(const JobState& job);
 //   running   evidence of life within stall_after (failed ranks are shown
 //             beside it: "running · 1 failed");
 //   stalled   was running, no evidence of life for much longer than usual.
-JobJudgement judge_job(const JobState& job, double now, const StateOptions& options = {});
+// With the scheduler's word (`scheduling`), a rank whose task ended badly
+// (time limit, out of memory, cancelled, node failure) counts as failed
+// though its log shows no exception, and ranks waiting in the scheduler's
+// queue make a quiet job pending (with the queue's reasons), not stalled.
+JobJudgement judge_job(const JobState& job, double now, const StateOptions& options = {},
+                       const JobScheduling* scheduling = nullptr);
 
 }  // namespace jobmon

@@ -11,6 +11,7 @@
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/job.hpp"
 #include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/datatrove/scheduler_join.hpp"
 
 namespace jobmon {
 
@@ -21,6 +22,15 @@ boost::json::value to_json(const Warning& warning);
 boost::json::value to_json(const RankIssue& issue);
 boost::json::value to_json(const RankCounts& counts);
 boost::json::value to_json(const JobState& job);
+// The scheduler's details of one rank, and a job's scheduler section:
+// {"kind", "job_ids", "earlier_job_ids", "merge_job", "states", "problems", "relaunch"}.
+boost::json::value to_json(const RankScheduling& rank);
+boost::json::value to_json(const JobScheduling& scheduling, const std::optional<RelaunchHint>& relaunch);
+boost::json::value to_json(const RelaunchHint& hint);
+// A job's rank_issues: the task logs' word on each rank, and with the
+// scheduler's word its joined state and details (ranks without a log that
+// the scheduler has a word on included), ascending by rank.
+boost::json::value rank_issues_json(const JobState& job, const JobScheduling* scheduling);
 // A job's row as of `now` (its duration runs to now while it runs): the
 // object jobmon-status --json lists, Python's Job.to_dict() and the web API's job.
 boost::json::value to_json(const JobRow& row, double now);

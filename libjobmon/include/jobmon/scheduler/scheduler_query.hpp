@@ -43,6 +43,17 @@ struct SchedulerOptions {
   double refresh_seconds = 10;   // a question within this of the last one gets the last answer
   double timeout_seconds = 10;   // each command's limit
   std::size_t max_output_bytes = 256u << 20;
+  // `auto`: commands installed on a machine that is not part of a cluster
+  // (no slurm.conf, no configless controller) mean "no scheduler here",
+  // not a problem to report on every refresh.
+  bool unconfigured_is_absent = false;
+};
+
+// What to ask about: job ids, and job names whose queued tasks are wanted
+// too (an array submitted but not started yet has left no file naming its id).
+struct SchedulerRequest {
+  std::vector<std::string> job_ids;
+  std::vector<std::string> job_names;
 };
 
 class SchedulerQuery {
@@ -50,10 +61,14 @@ class SchedulerQuery {
   virtual ~SchedulerQuery() = default;
   // "slurm", or "none".
   virtual std::string_view kind() const = 0;
-  // The scheduler's word on these job ids (array base ids or raw ids). Asks
-  // at most once per refresh interval: within it, ids already asked about
-  // get the cached answer; a new id asks again.
-  virtual SchedulerAnswer query(const std::vector<std::string>& job_ids, double now) = 0;
+  // The scheduler's word on these job ids (array base ids or raw ids) and on
+  // the queued jobs of these names. Asks at most once per refresh interval:
+  // within it, ids and names already asked about get the cached answer; a
+  // new one asks again.
+  virtual SchedulerAnswer query(const SchedulerRequest& request, double now) = 0;
+  SchedulerAnswer query(const std::vector<std::string>& job_ids, double now) {
+    return query(SchedulerRequest{job_ids, {}}, now);
+  }
 };
 
 // The query for a choice: Slurm, or one that always answers "not available".

@@ -55,4 +55,7 @@ struct SchedulerTask {
   std::string source;       // which answers it came from: "squeue", "sacct" or "squeue+sacct"
 };
 
+// The job ids a task's dependency names ("afterok:34_*(unfulfilled)" -> 34).
+std::vector<std::string> depended_on_ids(const SchedulerTask& task);
+
 }  // namespace jobmon

@@ -23,7 +23,8 @@ class SlurmQuery final : public SchedulerQuery {
  public:
   explicit SlurmQuery(SchedulerOptions options = {}, SlurmCommands commands = {});
   std::string_view kind() const override { return "slurm"; }
-  SchedulerAnswer query(const std::vector<std::string>& job_ids, double now) override;
+  using SchedulerQuery::query;
+  SchedulerAnswer query(const SchedulerRequest& request, double now) override;
 
   // How many times each command ran (tests check one call per refresh).
   int squeue_calls() const { return squeue_calls_; }
@@ -32,14 +33,14 @@ class SlurmQuery final : public SchedulerQuery {
   bool parsable_mode() const { return parsable_; }
 
  private:
-  SchedulerAnswer ask(const std::vector<std::string>& ids, double now);
+  SchedulerAnswer ask(const std::vector<std::string>& ids, const std::vector<std::string>& names, double now);
 
   SchedulerOptions options_;
   SlurmCommands commands_;
   bool parsable_ = false;
   int squeue_calls_ = 0, sacct_calls_ = 0;
   std::optional<SchedulerAnswer> cached_;
-  std::vector<std::string> cached_ids_;  // sorted
+  std::vector<std::string> cached_ids_, cached_names_;  // sorted
 };
 
 }  // namespace jobmon

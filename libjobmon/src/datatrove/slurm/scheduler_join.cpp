@@ -1,0 +1,143 @@
+// SchedulerJoin: one question for every job per refresh, joined per job,
+// with the slurm log tails of ranks that ended badly.
+#include "jobmon/datatrove/scheduler_join.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/text/text.hpp"
+#include "datatrove/slurm/launch_arrays.hpp"
+#include "jobmon/error.hpp"
+#include "jobmon/storage/storage.hpp"
+
+namespace jobmon {
+namespace {
+
+// The end of a slurm log: where Slurm writes "DUE TO TIME LIMIT",
+// "oom-kill" and "CANCELLED AT"; a few lines say it.
+constexpr std::uint64_t tail_bytes = 2048;
+constexpr std::size_t tail_lines = 8;
+// Tails read per job and refresh (the rest of its ranks show their state
+// without one); each is cached until its file changes.
+constexpr std::size_t max_tails_per_job = 50;
+
+bool wants_tail(const RankScheduling& r) {
+  return r.state != "running" && r.state != "pending" && r.state != "requeued" && r.state != "suspended" &&
+         r.state != "never_scheduled" && r.state != "finished_unmarked" && !r.slurm_log.empty();
+}
+
+// The last few lines, whole.
+std::string last_lines(std::string_view text) {
+  std::vector<std::string_view> lines = detail::split_lines(text);
+  if (text.size() >= tail_bytes && !lines.empty()) lines.erase(lines.begin());  // cut by the read
+  while (!lines.empty() && detail::trim(lines.back()).empty()) lines.pop_back();
+  const std::size_t first = lines.size() > tail_lines ? lines.size() - tail_lines : 0;
+  std::string out;
+  for (std::size_t i = first; i < lines.size(); ++i) {
+    out += std::string(detail::trim_right(lines[i]));
+    if (i + 1 < lines.size()) out += '\n';
+  }
+  return out;
+}
+
+struct CachedTail {
+  double mtime = -1;
+  std::uint64_t size = 0;
+  std::string tail;
+};
+
+}  // namespace
+
+std::shared_ptr<const JobScheduling> SchedulerView::find(const JobState& job) const {
+  const auto it = by_path.find(job.path);
+  return it == by_path.end() ? nullptr : it->second;
+}
+
+std::vector<Warning> scheduler_warnings(const SchedulerView& view) {
+  std::vector<Warning> out;
+  const std::string who = view.kind.empty() ? "scheduler" : view.kind;
+  for (const auto& p : view.problems) out.push_back({who, p});
+  return out;
+}
+
+SchedulerRequest scheduler_request(const std::vector<std::shared_ptr<const JobState>>& jobs) {
+  std::set<std::string> ids, names;
+  for (const auto& job : jobs) {
+    if (!job || !job->slurm.launched_on_slurm || job->complete()) continue;
+    for (const auto& log : job->slurm.logs) ids.insert(log.array_job_id);
+    if (!job->slurm.job_name.empty()) names.insert(job->slurm.job_name);
+  }
+  return SchedulerRequest{{ids.begin(), ids.end()}, {names.begin(), names.end()}};
+}
+
+struct SchedulerJoin::Impl {
+  std::unique_ptr<SchedulerQuery> query;
+  std::shared_ptr<const Storage> storage;
+  std::unordered_map<std::string, CachedTail> tails;
+
+  std::string tail_of(const std::string& path) {
+    const FileStat st = storage->stat(path);
+    if (st.type != EntryType::file) return {};
+    CachedTail& cached = tails[path];
+    if (cached.mtime == st.mtime && cached.size == st.size) return cached.tail;
+    cached.mtime = st.mtime;
+    cached.size = st.size;
+    try {
+      const std::uint64_t from = st.size > tail_bytes ? st.size - tail_bytes : 0;
+      cached.tail = last_lines(storage->read_range(path, from, tail_bytes));
+    } catch (const StorageError&) {
+      cached.tail.clear();
+    }
+    return cached.tail;
+  }
+
+  void fill_tails(JobScheduling& s) {
+    std::size_t read = 0;
+    for (auto& r : s.ranks) {
+      if (!wants_tail(r)) continue;
+      if (read++ >= max_tails_per_job) break;
+      r.slurm_log_tail = tail_of(r.slurm_log);
+    }
+  }
+};
+
+SchedulerJoin::SchedulerJoin(std::unique_ptr<SchedulerQuery> query, std::shared_ptr<const Storage> storage)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->query = std::move(query);
+  impl_->storage = storage ? std::move(storage) : std::make_shared<LocalStorage>();
+}
+
+SchedulerJoin::~SchedulerJoin() = default;
+
+std::string_view SchedulerJoin::kind() const { return impl_->query ? impl_->query->kind() : "none"; }
+
+SchedulerView SchedulerJoin::refresh(const std::vector<std::shared_ptr<const JobState>>& jobs, double now) {
+  SchedulerView view;
+  if (!impl_->query || impl_->query->kind() == "none") return view;
+  const SchedulerRequest request = scheduler_request(jobs);
+  auto answer = std::make_shared<const SchedulerAnswer>(impl_->query->query(request, now));
+  view.problems = answer->problems;
+  if (!answer->available) return view;
+  view.kind = answer->kind;
+  view.answer = answer;
+  const detail::AnswerIndex index = detail::index_answer(*answer);
+  std::set<std::string> alive;  // tails of files no job names any more are dropped
+  for (const auto& job : jobs) {
+    if (!job || !job->slurm.launched_on_slurm) continue;
+    auto s = std::make_shared<JobScheduling>(detail::join_job_scheduling(*job, answer, index));
+    impl_->fill_tails(*s);
+    for (const auto& r : s->ranks) {
+      if (!r.slurm_log_tail.empty()) alive.insert(r.slurm_log);
+    }
+    view.by_path.emplace(job->path, std::move(s));
+  }
+  std::erase_if(impl_->tails, [&](const auto& entry) { return !alive.count(entry.first); });
+  return view;
+}
+
+std::unique_ptr<SchedulerJoin> make_scheduler_join(SchedulerChoice choice, std::shared_ptr<const Storage> storage,
+                                                   const SchedulerOptions& options) {
+  return std::make_unique<SchedulerJoin>(make_scheduler_query(choice, options), std::move(storage));
+}
+
+}  // namespace jobmon

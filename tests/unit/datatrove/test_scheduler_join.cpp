@@ -1,0 +1,442 @@
+// The scheduler's word joined to datatrove ranks: array tasks mapped through
+// ranks_to_run.json and tasks_per_job, each rank's fate, the judgement, the
+// relaunch hint and the JSON. Answers are Slurm's real ones (captured from
+// the test cluster) where the case happened there, else built by hand in
+// the shape the query gives (tests/e2e/test_slurm_datatrove.sh runs the
+// whole path on a real cluster).
+#include <catch2/catch.hpp>
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <fstream>
+
+#include "jobmon/datatrove/aggregator.hpp"
+#include "jobmon/datatrove/json.hpp"
+#include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/datatrove/scheduler_join.hpp"
+#include "job_state_builder.hpp"
+#include "slurm_captures.hpp"
+#include "temp_tree.hpp"
+
+using namespace jobmon;
+
+namespace {
+
+constexpr double t0 = 1796582000;  // the captures' launch, about
+
+// A Slurm-launched job: `world` ranks, `done` of them complete (ranks
+// listed), one array per (id, [indices]) with logs written at `log_time`.
+std::shared_ptr<JobState> slurm_job(std::int64_t world, std::vector<std::int64_t> done, std::vector<std::int64_t> ranks_to_run,
+                                    std::int64_t tasks_per_job = 1) {
+  auto job = test::job_state("tok", world, 0);
+  job->path = "/logs/tok";
+  job->done_ranks = std::move(done);
+  job->completed = static_cast<std::int64_t>(job->done_ranks.size());
+  job->launched_at = t0;
+  job->slurm.launched_on_slurm = true;
+  job->slurm.job_name = "jm-e2e";
+  job->slurm.tasks_per_job = tasks_per_job;
+  job->slurm.has_ranks_to_run = true;
+  job->slurm.ranks_to_run = std::move(ranks_to_run);
+  job->slurm.ranks_to_run_mtime = t0;
+  job->slurm.logs_dir = "/logs/tok/slurm_logs";
+  return job;
+}
+
+void add_log(JobState& job, const std::string& array, std::int64_t index, double mtime) {
+  job.slurm.logs.push_back({array, index, fmt::format("{}/{}_{}.out", job.slurm.logs_dir, array, index), mtime, 0});
+}
+
+void add_issue(JobState& job, std::int64_t rank, RankState state, const std::string& message = {}, double mtime = t0 + 60) {
+  RankIssue issue;
+  issue.rank = rank;
+  issue.state = state;
+  issue.message = message;
+  issue.log_mtime = mtime;
+  job.rank_issues.push_back(issue);
+}
+
+SchedulerTask task(const std::string& array, std::int64_t index, TaskState state, const std::string& raw_id) {
+  SchedulerTask t;
+  t.array_job_id = array;
+  t.array_task_index = index;
+  t.job_id = raw_id;
+  t.state = state;
+  t.slurm_state = to_string(state);
+  for (auto& c : t.slurm_state) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  t.name = "jm-e2e";
+  t.node = state == TaskState::pending ? "" : "vm";
+  return t;
+}
+
+std::shared_ptr<const SchedulerAnswer> answer_of(std::vector<SchedulerTask> tasks, double now) {
+  auto a = std::make_shared<SchedulerAnswer>();
+  a->available = true;
+  a->kind = "slurm";
+  a->taken_at = now;
+  std::sort(tasks.begin(), tasks.end(), [](const SchedulerTask& x, const SchedulerTask& y) {
+    return std::make_tuple(x.array_job_id.size(), x.array_job_id, x.array_task_index.value_or(-1)) <
+           std::make_tuple(y.array_job_id.size(), y.array_job_id, y.array_task_index.value_or(-1));
+  });
+  a->tasks = std::move(tasks);
+  return a;
+}
+
+const RankScheduling& rank_of(const JobScheduling& s, std::int64_t rank) {
+  const RankScheduling* r = s.find(rank);
+  INFO("rank " << rank);
+  REQUIRE(r != nullptr);
+  return *r;
+}
+
+}  // namespace
+
+TEST_CASE("Slurm's real answers joined to a datatrove job: running ranks, then timeout, cancel and a merge job that never runs",
+          "[datatrove]") {
+  // Array 1 of the capture: task 0 exit 0 (rank 0's marker), task 1 exit 1
+  // (rank 1's exception), tasks 2 and 3 running, later TIMEOUT and CANCELLED.
+  auto job = slurm_job(4, {0}, {0, 1, 2, 3});
+  for (int i = 0; i < 4; ++i) add_log(*job, "1", i, t0 + 30);
+  add_issue(*job, 1, RankState::failed, "RuntimeError: boom");
+  add_issue(*job, 2, RankState::running);
+  add_issue(*job, 3, RankState::running);
+  recount_ranks(*job);
+  job->marker_mtimes = {t0 + 20};
+
+  for (const bool parsable : {false, true}) {
+    INFO((parsable ? "parsable" : "json"));
+    const double running_now = test::slurm_capture_running_time;
+    auto running = std::make_shared<const SchedulerAnswer>(test::slurm_capture_answer("running", parsable, running_now));
+    const JobScheduling s = join_job_scheduling(*job, running);
+    CHECK(s.kind == "slurm");
+    CHECK(s.job_ids == std::vector<std::string>{"1"});
+    CHECK(s.earlier_job_ids.empty());
+    CHECK(rank_of(s, 1).state == "failed");  // the log's exception wins
+    CHECK(rank_of(s, 1).task->exit_code == 1);
+    CHECK(rank_of(s, 2).state == "running");
+    CHECK(rank_of(s, 2).started);
+    CHECK(rank_of(s, 2).task->node == "vm");
+    CHECK(rank_of(s, 3).state == "running");
+    CHECK(rank_of(s, 3).slurm_log == "/logs/tok/slurm_logs/1_3.out");
+    CHECK(s.find(0) == nullptr);  // complete ranks have no entry
+    CHECK(s.running == 2);
+    CHECK(s.ended_beyond_logs == 0);
+    REQUIRE(s.merge_job);
+    CHECK(s.merge_job->job_id == "3");
+    CHECK(s.merge_job->state == TaskState::pending);
+    CHECK_FALSE(s.merge_job->never_runs);
+    const JobJudgement j = judge_job(*job, running_now, {}, &s);
+    CHECK(j.status == JobStatus::running);
+    CHECK(j.failed_ranks == 1);
+    CHECK_THAT(j.reason, Catch::Contains("Slurm: 2 running, 1 failed"));
+
+    const double ended_now = running_now + 120;
+    auto ended = std::make_shared<const SchedulerAnswer>(test::slurm_capture_answer("ended", parsable, ended_now));
+    const JobScheduling e = join_job_scheduling(*job, ended);
+    // The logs still say running: only the scheduler knows these ended.
+    CHECK(rank_of(e, 2).state == "timeout");
+    CHECK(rank_of(e, 2).started);
+    CHECK(rank_of(e, 2).task->elapsed_seconds == 87);
+    CHECK(rank_of(e, 3).state == "cancelled");
+    CHECK(e.ended_beyond_logs == 2);
+    CHECK(e.states.at("timeout") == 1);
+    CHECK(e.states.at("cancelled") == 1);
+    CHECK(e.states.at("failed") == 1);
+    REQUIRE(e.merge_job);
+    CHECK(e.merge_job->never_runs);
+    CHECK(e.merge_job->reason == "DependencyNeverSatisfied");
+    const JobJudgement je = judge_job(*job, ended_now, {}, &e);
+    CHECK(je.status == JobStatus::failed);  // nothing left can finish: files alone said running
+    CHECK(je.failed_ranks == 3);
+    CHECK(judge_job(*job, ended_now).status == JobStatus::running);
+
+    const auto hint = relaunch_hint(*job, &e);
+    REQUIRE(hint);
+    CHECK(hint->ranks == "1-3");
+    CHECK(hint->array_indices == "1-3");
+    REQUIRE(hint->commands.size() == 2);
+    CHECK(hint->commands[0] == "sbatch --array=1-3 /logs/tok/launch_script.slurm");
+    CHECK(hint->commands[1] == "scancel 3");
+  }
+}
+
+TEST_CASE("tasks_per_job > 1 after a relaunch: ranks_to_run maps indices, a task's later ranks share its fate",
+          "[datatrove]") {
+  // world 16, ranks 0-9 done in launch 1 (array 40); the relaunch runs
+  // ranks 10-15 in array 50, two ranks per task.
+  std::vector<std::int64_t> done = test::range(0, 10);
+  done.push_back(12);
+  auto job = slurm_job(16, done, {10, 11, 12, 13, 14, 15}, 2);
+  for (int i = 0; i < 5; ++i) add_log(*job, "40", i, t0 - 3600);  // the first launch's logs
+  add_log(*job, "50", 0, t0 + 100);
+  add_log(*job, "50", 1, t0 + 100);
+  add_issue(*job, 10, RankState::running);  // killed by the time limit: no exception
+  add_issue(*job, 13, RankState::running);
+  add_issue(*job, 5, RankState::failed, "old failure", t0 - 3000);
+  job->rank_issues.back().earlier_attempt = true;
+  std::sort(job->rank_issues.begin(), job->rank_issues.end(), [](auto& a, auto& b) { return a.rank < b.rank; });
+  recount_ranks(*job);
+  job->marker_mtimes = std::vector<double>(10, t0 - 3500);
+  job->marker_mtimes.push_back(t0 + 200);
+
+  auto t_timeout = task("50", 0, TaskState::timeout, "51");
+  t_timeout.elapsed_seconds = 60;
+  t_timeout.time_limit_seconds = 60;
+  auto t_running = task("50", 1, TaskState::running, "52");
+  auto t_pending = task("50", 2, TaskState::pending, "");
+  t_pending.reason = "Priority";
+  t_pending.submit_time = t0;
+  const auto answer = answer_of({t_timeout, t_running, t_pending, task("40", 0, TaskState::completed, "41")}, t0 + 300);
+  const JobScheduling s = join_job_scheduling(*job, answer);
+
+  CHECK(s.job_ids == std::vector<std::string>{"50"});
+  CHECK(s.earlier_job_ids == std::vector<std::string>{"40"});
+  CHECK(rank_of(s, 10).state == "timeout");
+  CHECK(rank_of(s, 10).started);
+  CHECK(rank_of(s, 10).array_index == 0);
+  CHECK(rank_of(s, 11).state == "timeout");  // never reached: its task ended first
+  CHECK_FALSE(rank_of(s, 11).started);
+  CHECK_THAT(rank_of(s, 11).note, Catch::Contains("never started"));
+  CHECK(s.find(12) == nullptr);                // done in this launch
+  CHECK(rank_of(s, 13).state == "running");
+  CHECK(rank_of(s, 14).state == "pending");
+  CHECK(rank_of(s, 15).state == "pending");
+  CHECK(rank_of(s, 15).task->reason == "Priority");
+  CHECK(s.find(5) == nullptr);  // done since (its marker exists); earlier launches are history
+  CHECK(s.ended_beyond_logs == 2);
+  CHECK(s.queued == 2);
+  CHECK(s.pending_reasons.at("Priority") == 2);
+  CHECK(s.longest_queued_seconds == 300);
+
+  const JobJudgement j = judge_job(*job, t0 + 300, {}, &s);
+  CHECK(j.status == JobStatus::running);
+  CHECK(j.failed_ranks == 2);
+  const auto hint = relaunch_hint(*job, &s);
+  REQUIRE(hint);
+  CHECK(hint->ranks == "10-11");
+  CHECK(hint->array_indices == "0");
+  CHECK_THAT(hint->hint, Catch::Contains("3 other incomplete ranks may still finish"));
+}
+
+TEST_CASE("A task with no trace in squeue nor sacct was cancelled before it ran, when both answered", "[datatrove]") {
+  auto job = slurm_job(3, {}, {0, 1, 2});
+  add_log(*job, "7", 0, t0 + 10);
+  add_issue(*job, 0, RankState::running);
+  recount_ranks(*job);
+  auto both = answer_of({task("7", 0, TaskState::running, "8"), task("7", 1, TaskState::pending, "")}, t0 + 20);
+  const JobScheduling s = join_job_scheduling(*job, both);
+  CHECK(rank_of(s, 0).state == "running");
+  CHECK(rank_of(s, 1).state == "pending");
+  CHECK(rank_of(s, 2).state == "never_scheduled");
+  CHECK_THAT(rank_of(s, 2).note, Catch::Contains("cancelled before it started"));
+  CHECK(s.ended_beyond_logs == 1);
+
+  // sacct did not answer: silence proves nothing.
+  auto partial = std::make_shared<SchedulerAnswer>(*both);
+  partial->problems.push_back("sacct: timed out after 10 s");
+  const JobScheduling p = join_job_scheduling(*job, partial);
+  CHECK(p.find(2) == nullptr);
+  CHECK(p.problems.size() == 1);
+}
+
+TEST_CASE("Ranks waiting in the queue make a job pending with the queue's reasons, before and after it started",
+          "[datatrove]") {
+  auto job = slurm_job(4, {}, {0, 1, 2, 3});
+  recount_ranks(*job);
+  // Submitted, nothing started: no log names the array; squeue finds it by
+  // its name and its output dir.
+  std::vector<SchedulerTask> tasks;
+  for (int i = 0; i < 4; ++i) {
+    auto t = task("90", i, TaskState::pending, "");
+    t.reason = i < 2 ? "Priority" : "Resources";
+    t.stdout_path = fmt::format("/logs/tok/slurm_logs/90_{}.out", i);
+    t.submit_time = t0;
+    tasks.push_back(t);
+  }
+  auto other = task("91", 0, TaskState::pending, "");  // same name, another job's dir
+  other.stdout_path = "/elsewhere/slurm_logs/91_0.out";
+  tasks.push_back(other);
+  const JobScheduling s = join_job_scheduling(*job, answer_of(tasks, t0 + 7200));
+  CHECK(s.job_ids == std::vector<std::string>{"90"});
+  CHECK(s.queued == 4);
+  const JobJudgement j = judge_job(*job, t0 + 7200, {}, &s);
+  CHECK(j.status == JobStatus::pending);
+  CHECK(j.reason == "4 ranks wait in Slurm's queue (Priority: 2, Resources: 2) for up to 2h 00m");
+
+  // Later: ranks 0-1 done hours ago, 2-3 still queued. Files alone: stalled.
+  auto later = slurm_job(4, {0, 1}, {0, 1, 2, 3});
+  add_log(*later, "90", 0, t0 + 100);
+  add_log(*later, "90", 1, t0 + 100);
+  recount_ranks(*later);
+  later->marker_mtimes = {t0 + 100, t0 + 160};
+  const double now = t0 + 20 * 3600;
+  CHECK(judge_job(*later, now).status == JobStatus::stalled);
+  const JobScheduling ls = join_job_scheduling(*later, answer_of({tasks[2], tasks[3]}, now));
+  const JobJudgement lj = judge_job(*later, now, {}, &ls);
+  CHECK(lj.status == JobStatus::pending);
+  CHECK_THAT(lj.reason, Catch::StartsWith("2 ranks wait in Slurm's queue (Resources: 2)"));
+}
+
+TEST_CASE("The JSON of a job joined with the scheduler: the scheduler section and rank_issues with details",
+          "[datatrove]") {
+  auto job = slurm_job(3, {0}, {0, 1, 2});
+  add_log(*job, "7", 0, t0 + 10);
+  add_log(*job, "7", 1, t0 + 10);
+  add_issue(*job, 1, RankState::running);
+  recount_ranks(*job);
+  auto timeout = task("7", 1, TaskState::timeout, "9");
+  timeout.exit_code = 0;
+  timeout.signal = 15;
+  timeout.elapsed_seconds = 60;
+  auto pending = task("7", 2, TaskState::pending, "");
+  pending.reason = "JobArrayTaskLimit";
+  SchedulerView view;
+  view.kind = "slurm";
+  view.answer = answer_of({task("7", 0, TaskState::completed, "8"), timeout, pending}, t0 + 100);
+  view.by_path[job->path] = std::make_shared<JobScheduling>(join_job_scheduling(*job, view.answer));
+  const Aggregate agg = aggregate({job}, t0 + 100, {}, &view);
+  REQUIRE(agg.rows.size() == 1);
+  const boost::json::object o = to_json(agg.rows[0], t0 + 100).as_object();
+  const auto& sched = o.at("scheduler").as_object();
+  CHECK(sched.at("kind") == "slurm");
+  CHECK(sched.at("job_ids").as_array() == boost::json::array{"7"});
+  CHECK(sched.at("states").as_object().at("timeout") == 1);
+  CHECK(sched.at("states").as_object().at("pending") == 1);
+  CHECK(sched.at("pending_reasons").as_object().at("JobArrayTaskLimit") == 1);
+  CHECK(sched.at("merge_job").is_null());
+  CHECK(sched.at("relaunch").as_object().at("ranks") == "1");
+  CHECK(o.at("relaunch") == sched.at("relaunch"));
+  CHECK(o.at("failed_ranks") == 1);
+  const auto& issues = o.at("rank_issues").as_array();
+  REQUIRE(issues.size() == 2);
+  const auto& r1 = issues[0].as_object();
+  CHECK(r1.at("rank") == 1);
+  CHECK(r1.at("state") == "timeout");
+  CHECK(r1.at("scheduler").as_object().at("job_id") == "9");
+  CHECK(r1.at("scheduler").as_object().at("array_job_id") == "7");
+  CHECK(r1.at("scheduler").as_object().at("array_index") == 1);
+  CHECK(r1.at("scheduler").as_object().at("slurm_state") == "TIMEOUT");
+  CHECK(r1.at("scheduler").as_object().at("signal") == 15);
+  CHECK(r1.at("scheduler").as_object().at("started") == true);
+  CHECK(r1.at("scheduler").as_object().at("slurm_log") == "/logs/tok/slurm_logs/7_1.out");
+  const auto& r2 = issues[1].as_object();  // no log: listed for the scheduler's word
+  CHECK(r2.at("rank") == 2);
+  CHECK(r2.at("state") == "pending");
+  CHECK(r2.at("log_mtime").is_null());
+  CHECK(r2.at("scheduler").as_object().at("reason") == "JobArrayTaskLimit");
+
+  // Without a scheduler: the files' words, scheduler null.
+  const boost::json::object plain = to_json(aggregate({job}, t0 + 100).rows[0], t0 + 100).as_object();
+  CHECK(plain.at("scheduler").is_null());
+  CHECK(plain.at("rank_issues").as_array().size() == 1);
+  CHECK(plain.at("rank_issues").as_array()[0].at("state") == "running");
+}
+
+namespace {
+
+// The scheduler's answer is given; the rest (request, join, tails) is real.
+class FixedAnswer final : public SchedulerQuery {
+ public:
+  explicit FixedAnswer(SchedulerAnswer a) : answer_(std::move(a)) {}
+  std::string_view kind() const override { return "slurm"; }
+  using SchedulerQuery::query;
+  SchedulerAnswer query(const SchedulerRequest& request, double) override {
+    requests.push_back(request);
+    return answer_;
+  }
+  std::vector<SchedulerRequest> requests;
+
+ private:
+  SchedulerAnswer answer_;
+};
+
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+}  // namespace
+
+TEST_CASE("A job dir's Slurm files are read by the Scanner and joined by SchedulerJoin with slurm log tails",
+          "[datatrove]") {
+  test::TempTree dir;
+  const std::string job = dir.root() + "/tok";
+  dir.mkdir("tok/completions");
+  dir.mkdir("tok/logs");
+  dir.mkdir("tok/slurm_logs");
+  write(job + "/executor.json",
+        R"({"job_name": "tok_x", "tasks_per_job": 1, "max_array_size": 1001, "slurm_logs_folder": null, "job_id": null, "world_size": 3})");
+  write(job + "/launch_script.slurm", "#!/bin/bash\n#SBATCH --job-name=tok_x\n#SBATCH --array=0-2%2\n#SBATCH --output=" + job +
+                                          "/slurm_logs/%A_%a.out\nsrun python -c 'x'\n");
+  write(job + "/ranks_to_run.json", "[0, 1, 2]");
+  write(job + "/completions/00000", "");
+  write(job + "/logs/task_00001.log", "2026-12-06 10:00:00.000 | INFO     | m:f:1 - Launching pipeline for rank=1\n");
+  write(job + "/slurm_logs/12_0.out", "done\n");
+  write(job + "/slurm_logs/12_1.out", "line a\nslurmstepd: error: *** JOB 14 ON vm CANCELLED AT 2026-12-06T10:01:00 DUE TO TIME LIMIT ***\n");
+  write(job + "/slurm_logs/notes.txt", "");
+  write(job + "/slurm_logs/12_x.out", "");
+
+  auto storage = std::make_shared<LocalStorage>();
+  Scanner scanner(storage);
+  const ScanResult scan = scanner.scan({job});
+  REQUIRE(scan.jobs.size() == 1);
+  const SlurmLaunch& s = scan.jobs[0]->slurm;
+  CHECK(s.launched_on_slurm);
+  CHECK(s.job_name == "tok_x");
+  CHECK(s.tasks_per_job == 1);
+  CHECK(s.max_array_size == 1001);
+  CHECK(s.ranks_to_run == std::vector<std::int64_t>{0, 1, 2});
+  CHECK(s.logs_dir == job + "/slurm_logs");
+  REQUIRE(s.logs.size() == 2);  // notes.txt and 12_x.out are not task logs
+  CHECK(s.logs[1].array_job_id == "12");
+  CHECK(s.logs[1].index == 1);
+
+  const auto request = scheduler_request(scan.jobs);
+  CHECK(request.job_ids == std::vector<std::string>{"12"});
+  CHECK(request.job_names == std::vector<std::string>{"tok_x"});
+
+  SchedulerAnswer a;
+  a.available = true;
+  a.kind = "slurm";
+  a.taken_at = 100;
+  a.tasks = {task("12", 0, TaskState::completed, "12"), task("12", 1, TaskState::timeout, "14"),
+             task("12", 2, TaskState::cancelled, "15")};
+  a.tasks[2].node.clear();  // cancelled while pending would be never_scheduled; this one ran
+  auto query = std::make_unique<FixedAnswer>(a);
+  FixedAnswer* asked = query.get();
+  SchedulerJoin join(std::move(query), storage);
+  const SchedulerView view = join.refresh(scan.jobs, 100);
+  REQUIRE(asked->requests.size() == 1);
+  const auto joined = view.find(*scan.jobs[0]);
+  REQUIRE(joined);
+  CHECK(rank_of(*joined, 1).state == "timeout");
+  CHECK(rank_of(*joined, 1).slurm_log_tail ==
+        "line a\nslurmstepd: error: *** JOB 14 ON vm CANCELLED AT 2026-12-06T10:01:00 DUE TO TIME LIMIT ***");
+  CHECK(rank_of(*joined, 2).state == "cancelled");
+  CHECK(rank_of(*joined, 2).slurm_log.empty());  // no file: no tail
+  const Aggregate agg = aggregate(scan.jobs, 100, {}, &view);
+  CHECK(agg.rows[0].status == JobStatus::failed);
+
+  // A corrupt ranks_to_run.json: a warning, and no mapping (no guess).
+  write(job + "/ranks_to_run.json", "[0, 1, \"x\"]");
+  write(job + "/executor.json",
+        R"({"job_name": "tok_x", "tasks_per_job": 1, "slurm_logs_folder": null, "job_id": null, "world_size": 3} )");
+  Scanner fresh(storage);
+  const ScanResult again = fresh.scan({job});
+  REQUIRE(again.jobs.size() == 1);
+  CHECK_FALSE(again.jobs[0]->slurm.has_ranks_to_run);
+  bool warned = false;
+  for (const auto& w : again.jobs[0]->warnings) warned = warned || w.message.find("ranks_to_run.json") != std::string::npos;
+  CHECK(warned);
+}
+
+TEST_CASE("A job not launched on Slurm is never asked about", "[datatrove]") {
+  test::TempTree dir;
+  test::copy_tree(std::string(JOBMON_FIXTURES_DIR) + "/datatrove/tokenize_CC-MAIN-2023-50", dir.root() + "/j");
+  Scanner scanner(std::make_shared<LocalStorage>());
+  const ScanResult scan = scanner.scan({dir.root() + "/j"});
+  REQUIRE(scan.jobs.size() == 1);
+  CHECK_FALSE(scan.jobs[0]->slurm.launched_on_slurm);
+  const auto request = scheduler_request(scan.jobs);
+  CHECK(request.job_ids.empty());
+  CHECK(request.job_names.empty());
+}
