@@ -4,10 +4,16 @@
 // tests/data/slurm (every object is a real captured one with its ids, states
 // and times changed), served by fake squeue/sacct scripts on PATH that cat
 // the files. Prints the median refresh (cached scan + aggregate) without the
-// scheduler and with the join (the Slurm query asked afresh every refresh),
-// and their ratio.
+// scheduler and with the join, and their ratios: the join asking Slurm
+// afresh on every refresh with the library's defaults (one answer is capped
+// at 256 MB), the same with the cap lifted, and the join of an answer
+// reused between refreshes (what a refresh within the query's refresh
+// interval costs: no command runs, the per-job join and slurm-log tails do).
 //
-// usage: bench_slurm_join [jobs=500] [ranks=500] [refreshes=7] [dir]
+// usage: bench_slurm_join [jobs=500] [ranks=500] [refreshes=5] [active=jobs] [dir]
+//   active: how many of the jobs are mid-run (spread evenly); the others
+//   completed long ago (past MinJobAge: squeue has none of them, and jobmon
+//   asks sacct about none of them), their merge jobs ran.
 //   dir: where the tree and the answers go (kept, and reused when it holds
 //   them already); default a fresh /tmp/jobmon-bench-slurm-XXXXXX, removed.
 //
@@ -36,6 +42,13 @@
 
 #include <fmt/format.h>
 
+#include "jobmon/clock.hpp"
+#include "jobmon/datatrove/aggregator.hpp"
+#include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/datatrove/scheduler_join.hpp"
+#include "jobmon/scheduler/slurm_query.hpp"
+#include "jobmon/storage/storage.hpp"
+
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
@@ -46,7 +59,7 @@ constexpr int kRunning = 40, kFailed = 3, kTimeout = 1, kCancelled = 1, kPending
 using steady = std::chrono::steady_clock;
 double ms_since(steady::time_point start) { return std::chrono::duration<double, std::milli>(steady::now() - start).count(); }
 
-[[maybe_unused]] double median(std::vector<double> v) {
+double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   if (v.empty()) return 0;
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -309,7 +322,9 @@ std::string slurm_log(const std::string& name, long raw, Rank r) {
 }
 
 // The tree and the two answers, written once into dir.
-void generate(const fs::path& dir, int jobs, int ranks, long now) {
+bool is_active(int job, int jobs, int active) { return active >= jobs || (job % (jobs / active) == 0 && job / (jobs / active) < active); }
+
+void generate(const fs::path& dir, int jobs, int ranks, int active, long now) {
   const Samples s = load_samples();
   json::object squeue_doc = s.squeue_doc.as_object(), sacct_doc = s.sacct_doc.as_object();
   json::array squeue_jobs, sacct_jobs;
@@ -325,6 +340,16 @@ void generate(const fs::path& dir, int jobs, int ranks, long now) {
     for (int r = 0; r < ranks; ++r) ranks_to_run += fmt::format("{}{}", r ? ", " : "", r);
     write_file(job / "ranks_to_run.json", ranks_to_run + "]");
     const JobIds ids = ids_of(j, ranks);
+    if (!is_active(j, jobs, active)) {
+      for (int r = 0; r < ranks; ++r) {
+        write_file(logs / fmt::format("{}_{}.out", ids.array, r), slurm_log(name, ids.raw(r), Rank::completed));
+        write_file(job / "completions" / fmt::format("{:05d}", r), "");
+      }
+      // datatrove's merge job is an array of one, logging beside the tasks.
+      write_file(logs / fmt::format("{}_0.out", ids.merge), slurm_log(name, ids.merge, Rank::completed));
+      write_file(job / "stats.json", "[]");
+      continue;
+    }
     int first_pending = ranks, completed = 0;
     for (int r = 0; r < ranks; ++r) {
       const Rank state = rank_state(r, ranks);
@@ -364,7 +389,57 @@ void generate(const fs::path& dir, int jobs, int ranks, long now) {
     fs::permissions(p, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                            fs::perms::others_read | fs::perms::others_exec);
   }
-  write_file(dir / "generated", fmt::format("{} {} {}\n", jobs, ranks, now));
+  write_file(dir / "generated", fmt::format("{} {} {} {}\n", jobs, ranks, active, now));
+}
+
+struct Refresh {
+  double ms = 0, join_ms = 0;
+  std::size_t rows = 0, joined_jobs = 0;
+  std::vector<std::string> problems;
+};
+
+// One refresh the way jobmon-status --watch does it: the cached scan, then
+// (with a join) one scheduler question joined to every job, then the judgement.
+Refresh refresh(jobmon::Scanner& scanner, jobmon::SchedulerJoin* join, const fs::path& tree) {
+  Refresh r;
+  const auto t0 = steady::now();
+  const jobmon::ScanResult scan = scanner.scan({tree.string()});
+  const double now = jobmon::wall_clock_now();
+  jobmon::SchedulerView view;
+  if (join != nullptr) {
+    const auto tj = steady::now();
+    view = join->refresh(scan.jobs, now);
+    r.join_ms = ms_since(tj);
+  }
+  const jobmon::Aggregate agg = jobmon::aggregate(scan.jobs, now, {}, join ? &view : nullptr);
+  r.ms = ms_since(t0);
+  r.rows = agg.rows.size();
+  r.joined_jobs = view.by_path.size();
+  r.problems = view.problems;
+  return r;
+}
+
+struct Series {
+  std::vector<double> ms, join_ms;
+  Refresh last;
+};
+
+// Refreshes files-only and with each join in turn (so a slow spell of the
+// machine hits them alike); the first of each warms its caches and is not counted.
+std::vector<Series> measure(const fs::path& tree, std::vector<jobmon::SchedulerJoin*> joins, int refreshes) {
+  const auto storage = std::make_shared<jobmon::LocalStorage>();
+  std::vector<std::unique_ptr<jobmon::Scanner>> scanners;
+  std::vector<Series> out(joins.size());
+  for (std::size_t i = 0; i < joins.size(); ++i) scanners.push_back(std::make_unique<jobmon::Scanner>(storage));
+  for (int k = 0; k <= refreshes; ++k) {
+    for (std::size_t i = 0; i < joins.size(); ++i) {
+      out[i].last = refresh(*scanners[i], joins[i], tree);
+      if (k == 0) continue;
+      out[i].ms.push_back(out[i].last.ms);
+      out[i].join_ms.push_back(out[i].last.join_ms);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -372,11 +447,12 @@ void generate(const fs::path& dir, int jobs, int ranks, long now) {
 int main(int argc, char** argv) {
   const int jobs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 500;
   const int ranks = argc > 2 ? std::max(kPending + kRunning + kFailed + kTimeout + kCancelled + 1, std::atoi(argv[2])) : 500;
-  const int refreshes = argc > 3 ? std::max(1, std::atoi(argv[3])) : 7;
+  const int refreshes = argc > 3 ? std::max(1, std::atoi(argv[3])) : 5;
+  const int active = argc > 4 ? std::clamp(std::atoi(argv[4]), 1, jobs) : jobs;
   fs::path dir;
   bool remove_after = false;
-  if (argc > 4) {
-    dir = argv[4];
+  if (argc > 5) {
+    dir = argv[5];
   } else {
     std::string templ = (fs::temp_directory_path() / "jobmon-bench-slurm-XXXXXX").string();
     if (::mkdtemp(templ.data()) == nullptr) {
@@ -387,18 +463,50 @@ int main(int argc, char** argv) {
     remove_after = true;
   }
   const long now = static_cast<long>(::time(nullptr));
-  if (read_file(dir / "generated").rfind(fmt::format("{} {} ", jobs, ranks), 0) != 0) {
+  if (read_file(dir / "generated").rfind(fmt::format("{} {} {} ", jobs, ranks, active), 0) != 0) {
     const auto t0 = steady::now();
+    fs::remove_all(dir / "tree");
     fs::create_directories(dir);
-    generate(dir, jobs, ranks, now);
-    std::printf("generated %d jobs x %d ranks under %s in %.1f s\n", jobs, ranks, dir.c_str(), ms_since(t0) / 1000);
+    generate(dir, jobs, ranks, active, now);
+    std::printf("generated %d jobs x %d ranks (%d mid-run) under %s in %.1f s\n", jobs, ranks, active, dir.c_str(),
+                ms_since(t0) / 1000);
   } else {
-    std::printf("reusing %d jobs x %d ranks under %s\n", jobs, ranks, dir.c_str());
+    std::printf("reusing %d jobs x %d ranks (%d mid-run) under %s\n", jobs, ranks, active, dir.c_str());
   }
   std::printf("answers: squeue --json %.1f MB, sacct --json %.1f MB\n",
               static_cast<double>(fs::file_size(dir / "squeue.json")) / 1e6,
               static_cast<double>(fs::file_size(dir / "sacct.json")) / 1e6);
-  (void)refreshes;
+
+  // The fake squeue and sacct first on PATH.
+  const std::string path = (dir / "bin").string() + ":" + (std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
+  ::setenv("PATH", path.c_str(), 1);
+  // Every refresh asks Slurm afresh (no answer reused between refreshes).
+  jobmon::SchedulerOptions fresh;
+  fresh.refresh_seconds = 0;
+  jobmon::SchedulerOptions uncapped = fresh;  // the library's cap on one answer (256 MB) lifted
+  uncapped.max_output_bytes = std::size_t{4} << 30;
+  uncapped.timeout_seconds = 120;
+  // The join alone: the answer asked once and reused (as within the refresh interval).
+  jobmon::SchedulerOptions reused = uncapped;
+  reused.refresh_seconds = 1e9;
+  auto join_default = std::make_unique<jobmon::SchedulerJoin>(std::make_unique<jobmon::SlurmQuery>(fresh), nullptr);
+  auto join_uncapped = std::make_unique<jobmon::SchedulerJoin>(std::make_unique<jobmon::SlurmQuery>(uncapped), nullptr);
+  auto join_reused = std::make_unique<jobmon::SchedulerJoin>(std::make_unique<jobmon::SlurmQuery>(reused), nullptr);
+  const auto series =
+      measure(dir / "tree", {nullptr, join_default.get(), join_uncapped.get(), join_reused.get()}, refreshes);
+
+  const double base = median(series[0].ms);
+  std::printf("\nmedian of %d refreshes (after a first one that fills the caches), %d jobs x %d ranks:\n", refreshes,
+              jobs, ranks);
+  std::printf("  files only (--scheduler none):                 %9.1f ms  (%zu jobs)\n", base, series[0].last.rows);
+  const char* labels[] = {"", "join, asked afresh, library defaults:", "join, asked afresh, answer cap lifted:",
+                          "join, the answer reused (no commands run):"};
+  for (std::size_t i = 1; i < series.size(); ++i) {
+    const double med = median(series[i].ms);
+    std::printf("  %-46s %9.1f ms  (join %.1f ms; %zu jobs joined) = %.2fx files only, +%.0f%%\n", labels[i], med,
+                median(series[i].join_ms), series[i].last.joined_jobs, med / base, (med / base - 1) * 100);
+    for (const auto& p : series[i].last.problems) std::printf("      problem: %s\n", p.c_str());
+  }
   if (remove_after) fs::remove_all(dir);
   return 0;
 }

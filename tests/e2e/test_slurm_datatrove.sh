@@ -71,8 +71,13 @@ scancel "${QUEUE}_1"
 slurm_wait 10 eval '[[ -z $(squeue_state "${QUEUE}_1") ]]' || fail "dt_queue index 1 still in squeue"
 
 # Relaunch dt_relaunch once its first array ended, the way datatrove does: the
-# incomplete ranks only, a new ranks_to_run.json and array.
+# incomplete ranks only, a new ranks_to_run.json and array. Over a minute after
+# the first launch's last slurm log was written: jobmon takes logs written up
+# to 60 s before executor.json for the new launch's own (a copy writes both
+# together), so a quicker relaunch would be read as one launch of two arrays.
 slurm_wait 60 ended "$RL1" || fail "dt_relaunch's first array never ended"
+rl1_last_log=$(stat -c %Y "$L/dt_relaunch/slurm_logs/${RL1}"_*.out | sort -n | tail -1)
+slurm_wait 90 eval '(($(date +%s) - rl1_last_log > 62))'
 cp "$L/dt_relaunch/ranks_to_run.json" "$WORK/rl1_ranks_to_run.json"
 ids RL2 RL2_MERGE "$(launch dt_relaunch '{"3": "raise"}' --tasks 4)"
 pass "relaunched dt_relaunch as $RL2 (merge $RL2_MERGE)"
@@ -123,6 +128,140 @@ expect_eq "$(grep -c 'Launching pipeline' "$L/dt_relaunch/logs/task_00003.log")"
 expect_eq "$(sacct_state "${RL2}_1")" "FAILED" "sacct: the relaunch's index 1 (rank 3) failed"
 [[ -e $L/dt_done/slurm_logs/${DONE_MERGE}_0.out ]] && pass ||
   fail "the merge job (an array of one, like datatrove's) logs beside the array's tasks"
+
+
+# --- jobmon's answer.
+# status ARGS...: jobmon-status on the jobs; its output in OUT (and $WORK/out), exit code in RC.
+status() { run "$@" "$L"; printf '%s\n' "$OUT" > "$WORK/out"; }
+# fields: the flattened JSON of the last status call, in F; f KEY: one field's value.
+fields() { F=$($PY "$FIELDS" "$WORK/out") || fail "not JSON: $OUT"; }
+# states JOB: the job's incomplete ranks by joined state, "cancelled=1 failed=1".
+states() { grep "^$1\.scheduler\.states\." <<< "$F" | sed 's/^.*\.states\.//; s/\t/=/' | tr '\n' ' ' | sed 's/ $//'; }
+f() { awk -F'\t' -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print "<missing>" }' <<< "$F"; }
+keep() { [[ -z ${JOBMON_E2E_KEEP:-} ]] || { mkdir -p "$JOBMON_E2E_KEEP"; cp "$WORK/out" "$JOBMON_E2E_KEEP/$1"; }; }
+
+status --json --scheduler slurm
+expect_eq "$RC" 0 "jobmon-status --json --scheduler slurm"
+fields
+keep slurm.json
+for job in dt_mix dt_queue dt_tpj dt_relaunch dt_done; do
+  expect_eq "$(f $job.scheduler.kind)" "slurm" "$job: the scheduler answered"
+  expect_eq "$(f $job.scheduler.problems)" "[]" "$job: no scheduler problems"
+done
+# rank JOB RANK STATE ARRAY INDEX SLURM_STATE STARTED: a rank's joined state and its array task.
+rank() {
+  local k=$1.rank.$2
+  expect_eq "$(f $k.state)" "$3" "$1 rank $2: state"
+  expect_eq "$(f $k.scheduler.array_job_id)/$(f $k.scheduler.array_index)" "$4/$5" "$1 rank $2: its array task"
+  expect_eq "$(f $k.scheduler.slurm_state)" "$6" "$1 rank $2: Slurm's state"
+  expect_eq "$(f $k.scheduler.started)" "$7" "$1 rank $2: started"
+}
+# raw_id JOB_INDEX: the task's own job id, as sacct has it.
+raw_id() { sacct -n -X -P -j "$1" -o JobIDRaw | head -1; }
+
+# dt_mix: 2 raised, 3 timed out, 4 cancelled running; 0, 1, 5 complete.
+X=$L/dt_mix
+expect_eq "$(f dt_mix.status)/$(f dt_mix.failed_ranks)/$(f dt_mix.completed)" "failed/3/3" "dt_mix: failed, three ranks need a relaunch"
+expect_eq "$(f dt_mix.scheduler.job_ids)/$(f dt_mix.scheduler.earlier_job_ids)" "[\"$MIX\"]/[]" "dt_mix: one launch"
+expect_eq "$(f dt_mix.scheduler.merge_job.job_id)/$(f dt_mix.scheduler.merge_job.state)/$(f dt_mix.scheduler.merge_job.reason)/$(f dt_mix.scheduler.merge_job.never_runs)" \
+  "$MIX_MERGE/pending/DependencyNeverSatisfied/true" "dt_mix: the merge job never runs"
+expect_eq "$(states dt_mix)" "cancelled=1 failed=1 timeout=1" "dt_mix: incomplete ranks by state"
+for r in 0 1 5; do expect_eq "$(f dt_mix.rank.$r.state)" "<missing>" "dt_mix rank $r complete: no issue"; done
+rank dt_mix 2 failed "$MIX" 2 FAILED true
+expect_contains "$(f dt_mix.rank.2.message)" "corrupt shard 00002" "dt_mix rank 2: the exception from its log"
+expect_eq "$(f dt_mix.rank.2.scheduler.exit_code)/$(f dt_mix.rank.2.scheduler.node)" "1/$NODE" "dt_mix rank 2: exit 1 on the node"
+expect_eq "$(f dt_mix.rank.2.scheduler.job_id)" "$(raw_id "${MIX}_2")" "dt_mix rank 2: its raw job id"
+rank dt_mix 3 timeout "$MIX" 3 TIMEOUT true
+expect_eq "$(f dt_mix.rank.3.scheduler.time_limit_seconds)" "60.0" "dt_mix rank 3: the 1-minute limit"
+el=$(f dt_mix.rank.3.scheduler.elapsed_seconds)
+[[ $el =~ ^[0-9.]+$ ]] && ((${el%.*} >= 60 && ${el%.*} < 150)) && pass || fail "dt_mix rank 3: elapsed [$el]"
+expect_eq "$(f dt_mix.rank.3.scheduler.slurm_log)" "$X/slurm_logs/${MIX}_3.out" "dt_mix rank 3: its slurm log"
+expect_contains "$(f dt_mix.rank.3.scheduler.slurm_log_tail)" "DUE TO TIME LIMIT" "dt_mix rank 3: the slurm log's tail says why"
+expect_eq "$(f dt_mix.rank.3.scheduler.job_id)/$(f dt_mix.rank.3.scheduler.node)" "$(raw_id "${MIX}_3")/$NODE" "dt_mix rank 3: raw id, node"
+for k in start_time end_time; do
+  [[ $(f dt_mix.rank.3.scheduler.$k) =~ ^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T ]] && pass || fail "dt_mix rank 3: $k [$(f dt_mix.rank.3.scheduler.$k)]"
+done
+rank dt_mix 4 cancelled "$MIX" 4 CANCELLED true
+expect_eq "$(f dt_mix.rank.4.scheduler.signal)" "15" "dt_mix rank 4: ended by SIGTERM"
+expect_eq "$(f dt_mix.scheduler.relaunch.ranks)/$(f dt_mix.scheduler.relaunch.array_indices)" "2-4/2-4" "dt_mix: relaunch ranks 2-4"
+
+# dt_queue (%1): 0 runs, 1 was cancelled while pending (no trace in Slurm), 2 waits.
+rank dt_queue 0 running "$QUEUE" 0 RUNNING true
+expect_eq "$(f dt_queue.rank.0.scheduler.node)/$(f dt_queue.rank.0.scheduler.exit_code)" "$NODE/null" "dt_queue rank 0: runs on the node"
+[[ $(f dt_queue.rank.0.scheduler.elapsed_seconds) =~ ^[0-9.]+$ ]] && pass || fail "dt_queue rank 0: elapsed"
+expect_eq "$(f dt_queue.rank.1.state)/$(f dt_queue.rank.1.scheduler.started)" "never_scheduled/false" "dt_queue rank 1: cancelled while pending"
+expect_eq "$(f dt_queue.rank.1.log_mtime)" "null" "dt_queue rank 1: no task log"
+rank dt_queue 2 pending "$QUEUE" 2 PENDING false
+expect_eq "$(f dt_queue.rank.2.scheduler.reason)" "JobArrayTaskLimit" "dt_queue rank 2: why it waits"
+expect_eq "$(f dt_queue.scheduler.merge_job.job_id)/$(f dt_queue.scheduler.merge_job.state)" "$QUEUE_MERGE/pending" "dt_queue: the merge job waits"
+expect_eq "$(states dt_queue)" "never_scheduled=1 pending=1 running=1" "dt_queue: ranks by state"
+expect_eq "$(f dt_queue.scheduler.pending_reasons.JobArrayTaskLimit)" "1" "dt_queue: one rank waits for the %1 limit"
+
+# dt_tpj: index 1 ran ranks 3 (done) and 4 (raised); 5 never started.
+rank dt_tpj 4 failed "$TPJ" 1 FAILED true
+expect_contains "$(f dt_tpj.rank.4.message)" "corrupt shard 00004" "dt_tpj rank 4: the exception"
+rank dt_tpj 5 failed "$TPJ" 1 FAILED false
+expect_eq "$(f dt_tpj.rank.5.log_mtime)" "null" "dt_tpj rank 5: no task log"
+expect_eq "$(f dt_tpj.scheduler.relaunch.ranks)/$(f dt_tpj.scheduler.relaunch.array_indices)" "4-5/1" "dt_tpj: relaunch ranks 4-5 = index 1"
+expect_eq "$(f dt_tpj.failed_ranks)/$(f dt_tpj.status)" "2/failed" "dt_tpj: two ranks to relaunch"
+
+# dt_relaunch: the second launch ran ranks [1, 3] as indices 0, 1; 3 raised again.
+rank dt_relaunch 3 failed "$RL2" 1 FAILED true
+expect_eq "$(f dt_relaunch.rank.3.scheduler.slurm_log)" "$L/dt_relaunch/slurm_logs/${RL2}_1.out" "dt_relaunch rank 3: this launch's slurm log"
+expect_eq "$(f dt_relaunch.rank.1.state)" "<missing>" "dt_relaunch rank 1: complete after the relaunch"
+expect_eq "$(f dt_relaunch.scheduler.job_ids)/$(f dt_relaunch.scheduler.earlier_job_ids)" "[\"$RL2\"]/[\"$RL1\"]" "dt_relaunch: the launches"
+expect_eq "$(f dt_relaunch.scheduler.merge_job.job_id)/$(f dt_relaunch.scheduler.merge_job.never_runs)" "$RL2_MERGE/true" \
+  "dt_relaunch: the current launch's merge job never runs"
+expect_eq "$(f dt_relaunch.scheduler.relaunch.ranks)/$(f dt_relaunch.scheduler.relaunch.array_indices)" "3/1" "dt_relaunch: rank 3 is index 1 now"
+expect_eq "$(f dt_relaunch.failed_ranks)" "1" "dt_relaunch: one rank left"
+
+# dt_done: complete; the merge job's own log beside the array's is no earlier launch.
+expect_eq "$(f dt_done.status)/$(f dt_done.failed_ranks)" "complete/0" "dt_done complete"
+[[ $(f dt_done.scheduler.earlier_job_ids) != *"\"$DONE_MERGE\""* ]] && pass || fail "dt_done: the merge job taken for an earlier launch: $(f dt_done.scheduler.earlier_job_ids)"
+
+# The text lines.
+status --scheduler slurm --no-color
+expect_eq "$RC" 0 "jobmon-status --scheduler slurm"
+keep slurm.txt
+expect_contains "$OUT" "dt_mix:      3/6 ( 50%)" "the dt_mix line"
+expect_contains "$(grep dt_mix: <<< "$OUT")" "3 failed (1 cancelled, 1 timeout)" "dt_mix: what ended its failed ranks"
+expect_contains "$(grep dt_queue: <<< "$OUT")" "1 failed (1 never_scheduled)" "dt_queue: the rank cancelled pending needs a relaunch"
+expect_contains "$OUT" "Jobs: 1 running · 3 failed · 7 failed ranks" "the totals count Slurm's failures"
+status --scheduler slurm --failed --no-color
+keep failed.txt
+T=$OUT
+# line_like TEXT START REGEX MESSAGE: the one line of TEXT that starts with START matches REGEX.
+line_like() {
+  local line
+  line=$(grep -F -- "$2" <<< "$1" || true)
+  [[ $line =~ $3 ]] && pass || fail "$4: [$line] does not match [$3]"
+}
+line_like "$T" "    rank 3: " "^    rank 3: TIMEOUT after 1m [0-9]+s on $NODE \\(${MIX}_3, job $(raw_id "${MIX}_3"), signal 15\\), no exception in its log$" \
+  "--failed: the timeout line"
+expect_contains "$T" "rank 2 failed: ValueError: corrupt shard 00002 (rank=2) (${MIX}_2, job $(raw_id "${MIX}_2"), exit 1 on $NODE)" "--failed: the exception"
+line_like "$T" "    rank 4: " "^    rank 4: CANCELLED after [0-9]+s on $NODE \\(${MIX}_4, job $(raw_id "${MIX}_4"), signal 15\\), no exception in its log$" \
+  "--failed: the cancelled line"
+expect_contains "$T" "slurm: array $MIX · merge job $MIX_MERGE pending (never runs: DependencyNeverSatisfied)" "--failed: dt_mix's arrays and merge job"
+expect_contains "$T" "\$ sbatch --array=2-4 $L/dt_mix/launch_script.slurm" "--failed: dt_mix's relaunch command"
+expect_contains "$T" "rank 1: never scheduled (${QUEUE}_1: no trace in squeue or sacct" "--failed: dt_queue's rank cancelled pending"
+expect_contains "$T" "rank 2: pending (${QUEUE}_2, JobArrayTaskLimit)" "--failed: dt_queue's waiting rank"
+expect_contains "$T" "rank 5: FAILED on $NODE (${TPJ}_1, exit 1), never started" "--failed: dt_tpj's rank that never started"
+expect_contains "$T" "slurm: array $RL2 · merge job $RL2_MERGE pending (never runs: DependencyNeverSatisfied)" "--failed: dt_relaunch's current launch"
+expect_contains "$T" "rank 3 failed: ValueError: corrupt shard 00003 (rank=3) (${RL2}_1," "--failed: dt_relaunch rank 3 in the relaunch"
+
+# --scheduler none: the files only (the ranks Slurm ended look running).
+status --json --scheduler none
+fields
+keep none.json
+for job in dt_mix dt_queue dt_tpj dt_relaunch dt_done; do expect_eq "$(f $job.scheduler)" "null" "--scheduler none: $job"; done
+expect_eq "$(f dt_mix.rank.2.state)/$(f dt_mix.rank.3.state)/$(f dt_mix.rank.4.state)" "failed/running/running" "--scheduler none: the files' view of dt_mix"
+expect_eq "$(f dt_mix.rank.3.scheduler)" "null" "--scheduler none: no rank details"
+expect_eq "$(f dt_queue.rank.2.state)/$(f dt_tpj.rank.5.state)" "<missing>/<missing>" "--scheduler none: ranks without logs are not listed"
+# auto without squeue on PATH: the same files-only answer.
+set +e; OUT=$(env PATH=/nonexistent "$BIN" --json "$L"); RC=$?; set -e
+printf '%s\n' "$OUT" > "$WORK/out"
+fields
+expect_eq "$RC/$(f dt_mix.scheduler)/$(f dt_mix.rank.3.state)" "0/null/running" "auto without Slurm on PATH: files only"
 
 echo "test_slurm_datatrove: $((SECONDS - START)) s"
 finish
