@@ -257,6 +257,10 @@ for job in dt_mix dt_queue dt_tpj dt_relaunch dt_done; do expect_eq "$(f $job.sc
 expect_eq "$(f dt_mix.rank.2.state)/$(f dt_mix.rank.3.state)/$(f dt_mix.rank.4.state)" "failed/running/running" "--scheduler none: the files' view of dt_mix"
 expect_eq "$(f dt_mix.rank.3.scheduler)" "null" "--scheduler none: no rank details"
 expect_eq "$(f dt_queue.rank.2.state)/$(f dt_tpj.rank.5.state)" "<missing>/<missing>" "--scheduler none: ranks without logs are not listed"
+# auto (the default) with Slurm configured and on PATH: the join.
+status --json
+fields
+expect_eq "$RC/$(f dt_mix.scheduler.kind)/$(f dt_mix.rank.3.state)" "0/slurm/timeout" "auto with Slurm here: the join"
 # auto without squeue on PATH: the same files-only answer.
 set +e; OUT=$(env PATH=/nonexistent "$BIN" --json "$L"); RC=$?; set -e
 printf '%s\n' "$OUT" > "$WORK/out"
