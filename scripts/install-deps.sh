@@ -10,7 +10,8 @@ build_pkgs=(
   libfmt-dev libcurl4-openssl-dev libcli11-dev libsimdjson-dev libexpat1-dev
 )
 test_pkgs=(catch2 tmux python3-dev pybind11-dev python3-pytest chromium curl awscli clang-15 libfuzzer-15-dev
-  slurm-wlm slurmdbd munge mariadb-server)  # the last four: the real Slurm cluster of tests/e2e/test_slurm_query.sh
+  slurm-wlm slurmdbd munge mariadb-server  # the real Slurm cluster of tests/e2e/test_slurm_*.sh
+  prometheus prometheus-alertmanager)      # promtool checks and the alerting test (tests/e2e/test_alerts.sh)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then

@@ -22,11 +22,12 @@ ALLOWED = {
     "core": set(),
     "storage": {"core"},
     "scheduler": {"core"},
+    "notify": {"core"},
     "datatrove": {"core", "storage", "scheduler"},
     "datajuicer": {"core", "storage"},
     "hub": {"core", "storage"},
-    "server": {"core", "storage", "scheduler", "datatrove", "datajuicer"},
-    "cli": {"core", "storage", "scheduler", "datatrove", "datajuicer", "hub"},
+    "server": {"core", "storage", "scheduler", "notify", "datatrove", "datajuicer"},
+    "cli": {"core", "storage", "scheduler", "notify", "datatrove", "datajuicer", "hub"},
 }
 CORE_UMBRELLA_EXCLUDES = {"cli", "server"}
 MAX_FILES = 15

@@ -270,3 +270,44 @@ def test_scan_result_indexes_like_a_list(datatrove_fixtures):
     assert result[0].name == result.jobs[0].name and result[-1].name == result.jobs[-1].name
     with pytest.raises(IndexError):
         result[len(result)]
+
+
+def slurm_job(root: pathlib.Path) -> pathlib.Path:
+    """A job as datatrove's SlurmPipelineExecutor leaves it: rank 0 done, rank 1 still 'running' by its log."""
+    job = make_job(root, "slurm_job", 2, [0])
+    (job / "executor.json").write_text(
+        '{"job_name": "tok", "tasks_per_job": 1, "slurm_logs_folder": null, "job_id": null, "world_size": 2}')
+    (job / "ranks_to_run.json").write_text("[0, 1]")
+    (job / "slurm_logs").mkdir()
+    (job / "slurm_logs" / "41_0.out").write_text("done\n")
+    (job / "slurm_logs" / "41_1.out").write_text("working\n")
+    (job / "logs").mkdir()
+    (job / "logs" / "task_00001.log").write_text(
+        "2026-12-06 10:00:00.000 | INFO     | m:f:1 - Launching pipeline for rank=1\n")
+    return job
+
+
+def test_scheduler_choice_is_checked_and_none_leaves_the_files_word(tmp_path):
+    job = slurm_job(tmp_path)
+    result = jobmon.scan(job)
+    with pytest.raises(jobmon.UsageError, match="scheduler must be 'slurm', 'auto' or 'none'"):
+        jobmon.aggregate(result, scheduler="sge")
+    row = jobmon.aggregate(result, scheduler="none").rows[0]
+    assert row["scheduler"] is None
+    assert [(i["rank"], i["state"], i["scheduler"]) for i in row["rank_issues"]] == [(1, "running", None)]
+    assert row["status"] == "running"
+
+
+def test_slurm_asked_for_where_it_cannot_answer_says_so_and_keeps_the_files_word(tmp_path, monkeypatch):
+    job = slurm_job(tmp_path)
+    result = jobmon.scan(job)
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no squeue: the query says so instead of guessing
+    agg = jobmon.aggregate(result, scheduler="slurm")
+    assert agg.rows[0]["scheduler"] is None
+    assert agg.rows[0]["status"] == "running"
+    doc = agg.to_dict(result)
+    assert {"path": "slurm", "message": "squeue not found on PATH: showing what the files say"} in doc["warnings"]
+    # auto: no Slurm here is no news.
+    assert jobmon.aggregate(result, scheduler="auto").to_dict(result)["warnings"] == []

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "job_state_builder.hpp"
+#include "jobmon/datatrove/job.hpp"
 #include "jobmon/scheduler/scheduler_query.hpp"
 #include "scheduler/slurm_join.hpp"
 #include "scheduler/slurm_json.hpp"
@@ -45,6 +47,32 @@ inline SchedulerAnswer slurm_capture_answer(const std::string& moment, bool pars
   answer.taken_at = now;
   answer.tasks = detail::join_slurm_rows(q.rows, true, a.rows, slurm_capture_ids, now);
   return answer;
+}
+
+constexpr double slurm_capture_launch = 1796582000;  // about when array 1 was submitted
+
+// The datatrove job array 1 of the captures ran: 4 ranks, one per task;
+// rank 0 done (task 0 exit 0), rank 1's log ends in an exception (task 1
+// exit 1), ranks 2 and 3 have logs without one (running, later TIMEOUT and
+// CANCELLED by Slurm).
+inline std::shared_ptr<JobState> slurm_capture_job() {
+  const double t0 = slurm_capture_launch;
+  auto job = job_state("tok", 4, 1);
+  job->path = "/logs/tok";
+  job->launched_at = t0;
+  job->marker_mtimes = {t0 + 20};
+  job->slurm.launched_on_slurm = true;
+  job->slurm.job_name = "jm-e2e";
+  job->slurm.has_ranks_to_run = true;
+  job->slurm.ranks_to_run = {0, 1, 2, 3};
+  job->slurm.ranks_to_run_mtime = t0;
+  job->slurm.logs_dir = "/logs/tok/slurm_logs";
+  for (int i = 0; i < 4; ++i)
+    job->slurm.logs.push_back({"1", i, "/logs/tok/slurm_logs/1_" + std::to_string(i) + ".out", t0 + 30, 0});
+  job->rank_issues = {RankIssue{1, RankState::failed, "RuntimeError: boom", t0 + 60},
+                      RankIssue{2, RankState::running, "", t0 + 60}, RankIssue{3, RankState::running, "", t0 + 60}};
+  recount_ranks(*job);
+  return job;
 }
 
 }  // namespace jobmon::test

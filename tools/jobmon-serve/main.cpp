@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   app.add_option("-i,--interval", options.interval_seconds, "Seconds between refreshes (default 3)")
       ->check(CLI::Range(0.1, 3600.0));
   app.add_option("-j,--threads", options.threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));
+  std::string scheduler = "auto";
+  app.add_option("--scheduler", scheduler,
+                 "Whose word joins the files': slurm, auto (Slurm where squeue runs; default) or none")
+      ->check(CLI::IsMember({"slurm", "auto", "none"}));
   app.add_option("--handler-threads", options.http.handler_threads,
                  "Threads answering API requests (default 2; 0 = on the I/O thread)")
       ->check(CLI::Range(0u, 64u));
@@ -34,6 +38,7 @@ int main(int argc, char** argv) {
   app.footer("Read-only. Binding to a non-loopback address requires --token.\n"
              "Exit codes: 0 stopped by a signal, 1 cannot listen, 2 usage error.");
   return tools::run_tool(app, argc, argv, [&] {
+    options.scheduler = *parse_scheduler_choice(scheduler);
     if (!token_file.empty()) {
       try {
         options.token = read_token_file(token_file);

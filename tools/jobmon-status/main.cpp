@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "color_flags.hpp"
+#include "notify_flags.hpp"
 #include "jobmon/cli/status_command.hpp"
 #include "jobmon/version.hpp"
 #include "tool_main.hpp"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   app.add_flag("--hide-complete,--hide_complete", options.hide_complete,
                "Hide complete jobs (totals still count them; also -hc)");
   app.add_flag("--json", options.json, "Print one JSON document on stdout");
+  app.add_flag("--csv", options.csv, "Print one CSV line per job on stdout (header first; README lists the columns)");
   app.add_flag("--failed", options.show_failed, "List incomplete ranks (as ranges) and why they failed (not with --watch/--once)");
   app.add_flag("--check", options.check, "Exit 3 when any job is incomplete (or none was found); with --once too");
   app.add_flag("-r,--recursive", recursive, "Look for jobs below non-job subdirectories too");
@@ -35,6 +37,8 @@ int main(int argc, char** argv) {
   auto* interval = app.add_option("-i,--interval", options.interval, "Seconds between refreshes (default 5; implies --watch)")
                        ->check(CLI::Range(0.05, 86400.0));
   app.add_flag("--once", options.once, "Print one dashboard frame and exit");
+  tools::NotifyFlags notify_flags;
+  tools::add_notify_flags(app, options.notify, notify_flags);
   std::string scheduler = "auto";
   app.add_option("--scheduler", scheduler,
                  "Whose word joins the files': slurm, auto (Slurm where squeue runs; default) or none")
@@ -48,6 +52,7 @@ int main(int argc, char** argv) {
     if (sort_option->count() > 0) options.sort = parse_sort_order(sort);
     options.color = color.mode();
     options.scheduler = *parse_scheduler_choice(scheduler);
+    options.notify = notify_flags.options(options.notify, "jobmon-status");
     options.scan.recursive = recursive;
     options.scan.threads = threads;
     if (interval->count() > 0) options.watch = true;

@@ -85,21 +85,25 @@ def scan(*targets: PathLike, recursive: bool = False, threads: int = 0,
 
 
 def aggregate(jobs: Union[ScanResult, Sequence[Job]], *, now: Optional[float] = None, prefix: str = "",
-              hide_complete: bool = False, sort: str = "name") -> Aggregate:
+              hide_complete: bool = False, sort: str = "name", scheduler: str = "none") -> Aggregate:
     """Rows (status, percent, ETA) and totals for scanned jobs.
 
     ``now`` defaults to the current time (epoch seconds); ``sort`` is one of name, progress, eta,
     status, recent. ``hide_complete`` hides complete rows but the totals still count them.
+    ``scheduler`` ("slurm", "auto" or "none") joins the scheduler's word on every rank, as
+    ``jobmon-status --scheduler`` does: one ``squeue`` and one ``sacct`` for all jobs. Each row then
+    has ``scheduler`` and its ``rank_issues`` the joined state of each rank (timeout,
+    out_of_memory, cancelled, ...); problems asking it are in the document's warnings.
     """
     job_list = list(jobs.jobs) if isinstance(jobs, ScanResult) else list(jobs)
-    return _jobmon._aggregate(job_list, now, prefix, hide_complete, sort)
+    return _jobmon._aggregate(job_list, now, prefix, hide_complete, sort, scheduler)
 
 
 def status(*targets: PathLike, prefix: str = "", hide_complete: bool = False, sort: str = "name",
-           recursive: bool = False, threads: int = 0) -> dict:
-    """The document ``jobmon-status --json`` prints, as a dict."""
+           recursive: bool = False, threads: int = 0, scheduler: str = "auto") -> dict:
+    """The document ``jobmon-status --json`` prints, as a dict (``scheduler`` as its --scheduler)."""
     result = scan(*targets, recursive=recursive, threads=threads, prefix=prefix)
-    agg = aggregate(result, prefix=prefix, hide_complete=hide_complete, sort=sort)
+    agg = aggregate(result, prefix=prefix, hide_complete=hide_complete, sort=sort, scheduler=scheduler)
     return agg.to_dict(result)
 
 

@@ -143,11 +143,7 @@ void register_jobs(py::module_& m) {
           "incomplete_ranks", [](const JobState& j) { return j.incomplete_ranks(json_max_listed_ranks); },
           "Ranks without a completion marker (at most 100,000; incomplete_ranges says them all).")
       .def_property_readonly("incomplete_ranges", [](const JobState& j) { return format_ranges(j.incomplete_ranges()); })
-      .def_property_readonly("rank_issues", [](const JobState& j) {
-        py::list out;
-        for (const auto& issue : j.rank_issues) out.append(to_python(to_json(issue)));
-        return out;
-      })
+      .def_property_readonly("rank_issues", [](const JobState& j) { return to_python(rank_issues_json(j, nullptr)); })
       .def_property_readonly("warnings", [](const JobState& j) { return warnings_to_python(j.warnings); })
       .def(
           "to_dict",
@@ -226,6 +222,7 @@ void register_jobs(py::module_& m) {
           "to_dict", [](const Aggregate& a, const PyScan* scan) {
             std::vector<Warning> warnings;
             if (scan != nullptr) warnings = scan->warnings;
+            warnings.insert(warnings.end(), a.warnings.begin(), a.warnings.end());
             for (const auto& row : a.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
             return to_python(status_document(a, warnings));
           },
@@ -237,16 +234,24 @@ void register_jobs(py::module_& m) {
   m.def(
       "_aggregate",
       [](const std::vector<JobPtr>& jobs, std::optional<double> now, const py::handle& prefix, bool hide_complete,
-         const std::string& sort) {
+         const std::string& sort, const std::string& scheduler) {
         AggregateOptions o;
         o.prefix = fs_bytes(prefix);  // names are bytes: a prefix from os.fsdecode matches them
         o.hide_complete = hide_complete;
         o.sort = parse_sort_order(sort);
+        const auto choice = parse_scheduler_choice(scheduler);
+        if (!choice) throw UsageError("scheduler must be 'slurm', 'auto' or 'none', not '" + scheduler + "'");
         const std::vector<std::shared_ptr<const JobState>> const_jobs(jobs.begin(), jobs.end());
-        return aggregate(const_jobs, now.value_or(wall_clock_now()), o);
+        const double at = now.value_or(wall_clock_now());
+        SchedulerView view;
+        {
+          py::gil_scoped_release release;  // squeue and sacct run here
+          view = make_scheduler_join(*choice)->refresh(const_jobs, at);
+        }
+        return aggregate(const_jobs, at, o, &view);
       },
       py::arg("jobs"), py::arg("now") = py::none(), py::arg("prefix") = "", py::arg("hide_complete") = false,
-      py::arg("sort") = "name");
+      py::arg("sort") = "name", py::arg("scheduler") = "none");
 }
 
 }  // namespace jobmon::python

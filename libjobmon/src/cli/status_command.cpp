@@ -1,6 +1,7 @@
 #include "jobmon/cli/status_command.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <ostream>
 #include <utility>
 
@@ -8,6 +9,7 @@
 #include "jobmon/cli/watch_command.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/json.hpp"
+#include "jobmon/datatrove/status_csv.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/storage/storage_factory.hpp"
@@ -34,6 +36,26 @@ std::string render_warning_line(const TermStyle& style, const Warning& warning) 
   return paint(style, Color::yellow, "warning: ") + terminal_safe(warning.path) + ": " + terminal_safe(warning.message);
 }
 
+std::vector<JobObservation> notification_observations(const Aggregate& agg) {
+  std::vector<JobObservation> out;
+  out.reserve(agg.rows.size());
+  for (const JobRow& row : agg.rows) {
+    JobObservation o;
+    // The same job from another working directory is the same key.
+    o.key = row.job->path.starts_with("s3://") ? row.job->path
+                                               : std::filesystem::absolute(row.job->path).lexically_normal().string();
+    o.name = row.job->name;
+    o.kind = "datatrove";
+    o.status = row.status;
+    o.reason = row.state_reason;
+    o.done = row.job->completed;
+    o.total = row.job->world_size;
+    o.failed = row.failed_ranks;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 ExitCode check_exit_code(const StatusCommandOptions& options, const Totals& totals) {
   const bool unfinished = totals.jobs_total == 0 || totals.jobs_completed < totals.jobs_total;
   return options.check && unfinished ? ExitCode::incomplete : ExitCode::ok;
@@ -41,6 +63,7 @@ ExitCode check_exit_code(const StatusCommandOptions& options, const Totals& tota
 
 ExitCode run_status_command(const StatusCommandOptions& options, const Console& console,
                             std::shared_ptr<const Storage> storage) {
+  if (options.csv && options.json) throw UsageError("--csv and --json: pick one");
   std::ostream& out = console.out;
   std::ostream& err = console.err;
   const std::vector<std::string> targets = options.targets_or_cwd();
@@ -56,9 +79,19 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
   const auto join = make_scheduler_join(options.scheduler, storage);
   const SchedulerView scheduler = join->refresh(scan.jobs, now);
   const Aggregate agg = aggregate(scan.jobs, now, agg_options, &scheduler);
+  if (!options.notify.webhook_url.empty() || !options.notify.command.empty()) {
+    // From cron: each run tells what changed since the last (the state file).
+    Notifier notifier(options.notify);
+    AggregateOptions all = agg_options;
+    all.hide_complete = false;
+    notifier.observe(notification_observations(aggregate(scan.jobs, now, all, &scheduler)), now);
+    if (!notifier.flush(60)) console.err << "warning: notifications still undelivered after 60 s; they are kept for the next run\n";
+    const NotifyStats s = notifier.stats();
+    if (s.given_up > 0) console.err << "warning: notify: " << terminal_safe(s.last_error) << '\n';
+  }
 
   std::vector<Warning> warnings = scan.warnings;
-  for (Warning& w : scheduler_warnings(scheduler)) warnings.push_back(std::move(w));
+  warnings.insert(warnings.end(), agg.warnings.begin(), agg.warnings.end());
   for (const JobRow& row : agg.rows) {
     for (const Warning& w : row.job->warnings) warnings.push_back(w);
   }
@@ -66,6 +99,12 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
 
   if (options.json) {
     out << to_pretty_json(status_document(agg, warnings));
+    return code;
+  }
+  if (options.csv) {
+    const TermStyle csv_err_style = detect_term_style(console.err_fd, options.color);
+    for (const Warning& w : warnings) err << render_warning_line(csv_err_style, w) << '\n';
+    out << status_csv(agg);
     return code;
   }
   const TermStyle err_style = detect_term_style(console.err_fd, options.color);

@@ -1,6 +1,7 @@
 // The refresh loop of `jobmon-status --watch` (see jobmon/watch_command.hpp).
 #include "jobmon/cli/watch_command.hpp"
 
+#include <algorithm>
 #include <unistd.h>
 
 #include <chrono>
@@ -39,8 +40,10 @@ class Refresher {
       : scanner_(storage, options.scan_options()),
         scheduler_(make_scheduler_join(options.scheduler, storage)),
         targets_(options.targets_or_cwd()) {
+    if (!options.notify.webhook_url.empty() || !options.notify.command.empty())
+      notifier_ = std::make_unique<Notifier>(options.notify);
     aggregate_options_.prefix = options.prefix;
-    aggregate_options_.hide_complete = options.hide_complete;
+    hide_complete_ = options.hide_complete;  // applied after the notifier saw every row
   }
 
   Refresh next(const Aggregate* previous) {
@@ -50,9 +53,15 @@ class Refresher {
     const double now = wall_clock_now();
     const SchedulerView scheduler = scheduler_->refresh(scan.jobs, now);
     r.aggregate = aggregate(scan.jobs, now, aggregate_options_, &scheduler);
+    if (notifier_) notifier_->observe(notification_observations(r.aggregate), now);
+    if (hide_complete_) {
+      const auto complete = [](const JobRow& row) { return row.status == JobStatus::complete; };
+      r.aggregate.hidden_complete = static_cast<std::size_t>(std::count_if(r.aggregate.rows.begin(), r.aggregate.rows.end(), complete));
+      std::erase_if(r.aggregate.rows, complete);
+    }
     if (previous != nullptr) r.delta = apply_deltas(r.aggregate, *previous);
     r.warnings = std::move(scan.warnings);
-    for (Warning& w : scheduler_warnings(scheduler)) r.warnings.push_back(std::move(w));
+    r.warnings.insert(r.warnings.end(), r.aggregate.warnings.begin(), r.aggregate.warnings.end());
     for (const JobRow& row : r.aggregate.rows)
       for (const Warning& w : row.job->warnings) r.warnings.push_back(w);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -68,6 +77,8 @@ class Refresher {
  private:
   Scanner scanner_;
   std::unique_ptr<SchedulerJoin> scheduler_;
+  std::unique_ptr<Notifier> notifier_;  // delivers on its own thread
+  bool hide_complete_ = false;
   std::vector<std::string> targets_;
   AggregateOptions aggregate_options_;
 };
@@ -190,6 +201,7 @@ void check_watch_flags(const StatusCommandOptions& options) {
     throw UsageError(fmt::format("{} does not combine with {}: {}", flag, mode, why));
   };
   if (options.json) refuse("--json", "the dashboard is for people; use --json alone");
+  if (options.csv) refuse("--csv", "the dashboard is for people; use --csv alone");
   if (options.show_failed) refuse("--failed", "the dashboard does not list ranks; use --failed alone");
   if (options.sort) refuse("--sort", "the dashboard orders jobs by state");
   if (options.check && !options.once) refuse("--check", "the live dashboard has no end; use --once --check");

@@ -88,7 +88,10 @@ StatusCell status_cell(const JobRow& row, double now, const TermStyle& st) {
         return {paint(st, Color::gray, "done " + format_duration(std::max(0.0, now - *row.finished_at)) + " ago"),
                 paint(st, Color::gray, "done")};
       return {paint(st, Color::gray, "done"), paint(st, Color::gray, "done")};
-    case JobStatus::pending: return {paint(st, Color::gray, "pending"), paint(st, Color::gray, "pending")};
+    case JobStatus::pending: {
+      const std::string queued = queued_text(row);  // "12 in Slurm's queue (Priority)"
+      return {paint(st, Color::gray, queued.empty() ? "pending" : "pending" + sep + queued), paint(st, Color::gray, "pending")};
+    }
     case JobStatus::stalled: {
       const std::string text = paint(st, Color::yellow, "stalled " + format_duration(row.eta.seconds_since_progress));
       return {text, text};

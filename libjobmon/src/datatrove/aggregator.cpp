@@ -164,6 +164,7 @@ Aggregate aggregate(const std::vector<std::shared_ptr<const JobState>>& jobs, do
                     const AggregateOptions& options, const SchedulerView* scheduler) {
   Aggregate out;
   out.now = now;
+  if (scheduler != nullptr) out.warnings = scheduler_warnings(*scheduler);
   RemainingWork work;
   for (const auto& job : jobs) {
     if (!job || (!options.prefix.empty() && !job->name.starts_with(options.prefix))) continue;

@@ -117,12 +117,14 @@ struct JobRegistry::Impl {
       : storage(storage_in ? std::move(storage_in) : storage_for_targets(targets_in)),
         targets(std::move(targets_in)),
         options(std::move(options_in)),
-        scanner(storage, options.scan) {}
+        scanner(storage, options.scan),
+        scheduler_join(make_scheduler_join(options.scheduler, storage, options.scheduler_options)) {}
 
   const std::shared_ptr<const Storage> storage;
   const std::vector<std::string> targets;
   const RegistryOptions options;
   Scanner scanner;
+  std::unique_ptr<SchedulerJoin> scheduler_join;  // touched by refresh() only
   DataJuicerJobs data_juicer;  // touched by refresh() only
 
   // Guarded by mutex: refresh() swaps these in, readers copy them out.
@@ -137,6 +139,7 @@ struct JobRegistry::Impl {
   std::deque<std::pair<std::uint64_t, std::vector<RegistryChange>>> history;  // recent versions' changes
   Totals totals;
   double last_refresh = 0;
+  std::optional<double> last_refresh_duration;
 
   std::shared_ptr<const Entries> entries_view() const {
     std::lock_guard lock(mutex);
@@ -181,8 +184,9 @@ struct JobRegistry::Impl {
 
   // Swaps the new state in (pointer swaps under the lock) and wakes waiters when something changed.
   void publish(std::shared_ptr<const Entries> fresh, std::string first_page, std::vector<Warning> fresh_warnings,
-               const Totals& fresh_totals, double now, const std::vector<RegistryChange>& changes) {
+               const Totals& fresh_totals, double now, const std::vector<RegistryChange>& changes, double took) {
     std::lock_guard lock(mutex);
+    last_refresh_duration = took;
     entries = std::move(fresh);
     first_jobs_page = std::make_shared<const std::string>(std::move(first_page));
     warnings = std::move(fresh_warnings);
@@ -205,8 +209,10 @@ JobRegistry::~JobRegistry() = default;
 
 std::vector<RegistryChange> JobRegistry::refresh(double now) {
   Impl& d = *impl_;
+  const auto started = std::chrono::steady_clock::now();
   const ScanResult scan = d.scanner.scan(d.targets);
-  const Aggregate agg = aggregate(scan.jobs, now);
+  const SchedulerView scheduler = d.scheduler_join->refresh(scan.jobs, now);
+  const Aggregate agg = aggregate(scan.jobs, now, {}, &scheduler);
   // The previous list is immutable: read it without holding the lock, so that
   // requests never wait behind this (low-priority) refresh.
   const auto previous = d.entries_view();
@@ -222,6 +228,7 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
     if (dj_paths.count(w.path) == 0) warnings.push_back(w);  // "no executor.json" is expected there
   }
   for (const auto& row : agg.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
+  warnings.insert(warnings.end(), agg.warnings.begin(), agg.warnings.end());
   d.add_data_juicer_entries(work_dirs, now, fresh, totals, warnings);
 
   std::sort(fresh.begin(), fresh.end(), [](const RegistryEntry& a, const RegistryEntry& b) { return a.path < b.path; });
@@ -229,7 +236,8 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
                                                     static_cast<std::int64_t>(d.options.jobs_page_size), now);
   auto fresh_entries = std::make_shared<const Entries>(std::move(fresh));
   std::vector<RegistryChange> changes = changes_between(*previous, *fresh_entries);
-  d.publish(std::move(fresh_entries), std::move(first_page), std::move(warnings), totals, now, changes);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  d.publish(std::move(fresh_entries), std::move(first_page), std::move(warnings), totals, now, changes, took);
   return changes;
 }
 
@@ -304,6 +312,11 @@ std::vector<Warning> JobRegistry::warnings() const {
 Totals JobRegistry::totals() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->totals;
+}
+
+std::optional<double> JobRegistry::last_refresh_duration() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->last_refresh_duration;
 }
 
 double JobRegistry::last_refresh() const {

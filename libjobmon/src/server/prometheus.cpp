@@ -1,13 +1,19 @@
-// Prometheus text exposition format (version 0.0.4) for the registry.
+// /metrics in Prometheus text (0.0.4) or OpenMetrics 1.0 (see metrics.hpp).
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+
+#include "core/text/text.hpp"
 #include "core/text/utf8.hpp"
+#include "jobmon/datajuicer/snapshot.hpp"
+#include "jobmon/server/metrics.hpp"
 #include "jobmon/server/web_api.hpp"
+#include "jobmon/version.hpp"
 
 namespace jobmon {
 namespace {
 
-// Label values escape backslash, double quote and newline.
 // Label values are UTF-8 with \\, \" and \n escaped. A byte that is not
 // UTF-8 becomes U+FFFD (one bad name must not break the whole scrape; the
 // id label still tells jobs apart), other controls a space.
@@ -37,41 +43,194 @@ std::string label_escape(const std::string& s) {
   return out;
 }
 
+// Numbers as both formats read them (no locale, +Inf/NaN never produced).
+std::string number(double v) { return fmt::format("{}", v); }
+
+constexpr std::array<JobStatus, 5> states{JobStatus::pending, JobStatus::running, JobStatus::stalled, JobStatus::failed,
+                                          JobStatus::complete};
+
+class Writer {
+ public:
+  explicit Writer(bool openmetrics) : om_(openmetrics) {}
+
+  // A metric family's header. `type`: gauge, counter or stateset (text 0.0.4
+  // has no state set: a gauge there). Counters are named without `_total`
+  // in OpenMetrics' TYPE line and with it on their samples.
+  void family(const std::string& name, const char* type, const std::string& help, const char* unit = nullptr) {
+    std::string family_name = name;
+    if (om_ && std::string_view(type) == "counter" && family_name.ends_with("_total"))
+      family_name.resize(family_name.size() - 6);
+    const char* written = !om_ && std::string_view(type) == "stateset" ? "gauge" : type;
+    out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", family_name, help, family_name, written);
+    if (om_ && unit != nullptr) out_ += fmt::format("# UNIT {} {}\n", family_name, unit);
+  }
+  void sample(const std::string& name, const std::string& labels, double value) {
+    out_ += name;
+    if (!labels.empty()) out_ += "{" + labels + "}";
+    out_ += ' ';
+    out_ += number(value);
+    out_ += '\n';
+  }
+  std::string finish() {
+    if (om_) out_ += "# EOF\n";
+    return std::move(out_);
+  }
+
+ private:
+  bool om_;
+  std::string out_;
+};
+
+std::string job_labels(const RegistryEntry& e) {
+  return fmt::format("id=\"{}\",name=\"{}\",kind=\"{}\"", e.id, label_escape(e.name), to_string(e.kind()));
+}
+
+// When a job last moved: a datatrove job's newest evidence, a Data-Juicer job's last event.
+std::optional<double> last_progress(const RegistryEntry& e) {
+  if (const JobRow* row = std::get_if<JobRow>(&e.source)) return row->last_activity_at;
+  const auto& snapshot = std::get<std::shared_ptr<const Snapshot>>(e.source);
+  return snapshot ? snapshot->last_event_time : std::nullopt;
+}
+
+// A datatrove job's ranks by state: done, failed (needs a relaunch),
+// running (a task log of this attempt, or Slurm's word), pending (the rest).
+std::array<std::int64_t, 4> rank_split(const JobRow& row) {
+  const JobState& job = *row.job;
+  std::int64_t running = job.rank_counts.running + job.rank_counts.finished_unmarked;
+  if (row.scheduling) running = row.scheduling->running + job.rank_counts.finished_unmarked;
+  const std::int64_t done = job.completed, failed = row.failed_ranks;
+  running = std::clamp<std::int64_t>(running, 0, std::max<std::int64_t>(0, job.world_size - done - failed));
+  const std::int64_t pending = std::max<std::int64_t>(0, job.world_size - done - failed - running);
+  return {done, failed, running, pending};
+}
+
+bool kept(const RegistryEntry& e, const MetricsOptions& o, double now) {
+  if (e.status != JobStatus::complete || !o.drop_complete_after_seconds) return true;
+  const auto finished = last_progress(e);
+  return !finished || now - *finished <= *o.drop_complete_after_seconds;
+}
+
 }  // namespace
 
-std::string prometheus_metrics(const std::vector<RegistryEntry>& entries, const Totals& totals, double now) {
-  std::string out;
-  out += "# HELP jobmon_jobs Jobs by status.\n# TYPE jobmon_jobs gauge\n";
-  const std::pair<const char*, std::int64_t> by_status[] = {{"running", totals.jobs_running},
-                                                            {"failed", totals.jobs_failed},
-                                                            {"stalled", totals.jobs_stalled},
-                                                            {"pending", totals.jobs_pending},
-                                                            {"complete", totals.jobs_completed}};
-  for (const auto& [status, n] : by_status) out += fmt::format("jobmon_jobs{{status=\"{}\"}} {}\n", status, n);
-  out += "# HELP jobmon_tasks Tasks (ranks) by state, over all jobs.\n# TYPE jobmon_tasks gauge\n";
-  out += fmt::format("jobmon_tasks{{state=\"done\"}} {}\n", totals.tasks_completed);
-  out += fmt::format("jobmon_tasks{{state=\"failed\"}} {}\n", totals.tasks_failed);
-  out += fmt::format("jobmon_tasks{{state=\"remaining\"}} {}\n",
-                     totals.tasks_total - totals.tasks_completed - totals.tasks_failed);
-  out += "# HELP jobmon_job_progress_ratio Fraction of a job's tasks done.\n# TYPE jobmon_job_progress_ratio gauge\n";
-  for (const auto& e : entries) {
-    out += fmt::format("jobmon_job_progress_ratio{{id=\"{}\",name=\"{}\",kind=\"{}\",status=\"{}\"}} {}\n", e.id,
-                       label_escape(e.name), to_string(e.kind()), to_string(e.status), e.fraction);
+const char* metrics_content_type(bool openmetrics) {
+  return openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
+}
+
+bool accepts_openmetrics(const std::string& accept) {
+  return detail::ascii_lower(accept).find("application/openmetrics-text") != std::string::npos;
+}
+
+std::string render_metrics(const MetricsInputs& in, const MetricsOptions& o) {
+  static const std::vector<RegistryEntry> none;
+  const std::vector<RegistryEntry>& all = in.entries ? *in.entries : none;
+  const double now = in.last_refresh;
+  std::vector<const RegistryEntry*> entries;
+  for (const auto& e : all) {
+    if (kept(e, o, now)) entries.push_back(&e);
   }
-  out += "# HELP jobmon_job_eta_seconds Estimated seconds until a running job finishes.\n# TYPE jobmon_job_eta_seconds gauge\n";
-  for (const auto& e : entries) {
-    if (e.status == JobStatus::complete || !e.eta_seconds) continue;
-    out += fmt::format("jobmon_job_eta_seconds{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name), *e.eta_seconds);
+  Writer w(o.openmetrics);
+  w.family("jobmon_build_info", "gauge", "jobmon's version (always 1).");
+  w.sample("jobmon_build_info", fmt::format("version=\"{}\"", label_escape(version_string)), 1);
+  w.family("jobmon_warnings", "gauge", "Warnings of the last refresh (dirs that are not jobs, unreadable files, scheduler problems).");
+  w.sample("jobmon_warnings", "", static_cast<double>(in.warnings));
+  w.family("jobmon_last_refresh_timestamp_seconds", "gauge", "When the jobs were last read.", "seconds");
+  w.sample("jobmon_last_refresh_timestamp_seconds", "", now);
+  if (in.refresh_duration_seconds) {
+    w.family("jobmon_refresh_duration_seconds", "gauge", "How long the last refresh took.", "seconds");
+    w.sample("jobmon_refresh_duration_seconds", "", *in.refresh_duration_seconds);
   }
-  out += "# HELP jobmon_job_tasks_done Tasks done per job (ranks, or partition-operations).\n# TYPE jobmon_job_tasks_done gauge\n";
-  for (const auto& e : entries)
-    out += fmt::format("jobmon_job_tasks_done{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name), e.done);
-  out += "# HELP jobmon_job_tasks_total Tasks per job.\n# TYPE jobmon_job_tasks_total gauge\n";
-  for (const auto& e : entries)
-    out += fmt::format("jobmon_job_tasks_total{{id=\"{}\",name=\"{}\"}} {}\n", e.id, label_escape(e.name), e.total);
-  out += "# HELP jobmon_scrape_timestamp_seconds When these numbers were produced.\n# TYPE jobmon_scrape_timestamp_seconds gauge\n";
-  out += fmt::format("jobmon_scrape_timestamp_seconds {:.3f}\n", now);
-  return out;
+
+  // Fleet counts, kinds apart (ranks and partition-operations are different units).
+  w.family("jobmon_jobs", "gauge", "Jobs by kind and state (all jobs, kept or not below).");
+  for (const JobKind kind : {JobKind::datatrove, JobKind::data_juicer}) {
+    std::array<std::int64_t, states.size()> n{};
+    for (const auto& e : all) {
+      if (e.kind() != kind) continue;
+      for (std::size_t i = 0; i < states.size(); ++i) n[i] += e.status == states[i];
+    }
+    for (std::size_t i = 0; i < states.size(); ++i)
+      w.sample("jobmon_jobs", fmt::format("kind=\"{}\",state=\"{}\"", to_string(kind), to_string(states[i])), static_cast<double>(n[i]));
+  }
+
+  w.family("jobmon_job_state", "stateset", "Each job's state: one series per state, 1 for the current one.");
+  for (const auto* e : entries) {
+    for (const JobStatus s : states)
+      w.sample("jobmon_job_state", job_labels(*e) + fmt::format(",state=\"{}\"", to_string(s)), e->status == s);
+  }
+  w.family("jobmon_job_progress_ratio", "gauge", "Fraction of a job's work done (0 to 1).", "ratio");
+  for (const auto* e : entries) w.sample("jobmon_job_progress_ratio", job_labels(*e), e->fraction);
+  w.family("jobmon_job_last_progress_timestamp_seconds", "gauge",
+           "When a job last showed progress (a marker, a task-log write, an event).", "seconds");
+  for (const auto* e : entries) {
+    if (const auto t = last_progress(*e)) w.sample("jobmon_job_last_progress_timestamp_seconds", job_labels(*e), *t);
+  }
+  w.family("jobmon_job_eta_seconds", "gauge", "Seconds until a running job is expected to finish (absent: no estimate).", "seconds");
+  for (const auto* e : entries) {
+    if (e->status == JobStatus::running && e->eta_seconds) w.sample("jobmon_job_eta_seconds", job_labels(*e), *e->eta_seconds);
+  }
+  if (!o.deadlines.empty()) {
+    w.family("jobmon_job_deadline_timestamp_seconds", "gauge", "When a job must be done (jobmon-serve --deadline).", "seconds");
+    for (const auto* e : entries) {
+      for (const auto& [prefix, when] : o.deadlines) {
+        if (!e->name.starts_with(prefix)) continue;
+        w.sample("jobmon_job_deadline_timestamp_seconds", job_labels(*e), when);
+        break;
+      }
+    }
+  }
+
+  w.family("jobmon_job_ranks", "gauge", "A datatrove job's ranks by state (done, failed, running, pending).");
+  for (const auto* e : entries) {
+    const JobRow* row = std::get_if<JobRow>(&e->source);
+    if (row == nullptr) continue;
+    const auto split = rank_split(*row);
+    const char* names[] = {"done", "failed", "running", "pending"};
+    for (std::size_t i = 0; i < split.size(); ++i)
+      w.sample("jobmon_job_ranks", fmt::format("id=\"{}\",name=\"{}\",state=\"{}\"", e->id, label_escape(e->name), names[i]),
+               static_cast<double>(split[i]));
+  }
+  w.family("jobmon_job_ranks_completed_total", "counter", "A datatrove job's ranks with a completion marker (rises only).");
+  for (const auto* e : entries) {
+    if (const JobRow* row = std::get_if<JobRow>(&e->source))
+      w.sample("jobmon_job_ranks_completed_total", fmt::format("id=\"{}\",name=\"{}\"", e->id, label_escape(e->name)),
+               static_cast<double>(row->job->completed));
+  }
+  w.family("jobmon_job_partition_operations", "gauge",
+           "A Data-Juicer job's partition-operations by state (done, failed, remaining).");
+  for (const auto* e : entries) {
+    if (e->kind() != JobKind::data_juicer) continue;
+    const std::string base = fmt::format("id=\"{}\",name=\"{}\"", e->id, label_escape(e->name));
+    w.sample("jobmon_job_partition_operations", base + ",state=\"done\"", static_cast<double>(e->done));
+    w.sample("jobmon_job_partition_operations", base + ",state=\"failed\"", static_cast<double>(e->failed));
+    w.sample("jobmon_job_partition_operations", base + ",state=\"remaining\"",
+             static_cast<double>(std::max<std::int64_t>(0, e->total - e->done - e->failed)));
+  }
+  w.family("jobmon_job_partition_operations_completed_total", "counter",
+           "A Data-Juicer job's partition-operations done (rises only while its events grow).");
+  for (const auto* e : entries) {
+    if (e->kind() == JobKind::data_juicer)
+      w.sample("jobmon_job_partition_operations_completed_total",
+               fmt::format("id=\"{}\",name=\"{}\"", e->id, label_escape(e->name)), static_cast<double>(e->done));
+  }
+  // The scheduler's word per job: incomplete ranks by joined state (the JSON's rank_issues words).
+  w.family("jobmon_job_scheduler_ranks", "gauge", "A datatrove job's incomplete ranks by the scheduler's joined state.");
+  for (const auto* e : entries) {
+    const JobRow* row = std::get_if<JobRow>(&e->source);
+    if (row == nullptr || !row->scheduling) continue;
+    for (const auto& [state, n] : row->scheduling->states)
+      w.sample("jobmon_job_scheduler_ranks",
+               fmt::format("id=\"{}\",name=\"{}\",scheduler=\"{}\",state=\"{}\"", e->id, label_escape(e->name),
+                           label_escape(row->scheduling->kind), label_escape(state)),
+               static_cast<double>(n));
+  }
+  return w.finish();
+}
+
+std::string prometheus_metrics(const std::vector<RegistryEntry>& entries, const Totals&, double now) {
+  MetricsInputs in;
+  in.entries = &entries;
+  in.last_refresh = now;
+  return render_metrics(in, {});
 }
 
 }  // namespace jobmon

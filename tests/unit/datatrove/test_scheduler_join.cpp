@@ -93,15 +93,7 @@ const RankScheduling& rank_of(const JobScheduling& s, std::int64_t rank) {
 
 TEST_CASE("Slurm's real answers joined to a datatrove job: running ranks, then timeout, cancel and a merge job that never runs",
           "[datatrove]") {
-  // Array 1 of the capture: task 0 exit 0 (rank 0's marker), task 1 exit 1
-  // (rank 1's exception), tasks 2 and 3 running, later TIMEOUT and CANCELLED.
-  auto job = slurm_job(4, {0}, {0, 1, 2, 3});
-  for (int i = 0; i < 4; ++i) add_log(*job, "1", i, t0 + 30);
-  add_issue(*job, 1, RankState::failed, "RuntimeError: boom");
-  add_issue(*job, 2, RankState::running);
-  add_issue(*job, 3, RankState::running);
-  recount_ranks(*job);
-  job->marker_mtimes = {t0 + 20};
+  auto job = test::slurm_capture_job();
 
   for (const bool parsable : {false, true}) {
     INFO((parsable ? "parsable" : "json"));
@@ -439,4 +431,12 @@ TEST_CASE("A job not launched on Slurm is never asked about", "[datatrove]") {
   const auto request = scheduler_request(scan.jobs);
   CHECK(request.job_ids.empty());
   CHECK(request.job_names.empty());
+  // Nothing to ask: the scheduler is not asked at all (a big cluster's queue is not read for local jobs).
+  auto query = std::make_unique<FixedAnswer>(SchedulerAnswer{});
+  FixedAnswer* asked = query.get();
+  SchedulerJoin join(std::move(query), nullptr);
+  const SchedulerView view = join.refresh(scan.jobs, 100);
+  CHECK(asked->requests.empty());
+  CHECK(view.by_path.empty());
+  CHECK(view.asked == "slurm");
 }

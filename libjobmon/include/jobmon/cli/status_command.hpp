@@ -15,6 +15,7 @@
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/scanner.hpp"
 #include "jobmon/datatrove/scheduler_join.hpp"
+#include "jobmon/notify/notifier.hpp"
 
 namespace jobmon {
 
@@ -23,6 +24,7 @@ struct StatusCommandOptions {
   std::string prefix;
   bool hide_complete = false;
   bool json = false;
+  bool csv = false;  // one line per job (status_csv.hpp), not with --json
   bool show_failed = false;
   bool check = false;
   bool utc = false;
@@ -33,6 +35,9 @@ struct StatusCommandOptions {
   ScanOptions scan;
   // --scheduler: whose word joins the files' (auto: Slurm where it runs).
   SchedulerChoice scheduler = SchedulerChoice::automatic;
+  // Notifications on each job state transition (--notify-webhook,
+  // --notify-command; with --watch): none when both are empty.
+  NotifyOptions notify;
   // Live dashboard (run_watch_command in watch_command.hpp).
   bool watch = false;     // refresh every `interval` seconds until q / Ctrl-C
   bool once = false;      // render one dashboard frame and exit
@@ -51,6 +56,9 @@ struct StatusCommandOptions {
 // "--hide-complete"; tokens after "--" are paths and stay as they are.
 // (--hide_complete, -p and --log_prefix are declared as they are.)
 std::vector<std::string> with_datatrove_spellings(std::vector<std::string> args);
+
+// The rows as the notifier sees them (--notify-*): path, name, state, counts.
+std::vector<JobObservation> notification_observations(const Aggregate& aggregate);
 
 // "warning: PATH: MESSAGE" for stderr, the path and message passed through
 // terminal_safe (both come from the scanned tree), "warning: " painted.

@@ -66,6 +66,7 @@ struct Aggregate {
   std::vector<JobRow> rows;       // after filters and sorting
   Totals totals;                  // over every job that passed the prefix filter
   std::size_t hidden_complete = 0;
+  std::vector<Warning> warnings;  // the scheduler's problems, when one was joined
 };
 
 struct AggregateOptions {

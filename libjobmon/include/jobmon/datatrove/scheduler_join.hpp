@@ -84,6 +84,7 @@ SchedulerRequest scheduler_request(const std::vector<std::shared_ptr<const JobSt
 struct SchedulerView {
   std::string kind;  // "slurm"; empty when no scheduler answered
   std::shared_ptr<const SchedulerAnswer> answer;
+  std::string asked;                  // the scheduler asked ("slurm"), answered or not; empty for none
   std::vector<std::string> problems;  // why the scheduler's word is missing or partial
   std::unordered_map<std::string, std::shared_ptr<const JobScheduling>> by_path;
   std::shared_ptr<const JobScheduling> find(const JobState& job) const;

@@ -16,6 +16,7 @@
 
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/scanner.hpp"
+#include "jobmon/datatrove/scheduler_join.hpp"
 #include "jobmon/storage/storage.hpp"
 
 namespace jobmon {
@@ -71,6 +72,9 @@ struct RegistryOptions {
   std::size_t max_grid_ranks = 4096;   // rank grid cells in a job's detail
   std::size_t max_chart_points = 500;  // completion-curve points in a job's detail
   std::size_t jobs_page_size = kDefaultJobsPageSize;
+  // Whose word joins the files' on every refresh (one squeue + one sacct for all jobs).
+  SchedulerChoice scheduler = SchedulerChoice::none;
+  SchedulerOptions scheduler_options;
 };
 
 class JobRegistry {
@@ -106,6 +110,8 @@ class JobRegistry {
   std::vector<Warning> warnings() const;
   Totals totals() const;
   double last_refresh() const;
+  // How long the last refresh took (scan, scheduler, aggregate); none before the first.
+  std::optional<double> last_refresh_duration() const;
 
   // Full detail of one job (header, progress, ETA, stages, rank grid, chart).
   std::optional<boost::json::value> detail(const std::string& id) const;

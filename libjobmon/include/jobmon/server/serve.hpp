@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "jobmon/scheduler/scheduler_query.hpp"
 #include "jobmon/server/http_server.hpp"
 
 namespace jobmon {
@@ -15,6 +16,7 @@ struct ServeOptions {
   std::string token;                 // bearer token required by every request, when set
   double interval_seconds = 3;       // between refreshes
   unsigned threads = 0;              // jobs read in parallel (0: automatic)
+  SchedulerChoice scheduler = SchedulerChoice::automatic;  // --scheduler: whose word joins the files' 
   HttpServerOptions http;
 };
 

@@ -7,5 +7,6 @@
 #include "jobmon/server/host_resources.hpp"
 #include "jobmon/server/http_server.hpp"
 #include "jobmon/server/job_registry.hpp"
+#include "jobmon/server/metrics.hpp"
 #include "jobmon/server/serve.hpp"
 #include "jobmon/server/web_api.hpp"

@@ -1,6 +1,7 @@
 // posix_spawnp + poll: no shell, no thread, a deadline on the whole run.
 #include "core/system/subprocess.hpp"
 
+#include <algorithm>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -83,7 +84,8 @@ bool program_on_path(const std::string& name) {
   return false;
 }
 
-CommandResult run_command(const std::vector<std::string>& argv, const CommandLimits& limits) {
+CommandResult run_command(const std::vector<std::string>& argv, const CommandLimits& limits,
+                          const std::vector<std::string>& extra_env) {
   CommandResult result;
   if (argv.empty()) {
     result.problem = "no command";
@@ -108,8 +110,21 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandLim
   std::vector<char*> raw;
   for (auto& a : args) raw.push_back(a.data());
   raw.push_back(nullptr);
+  // The environment: extra_env's names replace inherited ones.
+  std::vector<std::string> env_copy = extra_env;
+  std::vector<char*> env;
+  for (auto& e : env_copy) env.push_back(e.data());
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::string_view name = entry.substr(0, entry.find('='));
+    const bool replaced = std::any_of(extra_env.begin(), extra_env.end(), [&](const std::string& x) {
+      return x.size() > name.size() && x.compare(0, name.size(), name) == 0 && x[name.size()] == '=';
+    });
+    if (!replaced) env.push_back(*e);
+  }
+  env.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = posix_spawnp(&pid, raw[0], &actions, &attr, raw.data(), environ);
+  const int rc = posix_spawnp(&pid, raw[0], &actions, &attr, raw.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   out.close_write();

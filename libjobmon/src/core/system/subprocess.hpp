@@ -31,8 +31,11 @@ struct CommandResult {
 };
 
 // Runs argv[0] (looked up on PATH) with argv, stdin from /dev/null, in its
-// own process group. Never throws for the command's failures.
-CommandResult run_command(const std::vector<std::string>& argv, const CommandLimits& limits = {});
+// own process group, with this process's environment plus `extra_env`
+// ("NAME=value" entries, which win over inherited ones). Never throws for
+// the command's failures.
+CommandResult run_command(const std::vector<std::string>& argv, const CommandLimits& limits = {},
+                          const std::vector<std::string>& extra_env = {});
 
 // Whether `name` is an executable file on PATH (or, with a '/', at that path).
 bool program_on_path(const std::string& name);

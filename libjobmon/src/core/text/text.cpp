@@ -1,6 +1,7 @@
 #include "core/text/text.hpp"
 
 #include <cmath>
+#include <fmt/format.h>
 
 namespace jobmon::detail {
 
@@ -107,6 +108,24 @@ std::string base64_encode(std::string_view bytes) {
     out += '=';
   }
   return out;
+}
+
+std::string csv_field(std::string_view text) {
+  std::string value;
+  if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) value = "'";
+  value.append(text);
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (const char c : value) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string csv_number(double value) {
+  if (!std::isfinite(value)) return {};
+  return fmt::format("{}", value);
 }
 
 }  // namespace jobmon::detail

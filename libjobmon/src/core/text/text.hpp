@@ -49,6 +49,13 @@ std::vector<std::string> split_nonempty(std::string_view text, char separator);
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+// One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF,
+// quotes doubled. A text field that a spreadsheet would run as a formula
+// (leading = + - @ TAB CR) gets a leading apostrophe: names come from the
+// scanned tree and must not execute in whoever opens the export.
+std::string csv_field(std::string_view text);
+std::string csv_number(double value);  // shortest round-trip form; "" for NaN/inf
+
 // Plain decimal digits only (no sign, no spaces), at most max_digits of them;
 // nullopt otherwise. max_digits must keep the value within 64 bits (<= 19).
 std::optional<std::uint64_t> parse_decimal(std::string_view digits, std::size_t max_digits);

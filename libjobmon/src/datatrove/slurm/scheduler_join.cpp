@@ -55,7 +55,7 @@ std::shared_ptr<const JobScheduling> SchedulerView::find(const JobState& job) co
 
 std::vector<Warning> scheduler_warnings(const SchedulerView& view) {
   std::vector<Warning> out;
-  const std::string who = view.kind.empty() ? "scheduler" : view.kind;
+  const std::string who = view.asked.empty() ? "scheduler" : view.asked;
   for (const auto& p : view.problems) out.push_back({who, p});
   return out;
 }
@@ -114,7 +114,11 @@ std::string_view SchedulerJoin::kind() const { return impl_->query ? impl_->quer
 SchedulerView SchedulerJoin::refresh(const std::vector<std::shared_ptr<const JobState>>& jobs, double now) {
   SchedulerView view;
   if (!impl_->query || impl_->query->kind() == "none") return view;
+  view.asked = std::string(impl_->query->kind());
   const SchedulerRequest request = scheduler_request(jobs);
+  // No unfinished job launched on Slurm: nothing to ask (a big cluster's
+  // queue is not read for a tree of local jobs).
+  if (request.job_ids.empty() && request.job_names.empty()) return view;
   auto answer = std::make_shared<const SchedulerAnswer>(impl_->query->query(request, now));
   view.problems = answer->problems;
   if (!answer->available) return view;
