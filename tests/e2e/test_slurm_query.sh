@@ -132,10 +132,11 @@ for i in 0 2 3; do expect_eq "$(field "$HELD" $i 4)" "never_scheduled" "parsable
 expect_eq "$(field "$HELD" 1 4)" "$(ANSWER=$JSON_ANSWER field "$HELD" 1 4)" "parsable = json: held task 1"
 expect_eq "$(field "$MERGE" - 4)/$(field "$MERGE" - 9)" "pending/DependencyNeverSatisfied" "parsable: the merge job"
 
-# No Slurm on PATH: not available, no error, no tasks.
+# No Slurm on PATH: not available, no tasks; Slurm asked for by name says why (auto would say nothing).
 ANSWER=$(PATH=/nonexistent "$PROBE" "$ARRAY")
 expect_eq "$(head -1 <<< "$ANSWER")" "available	0" "without squeue: not available"
-expect_eq "$(grep -c '^task\|^problem' <<< "$ANSWER")" 0 "without squeue: nothing at all"
+expect_eq "$(grep -c '^task' <<< "$ANSWER")" 0 "without squeue: no tasks"
+expect_eq "$(grep '^problem' <<< "$ANSWER")" "problem	squeue not found on PATH: showing what the files say" "without squeue: said once"
 
 bash "$CLUSTER_SCRIPT" down "$CLUSTER" > /dev/null 2>&1
 bash "$CLUSTER_SCRIPT" status "$CLUSTER" > "$WORK/status.out" && fail "status after down says running" || pass

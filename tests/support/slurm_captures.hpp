@@ -50,6 +50,8 @@ inline SchedulerAnswer slurm_capture_answer(const std::string& moment, bool pars
 }
 
 constexpr double slurm_capture_launch = 1796582000;  // about when array 1 was submitted
+// Where the capture's arrays (and its merge job) wrote their output.
+inline const std::string slurm_capture_logs_dir = "/tmp/jobmon-e2e-1Rh8C7/slurm_logs";
 
 // The datatrove job array 1 of the captures ran: 4 ranks, one per task;
 // rank 0 done (task 0 exit 0), rank 1's log ends in an exception (task 1
@@ -66,9 +68,9 @@ inline std::shared_ptr<JobState> slurm_capture_job() {
   job->slurm.has_ranks_to_run = true;
   job->slurm.ranks_to_run = {0, 1, 2, 3};
   job->slurm.ranks_to_run_mtime = t0;
-  job->slurm.logs_dir = "/logs/tok/slurm_logs";
+  job->slurm.logs_dir = slurm_capture_logs_dir;
   for (int i = 0; i < 4; ++i)
-    job->slurm.logs.push_back({"1", i, "/logs/tok/slurm_logs/1_" + std::to_string(i) + ".out", t0 + 30, 0});
+    job->slurm.logs.push_back({"1", i, slurm_capture_logs_dir + "/1_" + std::to_string(i) + ".out", t0 + 30, 0});
   job->rank_issues = {RankIssue{1, RankState::failed, "RuntimeError: boom", t0 + 60},
                       RankIssue{2, RankState::running, "", t0 + 60}, RankIssue{3, RankState::running, "", t0 + 60}};
   recount_ranks(*job);

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", token_file, "Read the bearer token from this file")
       ->check(CLI::ExistingFile)
       ->excludes(token_opt);
+  app.add_option("--id-key-file", options.id_key_file,
+                 "Key file job ids are derived with, created when missing, so links to jobs survive\n"
+                 "restarts (default $XDG_STATE_HOME/jobmon/serve-id-key, else ~/.local/state/...)");
   app.add_option("-i,--interval", options.interval_seconds, "Seconds between refreshes (default 3)")
       ->check(CLI::Range(0.1, 3600.0));
   app.add_option("-j,--threads", options.threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));

@@ -63,10 +63,12 @@ std::string render_failed_detail(const JobRow& row, const StatusViewOptions& opt
                          m.never_runs ? paint(st, Color::red, " (never runs: " + m.reason + ")") : std::string());
     }
     if (!row.scheduling->job_ids.empty()) out += '\n';
+    const auto listed = static_cast<std::size_t>(std::count_if(row.scheduling->ranks.begin(), row.scheduling->ranks.end(),
+                                                                 [](const RankScheduling& r) { return r.state != "running"; }));
     for (const RankScheduling& r : row.scheduling->ranks) {
       if (r.state == "running") continue;
       if (shown++ == options.max_rank_messages) {
-        out += paint(st, Color::gray, fmt::format("    ... {} more\n", row.scheduling->ranks.size() - row.scheduling->states.count("running") - options.max_rank_messages));
+        out += paint(st, Color::gray, fmt::format("    ... {} more\n", listed - options.max_rank_messages));
         break;
       }
       const RankIssue* issue = nullptr;

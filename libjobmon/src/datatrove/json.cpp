@@ -86,8 +86,9 @@ json::value to_json(const JobScheduling& s, const std::optional<RelaunchHint>& r
   return o;
 }
 
-json::value rank_issues_json(const JobState& job, const JobScheduling* scheduling) {
+json::value rank_issues_json(const JobState& job, const JobScheduling* scheduling, bool* truncated) {
   json::array out;
+  std::size_t scheduler_only = 0;
   const std::vector<RankScheduling> none;
   const std::vector<RankScheduling>& sched = scheduling ? scheduling->ranks : none;
   std::size_t i = 0, k = 0;
@@ -98,6 +99,11 @@ json::value rank_issues_json(const JobState& job, const JobScheduling* schedulin
     if (issue && r && issue->rank != r->rank) {
       if (issue->rank < r->rank) r = nullptr;
       else issue = nullptr;
+    }
+    if (issue == nullptr && ++scheduler_only > json_max_scheduler_only_ranks) {
+      if (truncated != nullptr) *truncated = true;
+      ++k;
+      continue;
     }
     json::object o;
     o["rank"] = issue ? issue->rank : r->rank;
@@ -183,7 +189,9 @@ json::value to_json(const JobRow& row, double now) {
   o["relaunch"] = relaunch ? to_json(*relaunch) : json::value(nullptr);
   if (row.scheduling) {
     o["scheduler"] = to_json(*row.scheduling, relaunch);
-    o["rank_issues"] = rank_issues_json(*row.job, row.scheduling.get());
+    bool truncated = false;
+    o["rank_issues"] = rank_issues_json(*row.job, row.scheduling.get(), &truncated);
+    if (truncated) o["rank_issues_truncated"] = true;
   } else {
     o["scheduler"] = nullptr;
   }

@@ -37,6 +37,7 @@ std::map<TaskKey, Entry> by_task(const std::vector<SlurmRow>& rows) {
       Entry e{row.task, true};
       e.task.array_task_index = i;
       e.task.job_id.clear();  // a range row's id is the array's record, not this task's
+      if (!row.output_pattern.empty()) e.task.stdout_path = expand_output_pattern(row.output_pattern, e.task, row.user, row.workdir);
       out.emplace(TaskKey{row.task.array_job_id, i}, std::move(e));
     }
   }

@@ -132,7 +132,12 @@ SlurmRows parse_squeue_json(std::string_view input) {
       }
     }
     const std::string pattern = text(field(*o, "standard_output"));
-    if (!row.is_range) t.stdout_path = expand_output_pattern(pattern, t, text(field(*o, "user_name")), row.workdir);
+    if (!row.is_range) {
+      t.stdout_path = expand_output_pattern(pattern, t, text(field(*o, "user_name")), row.workdir);
+    } else {
+      row.output_pattern = pattern;
+      row.user = text(field(*o, "user_name"));
+    }
     out.rows.push_back(std::move(row));
   }
   return out;

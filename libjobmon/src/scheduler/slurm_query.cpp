@@ -106,7 +106,9 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
   std::vector<std::string> accounting_ids = ids;
   for (auto& id : detail::dependent_job_ids(queue.rows, ids)) accounting_ids.push_back(std::move(id));
   detail::SlurmRows accounting;
-  if (!accounting_ids.empty() && detail::program_on_path(commands_.sacct)) {
+  if (!accounting_ids.empty() && !detail::program_on_path(commands_.sacct)) {
+    answer.problems.push_back(commands_.sacct + " not found on PATH: no accounting for ended tasks");
+  } else if (!accounting_ids.empty()) {
     ++sacct_calls_;
     const std::string list = detail::join(accounting_ids, ",");
     detail::CommandResult a;

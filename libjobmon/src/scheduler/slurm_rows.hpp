@@ -19,6 +19,9 @@ struct SlurmRow {
   std::vector<std::int64_t> range;
   bool is_range = false;
   std::string workdir;  // to place a relative StdOut
+  // A range row's StdOut pattern and user, expanded per index when the row
+  // is split into tasks (squeue --json gives the pattern, not a path).
+  std::string output_pattern, user;
 };
 
 struct SlurmRows {

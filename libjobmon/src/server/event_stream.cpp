@@ -3,12 +3,28 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "core/text/text.hpp"
 #include "jobmon/json.hpp"
 
 namespace jobmon {
 namespace json = boost::json;
 
-EventStream::EventStream(const JobRegistry& registry) : registry_(registry), seen_(registry.version()) {}
+EventStream::EventStream(const JobRegistry& registry, std::string_view last_event_id)
+    : registry_(registry), seen_(registry.version()) {
+  if (last_event_id.empty()) return;
+  const auto last = detail::parse_decimal(detail::trim(last_event_id, " "), 19);
+  if (last && *last <= seen_ && seen_ - *last <= kStreamResumeWindow) seen_ = *last;
+  else reset_due_ = true;
+}
+
+std::optional<std::string> EventStream::resume_frame() {
+  if (reset_due_) {
+    reset_due_ = false;
+    return reset_event(seen_);
+  }
+  if (registry_.version() == seen_) return std::nullopt;
+  return poll(false);
+}
 
 std::optional<std::string> EventStream::next(double keep_alive_seconds) {
   if (registry_.closed()) return std::nullopt;
@@ -34,6 +50,10 @@ std::string change_event(std::uint64_t version, const std::vector<RegistryChange
     list.push_back(json::object{{"id", c.id}, {"status", c.status ? to_string(*c.status) : "removed"}, {"completed", c.completed}});
   return fmt::format("event: change\nid: {}\ndata: {}\n\n", version,
                      to_compact_json(json::object{{"version", version}, {"changes", list}}));
+}
+
+std::string reset_event(std::uint64_t version) {
+  return fmt::format("event: reset\nid: {}\ndata: {{\"version\":{}}}\n\n", version, version);
 }
 
 }  // namespace jobmon

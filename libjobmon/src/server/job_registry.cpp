@@ -109,7 +109,28 @@ std::vector<RegistryChange> changes_between(const Entries& previous, const Entri
   return changes;
 }
 
+int attention_group(JobStatus status) {
+  switch (status) {
+    case JobStatus::failed: return 0;
+    case JobStatus::stalled: return 1;
+    case JobStatus::running: return 2;
+    case JobStatus::pending: return 3;
+    case JobStatus::complete: return 4;
+  }
+  return 5;
+}
+
 }  // namespace
+
+bool attention_before(const RegistryEntry& a, const RegistryEntry& b) {
+  const int ga = attention_group(a.status), gb = attention_group(b.status);
+  if (ga != gb) return ga < gb;
+  if (a.status == JobStatus::complete) {
+    const double fa = a.finished_at.value_or(0), fb = b.finished_at.value_or(0);
+    if (fa != fb) return fa > fb;
+  }
+  return a.path < b.path;
+}
 
 struct JobRegistry::Impl {
   // A null storage is resolved from the targets, as everywhere (storage_factory.hpp).
@@ -231,7 +252,7 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
   warnings.insert(warnings.end(), agg.warnings.begin(), agg.warnings.end());
   d.add_data_juicer_entries(work_dirs, now, fresh, totals, warnings);
 
-  std::sort(fresh.begin(), fresh.end(), [](const RegistryEntry& a, const RegistryEntry& b) { return a.path < b.path; });
+  std::sort(fresh.begin(), fresh.end(), attention_before);
   std::string first_page = detail::render_jobs_page(fresh, [](const RegistryEntry&) { return true; }, 0,
                                                     static_cast<std::int64_t>(d.options.jobs_page_size), now);
   auto fresh_entries = std::make_shared<const Entries>(std::move(fresh));

@@ -217,11 +217,19 @@ std::string render_metrics(const MetricsInputs& in, const MetricsOptions& o) {
   for (const auto* e : entries) {
     const JobRow* row = std::get_if<JobRow>(&e->source);
     if (row == nullptr || !row->scheduling) continue;
-    for (const auto& [state, n] : row->scheduling->states)
+    // Every word, 0 included: a series that drops to 0 is a series a graph can follow.
+    static const std::vector<std::string> words = [] {
+      std::vector<std::string> list{"finished_unmarked"};
+      for (int i = 0; i <= static_cast<int>(TaskState::unknown); ++i) list.push_back(to_string(static_cast<TaskState>(i)));
+      return list;
+    }();
+    for (const std::string& state : words) {
+      const auto it = row->scheduling->states.find(state);
       w.sample("jobmon_job_scheduler_ranks",
                fmt::format("id=\"{}\",name=\"{}\",scheduler=\"{}\",state=\"{}\"", e->id, label_escape(e->name),
-                           label_escape(row->scheduling->kind), label_escape(state)),
-               static_cast<double>(n));
+                           label_escape(row->scheduling->kind), state),
+               it == row->scheduling->states.end() ? 0.0 : static_cast<double>(it->second));
+    }
   }
   return w.finish();
 }

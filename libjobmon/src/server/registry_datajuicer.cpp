@@ -15,9 +15,12 @@ using detail::iso_time_or_null;
 using detail::number_or_null;
 namespace {
 
-std::string op_status(const OpAggregate& op, std::int64_t partitions) {
+// An operation's state. Once the job has ended (failed, or stopped), an
+// operation left unfinished is not "running": it stopped with the job.
+std::string op_status(const OpAggregate& op, std::int64_t partitions, bool job_ended) {
   if (op.failed > 0) return "failed";
   if (partitions > 0 && op.completed >= partitions) return "complete";
+  if (job_ended) return "stopped";
   if (op.completed > 0 || op.in_progress > 0) return "running";
   return "pending";
 }
@@ -55,6 +58,7 @@ RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const S
   e.failed = s.failed_partitions;
   e.fraction = std::clamp(s.overall_percentage / 100.0, 0.0, 1.0);
   if (s.overall_status == RunStatus::in_progress && s.eta) e.eta_seconds = s.eta->remaining_seconds;
+  if (s.overall_status == RunStatus::completed) e.finished_at = s.end_time ? s.end_time : s.last_event_time;
   e.source = std::move(snapshot);
   e.summary_text = std::make_shared<const std::string>(to_compact_json(data_juicer_summary(e)));
   return e;
@@ -101,11 +105,13 @@ json::value data_juicer_detail(const RegistryEntry& e, const RegistryOptions& op
   // Stages: the DAG's operations in order, with status, duration and rows.
   json::array stages, rows;
   const std::int64_t partitions = std::max(s.total_partitions, s.planned_partitions);
+  const bool ended = s.overall_status == RunStatus::failed || s.overall_status == RunStatus::completed;
   for (const OpAggregate& op : s.operations) {
-    json::object st{{"name", op.operation_name}, {"status", op_status(op, partitions)}};
+    json::object st{{"name", op.operation_name}, {"status", op_status(op, partitions, ended)}};
     st["detail"] = fmt::format("{}/{} partitions{}", op.completed, partitions,
                                op.failed > 0 ? fmt::format(", {} failed", op.failed) : std::string());
     st["duration_seconds"] = op.completed > 0 ? json::value(op.total_duration) : json::value(nullptr);
+    st["duration_basis"] = "summed over partitions";  // not the wall time: partitions run side by side
     st["rows_per_second"] = number_or_null(op.rows_per_second);
     stages.push_back(std::move(st));
     rows.push_back(json::object{{"name", op.operation_name}, {"rows_in", op.input_rows}, {"rows_out", op.output_rows}});

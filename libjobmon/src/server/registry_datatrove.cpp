@@ -32,6 +32,7 @@ RegistryEntry datatrove_entry(const JobRow& row) {
   e.failed = row.failed_ranks;
   e.fraction = row.job->fraction();
   e.eta_seconds = row.eta.remaining_seconds;
+  e.finished_at = row.finished_at;
   e.summary_text = std::make_shared<const std::string>(to_compact_json(datatrove_summary(e)));
   return e;
 }
@@ -56,8 +57,28 @@ json::object datatrove_summary(const RegistryEntry& e) {
   return o;
 }
 
+namespace {
+
+// One letter per rank for the page's grid: the files' word, or the
+// scheduler's joined state when it has one (the page's legend names them).
+char cell_of(std::string_view state) {
+  static const std::pair<std::string_view, char> letters[] = {
+      {"running", 'r'},       {"pending", 'p'},       {"failed", 'f'},          {"finished_unmarked", 'u'},
+      {"timeout", 't'},       {"out_of_memory", 'm'}, {"cancelled", 'c'},       {"node_fail", 'n'},
+      {"preempted", 'q'},     {"requeued", 'q'},      {"suspended", 's'},       {"never_scheduled", 'v'},
+      {"unknown", 'k'}};
+  for (const auto& [word, letter] : letters) {
+    if (word == state) return letter;
+  }
+  return 'k';
+}
+
+}  // namespace
+
 json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& options) {
-  const JobState& job = *std::get<JobRow>(e.source).job;
+  const JobRow& row = std::get<JobRow>(e.source);
+  const JobState& job = *row.job;
+  const JobScheduling* scheduling = row.scheduling.get();
   json::object o = datatrove_summary(e);
   o["incomplete_ranges"] = format_ranges(job.incomplete_ranges(), 200);
 
@@ -69,9 +90,15 @@ json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& opti
   if (!job.stray_entries.empty()) add_meta("Stray markers", static_cast<std::int64_t>(job.stray_entries.size()));
   o["meta"] = std::move(meta);
 
-  // Stages: datatrove's pipeline steps; every rank runs all of them, so they share the job's state.
+  // Stages: datatrove's pipeline steps. Every rank runs every step, so a step
+  // has no state of its own until the job is complete or has not started: a
+  // failed job's steps are not all "failed" (the page shows per-step figures
+  // from /steps instead).
   json::array stages;
-  for (const auto& step : job.pipeline_steps) stages.push_back(json::object{{"name", step}, {"status", to_string(e.status)}});
+  const json::value step_status = e.status == JobStatus::complete || e.status == JobStatus::pending
+                                      ? json::value(to_string(e.status))
+                                      : json::value(nullptr);
+  for (const auto& step : job.pipeline_steps) stages.push_back(json::object{{"name", step}, {"status", step_status}});
   o["stages"] = std::move(stages);
 
   // Grid: one cell per rank (bounded), coloured by state.
@@ -81,12 +108,12 @@ json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& opti
     if (r < cells) grid[static_cast<std::size_t>(r)] = 'd';
   }
   for (const RankIssue& issue : job.rank_issues) {
-    if (issue.rank >= cells) continue;
-    const char c = issue.state == RankState::failed             ? 'f'
-                   : issue.state == RankState::running          ? 'r'
-                   : issue.state == RankState::finished_unmarked ? 'u'
-                                                                 : 'p';
-    grid[static_cast<std::size_t>(issue.rank)] = c;
+    if (issue.rank < cells) grid[static_cast<std::size_t>(issue.rank)] = cell_of(to_string(issue.state));
+  }
+  if (scheduling != nullptr) {  // the joined state wins: a "running" log of a timed-out task is a timeout
+    for (const RankScheduling& r : scheduling->ranks) {
+      if (r.rank >= 0 && r.rank < cells) grid[static_cast<std::size_t>(r.rank)] = cell_of(r.state);
+    }
   }
   o["grid"] = json::object{{"unit", "rank"}, {"cells", grid}, {"truncated", cells < job.world_size}};
 
@@ -95,9 +122,18 @@ json::value datatrove_detail(const RegistryEntry& e, const RegistryOptions& opti
   json::array errors;
   for (const RankIssue& issue : job.rank_issues) {
     if (issue.state == RankState::failed)
-      errors.push_back(json::object{{"where", fmt::format("rank {}", issue.rank)}, {"rank", issue.rank}, {"message", issue.message}});
+      errors.push_back(json::object{{"where", fmt::format("rank {}", issue.rank)},
+                                    {"rank", issue.rank},
+                                    {"message", issue.message},
+                                    {"log", std::string("logs/") + task_log_name(issue.rank)}});
   }
   o["errors"] = std::move(errors);
+  // The scheduler's word (null without one), each incomplete rank's joined
+  // state, and the relaunch that finishes the job (with or without a scheduler).
+  o["scheduler"] = scheduling != nullptr ? to_json(*scheduling, row.relaunch()) : json::value(nullptr);
+  o["rank_issues"] = rank_issues_json(job, scheduling);
+  const auto relaunch = row.relaunch();
+  o["relaunch"] = relaunch ? to_json(*relaunch) : json::value(nullptr);
   return json::value(std::move(o));
 }
 

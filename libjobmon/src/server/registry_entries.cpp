@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "jobmon/clock.hpp"
+#include "server/ids/job_id_key.hpp"
 
 namespace jobmon {
 
@@ -32,17 +33,10 @@ namespace jobmon::detail {
 namespace json = boost::json;
 
 std::string job_id_for(JobKind kind, const std::string& path) {
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-  };
-  mix(to_string(kind));
-  mix("\n");
-  mix(path);
-  return fmt::format("{:016x}", h);
+  std::string message = to_string(kind);
+  message += '\n';
+  message += path;
+  return fmt::format("{:016x}", siphash24(job_id_key(), message));
 }
 
 json::object summary_fields(const RegistryEntry& e) {

@@ -25,7 +25,8 @@ boost::json::value data_juicer_detail(const RegistryEntry& entry, const Registry
 // True when a directory holds Data-Juicer events files.
 bool is_data_juicer_dir(const Storage& storage, const std::string& dir);
 
-// Opaque id for a job path (16 hex digits of a 64-bit FNV-1a hash of kind and path).
+// Opaque id for a job path: 16 hex digits of SipHash-2-4 of kind and path
+// under job_id_key(), so a path's id cannot be computed without the key.
 std::string job_id_for(JobKind kind, const std::string& path);
 // The summary keys both kinds share: id, kind, name, path, status, current,
 // done, total, percent, failed, eta_seconds.

@@ -9,12 +9,14 @@
 #include <csignal>
 #include <fmt/format.h>
 #include <iostream>
+#include <stdexcept>
 #include <thread>
 
 #include "jobmon/clock.hpp"
 #include "jobmon/server/host_resources.hpp"
 #include "jobmon/server/job_registry.hpp"
 #include "jobmon/server/web_api.hpp"
+#include "server/ids/job_id_key.hpp"
 
 namespace jobmon {
 namespace {
@@ -38,6 +40,26 @@ WebApiOptions api_options_for(const ServeOptions& options) {
   WebApiOptions api_options;
   api_options.token = options.token;
   return api_options;
+}
+
+// Sets the key job ids are made with (ServeOptions::id_key_file says how);
+// false when a named key file cannot be used.
+bool choose_id_key(const ServeOptions& options) {
+  const std::string path = options.id_key_file.empty() ? detail::default_id_key_file() : options.id_key_file;
+  try {
+    if (path.empty()) throw std::runtime_error("neither XDG_STATE_HOME nor HOME is set");
+    detail::set_job_id_key(detail::load_or_create_key_file(path));
+    return true;
+  } catch (const std::exception& e) {
+    if (!options.id_key_file.empty()) {
+      std::cerr << "jobmon-serve: --id-key-file: " << e.what() << '\n';
+      return false;
+    }
+    std::cerr << "jobmon-serve: no id key file (" << e.what()
+              << "): job ids are random for this run, links to jobs will not survive a restart\n";
+    detail::set_job_id_key(detail::random_sip_key());
+    return true;
+  }
 }
 
 void first_refresh(JobRegistry& registry, HostResources& resources) {
@@ -82,6 +104,7 @@ std::size_t raise_open_files_limit() {
 
 int run_server(const ServeOptions& options) {
   raise_open_files_limit();
+  if (!choose_id_key(options)) return 1;  // ExitCode::runtime_error
   JobRegistry registry(nullptr, options.targets, registry_options_for(options));  // storage from the targets
   HostResources resources(disk_paths_for(options.targets));
   WebApi api(registry, resources, api_options_for(options));

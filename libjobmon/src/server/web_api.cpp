@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <fmt/format.h>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/text/text.hpp"
@@ -13,6 +15,8 @@
 #include "jobmon/error.hpp"
 #include "jobmon/json.hpp"
 #include "jobmon/version.hpp"
+#include "server/api/page_routes.hpp"
+#include "server/http/answer_cache.hpp"
 #include "server/job_logs.hpp"
 #include "server/registry_entries.hpp"
 
@@ -20,16 +24,124 @@ namespace jobmon {
 namespace json = boost::json;
 namespace {
 
+// A 200 answer gets its ETag and "private, no-cache" in WebApi::handle; any other sets no-store.
 HttpResponse json_response(const json::value& v, int status = 200) {
   HttpResponse r;
   r.status = status;
   r.body = to_compact_json(v);
-  r.headers.push_back({"Cache-Control", "no-store"});
   return r;
 }
 
 HttpResponse error_response(int status, const std::string& message) {
-  return json_response(json::object{{"error", message}, {"status", status}}, status);
+  HttpResponse r = json_response(json::object{{"error", message}, {"status", status}}, status);
+  r.headers.push_back({"Cache-Control", "no-store"});
+  return r;
+}
+
+const std::string* header_of(const HttpResponse& r, std::string_view name) {
+  for (const auto& [key, value] : r.headers) {
+    if (key == name) return &value;
+  }
+  return nullptr;
+}
+
+// A fingerprint of an answer's bytes for its ETag: not a secret, only fast
+// (filtered pages are hashed on every request): four independent lanes of
+// multiply and xor-shift over 8-byte words, folded at the end; ~3x std::hash.
+// `seed` chains pieces: fingerprint(b, fingerprint(a)).
+std::uint64_t fingerprint(std::string_view text, std::uint64_t seed = 0) {
+  constexpr std::uint64_t k = 0x9e3779b97f4a7c15ull;
+  std::uint64_t lane[4] = {text.size() ^ seed, k, k << 1, k >> 1};
+  auto mix = [&](std::uint64_t& h, std::uint64_t word) {
+    h = (h ^ word) * k;
+    h ^= h >> 29;
+  };
+  const char* p = text.data();
+  std::size_t n = text.size();
+  std::uint64_t word = 0;
+  for (; n >= 32; p += 32, n -= 32) {
+    for (int i = 0; i < 4; ++i) {
+      std::memcpy(&word, p + 8 * i, 8);
+      mix(lane[i], word);
+    }
+  }
+  for (; n >= 8; p += 8, n -= 8) {
+    std::memcpy(&word, p, 8);
+    mix(lane[0], word);
+  }
+  word = 0;
+  if (n > 0) std::memcpy(&word, p, n);  // (an empty view's data may be null)
+  mix(lane[1], word);
+  std::uint64_t h = lane[0];
+  for (int i = 1; i < 4; ++i) mix(h, lane[i]);
+  return h ^ (h >> 32);
+}
+
+// The validator of an answer: the same bytes give the same tag, across
+// restarts too. JSON answers say when the registry was last refreshed
+// ("generated_at"), which moves every few seconds when no job does: the tag
+// leaves it out, so that a poll between changes is a 304, and is weak (W/:
+// the same content, not the same bytes, RFC 9110 8.8.1).
+std::string etag_of(std::string_view body, bool json) {
+  if (!json) return fmt::format("\"{:016x}{:04x}\"", fingerprint(body), body.size() & 0xffff);
+  constexpr std::string_view stamp = "\"generated_at\":\"";  // inside a JSON string its quotes are escaped
+  std::uint64_t h = 0;
+  std::size_t from = 0;
+  for (std::size_t at; (at = body.find(stamp, from)) != std::string_view::npos;) {
+    h = fingerprint(body.substr(from, at - from), h);
+    const std::size_t end = body.find('"', at + stamp.size());
+    from = end == std::string_view::npos ? body.size() : end + 1;
+  }
+  return fmt::format("W/\"{:016x}\"", fingerprint(body.substr(from), h));
+}
+
+// If-None-Match: "*" or a list of entity tags, compared weakly (W/ ignored on both sides, RFC 9110 13.1.2).
+bool etag_matches(std::string_view header, std::string_view etag) {
+  if (etag.starts_with("W/")) etag.remove_prefix(2);
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    std::string_view item = detail::trim(header.substr(0, comma), " \t");
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    if (item == "*") return true;
+    if (item.starts_with("W/")) item.remove_prefix(2);
+    if (item == etag) return true;
+  }
+  return false;
+}
+
+// Every value given for `key`: repeated parameters and comma-separated lists
+// ("status=failed,running&status=stalled"), empty items dropped.
+std::vector<std::string> query_values(const HttpRequest& req, const std::string& key) {
+  std::vector<std::string> out;
+  const auto [first, last] = req.query.equal_range(key);
+  for (auto it = first; it != last; ++it) {
+    std::string_view rest = it->second;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      const std::string_view item = detail::trim(rest.substr(0, comma), " ");
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      if (!item.empty()) out.emplace_back(item);
+    }
+  }
+  return out;
+}
+
+// The words of a filter parameter as a set of values (bit i: value i); nullopt
+// when a word is not one of them, so a typo is an error rather than an empty list.
+template <class Enum, class Parse>
+std::optional<unsigned> parse_filter(const std::vector<std::string>& words, Parse parse) {
+  unsigned set = 0;
+  for (const auto& w : words) {
+    const std::optional<Enum> value = parse(w);
+    if (!value) return std::nullopt;
+    set |= 1u << static_cast<unsigned>(*value);
+  }
+  return set;
+}
+
+// A job page's id: 16 lowercase hex digits, as job_id_for writes them.
+bool well_formed_id(std::string_view id) {
+  return id.size() == 16 && std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string query_value(const HttpRequest& req, const std::string& key) {
@@ -76,7 +188,12 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
 }  // namespace
 
 WebApi::WebApi(JobRegistry& registry, HostResources& resources, WebApiOptions options)
-    : registry_(registry), resources_(resources), options_(std::move(options)) {}
+    : registry_(registry),
+      resources_(resources),
+      options_(std::move(options)),
+      filtered_pages_(std::make_unique<detail::AnswerCache>()) {}
+
+WebApi::~WebApi() = default;
 
 bool WebApi::authorized(const HttpRequest& request) const {
   if (options_.token.empty()) return true;
@@ -153,14 +270,42 @@ std::optional<HttpResponse> WebApi::refusal(const HttpRequest& request) const {
   return std::nullopt;
 }
 
+void add_common_headers(HttpResponse& response) {
+  if (!header_of(response, "Cache-Control")) response.headers.push_back({"Cache-Control", "no-store"});
+  // No page may frame an answer (clickjacking); the page's own policy says the same in its CSP.
+  response.headers.push_back({"X-Frame-Options", "DENY"});
+  if (!header_of(response, "X-Content-Type-Options")) response.headers.push_back({"X-Content-Type-Options", "nosniff"});
+  if (!header_of(response, "Content-Security-Policy"))
+    response.headers.push_back({"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"});
+}
+
 HttpResponse WebApi::handle(const HttpRequest& request) {
+  HttpResponse r = route(request);
+  // A 200 that chose no caching of its own may be kept by the browser, which
+  // asks again with If-None-Match every time: an unchanged answer is then a
+  // bodiless 304. "private": answers may need the token.
+  if (r.status == 200 && !header_of(r, "Cache-Control")) {
+    if (!header_of(r, "ETag")) r.headers.push_back({"ETag", etag_of(r.body, r.content_type == "application/json")});
+    r.headers.push_back({"Cache-Control", "private, no-cache"});
+    if (!request.if_none_match.empty() && etag_matches(request.if_none_match, *header_of(r, "ETag"))) {
+      r.status = 304;
+      r.body = ResponseBody();
+    }
+  }
+  add_common_headers(r);
+  return r;
+}
+
+HttpResponse WebApi::route(const HttpRequest& request) {
   if (auto refused = refusal(request)) return std::move(*refused);
+  if (auto page = detail::page_route(request, registry_, resources_, options_)) return std::move(*page);
   const std::string& p = request.path;
-  if (p == "/healthz") return health();
+  if (p == "/healthz") return health(request);
   if (p == "/favicon.ico") {
     HttpResponse r;
     r.status = 204;  // the page declares an inline icon; this keeps other clients quiet
     r.content_type = "image/x-icon";
+    r.headers.push_back({"Cache-Control", "max-age=86400"});
     return r;
   }
   if (p == "/api/stream") {
@@ -171,17 +316,9 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
     r.headers.push_back({"Cache-Control", "no-store"});
     return r;
   }
-  if (p == "/" || p == "/index.html" || p.starts_with("/job/")) {
-    HttpResponse r;
-    r.content_type = "text/html; charset=utf-8";
-    static const auto page = std::make_shared<const std::string>(dashboard_html());
-    r.body = ResponseBody(page);  // shared by every answer, not copied
-    r.headers.push_back({"Content-Security-Policy",
-                         "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-                         "connect-src 'self'; img-src 'self' data:"});
-    r.headers.push_back({"X-Content-Type-Options", "nosniff"});
-    return r;
-  }
+  if (p == "/" || p == "/index.html") return page(200);
+  // A malformed id can name no job: the same page, as a 404, shows its not-found state.
+  if (p.starts_with("/job/")) return page(well_formed_id(std::string_view(p).substr(5)) ? 200 : 404);
   if (p == "/metrics") return metrics();
   if (p == "/api/resources") return resources();
   if (p == "/api/jobs") return jobs(request, Lifecycle::any);
@@ -194,10 +331,7 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
     const std::string id = rest.substr(0, slash);
     const std::string tail = slash == std::string::npos ? "" : rest.substr(slash);
     // Ids are 16 hex digits; anything else (dots, slashes, encoded paths) is simply unknown.
-    const bool well_formed = id.size() == 16 && std::all_of(id.begin(), id.end(), [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    });
-    if (!well_formed) return error_response(404, "no such job");
+    if (!well_formed_id(id)) return error_response(404, "no such job");
     if (tail.empty()) return job(id);
     if (tail == "/logs") return logs(id, request);
     return error_response(404, "no such route");
@@ -205,15 +339,35 @@ HttpResponse WebApi::handle(const HttpRequest& request) {
   return error_response(404, "no such route");
 }
 
+HttpResponse WebApi::page(int status) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/html; charset=utf-8";
+  static const auto page = std::make_shared<const std::string>(dashboard_html());
+  static const std::string etag = etag_of(*page, false);
+  r.body = ResponseBody(page);  // shared by every answer, not copied
+  r.headers.push_back({"Content-Security-Policy",
+                       "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                       "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"});
+  if (status == 200) r.headers.push_back({"ETag", etag});
+  else r.headers.push_back({"Cache-Control", "no-store"});
+  return r;
+}
+
 HttpResponse WebApi::jobs(const HttpRequest& request, Lifecycle lifecycle) {
-  const std::string status = query_value(request, "status");
+  const std::vector<std::string> statuses = query_values(request, "status");
+  const std::vector<std::string> kinds = query_values(request, "kind");
+  const std::optional<unsigned> wanted_statuses = parse_filter<JobStatus>(statuses, parse_job_status);
+  if (!wanted_statuses) return error_response(400, "unknown status: use running, failed, stalled, pending or complete");
+  const std::optional<unsigned> wanted_kinds = parse_filter<JobKind>(kinds, parse_job_kind);
+  if (!wanted_kinds) return error_response(400, "unknown kind: use datatrove or data_juicer");
   const std::string q = detail::ascii_lower(query_value(request, "q"));
-  const std::string kind = query_value(request, "kind");
   std::int64_t limit = static_cast<std::int64_t>(options_.default_page_size);
   std::int64_t offset = 0;
   if (const std::string l = query_value(request, "limit"); !l.empty()) {
     auto parsed = parse_count(l, static_cast<std::int64_t>(options_.max_page_size));
-    if (!parsed) return error_response(400, "limit must be a non-negative integer");
+    // A page of none would never advance: a client paging by next_offset would loop.
+    if (!parsed || *parsed == 0) return error_response(400, "limit must be a positive integer");
     limit = *parsed;
   }
   if (const std::string o = query_value(request, "offset"); !o.empty()) {
@@ -222,26 +376,40 @@ HttpResponse WebApi::jobs(const HttpRequest& request, Lifecycle lifecycle) {
     offset = *parsed;
   }
   HttpResponse r;
-  r.headers.push_back({"Cache-Control", "no-store"});
-  const bool unfiltered = lifecycle == Lifecycle::any && status.empty() && q.empty() && kind.empty();
+  const bool unfiltered = lifecycle == Lifecycle::any && statuses.empty() && q.empty() && kinds.empty();
   if (unfiltered && offset == 0 && limit == static_cast<std::int64_t>(registry_.options().jobs_page_size)) {
     // The dashboard's request: serialised once per refresh, and shared (not
-    // copied) by every answer in flight, however slowly its client reads.
-    r.body = ResponseBody(registry_.first_jobs_page());
+    // copied) by every answer in flight, however slowly its client reads;
+    // its ETag is computed once per page too.
+    auto shared = registry_.first_jobs_page();
+    r.headers.push_back({"ETag", first_page_etag(shared)});
+    r.body = ResponseBody(std::move(shared));
     return r;
   }
-  // The words are matched once per request, not once per entry: a filtered
-  // page walks every job, so the per-entry test must stay a few compares.
-  // An unknown word parses to nothing, which no job equals.
-  const std::optional<JobStatus> wanted_status = parse_job_status(status);
-  const std::optional<JobKind> wanted_kind = parse_job_kind(kind);
+  // A filtered page walks every job: rendered once per refresh and filter,
+  // then answered (and its ETag computed) from the cache.
+  const auto entries = registry_.entries_view();
+  const double refreshed = registry_.last_refresh();
+  const std::string key = fmt::format("{} {} {} {} {} {}", static_cast<int>(lifecycle), *wanted_statuses, *wanted_kinds,
+                                      offset, limit, q);
+  if (auto cached = filtered_pages_->find(key, entries, refreshed)) {
+    r.headers.push_back({"ETag", std::move(cached->etag)});
+    r.body = ResponseBody(std::move(cached->body));
+    return r;
+  }
+  // The words were matched once per request, not once per entry, so the
+  // per-entry test stays a few compares.
   auto keep = [&](const RegistryEntry& e) {
     if (!e.in(lifecycle)) return false;
-    if (!status.empty() && wanted_status != e.status) return false;
-    if (!kind.empty() && wanted_kind != e.kind()) return false;
+    if (!statuses.empty() && !(*wanted_statuses & (1u << static_cast<unsigned>(e.status)))) return false;
+    if (!kinds.empty() && !(*wanted_kinds & (1u << static_cast<unsigned>(e.kind())))) return false;
     return q.empty() || detail::ascii_lower(e.name).find(q) != std::string::npos || detail::ascii_lower(e.path).find(q) != std::string::npos;
   };
-  r.body = detail::render_jobs_page(*registry_.entries_view(), keep, offset, limit, registry_.last_refresh());
+  auto body = std::make_shared<const std::string>(detail::render_jobs_page(*entries, keep, offset, limit, refreshed));
+  detail::AnswerCache::Answer answer{body, etag_of(*body, true)};
+  r.headers.push_back({"ETag", answer.etag});
+  filtered_pages_->store(key, entries, refreshed, std::move(answer));
+  r.body = ResponseBody(std::move(body));
   return r;
 }
 
@@ -301,20 +469,38 @@ HttpResponse WebApi::logs(const std::string& id, const HttpRequest& request) {
   return json_response(json::object{{"id", id}, {"files", std::move(out_files)}});
 }
 
+std::string WebApi::first_page_etag(const std::shared_ptr<const std::string>& page) {
+  if (!page) return etag_of("", true);
+  const std::lock_guard lock(etag_mutex_);
+  if (etag_page_.lock() != page) {  // a refresh made a new page (an expired one never matches)
+    etag_page_ = page;
+    first_page_etag_ = etag_of(*page, true);
+  }
+  return first_page_etag_;
+}
+
 HttpResponse WebApi::resources() { return json_response(to_json(resources_.sample(wall_clock_now()))); }
 
 HttpResponse WebApi::metrics() {
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.headers.push_back({"Cache-Control", "no-store"});  // a scrape wants now, not a validator
   r.body = prometheus_metrics(*registry_.entries_view(), registry_.totals(), wall_clock_now());
   return r;
 }
 
-HttpResponse WebApi::health() {
-  return json_response(json::object{{"ok", true},
-                                    {"version", version_string},
-                                    {"jobs", registry_.entries_view()->size()},
-                                    {"last_refresh", format_iso8601(registry_.last_refresh())}});
+HttpResponse WebApi::health(const HttpRequest& request) {
+  // Served without the token (load balancers probe it): then only "alive",
+  // nothing about what is monitored or which build answers.
+  json::object o{{"ok", true}};
+  if (authorized(request)) {
+    o["version"] = version_string;
+    o["jobs"] = registry_.entries_view()->size();
+    o["last_refresh"] = format_iso8601(registry_.last_refresh());
+  }
+  HttpResponse r = json_response(o);
+  r.headers.push_back({"Cache-Control", "no-store"});  // a probe wants now
+  return r;
 }
 
 }  // namespace jobmon

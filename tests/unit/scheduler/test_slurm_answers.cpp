@@ -156,6 +156,11 @@ TEST_CASE("Slurm answers: StdOut patterns expanded per task from squeue --json",
   CHECK(path.substr(path.rfind('/') + 1) == "1_2.out");  // %A_%a
   CHECK(task(a, "1", 3).stdout_path.substr(path.rfind('/') + 1) == "1_3.out");
   CHECK(task(a, "3", std::nullopt).stdout_path.substr(path.rfind('/') + 1) == "merge.out");
+  // The held array is one pending record (2_[0-3]): each of its tasks gets its own path.
+  for (int i = 0; i < 4; ++i) {
+    const std::string held = task(a, "2", i).stdout_path;
+    CHECK(held == path.substr(0, path.rfind('/') + 1) + "2_" + std::to_string(i) + ".out");
+  }
 }
 
 TEST_CASE("Slurm answers: sacct lags squeue, squeue wins for live states", "[scheduler]") {

@@ -104,3 +104,31 @@ TEST_CASE("JobRegistry: a Data-Juicer events file replaced under the same head i
   CHECK(served.events_analyzed == one_shot.events_analyzed);
   CHECK(only_entry(registry).failed == 4);
 }
+
+TEST_CASE("JobRegistry: a Data-Juicer operation left unfinished by a failed job is stopped, not running", "[server]") {
+  test::TempTree tree;
+  tree.write("outputs/stopped/events.jsonl",
+             R"({"event_type":"job_start","timestamp":1000,"job_id":"stopped","metadata":{"num_partitions":2}})" "\n"
+             R"({"event_type":"op_start","timestamp":1001,"partition_id":0,"operation_name":"clean_links_mapper","operation_idx":0})" "\n"
+             R"({"event_type":"op_complete","timestamp":1003,"partition_id":0,"operation_name":"clean_links_mapper","operation_idx":0,"duration":2.0,"input_rows":5,"output_rows":4})" "\n"
+             R"({"event_type":"op_start","timestamp":1004,"partition_id":1,"operation_name":"clean_links_mapper","operation_idx":0})" "\n"
+             R"({"event_type":"job_failed","timestamp":1010,"status":"failed","error_message":"driver lost","duration":10.0})" "\n");
+  test::copy_tree(std::string(JOBMON_TEST_DATA) + "/dj/running", tree.path("outputs/running"));
+  JobRegistry registry(std::make_shared<LocalStorage>(), {tree.path("outputs")});
+  registry.refresh(2000);
+  for (const auto& e : *registry.entries_view()) {
+    INFO(e.path);
+    const auto detail = registry.detail(e.id);
+    REQUIRE(detail);
+    const auto& stage = detail->at("stages").at(0);
+    if (e.path.ends_with("stopped")) {
+      CHECK(e.status == JobStatus::failed);
+      CHECK(stage.at("status") == "stopped");  // was "running · 1/2 partitions" on a failed job
+      CHECK(stage.at("detail") == "1/2 partitions");
+      CHECK(stage.at("duration_seconds") == 2.0);
+      CHECK(stage.at("duration_basis") == "summed over partitions");
+    } else {
+      CHECK(stage.at("status") == "running");
+    }
+  }
+}

@@ -71,9 +71,9 @@ TEST_CASE("WebApi: /api/jobs lists every job with filters", "[server]") {
   CHECK(json::parse(f.get("/api/jobs", {{"q", "RUNNING"}}).body).at("count") == 1);  // case-insensitive
   CHECK(json::parse(f.get("/api/jobs", {{"kind", "data_juicer"}}).body).at("count") == 0);
   CHECK(json::parse(f.get("/api/jobs", {{"kind", "datatrove"}}).body).at("count") == 3);
-  // A word that names no status or kind matches no job (it is not an error).
-  CHECK(json::parse(f.get("/api/jobs", {{"status", "bogus"}}).body).at("count") == 0);
-  CHECK(json::parse(f.get("/api/jobs", {{"kind", "Datatrove"}}).body).at("count") == 0);
+  // A word that names no status or kind is a 400 (a typo must not read as "no such jobs").
+  CHECK(f.get("/api/jobs", {{"status", "bogus"}}).status == 400);
+  CHECK(f.get("/api/jobs", {{"kind", "Datatrove"}}).status == 400);
   CHECK(json::parse(f.get("/api/jobs/current").body).at("count") == 1);
   CHECK(json::parse(f.get("/api/jobs/past").body).at("count") == 2);
 }

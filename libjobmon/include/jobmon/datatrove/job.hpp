@@ -66,6 +66,7 @@ struct SlurmLaunch {
   std::int64_t tasks_per_job = 1;  // ranks one array task runs, in turn
   std::optional<std::int64_t> max_array_size;  // a launch is split into arrays of at most this many tasks
   bool has_ranks_to_run = false;   // ranks_to_run.json was read
+  bool ranks_to_run_unreadable = false;  // it exists but is not a list of distinct ranks: nothing is mapped
   std::vector<std::int64_t> ranks_to_run;  // this launch's ranks, in array order (as written)
   std::optional<double> ranks_to_run_mtime;
   std::string logs_dir;            // where the slurm logs are; empty when none was found

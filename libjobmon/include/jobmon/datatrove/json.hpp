@@ -30,7 +30,10 @@ boost::json::value to_json(const RelaunchHint& hint);
 // A job's rank_issues: the task logs' word on each rank, and with the
 // scheduler's word its joined state and details (ranks without a log that
 // the scheduler has a word on included), ascending by rank.
-boost::json::value rank_issues_json(const JobState& job, const JobScheduling* scheduling);
+// Ranks the scheduler alone has a word on are listed up to
+// json_max_scheduler_only_ranks (`truncated` then says so).
+inline constexpr std::size_t json_max_scheduler_only_ranks = 10000;
+boost::json::value rank_issues_json(const JobState& job, const JobScheduling* scheduling, bool* truncated = nullptr);
 // A job's row as of `now` (its duration runs to now while it runs): the
 // object jobmon-status --json lists, Python's Job.to_dict() and the web API's job.
 boost::json::value to_json(const JobRow& row, double now);

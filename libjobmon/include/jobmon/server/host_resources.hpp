@@ -39,6 +39,21 @@ struct HostSample {
   std::string gpu_source;  // "nvml" or "" when no GPU library is present
 };
 
+// One point of the resource history: what the page's charts draw.
+struct HostHistoryPoint {
+  double time = 0;
+  std::optional<double> cpu_percent;
+  std::uint64_t memory_used_bytes = 0, memory_total_bytes = 0;
+  std::optional<double> net_rx_per_second, net_tx_per_second;
+  std::optional<double> gpu_utilization_percent;  // mean over the GPUs, when any reports it
+};
+
+// How the history is kept: a point at most every `spacing_seconds`, the last `capacity` of them.
+struct HostHistoryOptions {
+  double spacing_seconds = 5;
+  std::size_t capacity = 720;  // an hour at the default spacing
+};
+
 class HostResources {
  public:
   // `disk_paths`: whose filesystems to report (e.g. the watched roots).
@@ -47,7 +62,12 @@ class HostResources {
   HostResources(const HostResources&) = delete;
   HostResources& operator=(const HostResources&) = delete;
 
+  // Samples now, and keeps the sample in the history (a ring buffer) when the
+  // last kept point is at least the spacing old: clients polling faster add nothing.
   HostSample sample(double now);
+  // The kept points, oldest first.
+  std::vector<HostHistoryPoint> history() const;
+  void set_history_options(HostHistoryOptions options);
 
  private:
   struct Impl;
@@ -55,6 +75,9 @@ class HostResources {
 };
 
 boost::json::value to_json(const HostSample& sample);
+// {"points":[{"time": epoch seconds, "cpu_percent", "memory_used_bytes", "memory_total_bytes",
+//  "net_rx_per_second", "net_tx_per_second", "gpu_utilization_percent"}...]} (nulls where unknown).
+boost::json::value to_json(const std::vector<HostHistoryPoint>& history);
 
 // The paths whose filesystems to report for these targets: the fixed (glob-free)
 // prefix of each local one; "/" when every target is remote (s3://).

@@ -41,6 +41,7 @@ struct RegistryEntry {
   std::int64_t done = 0, total = 0, failed = 0;  // ranks, or partition-operations
   double fraction = 0;
   std::optional<double> eta_seconds;
+  std::optional<double> finished_at;  // when a complete job finished: the newest complete jobs list first
   // The state behind the entry: a datatrove row, or a Data-Juicer snapshot.
   std::variant<JobRow, std::shared_ptr<const Snapshot>> source;
   // What /api/jobs lists for this job. Not to_json(JobRow): one compact
@@ -57,6 +58,10 @@ struct RegistryEntry {
   JobKind kind() const { return std::holds_alternative<JobRow>(source) ? JobKind::datatrove : JobKind::data_juicer; }
   bool in(Lifecycle lifecycle) const { return lifecycle == Lifecycle::any || current == (lifecycle == Lifecycle::current); }
 };
+
+// Attention order, the order of every listing: failed, stalled, running,
+// pending, then complete (newest first); by path within each group.
+bool attention_before(const RegistryEntry& a, const RegistryEntry& b);
 
 struct RegistryChange {
   std::string id;

@@ -16,6 +16,13 @@ struct ServeOptions {
   std::string token;                 // bearer token required by every request, when set
   double interval_seconds = 3;       // between refreshes
   unsigned threads = 0;              // jobs read in parallel (0: automatic)
+  // The key job ids are derived with, so that a bookmarked /job/<id> survives
+  // a restart: read from this file, which is created with a random key when
+  // missing. Empty: $XDG_STATE_HOME/jobmon/serve-id-key (or under
+  // ~/.local/state), and when that cannot be used, a random key for this run
+  // (with a warning: links then change on restart). A named file that cannot
+  // be used stops the server instead.
+  std::string id_key_file;
   SchedulerChoice scheduler = SchedulerChoice::automatic;  // --scheduler: whose word joins the files' 
   HttpServerOptions http;
 };

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,12 +19,18 @@
 
 namespace jobmon {
 
+namespace detail {
+class AnswerCache;
+}
+
 struct HttpRequest {
   std::string method = "GET";
   std::string path;  // decoded path, no query
   std::multimap<std::string, std::string> query;
   std::string authorization;  // the Authorization header, if any
   std::string host;           // the Host header, if any
+  std::string if_none_match;  // If-None-Match: ETags whose answer the client holds (304 when one matches)
+  std::string last_event_id;  // Last-Event-ID: where a reconnecting event stream resumes
 };
 
 // A response's body: an immutable text, its own or shared with a cache (the
@@ -79,7 +86,13 @@ struct WebApiOptions {
 class WebApi {
  public:
   WebApi(JobRegistry& registry, HostResources& resources, WebApiOptions options = {});
+  ~WebApi();
+  WebApi(const WebApi&) = delete;
+  WebApi& operator=(const WebApi&) = delete;
 
+  // The answer to a request, with the headers every answer carries. A 200 has
+  // an ETag and "Cache-Control: private, no-cache" unless its route chose
+  // otherwise, and is a bodiless 304 when If-None-Match names its ETag.
   HttpResponse handle(const HttpRequest& request);
   // What handle() answers before any route when a request may not be served
   // (too long, a write method, a non-loopback Host without a token, a missing
@@ -90,18 +103,33 @@ class WebApi {
   bool authorized(const HttpRequest& request) const;
 
  private:
+  // The answer before the headers every answer gets (handle() adds them).
+  HttpResponse route(const HttpRequest& request);
+  HttpResponse page(int status);
   HttpResponse jobs(const HttpRequest& request, Lifecycle lifecycle);
   HttpResponse statistics();
   HttpResponse job(const std::string& id);
   HttpResponse logs(const std::string& id, const HttpRequest& request);
   HttpResponse resources();
   HttpResponse metrics();
-  HttpResponse health();
+  HttpResponse health(const HttpRequest& request);
+  // The ETag of the registry's first page, hashed once per page rather than once per request.
+  std::string first_page_etag(const std::shared_ptr<const std::string>& page);
 
   JobRegistry& registry_;
   HostResources& resources_;
   WebApiOptions options_;
+  std::mutex etag_mutex_;
+  std::weak_ptr<const std::string> etag_page_;  // guarded by etag_mutex_, as is:
+  std::string first_page_etag_;
+  std::unique_ptr<detail::AnswerCache> filtered_pages_;  // filtered /api/jobs pages of the current refresh
 };
+
+// What every answer carries, WebApi's and the transport's own: Cache-Control
+// ("no-store" unless the answer chose one), X-Frame-Options: DENY,
+// X-Content-Type-Options: nosniff, and a Content-Security-Policy with
+// frame-ancestors 'none' (the page has its own, with the same).
+void add_common_headers(HttpResponse& response);
 
 // True for a name only this machine reaches (--bind without a token):
 // "localhost" (any case), a dotted-quad 127.0.0.0/8 address, or ::1 in any

@@ -2,7 +2,9 @@
 #include "datatrove/slurm/launch_arrays.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
+#include <set>
 
 namespace jobmon::detail {
 namespace {
@@ -29,12 +31,42 @@ AnswerIndex index_answer(const SchedulerAnswer& answer) {
   for (const auto& t : answer.tasks) {
     index.array_ids.insert(t.array_job_id);
     if (is_live(t.state) && !t.name.empty() && t.array_job_id != last_live) {
-      index.live_by_name[t.name].push_back({t.array_job_id, without_trailing_slash(dir_of(t.stdout_path))});
+      index.live_by_name[t.name].push_back(
+          {t.array_job_id, without_trailing_slash(dir_of(t.stdout_path)), t.submit_time, afterok_ids(t.dependency)});
       last_live = t.array_job_id;
     }
     for (const auto& id : depended_on_ids(t)) index.dependents[id].push_back(&t);
   }
   return index;
+}
+
+std::vector<std::string> afterok_ids(std::string_view dependency) {
+  std::vector<std::string> out;
+  bool in_afterok = false;
+  std::size_t i = 0;
+  while (i < dependency.size()) {
+    // Segments: "type:id[_*][(state)][:id...]" joined by ',' or '?'.
+    const std::size_t end = dependency.find_first_of(",?", i);
+    std::string_view part = dependency.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i);
+    if (const auto colon = part.find(':'); colon != std::string_view::npos && !std::isdigit(static_cast<unsigned char>(part[0]))) {
+      in_afterok = part.substr(0, colon) == "afterok";
+      part.remove_prefix(colon + 1);
+    }
+    if (in_afterok) {
+      for (std::size_t k = 0; k <= part.size();) {
+        const std::size_t stop = part.find(':', k);
+        std::string_view id = part.substr(k, stop == std::string_view::npos ? std::string_view::npos : stop - k);
+        std::size_t digits = 0;
+        while (digits < id.size() && std::isdigit(static_cast<unsigned char>(id[digits]))) ++digits;
+        if (digits > 0) out.emplace_back(id.substr(0, digits));
+        if (stop == std::string_view::npos) break;
+        k = stop + 1;
+      }
+    }
+    if (end == std::string_view::npos) break;
+    i = end + 1;
+  }
+  return out;
 }
 
 bool slurm_id_less(const std::string& a, const std::string& b) {
@@ -92,8 +124,16 @@ LaunchArrays launch_arrays(const JobState& job, const AnswerIndex* index) {
     const auto named = s.job_name.empty() ? index->live_by_name.end() : index->live_by_name.find(s.job_name);
     if (named != index->live_by_name.end()) {
       const std::string logs_dir = without_trailing_slash(s.logs_dir);
+      std::set<std::string> candidates, ours;
+      for (const auto& [id, seen] : arrays) ours.insert(id);
+      for (const auto& q : named->second) candidates.insert(q.array_job_id);
       for (const auto& q : named->second) {
         if (q.stdout_dir != logs_dir || arrays.count(q.array_job_id)) continue;
+        if (launch && q.submit_time && *q.submit_time < *launch - launch_margin_seconds) continue;  // an earlier launch's
+        const bool merge_job = std::any_of(q.afterok.begin(), q.afterok.end(), [&](const std::string& id) {
+          return ours.count(id) || candidates.count(id);
+        });
+        if (merge_job) continue;
         arrays[q.array_job_id].queued_here = true;
         known.push_back(q.array_job_id);
       }
@@ -112,13 +152,16 @@ LaunchArrays launch_arrays(const JobState& job, const AnswerIndex* index) {
     a.known_to_scheduler = std::find(known.begin(), known.end(), id) != known.end();
     out.current.push_back(std::move(a));
   }
-  // Tasks of the launch, split into arrays of max_array_size in the order submitted.
+  // Tasks of the launch, split into arrays of max_array_size in the order
+  // submitted; an array never has more tasks than that (an array not seen
+  // leaves its tasks unmapped, never called "never ran").
+  out.mapped = !s.ranks_to_run_unreadable;
   const std::int64_t ranks = s.has_ranks_to_run ? static_cast<std::int64_t>(s.ranks_to_run.size()) : job.world_size;
-  const std::int64_t tasks = (ranks + out.tasks_per_job - 1) / out.tasks_per_job;
-  const std::int64_t chunk = out.current.size() > 1 && s.max_array_size ? *s.max_array_size : tasks;
+  const std::int64_t tasks = out.mapped ? (ranks + out.tasks_per_job - 1) / out.tasks_per_job : 0;
+  const std::int64_t chunk = s.max_array_size ? std::min(*s.max_array_size, std::max<std::int64_t>(tasks, 1)) : tasks;
   for (std::size_t k = 0; k < out.current.size(); ++k) {
     LaunchArray& a = out.current[k];
-    a.offset = static_cast<std::int64_t>(k) * chunk;
+    a.offset = std::min(tasks, static_cast<std::int64_t>(k) * chunk);
     a.tasks = std::max<std::int64_t>(0, std::min(chunk, tasks - a.offset));
   }
   return out;

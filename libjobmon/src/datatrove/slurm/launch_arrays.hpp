@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -20,6 +22,8 @@ namespace jobmon::detail {
 struct AnswerIndex {
   struct Queued {
     std::string array_job_id, stdout_dir;
+    std::optional<double> submit_time;
+    std::vector<std::string> afterok;  // datatrove's merge job: afterok on its launch's arrays
   };
   std::unordered_set<std::string> array_ids;                       // every array or job id with a row
   std::unordered_map<std::string, std::vector<Queued>> live_by_name;  // live tasks by job name (one per array)
@@ -41,6 +45,9 @@ struct LaunchArrays {
   std::vector<LaunchArray> current;      // by id, numerically
   std::vector<std::string> earlier_ids;  // arrays whose logs predate the launch
   std::int64_t tasks_per_job = 1;
+  // False when ranks_to_run.json exists but could not be read: the arrays
+  // are known, their tasks are not mapped to ranks (tasks = 0).
+  bool mapped = true;
 
   std::vector<std::string> current_ids() const;
   // The ranks task `index` of `array` runs, in order (ranks_to_run, or rank
@@ -51,12 +58,20 @@ struct LaunchArrays {
 // An array is of the current launch when one of its logs was written after
 // the launch (ranks_to_run.json or executor.json written, less a minute), or
 // when the scheduler queues it under the job's name with its output in the
-// job's slurm logs dir (submitted, nothing started yet).
+// job's slurm logs dir, submitted since the launch (submitted, nothing
+// started yet), and not depending on an array of this job (datatrove's merge
+// job). A launch split at max_array_size gives array k (in id order) tasks
+// k*max_array_size onwards, each at most max_array_size of them.
 LaunchArrays launch_arrays(const JobState& job, const AnswerIndex* index);
 
 // join_job_scheduling with an index built once for many jobs.
 JobScheduling join_job_scheduling(const JobState& job, const std::shared_ptr<const SchedulerAnswer>& answer,
                                   const AnswerIndex& index);
+
+// The ids an `afterok:` dependency names ("afterok:34_*(unfulfilled),afterany:35"
+// -> 34). datatrove chains the arrays of one launch with afterany and waits
+// for them all with afterok in its merge job.
+std::vector<std::string> afterok_ids(std::string_view dependency);
 
 // Numeric order of Slurm ids: "9" before "10".
 bool slurm_id_less(const std::string& a, const std::string& b);

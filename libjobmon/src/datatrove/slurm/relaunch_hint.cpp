@@ -61,7 +61,10 @@ std::optional<RelaunchHint> relaunch_hint(const JobState& job, const JobScheduli
     if (a.offset == 0) first = &a;
   }
   const std::int64_t tasks = first != nullptr ? first->tasks : 0;
-  if (first != nullptr && arrays.current.size() == 1 && job.slurm.has_ranks_to_run) {
+  // One array holding the whole launch, mapped, with a launch script on this machine.
+  const bool whole_launch = first != nullptr && arrays.current.size() == 1 && first->offset == 0 &&
+                            first->tasks * arrays.tasks_per_job >= static_cast<std::int64_t>(job.slurm.ranks_to_run.size());
+  if (whole_launch && job.slurm.has_ranks_to_run && !job.path.starts_with("s3://")) {
     std::unordered_map<std::int64_t, std::int64_t> index_of;
     for (std::int64_t index = 0; index < tasks; ++index) {
       for (const std::int64_t rank : arrays.ranks_of(job, *first, index)) index_of.emplace(rank, index);
@@ -79,7 +82,8 @@ std::optional<RelaunchHint> relaunch_hint(const JobState& job, const JobScheduli
       hint.array_indices = ranges_text(indices);
       hint.commands.push_back(fmt::format("sbatch --array={} {}", hint.array_indices,
                                           shell_quote(job.path + "/launch_script.slurm")));
-      hint.hint += fmt::format("; or resubmit just {} of the launch script (array {} {}: ranks_to_run.json maps them)",
+      hint.hint += fmt::format("; or resubmit just {} of the launch script (array {} {}: ranks_to_run.json maps them; "
+                               "stats.json is then not merged, which re-running the pipeline does)",
                                indices.size() == 1 ? "that task" : "those tasks", indices.size() == 1 ? "index" : "indices",
                                hint.array_indices);
     }

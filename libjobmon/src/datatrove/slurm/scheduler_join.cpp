@@ -64,7 +64,8 @@ SchedulerRequest scheduler_request(const std::vector<std::shared_ptr<const JobSt
   std::set<std::string> ids, names;
   for (const auto& job : jobs) {
     if (!job || !job->slurm.launched_on_slurm || job->complete()) continue;
-    for (const auto& log : job->slurm.logs) ids.insert(log.array_job_id);
+    // The current launch's arrays only: earlier launches are history.
+    for (const auto& id : detail::launch_arrays(*job, nullptr).current_ids()) ids.insert(id);
     if (!job->slurm.job_name.empty()) names.insert(job->slurm.job_name);
   }
   return SchedulerRequest{{ids.begin(), ids.end()}, {names.begin(), names.end()}};

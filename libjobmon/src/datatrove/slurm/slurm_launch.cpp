@@ -14,11 +14,12 @@ namespace {
 constexpr std::size_t max_slurm_logs = 1'000'000;
 constexpr std::uint64_t max_launch_script_bytes = 1u << 20;
 
+// tasks_per_job and max_array_size: 1 to 10^9 (Slurm's own limits are far
+// lower); anything else is ignored, so index arithmetic cannot overflow.
 std::optional<std::int64_t> positive_int(const boost::json::value* v) {
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64() && v->as_int64() > 0) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v->as_uint64());
-  return std::nullopt;
+  constexpr std::int64_t max_count = 1'000'000'000;
+  if (v == nullptr || !v->is_int64() || v->as_int64() <= 0 || v->as_int64() > max_count) return std::nullopt;
+  return v->as_int64();
 }
 
 std::string string_of(const boost::json::object& o, std::string_view key) {
@@ -60,12 +61,17 @@ void read_ranks_to_run(const Storage& storage, JobState& job, const ScanOptions&
     s.has_ranks_to_run = false;
     s.ranks_to_run.clear();
     s.ranks_to_run_mtime.reset();
+    // Absent: datatrove's first launch maps index i to rank i. Present but a
+    // FIFO, a directory, unreadable: not mapped.
+    s.ranks_to_run_unreadable = st.type != EntryType::missing || st.inaccessible();
     return;
   }
   if (s.ranks_to_run_mtime && *s.ranks_to_run_mtime == st.mtime) return;
   s.ranks_to_run_mtime = st.mtime;
   s.has_ranks_to_run = false;
   s.ranks_to_run.clear();
+  // Until it is read as a list of distinct ranks, nothing is mapped (no guess).
+  s.ranks_to_run_unreadable = true;
   std::string text;
   try {
     text = storage.read(path, options.max_executor_bytes);
@@ -84,13 +90,22 @@ void read_ranks_to_run(const Storage& storage, JobState& job, const ScanOptions&
   for (const auto& v : *list) {
     const auto rank = v.is_int64() ? std::optional<std::int64_t>(v.as_int64()) : std::nullopt;
     if (!rank || *rank < 0 || *rank >= job.world_size) {
-      job.warnings.push_back({path, "ranks_to_run.json holds a value that is not a rank of this job: array tasks are not mapped to ranks"});
+      job.warnings.push_back({path, "ranks_to_run.json holds a value that is not a rank of this job: array tasks "
+                                    "are not mapped to ranks"});
       s.ranks_to_run.clear();
       return;
     }
     s.ranks_to_run.push_back(*rank);
   }
+  std::vector<std::int64_t> sorted = s.ranks_to_run;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    job.warnings.push_back({path, "ranks_to_run.json names a rank twice: array tasks are not mapped to ranks"});
+    s.ranks_to_run.clear();
+    return;
+  }
   s.has_ranks_to_run = true;
+  s.ranks_to_run_unreadable = false;
 }
 
 void list_logs(const Storage& storage, JobState& job) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -34,6 +35,28 @@ struct HostResources::Impl {
   double last_cpu_time = 0;
   std::optional<std::pair<double, std::pair<std::uint64_t, std::uint64_t>>> last_net;
   detail::NvmlLoader nvml;
+  HostHistoryOptions history_options;
+  std::deque<HostHistoryPoint> history;
+
+  void keep(const HostSample& s) {
+    if (!history.empty() && s.time - history.back().time < history_options.spacing_seconds && s.time >= history.back().time)
+      return;
+    HostHistoryPoint p;
+    p.time = s.time;
+    p.cpu_percent = s.cpu_percent;
+    p.memory_total_bytes = s.memory_total_bytes;
+    p.memory_used_bytes = s.memory_total_bytes - std::min(s.memory_total_bytes, s.memory_available_bytes);
+    p.net_rx_per_second = s.net_rx_per_second;
+    p.net_tx_per_second = s.net_tx_per_second;
+    double sum = 0;
+    int n = 0;
+    for (const auto& g : s.gpus) {
+      if (g.utilization_percent) sum += *g.utilization_percent, ++n;
+    }
+    if (n > 0) p.gpu_utilization_percent = sum / n;
+    history.push_back(p);
+    while (history.size() > std::max<std::size_t>(1, history_options.capacity)) history.pop_front();
+  }
 };
 
 HostResources::HostResources(std::vector<std::string> disk_paths, std::string proc_root) : impl_(std::make_unique<Impl>()) {
@@ -86,7 +109,18 @@ HostSample HostResources::sample(double now) {
     s.gpu_source = "nvml";
     s.gpus = impl_->nvml.sample();
   }
+  impl_->keep(s);
   return s;
+}
+
+std::vector<HostHistoryPoint> HostResources::history() const {
+  std::lock_guard lock(impl_->mutex);
+  return {impl_->history.begin(), impl_->history.end()};
+}
+
+void HostResources::set_history_options(HostHistoryOptions options) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->history_options = options;
 }
 
 json::value to_json(const HostSample& s) {
@@ -116,6 +150,22 @@ json::value to_json(const HostSample& s) {
   o["gpus"] = std::move(gpus);
   o["gpu_source"] = s.gpu_source.empty() ? json::value(nullptr) : json::value(s.gpu_source);
   return o;
+}
+
+json::value to_json(const std::vector<HostHistoryPoint>& history) {
+  json::array points;
+  for (const auto& p : history) {
+    json::object o;
+    o["time"] = p.time;
+    o["cpu_percent"] = number_or_null(p.cpu_percent);
+    o["memory_used_bytes"] = p.memory_used_bytes;
+    o["memory_total_bytes"] = p.memory_total_bytes;
+    o["net_rx_per_second"] = number_or_null(p.net_rx_per_second);
+    o["net_tx_per_second"] = number_or_null(p.net_tx_per_second);
+    o["gpu_utilization_percent"] = number_or_null(p.gpu_utilization_percent);
+    points.push_back(std::move(o));
+  }
+  return json::object{{"points", std::move(points)}};
 }
 
 std::vector<std::string> disk_paths_for(const std::vector<std::string>& targets) {

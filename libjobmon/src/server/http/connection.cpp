@@ -20,7 +20,7 @@ HttpResponse error_answer(int status, const std::string& message) {
   HttpResponse r;
   r.status = status;
   r.body = fmt::format(R"({{"error":"{}","status":{}}})", message, status);  // fixed messages: nothing to escape
-  r.headers.push_back({"Cache-Control", "no-store"});
+  add_common_headers(r);  // no-store, and no framing, like every WebApi answer
   return r;
 }
 
@@ -124,6 +124,8 @@ void Connection::dispatch(bool close_after) {
   HttpRequest request = std::move(parser_->request());
   close_after = close_after || !parser_->keep_alive();
   http10_ = parser_->version() == 10;
+  // HTTP/1.1 requires Host (RFC 9112 3.2: a 400 when missing); 1.0 clients may omit it.
+  if (!http10_ && !parser_->host_seen()) return refuse(400, "HTTP/1.1 requests need a Host header");
   const bool head = request.method == "HEAD";
   if (request.method == "GET" && request.path == "/api/stream") return start_stream(request, close_after);
   if (!core_.pool) return answer(handle_safely(core_.api, request), head, close_after);
@@ -163,15 +165,21 @@ void Connection::write(bool close_after) {
 
 void Connection::start_stream(const HttpRequest& request, bool close_after) {
   // The same 403 (rebinding Host), 401 (no token) as every other route.
-  if (auto refused = core_.api.refusal(request)) return answer(std::move(*refused), false, close_after);
+  if (auto refused = core_.api.refusal(request)) {
+    add_common_headers(*refused);
+    return answer(std::move(*refused), false, close_after);
+  }
   if (!core_.add_stream(shared_from_this())) {
     HttpResponse busy = error_answer(503, "too many event streams");
     busy.headers.push_back({"Retry-After", std::to_string(core_.options.stream_retry_after_seconds)});
     return answer(busy, false, close_after);
   }
-  events_ = std::make_unique<EventStream>(core_.registry);
+  // A reconnecting EventSource names the last event it saw: what changed since
+  // then (or a "reset" when that is too old to tell) follows the head at once.
+  events_ = std::make_unique<EventStream>(core_.registry, request.last_event_id);
   last_event_ = std::chrono::steady_clock::now();
   out_ = event_stream_head();
+  if (auto resume = events_->resume_frame()) out_ += *resume;
   write(false);
   watch_stream();
 }
@@ -196,9 +204,9 @@ void Connection::push_event(std::chrono::steady_clock::time_point now) {
   write(false);
 }
 
-void Connection::refuse(int status) {
+void Connection::refuse(int status, const char* message) {
   disarm();
-  answer(error_answer(status, refusal_message(status)), false, true);
+  answer(error_answer(status, message ? message : refusal_message(status)), false, true);
 }
 
 void Connection::linger() {

@@ -43,7 +43,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start_stream(const HttpRequest& request, bool close_after);
   void watch_stream();
   // Answers a request that cannot be parsed or is refused (400, 413, 414, 431), then closes.
-  void refuse(int status);
+  void refuse(int status, const char* message = nullptr);
   // Stops sending, and reads (and drops) what the client still sends for a
   // moment before closing, so that it sees the answer rather than a reset.
   void linger();

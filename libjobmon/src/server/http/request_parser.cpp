@@ -1,6 +1,7 @@
 #include "server/http/request_parser.hpp"
 
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
 namespace jobmon::detail {
@@ -46,7 +47,7 @@ void RequestParser::on_request_impl(http::verb, boost::beast::string_view method
   split_target(std::string_view(target.data(), target.size()), request_);
 }
 
-void RequestParser::on_field_impl(http::field name, boost::beast::string_view, boost::beast::string_view value,
+void RequestParser::on_field_impl(http::field name, boost::beast::string_view name_string, boost::beast::string_view value,
                                   boost::beast::error_code& ec) {
   if (++fields_ > max_header_fields_) {
     ec = http::error::header_limit;
@@ -68,6 +69,12 @@ void RequestParser::on_field_impl(http::field name, boost::beast::string_view, b
   } else if (name == http::field::authorization && !authorization_seen_) {
     request_.authorization = std::string(value.data(), value.size());
     authorization_seen_ = true;
+  } else if (name == http::field::if_none_match) {
+    // Several fields are one list (RFC 9110 5.3).
+    if (!request_.if_none_match.empty()) request_.if_none_match += ", ";
+    request_.if_none_match.append(value.data(), value.size());
+  } else if (name == http::field::unknown && boost::beast::iequals(name_string, "Last-Event-ID")) {
+    request_.last_event_id = std::string(value.data(), value.size());
   }
 }
 

@@ -19,6 +19,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   HttpRequest& request() { return request_; }
   int version() const { return version_; }  // 10 or 11
   bool request_line_seen() const { return request_line_seen_; }
+  // A Host field arrived (HTTP/1.1 requires one: RFC 9112 3.2).
+  bool host_seen() const { return host_seen_; }
   // The request announced a body (a Content-Length above 0, or chunked). Its
   // head is complete, the body is never read: a GET or HEAD is answered 413,
   // another method gets the API's 405, and the connection is closed.
