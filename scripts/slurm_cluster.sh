@@ -18,7 +18,8 @@
 # - proctrack/linuxproc + task/none, no cgroup plugin: cgroup v2 needs systemd
 #   in 22.05. So there is no memory enforcement (no OUT_OF_MEMORY here).
 # - DefMemPerCPU: otherwise a job asks for the node's whole memory and the
-#   tasks of an array run one at a time.
+#   tasks of an array run one at a time. RealMemory (declared, like the
+#   CPUs) leaves room for 16 tasks asking datatrove's --mem-per-cpu=1G.
 # - SlurmctldHost must be the real `hostname -s` (slurmctld refuses another).
 # - KillWait=2: a task over its time limit ends 2 s after SIGTERM, not 30.
 # - MinJobAge=300 (Slurm's default): finished jobs stay in squeue for 5 min.
@@ -100,7 +101,9 @@ write_configs() {
   host=$(hostname -s)
   local cpus
   cpus=$(nproc)
-  ((cpus >= 4)) || cpus=4  # declared, not real (config_overrides): room for a few array tasks at once
+  # Declared, not real (config_overrides): room for the datatrove test's
+  # arrays, several tasks each, to run at once on a 2-core machine.
+  ((cpus >= 16)) || cpus=16
   echo "$db_port" > "$ETC/db_port"
 
   cat > "$ETC/slurm.conf" << EOF
@@ -144,7 +147,7 @@ AccountingStoragePort=$dbd_port
 # The munge socket for the connection to slurmdbd (AuthInfo covers the rest).
 AccountingStoragePass=$RUN/munge.socket
 JobCompType=jobcomp/none
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=4000 State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=32000 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=7-00:00:00 State=UP
 EOF
 
