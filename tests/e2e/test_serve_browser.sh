@@ -63,6 +63,9 @@ sed "s/rank=3/rank=1/g" "$FAILED_LOG" > "$S/logs/task_00001.log"
 for r in 2 3; do printf '2026-12-06 10:00:00.000 | INFO     | datatrove: Launching pipeline for rank=%s\n' "$r" > "$S/logs/task_0000$r.log"; done
 for i in 0 1 2 3; do echo "task $i" > "$S/slurm_logs/1_$i.out"; done
 echo 'slurmstepd: error: *** JOB 6 ON vm CANCELLED AT 2026-12-06T10:01:27 DUE TO TIME LIMIT ***' >> "$S/slurm_logs/1_2.out"
+# Launched just before the capture's array was submitted (Slurm's submit time
+# must follow the launch files, or the array is an earlier attempt's).
+touch -d "@1796581900" "$S/executor.json" "$S/ranks_to_run.json" "$S/launch_script.slurm"
 FAKE=$WORK/fake_slurm
 mkdir -p "$FAKE"
 for cmd in squeue sacct; do
