@@ -7,27 +7,14 @@
 # every task ended; an array task id (A_I) stops when that task ends.
 # Without the Slurm, munge or MariaDB binaries: SKIP (77), never a pass.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/slurm_lib.sh"
 BIN="$JOBMON_BIN/jobmon-hub-progress/jobmon-hub-progress"
-for b in munged mariadbd slurmdbd slurmctld slurmd sbatch squeue sacct; do
-  command -v "$b" > /dev/null || skip "$b not on PATH (scripts/install-deps.sh --test installs it)"
-done
-[[ $(id -u) -eq 0 ]] || skip "the test cluster runs its daemons as root"
+slurm_require
 
-CLUSTER=$WORK/cluster
-CLUSTER_SCRIPT=$JOBMON_SOURCE/scripts/slurm_cluster.sh
-on_exit "bash '$CLUSTER_SCRIPT' down '$CLUSTER' > /dev/null 2>&1"
-cluster_up() { bash "$CLUSTER_SCRIPT" up "$CLUSTER" > "$WORK/up.out" 2> "$WORK/up.err"; }
-if ! cluster_up; then
-  # The free ports it picked may have been taken meanwhile: once more, fresh.
-  bash "$CLUSTER_SCRIPT" down "$CLUSTER" > /dev/null 2>&1 || true
-  rm -rf "$CLUSTER"
-  if ! cluster_up; then
-    cat "$WORK/up.err" >&2
-    fail "the cluster did not come up"
-    finish
-  fi
+if ! slurm_up; then
+  fail "the cluster did not come up"
+  finish
 fi
-eval "$(cat "$WORK/up.out")"
 pass "cluster up ($SLURM_CONF)"
 
 # The fake Hub with one shard of 3,000 rows.

@@ -11,31 +11,17 @@
 # Without the Slurm, munge or MariaDB binaries: SKIP (77), never a pass.
 # JOBMON_SLURM_CAPTURE=DIR saves the raw answers there (tests/data/slurm/).
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/slurm_lib.sh"
 
 PROBE=${JOBMON_BUILD:?}/tests/slurm_query_probe
 [[ -x $PROBE ]] || skip "slurm_query_probe not built"
-for b in munged mariadbd slurmdbd slurmctld slurmd sbatch squeue sacct; do
-  command -v "$b" > /dev/null || skip "$b not on PATH (scripts/install-deps.sh --test installs it)"
-done
-[[ $(id -u) -eq 0 ]] || skip "the test cluster runs its daemons as root"
+slurm_require
 START=$SECONDS
 
-CLUSTER=$WORK/cluster
-CLUSTER_SCRIPT=$JOBMON_SOURCE/scripts/slurm_cluster.sh
-on_exit "bash '$CLUSTER_SCRIPT' down '$CLUSTER' > /dev/null 2>&1"
-cluster_up() { bash "$CLUSTER_SCRIPT" up "$CLUSTER" > "$WORK/up.out" 2> "$WORK/up.err"; }
-if ! cluster_up; then
-  # The free ports it picked may have been taken meanwhile: once more, fresh.
-  cat "$WORK/up.err" >&2
-  bash "$CLUSTER_SCRIPT" down "$CLUSTER" > /dev/null 2>&1 || true
-  rm -rf "$CLUSTER"
-  if ! cluster_up; then
-    cat "$WORK/up.err" >&2
-    fail "the cluster did not come up"
-    finish
-  fi
+if ! slurm_up; then
+  fail "the cluster did not come up"
+  finish
 fi
-eval "$(cat "$WORK/up.out")"
 pass "cluster up in $((SECONDS - START)) s ($SLURM_CONF)"
 NODE=$(hostname -s)
 bash "$CLUSTER_SCRIPT" up "$CLUSTER" > "$WORK/up2.out" 2>&1
