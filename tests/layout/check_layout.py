@@ -25,9 +25,10 @@ ALLOWED = {
     "notify": {"core"},
     "datatrove": {"core", "storage", "scheduler"},
     "datajuicer": {"core", "storage"},
+    "training": {"core", "storage"},
     "hub": {"core", "storage", "scheduler"},
-    "server": {"core", "storage", "scheduler", "notify", "datatrove", "datajuicer"},
-    "cli": {"core", "storage", "scheduler", "notify", "datatrove", "datajuicer", "hub"},
+    "server": {"core", "storage", "scheduler", "notify", "datatrove", "datajuicer", "training"},
+    "cli": {"core", "storage", "scheduler", "notify", "datatrove", "datajuicer", "training", "hub"},
 }
 CORE_UMBRELLA_EXCLUDES = {"cli", "server"}
 MAX_FILES = 15

@@ -7,12 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace jobmon {
+#include "jobmon/warning.hpp"
 
-struct Warning {
-  std::string path;
-  std::string message;
-};
+namespace jobmon {
 
 // An inclusive range of ranks, [first, last].
 struct RankRange {

@@ -1,0 +1,2 @@
+#pragma once
+// placeholder: filled in by the training work
