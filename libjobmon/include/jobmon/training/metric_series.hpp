@@ -12,8 +12,8 @@
 
 namespace jobmon {
 
-// Which way is better for a metric, judged from its name (the part after the
-// last '/' and without an eval_/train_/val_/test_ prefix): lower for loss,
+// Which way is better for a metric, judged from the words in its name
+// (any case, path parts included): lower for loss,
 // wer, cer, perplexity, error, mse, mae, rmse; higher for accuracy, f1,
 // precision, recall, bleu, rouge, exact_match, auc, map, reward, score, iou;
 // none for everything else (learning_rate, grad_norm, epoch, runtime,
