@@ -1,11 +1,16 @@
 #include "jobmon/cli/status_command.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <ostream>
 #include <utility>
 
 #include "jobmon/cli/status_view.hpp"
+#include "jobmon/cli/terminal.hpp"
+#include "jobmon/cli/training_view.hpp"
 #include "jobmon/cli/watch_command.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/json.hpp"
@@ -19,6 +24,15 @@ namespace jobmon {
 ScanOptions StatusCommandOptions::scan_options() const {
   ScanOptions o = scan;
   o.prefix = prefix;
+  return o;
+}
+
+TrainingScanOptions StatusCommandOptions::training_scan_options() const {
+  TrainingScanOptions o;
+  o.prefix = prefix;
+  o.recursive = scan.recursive;
+  o.max_depth = scan.max_depth;
+  o.max_directories = scan.max_directories;
   return o;
 }
 
@@ -61,6 +75,26 @@ ExitCode check_exit_code(const StatusCommandOptions& options, const Totals& tota
   return options.check && unfinished ? ExitCode::incomplete : ExitCode::ok;
 }
 
+ExitCode check_exit_code(const StatusCommandOptions& options, const Totals& totals, const TrainingRuns& runs) {
+  if (!options.check) return ExitCode::ok;
+  const bool jobs_unfinished = totals.jobs_completed < totals.jobs_total;
+  const bool runs_unfinished =
+      std::any_of(runs.begin(), runs.end(), [](const auto& run) { return run->status != JobStatus::complete; });
+  const bool nothing = totals.jobs_total == 0 && runs.empty();
+  return jobs_unfinished || runs_unfinished || nothing ? ExitCode::incomplete : ExitCode::ok;
+}
+
+namespace {
+
+// The width the training lines fit: the terminal's, else $COLUMNS, else none (a file gets it all).
+int report_columns(int fd) {
+  if (::isatty(fd) == 1) return terminal_size(fd).columns;
+  const char* columns = std::getenv("COLUMNS");
+  return columns != nullptr && std::atoi(columns) > 0 ? std::atoi(columns) : 0;
+}
+
+}  // namespace
+
 ExitCode run_status_command(const StatusCommandOptions& options, const Console& console,
                             std::shared_ptr<const Storage> storage) {
   if (options.csv && options.json) throw UsageError("--csv and --json: pick one");
@@ -70,12 +104,14 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
   if (!storage) storage = storage_for_targets(targets);  // s3:// URLs or local paths
   Scanner scanner(storage, options.scan_options());
   const ScanResult scan = scanner.scan(targets);
+  const double now = wall_clock_now();
+  TrainingScanner training_scanner(storage, options.training_scan_options());
+  const TrainingScanResult training = training_scanner.scan(targets, now);
 
   AggregateOptions agg_options;
   agg_options.prefix = options.prefix;
   agg_options.hide_complete = options.hide_complete;
   agg_options.sort = options.sort.value_or(SortOrder::name);
-  const double now = wall_clock_now();
   const auto join = make_scheduler_join(options.scheduler, storage);
   const SchedulerView scheduler = join->refresh(scan.jobs, now);
   const Aggregate agg = aggregate(scan.jobs, now, agg_options, &scheduler);
@@ -84,32 +120,41 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
     Notifier notifier(options.notify);
     AggregateOptions all = agg_options;
     all.hide_complete = false;
-    notifier.observe(notification_observations(aggregate(scan.jobs, now, all, &scheduler)), now);
+    std::vector<JobObservation> observed = notification_observations(aggregate(scan.jobs, now, all, &scheduler));
+    for (JobObservation& o : training_observations(training.runs)) observed.push_back(std::move(o));
+    notifier.observe(observed, now);
     if (!notifier.flush(60)) console.err << "warning: notifications still undelivered after 60 s; they are kept for the next run\n";
     const NotifyStats s = notifier.stats();
     if (s.given_up > 0) console.err << "warning: notify: " << terminal_safe(s.last_error) << '\n';
   }
+  const TrainingRuns runs = options.hide_complete ? without_complete(training.runs) : training.runs;
 
-  std::vector<Warning> warnings = scan.warnings;
+  std::vector<Warning> warnings = without_training_dirs(scan.warnings, training.runs);
   warnings.insert(warnings.end(), agg.warnings.begin(), agg.warnings.end());
   for (const JobRow& row : agg.rows) {
     for (const Warning& w : row.job->warnings) warnings.push_back(w);
   }
-  const ExitCode code = check_exit_code(options, agg.totals);
+  for (Warning& w : training_warnings(training)) warnings.push_back(std::move(w));
+  const ExitCode code = check_exit_code(options, agg.totals, training.runs);
 
   if (options.json) {
-    out << to_pretty_json(status_document(agg, warnings));
+    boost::json::value doc = status_document(agg, warnings);
+    boost::json::array runs_json;
+    runs_json.reserve(runs.size());
+    for (const auto& run : runs) runs_json.push_back(to_json(*run));
+    doc.as_object()["training"] = std::move(runs_json);
+    out << to_pretty_json(doc);
     return code;
   }
   if (options.csv) {
     const TermStyle csv_err_style = detect_term_style(console.err_fd, options.color);
     for (const Warning& w : warnings) err << render_warning_line(csv_err_style, w) << '\n';
-    out << status_csv(agg);
+    out << status_csv(agg) << training_csv_rows(runs, now);
     return code;
   }
   const TermStyle err_style = detect_term_style(console.err_fd, options.color);
   for (const Warning& w : warnings) err << render_warning_line(err_style, w) << '\n';
-  if (agg.totals.jobs_total == 0) {
+  if (agg.totals.jobs_total == 0 && training.runs.empty()) {
     out << "No jobs found.\n";
     return code;
   }
@@ -118,9 +163,18 @@ ExitCode run_status_command(const StatusCommandOptions& options, const Console& 
   view.show_failed = options.show_failed;
   view.utc = options.utc;
   out << render_job_lines(agg, view);
-  out << render_summary_line(agg.totals) << '\n';
-  const std::string outlook = render_outlook_line(agg, view);
-  if (!outlook.empty()) out << outlook << '\n';
+  TrainingViewOptions training_view;
+  training_view.style = view.style;
+  training_view.utc = options.utc;
+  training_view.columns = report_columns(console.out_fd);
+  out << render_training_lines(runs, now, training_view);
+  if (agg.totals.jobs_total > 0) {
+    out << render_summary_line(agg.totals) << '\n';
+    const std::string outlook = render_outlook_line(agg, view);
+    if (!outlook.empty()) out << outlook << '\n';
+  }
+  const std::string training_summary = render_training_summary_line(training.runs, view.style);
+  if (!training_summary.empty()) out << training_summary << '\n';
   return code;
 }
 

@@ -15,6 +15,7 @@
 
 #include "core/system/environment.hpp"
 #include "jobmon/cli/terminal.hpp"
+#include "jobmon/cli/training_view.hpp"
 #include "jobmon/cli/watch.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/datatrove/scanner.hpp"
@@ -30,6 +31,8 @@ constexpr double min_interval_seconds = 0.05;
 struct Refresh {
   Aggregate aggregate;
   AggregateDelta delta;
+  std::vector<WatchTrainingRow> training;  // shown (after --hide-complete)
+  std::vector<WatchTrainingRow> all_training;  // every run, for the next refresh's new steps
   std::vector<Warning> warnings;
   double seconds = 0;
 };
@@ -38,6 +41,7 @@ class Refresher {
  public:
   Refresher(const StatusCommandOptions& options, std::shared_ptr<const Storage> storage)
       : scanner_(storage, options.scan_options()),
+        training_scanner_(storage, options.training_scan_options()),
         scheduler_(make_scheduler_join(options.scheduler, storage)),
         targets_(options.targets_or_cwd()) {
     if (!options.notify.webhook_url.empty() || !options.notify.command.empty())
@@ -46,24 +50,33 @@ class Refresher {
     hide_complete_ = options.hide_complete;  // applied after the notifier saw every row
   }
 
-  Refresh next(const Aggregate* previous) {
+  Refresh next(const Refresh* previous) {
     const auto started = std::chrono::steady_clock::now();
     ScanResult scan = scanner_.scan(targets_);
     Refresh r;
     const double now = wall_clock_now();
+    TrainingScanResult training = training_scanner_.scan(targets_, now);
     const SchedulerView scheduler = scheduler_->refresh(scan.jobs, now);
     r.aggregate = aggregate(scan.jobs, now, aggregate_options_, &scheduler);
-    if (notifier_) notifier_->observe(notification_observations(r.aggregate), now);
+    if (notifier_) {
+      std::vector<JobObservation> observed = notification_observations(r.aggregate);
+      for (JobObservation& o : training_observations(training.runs)) observed.push_back(std::move(o));
+      notifier_->observe(observed, now);
+    }
+    r.all_training = watch_training_rows(training.runs, previous != nullptr ? &previous->all_training : nullptr);
+    r.training = r.all_training;
     if (hide_complete_) {
       const auto complete = [](const JobRow& row) { return row.status == JobStatus::complete; };
       r.aggregate.hidden_complete = static_cast<std::size_t>(std::count_if(r.aggregate.rows.begin(), r.aggregate.rows.end(), complete));
       std::erase_if(r.aggregate.rows, complete);
+      std::erase_if(r.training, [](const WatchTrainingRow& row) { return row.run->status == JobStatus::complete; });
     }
-    if (previous != nullptr) r.delta = apply_deltas(r.aggregate, *previous);
-    r.warnings = std::move(scan.warnings);
+    if (previous != nullptr) r.delta = apply_deltas(r.aggregate, previous->aggregate);
+    r.warnings = without_training_dirs(std::move(scan.warnings), training.runs);
     r.warnings.insert(r.warnings.end(), r.aggregate.warnings.begin(), r.aggregate.warnings.end());
     for (const JobRow& row : r.aggregate.rows)
       for (const Warning& w : row.job->warnings) r.warnings.push_back(w);
+    for (Warning& w : training_warnings(training)) r.warnings.push_back(std::move(w));
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return r;
   }
@@ -76,6 +89,7 @@ class Refresher {
 
  private:
   Scanner scanner_;
+  TrainingScanner training_scanner_;
   std::unique_ptr<SchedulerJoin> scheduler_;
   std::unique_ptr<Notifier> notifier_;  // delivers on its own thread
   bool hide_complete_ = false;
@@ -118,8 +132,11 @@ ExitCode run_once(const StatusCommandOptions& options, Refresher& refresher, con
   frame.show_keys = false;
   frame.warnings = r.warnings;
   frame.scan_seconds = r.seconds;
+  frame.training = r.training;
   console.out << render_watch_frame(r.aggregate, r.delta, frame) << '\n';
-  return check_exit_code(options, r.aggregate.totals);  // --once --check: the report's rule
+  TrainingRuns runs;
+  for (const WatchTrainingRow& row : r.all_training) runs.push_back(row.run);
+  return check_exit_code(options, r.aggregate.totals, runs);  // --once --check: the report's rule
 }
 
 // Not a terminal (a log file, a pipe): one plain line per refresh.
@@ -134,10 +151,10 @@ ExitCode run_plain(const StatusCommandOptions& options, Refresher& refresher, co
   const std::int64_t tasks_at_start = current.aggregate.totals.tasks_completed;
   for (;;) {
     print_warnings(console.err, err_style, current.warnings, seen);
-    out << render_watch_log_line(current.aggregate, current.delta, options.utc, unicode) << std::endl;
+    out << render_watch_log_line(current.aggregate, current.delta, current.training, options.utc, unicode) << std::endl;
     if (!out) return ExitCode::runtime_error;  // the reader went away
     if (signals.wait(options.interval - current.seconds) == SignalWatch::Event::quit) break;
-    current = refresher.next(&current.aggregate);
+    current = refresher.next(&current);
   }
   out << render_watch_final_line(current.aggregate, tasks_at_start, wall_clock_now() - started) << std::endl;
   return ExitCode::ok;
@@ -156,6 +173,7 @@ ExitCode run_dashboard(const StatusCommandOptions& options, Refresher& refresher
       const auto refreshed_at = std::chrono::steady_clock::now();
       frame.warnings = current.warnings;
       frame.scan_seconds = current.seconds;
+      frame.training = current.training;
       bool redraw = true;
       bool refresh_now = false;
       while (!quit && !refresh_now) {
@@ -184,7 +202,7 @@ ExitCode run_dashboard(const StatusCommandOptions& options, Refresher& refresher
             break;
         }
       }
-      if (!quit) current = refresher.next(&current.aggregate);
+      if (!quit) current = refresher.next(&current);
     }
     terminal.restore();
   }

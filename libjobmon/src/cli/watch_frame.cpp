@@ -114,6 +114,92 @@ StatusCell status_cell(const JobRow& row, double now, const TermStyle& st) {
   return {with_failures, with_failures};
 }
 
+// A row of the jobs table, whatever kind of job it shows: a datatrove job
+// (tasks) or a training run (steps).
+struct TableRow {
+  JobStatus status = JobStatus::pending;
+  std::string name;   // as on disk: screen_text'd when drawn
+  std::string path;   // the order within a state group
+  std::string count;  // "10/40"
+  int percent = 0;
+  double fraction = 0, fraction_before = -1;
+  std::int64_t fresh = 0;  // tasks or steps since the previous refresh
+  std::optional<double> rate;
+  StatusCell cell;
+};
+
+TableRow table_row(const JobRow& row, double now, const TermStyle& st) {
+  const JobState& job = *row.job;
+  TableRow r;
+  r.status = row.status;
+  r.name = job.name;
+  r.path = job.path;
+  r.count = fmt::format("{}/{}", job.completed, job.world_size);
+  r.percent = whole_percent_of(job.completed, job.world_size);
+  r.fraction = job.fraction();
+  const double total = static_cast<double>(std::max<std::int64_t>(job.world_size, 1));
+  r.fraction_before = static_cast<double>(job.completed - row.newly_completed) / total;
+  r.fresh = row.newly_completed;
+  r.rate = row.eta.rate;
+  r.cell = status_cell(row, now, st);
+  return r;
+}
+
+constexpr int max_reason_width = 32;  // a failed run's reason in its row; the plain report has it whole
+
+// A training run's last column: the ETA or the state's word, then the loss
+// (and a failed run's reason, cut); brief: the first part only.
+StatusCell training_cell(const TrainingRun& run, double now, const TermStyle& st) {
+  const std::string sep = dot(st);
+  std::string state;
+  std::string reason;
+  switch (run.status) {
+    case JobStatus::complete:
+      state = paint(st, Color::gray,
+                    run.ended_at ? "done " + format_duration(std::max(0.0, now - *run.ended_at)) + " ago" : "done");
+      break;
+    case JobStatus::pending: state = paint(st, Color::gray, "pending"); break;
+    case JobStatus::stalled:
+      state = paint(st, Color::yellow,
+                    "stalled " + format_duration(run.updated_at ? std::max(0.0, now - *run.updated_at) : 0));
+      break;
+    case JobStatus::failed:
+      state = paint(st, Color::red, "failed");
+      if (!run.state_reason.empty()) {
+        const std::string safe = screen_text(run.state_reason);
+        reason = paint(st, Color::gray, display_width(safe) > max_reason_width ? fit(st, safe, max_reason_width) : safe);
+      }
+      break;
+    case JobStatus::running:
+      state = run.eta.remaining_seconds ? format_duration(*run.eta.remaining_seconds) : paint(st, Color::gray, "rate unknown");
+      break;
+  }
+  std::string full = state;
+  std::string loss_name;
+  if (const MetricSeries* loss = training_loss_series(run, &loss_name))
+    full += sep + screen_text(loss_name) + " " + format_metric(loss->last().value);
+  if (!reason.empty()) full += sep + reason;
+  return {full, state};
+}
+
+TableRow table_row(const WatchTrainingRow& row, double now, const TermStyle& st) {
+  const TrainingRun& run = *row.run;
+  TableRow r;
+  r.status = run.status;
+  r.name = run.name;
+  r.path = run.path;
+  const std::string max = run.max_steps && *run.max_steps > 0 ? std::to_string(*run.max_steps) : "?";
+  r.count = (run.step ? std::to_string(*run.step) : "0") + "/" + max;
+  r.fraction = training_fraction(run);
+  r.percent = static_cast<int>(std::floor(r.fraction * 100));
+  r.fresh = std::max<std::int64_t>(row.new_steps, 0);
+  if (run.max_steps && *run.max_steps > 0 && run.step)
+    r.fraction_before = std::clamp(static_cast<double>(*run.step - r.fresh) / static_cast<double>(*run.max_steps), 0.0, r.fraction);
+  r.rate = run.eta.rate;
+  r.cell = training_cell(run, now, st);
+  return r;
+}
+
 std::string delta_text(const TermStyle& style, std::int64_t delta) {
   if (delta <= 0) return {};
   std::string text(" ");
@@ -175,6 +261,22 @@ std::string tasks_line(const Aggregate& agg, const AggregateDelta& delta, const 
   return line + fmt::format(" {}{}", dot(o.style), detail::join(outlook, dot(o.style)));
 }
 
+std::string training_line(const std::vector<WatchTrainingRow>& rows, const TermStyle& st) {
+  TrainingRuns runs;
+  runs.reserve(rows.size());
+  for (const WatchTrainingRow& row : rows) runs.push_back(row.run);
+  const TrainingTotals t = training_totals(runs);
+  std::string line = fmt::format("Training runs: {}/{} - {}", format_thousands(t.complete), format_thousands(t.runs),
+                                 percent_tenths(t.complete, t.runs));
+  std::vector<std::string> states;
+  if (t.running > 0) states.push_back(paint(st, Color::cyan, fmt::format("{} running", t.running)));
+  if (t.failed > 0) states.push_back(paint(st, Color::red, fmt::format("{} failed", t.failed)));
+  if (t.stalled > 0) states.push_back(paint(st, Color::yellow, fmt::format("{} stalled", t.stalled)));
+  if (t.pending > 0) states.push_back(fmt::format("{} pending", t.pending));
+  if (!states.empty()) line += fmt::format(" {}{}", dot(st), detail::join(states, dot(st)));
+  return line;
+}
+
 struct TableLayout {
   int name = 0, count = 0, percent = 4, fresh = 0, rate = 0, status = 0, bar = 0;
   bool brief = false;  // the status column shows StatusCell::brief
@@ -187,18 +289,16 @@ struct TableLayout {
 // min_name_width, then the percentage (the count says it too). Then the bar
 // takes what is left, or goes below min_bar_width, and the name shrinks to
 // 4 cells if even that does not fit; what still does not is clipped.
-TableLayout layout_table(const std::vector<const JobRow*>& rows, const std::vector<StatusCell>& cells, int columns) {
+TableLayout layout_table(const std::vector<const TableRow*>& rows, int columns) {
   TableLayout l;
   int full = 0, brief = 0;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const JobState& job = *rows[i]->job;
-    l.name = std::max(l.name, display_width(screen_text(job.name)));
-    l.count = std::max(l.count, static_cast<int>(fmt::format("{}/{}", job.completed, job.world_size).size()));
-    if (rows[i]->newly_completed > 0)
-      l.fresh = std::max(l.fresh, static_cast<int>(fmt::format("+{}", rows[i]->newly_completed).size()));
-    l.rate = std::max(l.rate, static_cast<int>(format_rate(rows[i]->eta.rate).size()));
-    full = std::max(full, display_width(cells[i].full));
-    brief = std::max(brief, display_width(cells[i].brief));
+  for (const TableRow* row : rows) {
+    l.name = std::max(l.name, display_width(screen_text(row->name)));
+    l.count = std::max(l.count, static_cast<int>(row->count.size()));
+    if (row->fresh > 0) l.fresh = std::max(l.fresh, static_cast<int>(fmt::format("+{}", row->fresh).size()));
+    l.rate = std::max(l.rate, static_cast<int>(format_rate(row->rate).size()));
+    full = std::max(full, display_width(row->cell.full));
+    brief = std::max(brief, display_width(row->cell.brief));
   }
   l.name = std::clamp(l.name, 4, std::max(12, columns / 3));
   l.count = std::max(l.count, 4);
@@ -243,40 +343,37 @@ std::string header_row(const TableLayout& l, const TermStyle& st) {
   return paint(st, Color::gray, h);
 }
 
-std::string job_row(const JobRow& row, const StatusCell& cell, const TableLayout& l, const TermStyle& st) {
-  const JobState& job = *row.job;
+std::string table_line(const TableRow& row, const TableLayout& l, const TermStyle& st) {
   const Color name_color = row.status == JobStatus::failed    ? Color::red
                            : row.status == JobStatus::stalled ? Color::yellow
                                                               : Color::none;
-  std::string line = status_glyph(st, row.status) + " " + paint(st, name_color, fit(st, screen_text(job.name), l.name));
-  line += fmt::format(" {:>{}}", fmt::format("{}/{}", job.completed, job.world_size), l.count);
-  if (l.percent > 0) line += fmt::format(" {:>3}%", whole_percent_of(job.completed, job.world_size));
+  std::string line = status_glyph(st, row.status) + " " + paint(st, name_color, fit(st, screen_text(row.name), l.name));
+  line += fmt::format(" {:>{}}", row.count, l.count);
+  if (l.percent > 0) line += fmt::format(" {:>3}%", row.percent);
   if (l.bar > 0) {
-    const double total = static_cast<double>(std::max<std::int64_t>(job.world_size, 1));
-    const double before = static_cast<double>(job.completed - row.newly_completed) / total;
     line += ' ';
-    line += render_bar(st, l.bar, job.fraction(), before);
+    line += render_bar(st, l.bar, row.fraction, row.fraction_before);
   }
   if (l.fresh > 0) {
-    const std::string fresh = row.newly_completed > 0 ? fmt::format("+{}", row.newly_completed) : "";
+    const std::string fresh = row.fresh > 0 ? fmt::format("+{}", row.fresh) : "";
     line += ' ';
     line += paint(st, Color::green, fmt::format("{:>{}}", fresh, l.fresh));
   }
   if (l.rate > 0) {  // only a running job has a rate worth showing
     line += ' ';
-    line += fmt::format("{:>{}}", row.status == JobStatus::running ? format_rate(row.eta.rate) : "", l.rate);
+    line += fmt::format("{:>{}}", row.status == JobStatus::running ? format_rate(row.rate) : "", l.rate);
   }
   if (l.status > 0) {
     line += ' ';
-    line += l.brief ? cell.brief : cell.full;
+    line += l.brief ? row.cell.brief : row.cell.full;
   }
   return line;
 }
 
 // "… 9,990 more: 5 running, 9,985 complete" for the rows that do not fit.
-std::string collapsed_row(const std::vector<const JobRow*>& hidden, const TermStyle& st) {
+std::string collapsed_row(const std::vector<const TableRow*>& hidden, const TermStyle& st) {
   std::int64_t counts[5] = {0, 0, 0, 0, 0};
-  for (const JobRow* row : hidden) ++counts[group_of(row->status)];
+  for (const TableRow* row : hidden) ++counts[group_of(row->status)];
   static constexpr JobStatus groups[5] = {JobStatus::running, JobStatus::pending, JobStatus::failed,
                                           JobStatus::stalled, JobStatus::complete};
   std::vector<std::string> parts;
@@ -367,6 +464,21 @@ std::vector<const JobRow*> dashboard_order(const Aggregate& aggregate) {
   return rows;
 }
 
+std::vector<WatchTrainingRow> watch_training_rows(const TrainingRuns& runs, const std::vector<WatchTrainingRow>* previous) {
+  std::vector<WatchTrainingRow> rows;
+  rows.reserve(runs.size());
+  for (const auto& run : runs) {
+    WatchTrainingRow row{run, 0};
+    if (previous != nullptr && run->step) {
+      const auto before = std::find_if(previous->begin(), previous->end(),
+                                       [&](const WatchTrainingRow& p) { return p.run->path == run->path; });
+      if (before != previous->end() && before->run->step) row.new_steps = std::max<std::int64_t>(0, *run->step - *before->run->step);
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 std::string render_watch_frame(const Aggregate& aggregate, const AggregateDelta& delta,
                                const WatchFrameOptions& options) {
   const TermStyle& st = options.style;
@@ -374,16 +486,32 @@ std::string render_watch_frame(const Aggregate& aggregate, const AggregateDelta&
   const int max_lines = std::max(options.rows, 1);
   std::vector<std::string> lines;
   lines.push_back(title_line(aggregate, options));
-  lines.push_back(jobs_line(aggregate, delta, st));
-  lines.push_back(tasks_line(aggregate, delta, options));
   const Totals& t = aggregate.totals;
+  // Only training runs: the job and task totals would read 0/0.
+  const bool job_totals = t.jobs_total > 0 || options.training.empty();
+  if (job_totals) {
+    lines.push_back(jobs_line(aggregate, delta, st));
+    lines.push_back(tasks_line(aggregate, delta, options));
+  }
+  if (!options.training.empty()) lines.push_back(training_line(options.training, st));
   if (t.tasks_total > 0) {
     const double total = static_cast<double>(t.tasks_total);
     lines.push_back(render_bar(st, std::max(columns, 1), static_cast<double>(t.tasks_completed) / total,
                                static_cast<double>(t.tasks_completed - delta.tasks_completed) / total));
   }
 
-  const std::vector<const JobRow*> rows = dashboard_order(aggregate);
+  // Jobs and runs in one table, in dashboard order (state group, then path).
+  std::vector<TableRow> all_rows;
+  all_rows.reserve(aggregate.rows.size() + options.training.size());
+  for (const JobRow* row : dashboard_order(aggregate)) all_rows.push_back(table_row(*row, aggregate.now, st));
+  for (const WatchTrainingRow& row : options.training) all_rows.push_back(table_row(row, aggregate.now, st));
+  std::vector<const TableRow*> rows;
+  rows.reserve(all_rows.size());
+  for (const TableRow& row : all_rows) rows.push_back(&row);
+  std::stable_sort(rows.begin(), rows.end(), [](const TableRow* a, const TableRow* b) {
+    if (group_of(a->status) != group_of(b->status)) return group_of(a->status) < group_of(b->status);
+    return a->path < b->path;
+  });
   const std::vector<const Warning*> warnings = warnings_in_order(options.warnings);
   // The rest of the screen: the table (a blank line, the column header,
   // rows), then the warnings (a heading and a line each). When both do not
@@ -406,18 +534,15 @@ std::string render_watch_frame(const Aggregate& aggregate, const AggregateDelta&
   const int table_slots = room - warning_slots - 2;
   if (rows.empty() && room - warning_slots >= 2) {
     lines.emplace_back();
-    lines.push_back(paint(st, Color::gray, "No jobs found (yet): waiting for executor.json under the targets."));
+    lines.push_back(paint(st, Color::gray, "No jobs found (yet): waiting for executor.json or a training run under the targets."));
   } else if (!rows.empty() && table_slots >= 1) {
     std::size_t shown = rows.size();
     if (rows.size() > static_cast<std::size_t>(table_slots)) shown = static_cast<std::size_t>(table_slots) - 1;
-    const std::vector<const JobRow*> visible(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown));
-    std::vector<StatusCell> cells;
-    cells.reserve(visible.size());
-    for (const JobRow* row : visible) cells.push_back(status_cell(*row, aggregate.now, st));
-    const TableLayout layout = layout_table(visible, cells, columns);
+    const std::vector<const TableRow*> visible(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown));
+    const TableLayout layout = layout_table(visible, columns);
     lines.emplace_back();
     lines.push_back(header_row(layout, st));
-    for (std::size_t i = 0; i < visible.size(); ++i) lines.push_back(job_row(*visible[i], cells[i], layout, st));
+    for (const TableRow* row : visible) lines.push_back(table_line(*row, layout, st));
     if (shown < rows.size())
       lines.push_back(collapsed_row({rows.begin() + static_cast<std::ptrdiff_t>(shown), rows.end()}, st));
   }
@@ -454,6 +579,43 @@ std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDel
     if (t.remaining_seconds && *t.remaining_seconds > 0) parts.push_back("ETA " + format_duration(*t.remaining_seconds));
   }
   return clock_time(aggregate.now, utc) + " " + detail::join(parts, unicode ? " · " : " | ");
+}
+
+std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDelta& delta,
+                                  const std::vector<WatchTrainingRow>& training, bool utc, bool unicode) {
+  if (training.empty()) return render_watch_log_line(aggregate, delta, utc, unicode);
+  const char* sep = unicode ? " · " : " | ";
+  std::string line = aggregate.totals.jobs_total > 0 ? render_watch_log_line(aggregate, delta, utc, unicode) + sep
+                                                     : clock_time(aggregate.now, utc) + " ";
+  TrainingRuns runs;
+  for (const WatchTrainingRow& row : training) runs.push_back(row.run);
+  const TrainingTotals t = training_totals(runs);
+  std::vector<std::string> parts;
+  parts.push_back(fmt::format("training {}/{} ({}%)", t.complete, t.runs, whole_percent_of(t.complete, t.runs)));
+  if (t.running > 0) parts.push_back(fmt::format("{} running", t.running));
+  if (t.failed > 0) parts.push_back(fmt::format("{} failed", t.failed));
+  if (t.stalled > 0) parts.push_back(fmt::format("{} stalled", t.stalled));
+  if (t.pending > 0) parts.push_back(fmt::format("{} pending", t.pending));
+  // The runs themselves, a few: their steps are what a log reader follows.
+  constexpr std::size_t max_named = 3;
+  std::size_t named = 0;
+  for (const WatchTrainingRow& row : training) {
+    const TrainingRun& run = *row.run;
+    if (named == max_named) {
+      parts.push_back(fmt::format("+{} more", training.size() - max_named));
+      break;
+    }
+    ++named;
+    std::string text = screen_text(run.name) + " " + to_string(run.status) + " step " +
+                       (run.step ? std::to_string(*run.step) : "0") +
+                       (run.max_steps ? "/" + std::to_string(*run.max_steps) : std::string());
+    if (row.new_steps > 0) text += fmt::format(" +{}", row.new_steps);
+    if (const MetricSeries* loss = training_loss_series(run)) text += " loss " + format_metric(loss->last().value);
+    if (run.status == JobStatus::running && run.eta.remaining_seconds)
+      text += " ETA " + format_duration(*run.eta.remaining_seconds);
+    parts.push_back(text);
+  }
+  return line + detail::join(parts, sep);
 }
 
 std::string render_watch_final_line(const Aggregate& last, std::int64_t tasks_completed_at_start,

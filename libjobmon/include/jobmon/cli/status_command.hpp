@@ -16,6 +16,7 @@
 #include "jobmon/datatrove/scanner.hpp"
 #include "jobmon/datatrove/scheduler_join.hpp"
 #include "jobmon/notify/notifier.hpp"
+#include "jobmon/training/training_scanner.hpp"
 
 namespace jobmon {
 
@@ -47,6 +48,9 @@ struct StatusCommandOptions {
   std::vector<std::string> targets_or_cwd() const;
   // `scan` with the prefix applied: dirs it leaves out are not read, nor warned about.
   ScanOptions scan_options() const;
+  // The training runs' discovery under the same targets: the prefix, and
+  // recursive/max_depth/max_directories from `scan`.
+  TrainingScanOptions training_scan_options() const;
 };
 
 // datatrove's own spellings of jobmon-status's flags, for the command line
@@ -67,10 +71,14 @@ std::string render_warning_line(const TermStyle& style, const Warning& warning);
 // The exit code --check asks for, one rule for the report and --once: incomplete
 // when a job is unfinished or none was found; ok without --check.
 ExitCode check_exit_code(const StatusCommandOptions& options, const Totals& totals);
+// The same over datatrove jobs and training runs: incomplete when a job or a
+// run is not complete, or when neither was found.
+ExitCode check_exit_code(const StatusCommandOptions& options, const Totals& totals,
+                         const std::vector<std::shared_ptr<const TrainingRun>>& runs);
 
-// One report: the job lines and summary (or --json) on console.out, scan
-// warnings on console.err. ok, or incomplete with --check when a job is
-// unfinished or none was found. Throws for errors (UsageError: bad options).
+// One report: the job lines, the training runs' lines and the summaries (or
+// --json, --csv) on console.out, scan warnings on console.err. ok, or
+// incomplete with --check when a job or run is unfinished or none was found. Throws for errors (UsageError: bad options).
 ExitCode run_status_command(const StatusCommandOptions& options, const Console& console,
                             std::shared_ptr<const Storage> storage = nullptr);
 

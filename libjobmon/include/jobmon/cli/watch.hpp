@@ -9,10 +9,22 @@
 #include <vector>
 
 #include "jobmon/cli/render.hpp"
+#include "jobmon/cli/training_view.hpp"
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/job.hpp"
 
 namespace jobmon {
+
+// A training run on the dashboard: the run and the steps it made since the
+// previous refresh (the NEW column and the bar's new shade).
+struct WatchTrainingRow {
+  std::shared_ptr<const TrainingRun> run;
+  std::int64_t new_steps = 0;
+};
+
+// The rows for `runs`, with the steps made since `previous` (none at the first refresh).
+std::vector<WatchTrainingRow> watch_training_rows(const TrainingRuns& runs,
+                                                  const std::vector<WatchTrainingRow>* previous);
 
 struct WatchFrameOptions {
   int columns = 80;                     // terminal width; every line fits in it
@@ -26,6 +38,9 @@ struct WatchFrameOptions {
   std::vector<Warning> warnings;
   std::optional<double> scan_seconds;   // cost of the last refresh, shown in the title
   bool show_keys = true;                // "q quit" hint (not in --once output)
+  // Training runs: rows in the jobs table (state, name, step/max, bar, loss
+  // and ETA) and a "Training runs" line under the job totals.
+  std::vector<WatchTrainingRow> training;
 };
 
 // One dashboard frame, lines separated by '\n' (no trailing newline):
@@ -34,6 +49,9 @@ struct WatchFrameOptions {
 // complete), failed ranks, rate and ETA; an overall bar; then the jobs table
 // (running and pending first, then failed and stalled, then complete),
 // collapsed into a count line when the rows do not fit; then the warnings.
+// Training runs (options.training) are rows of the same table, in the same
+// state order, with a "Training runs" line under the totals; the job and
+// task totals lines are left out when only training runs were found.
 // Bars show work done before the last refresh solid, work done since in a
 // distinct shade, and a cursor. Every name, path and message from the disk
 // is sanitized: it cannot drive the terminal.
@@ -47,6 +65,10 @@ std::vector<const JobRow*> dashboard_order(const Aggregate& aggregate);
 // "01:52:10 jobs 1/3 (33%) +1 · tasks 127/192 (66%) +12 · 2 running · 38/min · ETA 5m 10s".
 std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDelta& delta, bool utc = false,
                                   bool unicode = true);
+// The same with the training runs: "... · training 0/1 · ft-run step 150/300 +30 loss 0.41 ETA 2m"
+// (the datatrove parts only when there are jobs; the first 3 runs named).
+std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDelta& delta,
+                                  const std::vector<WatchTrainingRow>& training, bool utc, bool unicode);
 
 // The line printed after the dashboard ends: "Monitoring stopped after 2m 05s:
 // 1/3 (33%) jobs, 127/192 (66%) tasks completed (+12 while watching)."
