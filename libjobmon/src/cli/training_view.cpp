@@ -113,11 +113,17 @@ const MetricSeries* eval_loss_series(const TrainingRun& run, std::string* name) 
 }
 
 const MetricSeries* eval_metric_series(const TrainingRun& run, std::string* name) {
-  return first_where(run,
-                     [](const std::string& n, const MetricSeries& s) {
-                       return is_eval_name(n) && !has_loss(n) && s.goal() != MetricGoal::none;
-                     },
-                     name);
+  // trainer_state.json's spelling (eval_accuracy) before TensorBoard's (eval/accuracy) for the same value.
+  for (const bool trainer_spelling : {true, false}) {
+    if (const MetricSeries* s = first_where(run,
+                                            [&](const std::string& n, const MetricSeries& series) {
+                                              return is_eval_name(n) && !has_loss(n) && series.goal() != MetricGoal::none &&
+                                                     (!trainer_spelling || n.starts_with("eval_"));
+                                            },
+                                            name))
+      return s;
+  }
+  return nullptr;
 }
 
 std::string training_state_text(const TrainingRun& run, double now, const TermStyle& st, bool utc) {

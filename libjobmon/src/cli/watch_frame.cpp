@@ -145,40 +145,30 @@ TableRow table_row(const JobRow& row, double now, const TermStyle& st) {
   return r;
 }
 
-constexpr int max_reason_width = 32;  // a failed run's reason in its row; the plain report has it whole
-
-// A training run's last column: the ETA or the state's word, then the loss
-// (and a failed run's reason, cut); brief: the first part only.
+// A training run's last column: the ETA or the state's word (a failed run:
+// when it stopped), then the loss; brief: the first part only. The reason in
+// full is jobmon-status's line (and the JSON's "reason").
 StatusCell training_cell(const TrainingRun& run, double now, const TermStyle& st) {
   const std::string sep = dot(st);
+  const auto ago = [&](const std::optional<double>& t) { return format_duration(t ? std::max(0.0, now - *t) : 0); };
   std::string state;
-  std::string reason;
+  std::string full;
   switch (run.status) {
-    case JobStatus::complete:
-      state = paint(st, Color::gray,
-                    run.ended_at ? "done " + format_duration(std::max(0.0, now - *run.ended_at)) + " ago" : "done");
-      break;
+    case JobStatus::complete: state = paint(st, Color::gray, run.ended_at ? "done " + ago(run.ended_at) + " ago" : "done"); break;
     case JobStatus::pending: state = paint(st, Color::gray, "pending"); break;
-    case JobStatus::stalled:
-      state = paint(st, Color::yellow,
-                    "stalled " + format_duration(run.updated_at ? std::max(0.0, now - *run.updated_at) : 0));
-      break;
+    case JobStatus::stalled: state = paint(st, Color::yellow, "stalled " + ago(run.updated_at)); break;
     case JobStatus::failed:
       state = paint(st, Color::red, "failed");
-      if (!run.state_reason.empty()) {
-        const std::string safe = screen_text(run.state_reason);
-        reason = paint(st, Color::gray, display_width(safe) > max_reason_width ? fit(st, safe, max_reason_width) : safe);
-      }
+      if (run.ended_at) full = sep + paint(st, Color::gray, "stopped " + ago(run.ended_at) + " ago");
       break;
     case JobStatus::running:
       state = run.eta.remaining_seconds ? format_duration(*run.eta.remaining_seconds) : paint(st, Color::gray, "rate unknown");
       break;
   }
-  std::string full = state;
+  full = state + full;
   std::string loss_name;
   if (const MetricSeries* loss = training_loss_series(run, &loss_name))
     full += sep + screen_text(loss_name) + " " + format_metric(loss->last().value);
-  if (!reason.empty()) full += sep + reason;
   return {full, state};
 }
 
