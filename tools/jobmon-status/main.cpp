@@ -1,5 +1,5 @@
-// jobmon-status: status of many datatrove-style jobs. Flags only; the work
-// is jobmon::run_status_tool.
+// jobmon-status: status of many datatrove-style jobs and training runs.
+// Flags only; the work is jobmon::run_status_tool.
 #include <CLI/CLI.hpp>
 
 #include "color_flags.hpp"
@@ -10,8 +10,9 @@
 
 int main(int argc, char** argv) {
   using namespace jobmon;
-  CLI::App app{"Status of datatrove-style jobs (executor.json + completions/ markers).\n"
-               "PATH may be a job dir, a dir of job dirs, or a glob (*, ?, [..], **),\n"
+  CLI::App app{"Status of datatrove-style jobs (executor.json + completions/ markers) and training runs\n"
+               "(Hugging Face Trainer output dirs, TensorBoard event files, Lightning CSV logs).\n"
+               "PATH may be a job or run dir, a dir of them, or a glob (*, ?, [..], **),\n"
                "locally or as s3://bucket/prefix (configured by AWS_* variables and ~/.aws).",
                "jobmon-status"};
   StatusCommandOptions options;
@@ -26,8 +27,8 @@ int main(int argc, char** argv) {
   app.add_flag("--json", options.json, "Print one JSON document on stdout");
   app.add_flag("--csv", options.csv, "Print one CSV line per job on stdout (header first; README lists the columns)");
   app.add_flag("--failed", options.show_failed, "List incomplete ranks (as ranges) and why they failed (not with --watch/--once)");
-  app.add_flag("--check", options.check, "Exit 3 when any job is incomplete (or none was found); with --once too");
-  app.add_flag("-r,--recursive", recursive, "Look for jobs below non-job subdirectories too");
+  app.add_flag("--check", options.check, "Exit 3 when any job or training run is incomplete (or none was found); with --once too");
+  app.add_flag("-r,--recursive", recursive, "Look for jobs and runs below other subdirectories too");
   app.add_option("-j,--threads", threads, "Jobs read in parallel (default: automatic)")->check(CLI::Range(1u, 1024u));
   auto* sort_option = app.add_option("--sort", sort, "Order: name, progress, eta, status, recent (not with --watch/--once)")
                           ->check(CLI::IsMember({"name", "progress", "eta", "status", "recent"}));

@@ -2,9 +2,11 @@
 #include "jobmon/cli/training_view.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
+#include <span>
 #include <string_view>
 
 #include "core/text/text.hpp"
@@ -25,25 +27,39 @@ bool is_eval_name(std::string_view name) {
 
 bool has_loss(std::string_view name) { return name.find("loss") != std::string_view::npos; }
 
-const MetricSeries* first_of(const TrainingRun& run, std::initializer_list<std::string_view> names, std::string* name) {
-  for (const std::string_view n : names) {
-    const auto it = run.metrics.find(n);
-    if (it != run.metrics.end() && !it->second.empty()) {
-      if (name != nullptr) *name = it->first;
-      return &it->second;
+// Of the series `rank` accepts (lower rank preferred, negative: not a
+// candidate), the one written last: a live run's TensorBoard series runs
+// ahead of the last checkpoint's trainer_state.json, which holds the same
+// values under other names.
+template <class Rank>
+const MetricSeries* freshest(const TrainingRun& run, Rank rank, std::string* name) {
+  const MetricSeries* best = nullptr;
+  int best_rank = 0;
+  for (const auto& [n, series] : run.metrics) {
+    const int r = series.empty() ? -1 : rank(n, series);
+    if (r < 0) continue;
+    if (best == nullptr || series.last().step > best->last().step ||
+        (series.last().step == best->last().step && r < best_rank)) {
+      best = &series;
+      best_rank = r;
+      if (name != nullptr) *name = n;
     }
   }
-  return nullptr;
+  return best;
 }
 
-template <class Pred>
-const MetricSeries* first_where(const TrainingRun& run, Pred pred, std::string* name) {
-  for (const auto& [n, series] : run.metrics) {
-    if (series.empty() || !pred(n, series)) continue;
-    if (name != nullptr) *name = n;
-    return &series;
+// The writers' spellings, preferred first: trainer_state.json, TensorBoard, Lightning.
+constexpr std::array<std::string_view, 4> loss_names = {"loss", "train/loss", "train_loss", "train_loss_step"};
+constexpr std::array<std::string_view, 5> eval_loss_names = {"eval_loss", "eval/loss", "val_loss", "validation/loss", "val/loss"};
+
+// The rank of `name` in `names`, -1 when absent.
+int rank_in(std::span<const std::string_view> names, std::string_view name) {
+  int i = 0;
+  for (const std::string_view n : names) {
+    if (n == name) return i;
+    ++i;
   }
-  return nullptr;
+  return -1;
 }
 
 // "1.02/2", "1.02" when the epochs are unbounded or unknown.
@@ -103,27 +119,25 @@ double training_fraction(const TrainingRun& run) {
 }
 
 const MetricSeries* training_loss_series(const TrainingRun& run, std::string* name) {
-  if (const MetricSeries* s = first_of(run, {"loss", "train/loss", "train_loss", "train_loss_step", "train/train_loss"}, name)) return s;
-  return first_where(run, [](const std::string& n, const MetricSeries&) { return !is_eval_name(n) && has_loss(n); }, name);
+  if (const MetricSeries* s = freshest(run, [](const std::string& n, const MetricSeries&) { return rank_in(loss_names, n); }, name))
+    return s;
+  return freshest(run, [](const std::string& n, const MetricSeries&) { return !is_eval_name(n) && has_loss(n) ? 0 : -1; }, name);
 }
 
 const MetricSeries* eval_loss_series(const TrainingRun& run, std::string* name) {
-  if (const MetricSeries* s = first_of(run, {"eval_loss", "eval/loss", "val_loss", "validation/loss", "val/loss"}, name)) return s;
-  return first_where(run, [](const std::string& n, const MetricSeries&) { return is_eval_name(n) && has_loss(n); }, name);
+  if (const MetricSeries* s = freshest(run, [](const std::string& n, const MetricSeries&) { return rank_in(eval_loss_names, n); }, name))
+    return s;
+  return freshest(run, [](const std::string& n, const MetricSeries&) { return is_eval_name(n) && has_loss(n) ? 0 : -1; }, name);
 }
 
 const MetricSeries* eval_metric_series(const TrainingRun& run, std::string* name) {
-  // trainer_state.json's spelling (eval_accuracy) before TensorBoard's (eval/accuracy) for the same value.
-  for (const bool trainer_spelling : {true, false}) {
-    if (const MetricSeries* s = first_where(run,
-                                            [&](const std::string& n, const MetricSeries& series) {
-                                              return is_eval_name(n) && !has_loss(n) && series.goal() != MetricGoal::none &&
-                                                     (!trainer_spelling || n.starts_with("eval_"));
-                                            },
-                                            name))
-      return s;
-  }
-  return nullptr;
+  // At the same step: trainer_state.json's spelling (eval_accuracy) before TensorBoard's (eval/accuracy).
+  return freshest(run,
+                  [](const std::string& n, const MetricSeries& s) {
+                    if (!is_eval_name(n) || has_loss(n) || s.goal() == MetricGoal::none) return -1;
+                    return n.starts_with("eval_") ? 0 : 1;
+                  },
+                  name);
 }
 
 std::string training_state_text(const TrainingRun& run, double now, const TermStyle& st, bool utc) {
@@ -281,13 +295,20 @@ std::vector<Warning> training_warnings(const TrainingScanResult& scan) {
 
 std::vector<Warning> without_training_dirs(std::vector<Warning> warnings, const TrainingRuns& runs) {
   if (runs.empty()) return warnings;
-  std::vector<std::string> dirs;
+  std::vector<std::string> dirs, containers;  // the runs' dirs; the dirs that hold one (lightning_logs/)
   dirs.reserve(runs.size());
-  for (const auto& run : runs) dirs.push_back(without_trailing_slash(run->path));
+  for (const auto& run : runs) {
+    dirs.push_back(without_trailing_slash(run->path));
+    const std::string& dir = dirs.back();
+    for (std::size_t end = dir.rfind('/'); end != std::string::npos && end > 0; end = dir.rfind('/', end - 1))
+      containers.push_back(dir.substr(0, end));
+  }
   std::sort(dirs.begin(), dirs.end());
+  std::sort(containers.begin(), containers.end());
   std::erase_if(warnings, [&](const Warning& w) {
-    // The path itself or one of its parents is a run's dir.
     const std::string path = without_trailing_slash(w.path);
+    if (w.message.starts_with("not a job") && std::binary_search(containers.begin(), containers.end(), path)) return true;
+    // The path itself or one of its parents is a run's dir.
     for (std::size_t end = path.size(); end != std::string::npos && end > 0; end = path.rfind('/', end - 1)) {
       if (std::binary_search(dirs.begin(), dirs.end(), path.substr(0, end))) return true;
     }

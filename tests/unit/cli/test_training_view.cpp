@@ -170,16 +170,21 @@ TEST_CASE("TrainingView: notifications see runs as kind training, steps as done/
 TEST_CASE("TrainingView: the datatrove scan's warnings about a run's own dirs are dropped", "[cli]") {
   auto run = std::make_shared<TrainingRun>();
   run->path = "/out/ft";
+  auto lightning = std::make_shared<TrainingRun>();
+  lightning->path = "/out/pl/lightning_logs/version_0";
   const std::vector<Warning> kept = without_training_dirs(
       {{"/out/ft", "not a job: no executor.json"},
        {"/out/ft/checkpoint-500", "not a job: no executor.json"},
        {"/out/ft/runs/", "not a job: no executor.json"},
        {"/out/ft2", "not a job: no executor.json"},
+       {"/out/pl/lightning_logs", "not a job: no executor.json"},  // holds a run
+       {"/out/pl", "not readable: Permission denied"},               // holds a run, but says something else
        {"/out", "not readable"}},
-      {run});
-  REQUIRE(kept.size() == 2);
+      {run, lightning});
+  REQUIRE(kept.size() == 3);
   CHECK(kept[0].path == "/out/ft2");
-  CHECK(kept[1].path == "/out");
+  CHECK(kept[1].path == "/out/pl");
+  CHECK(kept[2].path == "/out");
 }
 
 TEST_CASE("WatchFrame: training runs are rows of the jobs table with a Training runs line", "[cli][watch]") {

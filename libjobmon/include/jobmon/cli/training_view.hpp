@@ -82,7 +82,8 @@ std::vector<Warning> training_warnings(const TrainingScanResult& scan);
 
 // The datatrove scan's warnings less those about a training run's directory
 // or the directories inside it ("not a job: no executor.json" for
-// checkpoint-500/ says nothing useful when the dir is a training run).
+// checkpoint-500/ says nothing useful when the dir is a training run), and
+// the "not a job" ones about a directory that holds a run (lightning_logs/).
 std::vector<Warning> without_training_dirs(std::vector<Warning> warnings, const TrainingRuns& runs);
 
 // The runs without the complete ones (--hide-complete), and how many those were.
