@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -430,6 +431,16 @@ TEST_CASE("EventFileReader: a huge length field is skipped without allocating", 
   CHECK(reader.stats().offset == bytes.size() + small_file(100).size());
   CHECK(reader.stats().error.empty());
   CHECK(peak_rss_kb() - before < 16 * 1024);
+
+  // No limit at all: the length is trusted, the record waits for its bytes.
+  std::string endless(8, '\xff');
+  const std::uint32_t endless_crc = masked_crc32c(endless);
+  endless.append(reinterpret_cast<const char*>(&endless_crc), 4);
+  const EventFileStats unlimited =
+      read_event_records(small_file(1) + endless + "abc", got, std::numeric_limits<std::uint64_t>::max());
+  CHECK(unlimited.records == 2);
+  CHECK(unlimited.oversized == 0);
+  CHECK(unlimited.pending_bytes == 15);
 }
 
 TEST_CASE("EventFileReader: a record over max_record_bytes is skipped and the next one read", "[training]") {

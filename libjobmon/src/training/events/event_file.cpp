@@ -64,7 +64,7 @@ std::size_t consume_records(std::string_view buf, Framing framing, EventSink& si
       framing.skip = after_header - (left - header_bytes);
       return buf.size();
     }
-    if (length + header_bytes + trailer_bytes > left) break;  // torn: wait for the rest
+    if (length > left - header_bytes || left - header_bytes - length < trailer_bytes) break;  // torn: wait
     const std::string_view data(p + header_bytes, static_cast<std::size_t>(length));
     pos += header_bytes + data.size() + trailer_bytes;
     if (masked_crc32c(data) != detail::load_le32(data.data() + data.size())) {
@@ -83,7 +83,11 @@ std::size_t bytes_wanted(const std::string& held, bool lost) {
   if (lost) return header_bytes - 1;
   if (held.size() < header_bytes) return header_bytes - held.size();
   // A valid header (consume_records left it), its length within max_record_bytes.
-  return static_cast<std::size_t>(detail::load_le64(held.data())) + header_bytes + trailer_bytes - held.size();
+  const std::uint64_t length = detail::load_le64(held.data());
+  const std::uint64_t record = length > std::numeric_limits<std::size_t>::max() - header_bytes - trailer_bytes
+                                   ? std::numeric_limits<std::size_t>::max()
+                                   : length + header_bytes + trailer_bytes;
+  return static_cast<std::size_t>(record - held.size());
 }
 
 }  // namespace
