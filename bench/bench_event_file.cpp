@@ -107,21 +107,27 @@ Written write_event_file(const std::string& path, std::uint64_t target_bytes, st
   const double t0 = 1742826235.9131446;
   emit(version_event(t0));
   const std::uint64_t steps = scalars / 4;
-  // Histograms every 10 steps fill what the scalars leave of the target.
-  const std::uint64_t scalar_bytes = steps * 4 * scalar_event(1000000, t0, "train/learning_rate", 1e-5f).size();
+  // A histogram every 10 steps fills what the scalars leave of the target:
+  // each sized from the bytes still wanted, so the file ends near it.
   const std::uint64_t histograms = steps / 10;
-  const std::size_t histogram_bytes =
-      histograms == 0 || target_bytes <= scalar_bytes ? 0 : static_cast<std::size_t>((target_bytes - scalar_bytes) / histograms);
+  std::uint64_t scalar_bytes = 0;
   for (std::uint64_t s = 1; s <= steps; ++s) {
     const auto step = static_cast<std::int64_t>(s * 10);
     const double wall = t0 + static_cast<double>(s) * 0.37;
     const float x = static_cast<float>(s) / static_cast<float>(steps);
+    const std::uint64_t before = w.bytes;
     emit(scalar_event(step, wall, trainer_tags[0], 2.5f - 1.5f * x));
     emit(scalar_event(step, wall, trainer_tags[1], 5e-5f * (1 - x)));
     emit(scalar_event(step, wall, trainer_tags[2], 1.0f + x));
     emit(scalar_event(step, wall, trainer_tags[3], 3.0f * x));
     w.scalars += 4;
-    if (histogram_bytes > 64 && s % 10 == 0) emit(histogram_event(step, wall, histogram_bytes - 64));
+    scalar_bytes += w.bytes - before;
+    if (s % 10 != 0) continue;
+    const std::uint64_t histograms_left = histograms - s / 10 + 1;
+    const std::uint64_t scalar_bytes_left = scalar_bytes / s * (steps - s);
+    const std::uint64_t wanted = w.bytes + scalar_bytes_left;
+    const std::uint64_t room = target_bytes > wanted ? (target_bytes - wanted) / histograms_left : 0;
+    if (room > 128) emit(histogram_event(step, wall, static_cast<std::size_t>(room - 100)));
   }
   std::fwrite(buffer.data(), 1, buffer.size(), out);
   std::fclose(out);

@@ -318,6 +318,19 @@ TEST_CASE("EventFileReader: value kinds, tensors, texts and several values per e
   CHECK(got.others == others);
 }
 
+TEST_CASE("EventFileReader: a summary field given twice merges (both values count)", "[training]") {
+  std::string event;
+  put_double_field(event, 1, 7.0);
+  put_bytes_field(event, 5, value_field_of(simple_value("a", 1.0f)));
+  put_varint_field(event, 2, 3);
+  put_bytes_field(event, 5, value_field_of(simple_value("b", 2.0f)));
+  Collect got;
+  const EventFileStats stats = read_event_records(frame_tfrecord(event), got);
+  CHECK(stats.scalars == 2);
+  CHECK(got.scalars["a"].last_step == 3);
+  CHECK(got.scalars["b"].last_value == 2.0);
+}
+
 TEST_CASE("EventFileReader: a record whose CRCs match but whose Event is malformed", "[training]") {
   std::string bad_varint(11, '\xff');
   std::string truncated_summary;

@@ -207,9 +207,11 @@ bool decode_summary(std::string_view bytes, const EventHeader& header, EventSink
 }  // namespace
 
 bool decode_event(std::string_view event, EventSink& sink, EventFileStats& stats) {
-  // Pass 1: step and wall_time, which a writer may put after the summary.
+  // Step and wall_time first: a writer may put them after the summary.
   EventHeader header;
-  bool has_wall_time = false, has_summary = false;
+  bool has_wall_time = false;
+  std::string_view summary;
+  int summaries = 0;
   WireReader reader(event);
   WireField field;
   while (reader.next(field)) {
@@ -221,7 +223,7 @@ bool decode_event(std::string_view event, EventSink& sink, EventFileStats& stats
     } else if (field.number == event_field::file_version && field.type == WireType::length_delimited) {
       stats.file_version.assign(field.bytes);
     } else if (field.number == event_field::summary && field.type == WireType::length_delimited) {
-      has_summary = true;
+      if (summaries++ == 0) summary = field.bytes;
     }
   }
   if (has_wall_time) {
@@ -229,10 +231,10 @@ bool decode_event(std::string_view event, EventSink& sink, EventFileStats& stats
     stats.last_wall_time = header.wall_time;
   }
   bool ok = !reader.malformed();
-  if (!has_summary) return ok;
-  // Pass 2: the summaries (a repeated occurrence merges: its values add up).
+  if (summaries == 1) return decode_summary(summary, header, sink, stats) && ok;
+  // A repeated summary merges: every occurrence's values count.
   WireReader again(event);
-  while (again.next(field))
+  while (summaries > 1 && again.next(field))
     if (field.number == event_field::summary && field.type == WireType::length_delimited)
       ok = decode_summary(field.bytes, header, sink, stats) && ok;
   return ok;
