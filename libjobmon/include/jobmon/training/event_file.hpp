@@ -46,6 +46,7 @@ struct EventFileStats {
   std::uint64_t crc_failures = 0;  // records skipped for a wrong length or data CRC
   std::uint64_t oversized = 0;     // records skipped unread for a length over max_record_bytes
   std::uint64_t resyncs = 0;       // times the framing was lost and found again further on
+  std::uint64_t malformed = 0;     // records whose CRCs matched but whose Event did not decode whole
   std::uint64_t scalars = 0;
   std::uint64_t pending_bytes = 0; // a torn last record waiting for the rest of its bytes
   std::string file_version;        // "brain.Event:2"
@@ -80,6 +81,7 @@ class EventFileReader {
   std::string head_;     // the first bytes read, to notice a replaced file
   std::string carry_;    // bytes of a record not yet whole
   std::uint64_t skip_ = 0;  // bytes of an oversized record still to skip
+  bool lost_ = false;       // framing lost (a wrong length CRC): looking for the next good header
 };
 
 // The same decoding over bytes in memory (tests, fuzzing): every whole
