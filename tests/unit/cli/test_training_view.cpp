@@ -302,6 +302,14 @@ TEST_CASE("StatusCommand: one report over datatrove jobs and training runs", "[c
     o.targets = {tree.path("out/ft-stopped")};
     CHECK(run_status_command(o, Console{out, err}) == ExitCode::incomplete);
   }
+  SECTION("--hide-complete hides complete runs; the summary still counts them") {
+    o.hide_complete = true;
+    std::ostringstream out, err;
+    run_status_command(o, Console{out, err});
+    CHECK_FALSE(contains(out.str(), "ft-done:"));
+    CHECK(contains(out.str(), "ft-stopped:"));
+    CHECK(contains(out.str(), "Training runs: 1/2 complete"));
+  }
   SECTION("No jobs found only when neither kind was found") {
     tree.mkdir("empty");
     o.targets = {tree.path("empty")};
