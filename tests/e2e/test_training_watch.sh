@@ -45,7 +45,7 @@ wait_for "PRE-RUN-$$" 5 || { fail "the shell did not start"; exit 1; }
 # ---- the live run: pending while loading, running with the step rising, complete
 tm send-keys -t w "'$BIN' -i 0.3 '$OUTDIR'" Enter
 wait_for "Tracked jobs:" 10 && pass "first frame drawn" || fail "no first frame"
-"$PY" "$WRITER" "$RUN" --max-steps $MAX --delay 0.12 --start-delay 2.5 --logging-steps 5 --eval-steps 20 \
+"$PY" "$WRITER" "$RUN" --max-steps $MAX --delay 0.12 --start-delay 4 --logging-steps 5 --eval-steps 20 \
   --save-steps 20 --quiet &
 writer_pid=$!
 on_exit "stop_pid $writer_pid"
@@ -127,7 +127,7 @@ plain="$WORK/plain.txt"
 plain_pid=$!
 on_exit "stop_pid $plain_pid"
 "$PY" "$WRITER" "$OUTDIR/ft-plain" --max-steps 20 --delay 0.1 --logging-steps 2 --eval-steps 10 --save-steps 10 --quiet
-sleep 0.6
+wait_until 10 file_has "$plain" "ft-plain complete step 20/20" || true
 kill -TERM "$plain_pid"
 wait "$plain_pid" || true
 grep -qE "training 0/1 \(0%\) · 1 running · ft-plain running step [0-9]+/20" "$plain" && pass "plain lines show the running step" ||
