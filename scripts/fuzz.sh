@@ -100,7 +100,9 @@ runs_of() {
     web_api) echo 360000 ;;               #  14k
     hub_card) echo 310000 ;;              #  12k
     s3_ini) echo 260000 ;;                #  10k
+    trainer_state) echo 220000 ;;         # 8.7k (measured on the shared dev machine)
     parquet_footer) echo 115000 ;;        # 4.6k
+    lightning_csv) echo 110000 ;;         # 4.3k (measured on the shared dev machine)
     glob) echo 110000 ;;                  # 4.3k
     hub_client) echo 18000 ;;             #  720 (loopback HTTP: varies with load)
     datatrove_job) echo 16500 ;;          #  660

@@ -43,6 +43,9 @@ std::string_view non_finite_token_at(std::string_view text, std::size_t i) {
 
 Prepared prepare(std::string_view text) {
   Prepared out;
+  // Most files hold no such token at all: two substring searches (memchr
+  // driven) are much faster than the string-aware scan below.
+  if (text.find("NaN") == std::string_view::npos && text.find("Infinity") == std::string_view::npos) return out;
   bool in_string = false;
   std::size_t copied = 0;  // text before this is in out.rewritten
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -92,12 +95,11 @@ json::object parse_object(std::string_view text, std::size_t max_depth, const ch
   const std::string_view input = prepared.changed ? std::string_view(prepared.rewritten) : text;
   json::parse_options options;
   options.max_depth = max_depth;
-  json::stream_parser parser({}, options);
+  json::parser parser({}, options);
   // One arena for the whole document: freed at once, no per-node bookkeeping.
   parser.reset(json::make_shared_resource<json::monotonic_resource>());
   boost::system::error_code ec;
   const std::size_t consumed = parser.write(input.data(), input.size(), ec);
-  if (!ec) parser.finish(ec);
   if (ec) {
     const std::size_t offset = original_offset(prepared, ec == json::error::incomplete ? input.size() : consumed);
     if (ec == json::error::too_deep) {
