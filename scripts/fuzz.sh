@@ -117,6 +117,7 @@ dictionary() {
     events_line|snapshot_incremental) echo "$SOURCE/dict/events.dict" ;;
     datatrove_job|task_log) echo "$SOURCE/dict/datatrove.dict" ;;
     web_api) echo "$SOURCE/dict/web_api.dict" ;;
+    trainer_state|lightning_csv) echo "$SOURCE/dict/training.dict" ;;
   esac
 }
 
