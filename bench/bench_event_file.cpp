@@ -7,8 +7,8 @@
 // Prints bytes, records, scalars, seconds per read (median), MB/s, the raw
 // read speed of the same file (a read(2) loop, as `cat FILE > /dev/null`)
 // and peak RSS: this process's, and a child's that only reads (so the
-// writer's memory does not count). Then the refresh of 100 event files of
-// which one grew: the bytes read must be the appended ones.
+// writer's memory does not count). The refresh of many runs where one grew
+// is bench_training_refresh.
 // Usage: bench_event_file [DIR] [--bytes N] [--scalars N] [--runs N] [--keep]
 //   DIR defaults to $TMPDIR (or /tmp); defaults: 1 GB, 10M scalars, 5 runs.
 #include <fmt/format.h>
@@ -33,24 +33,16 @@
 #include "jobmon/training/event_file.hpp"
 #include "training/events/crc32c.hpp"
 #include "training/events/protobuf_wire.hpp"
+#include "event_records.hpp"
 
 namespace {
 
 using namespace jobmon;
 using namespace jobmon::detail;
+using jobmon::bench::scalar_event;
+using jobmon::bench::version_event;
 
 constexpr std::string_view trainer_tags[] = {"train/loss", "train/learning_rate", "train/grad_norm", "train/epoch"};
-
-std::string scalar_event(std::int64_t step, double wall_time, std::string_view tag, float value) {
-  std::string v, summary, event;
-  put_bytes_field(v, 1, tag);
-  put_float_field(v, 2, value);
-  put_bytes_field(summary, 1, v);
-  put_double_field(event, 1, wall_time);
-  put_varint_field(event, 2, static_cast<std::uint64_t>(step));
-  put_bytes_field(event, 5, summary);
-  return frame_tfrecord(event);
-}
 
 // A HistogramProto (min, max, num, sum, sum_squares, packed bucket_limit and
 // bucket) of about `bytes` bytes, as add_histogram writes.
@@ -76,13 +68,6 @@ std::string histogram_event(std::int64_t step, double wall_time, std::size_t byt
   put_double_field(event, 1, wall_time);
   put_varint_field(event, 2, static_cast<std::uint64_t>(step));
   put_bytes_field(event, 5, summary);
-  return frame_tfrecord(event);
-}
-
-std::string version_event(double wall_time) {
-  std::string event;
-  put_double_field(event, 1, wall_time);
-  put_bytes_field(event, 3, "brain.Event:2");
   return frame_tfrecord(event);
 }
 
@@ -208,44 +193,6 @@ long reader_child_peak_rss_kb(const std::string& path) {
   return usage.ru_maxrss;
 }
 
-// 100 event files read once; one grows; the next refresh of all 100 must
-// read only its appended bytes.
-void refresh_bench(const std::string& dir) {
-  constexpr int files = 100;
-  LocalStorage storage;
-  std::vector<std::string> paths;
-  std::vector<EventFileReader> readers;
-  CountingSink sink;
-  for (int i = 0; i < files; ++i) {
-    paths.push_back(fmt::format("{}/bench_event_refresh_{}.tfevents", dir, i));
-    std::FILE* out = std::fopen(paths.back().c_str(), "wb");
-    std::string bytes = version_event(1.0);
-    for (int s = 1; s <= 2000; ++s) bytes += scalar_event(s, 1.0 + s, trainer_tags[s % 4], 0.5f);
-    std::fwrite(bytes.data(), 1, bytes.size(), out);
-    std::fclose(out);
-    readers.emplace_back(paths.back());
-  }
-  std::uint64_t first = 0;
-  for (auto& r : readers) first += r.read(storage, sink);
-  std::string appended;
-  for (int s = 2001; s <= 2010; ++s) appended += scalar_event(s, 1.0 + s, trainer_tags[s % 4], 0.25f);
-  std::FILE* out = std::fopen(paths[42].c_str(), "ab");
-  std::fwrite(appended.data(), 1, appended.size(), out);
-  std::fclose(out);
-  const auto counters_before = storage.counters();
-  const auto start = std::chrono::steady_clock::now();
-  std::uint64_t again = 0;
-  for (auto& r : readers) again += r.read(storage, sink);
-  const double took = seconds_since(start);
-  const auto counters_after = storage.counters();
-  fmt::print("refresh: {} files ({} bytes) read once; one grew by {} bytes; the next refresh read {} bytes "
-             "({} stats, {} reads) in {:.2f} ms{}\n",
-             files, first, appended.size(), again, counters_after.stats - counters_before.stats,
-             counters_after.reads - counters_before.reads, took * 1e3,
-             again == appended.size() ? "" : "  <-- NOT only the appended bytes");
-  for (const auto& p : paths) std::remove(p.c_str());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -307,6 +254,5 @@ int main(int argc, char** argv) {
   fmt::print("peak RSS: this process {:.1f} MB (writer included); a child that only reads {:.1f} MB\n",
              static_cast<double>(self_peak_rss_kb()) / 1024, static_cast<double>(reader_child_peak_rss_kb(path)) / 1024);
   if (!keep) std::remove(path.c_str());
-  refresh_bench(dir);
   return exact ? 0 : 1;
 }

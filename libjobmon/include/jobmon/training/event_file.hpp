@@ -36,7 +36,9 @@ class EventSink {
   // JSON dump of TrainingArguments (max_steps, num_train_epochs...).
   virtual void on_text(std::string_view /*tag*/, std::int64_t /*step*/, double /*wall_time*/, std::string_view /*text*/) {}
   // Any other summary value (histograms, images, hparams...): its tag and
-  // "<value kind>/<plugin>", e.g. "histo/", "tensor/hparams".
+  // "<value kind>/<plugin>", either side empty when unset, e.g. "histo/",
+  // "tensor/graph_keras_model", "/hparams" (add_hparams' entries set no
+  // value, only metadata). MANIFEST.json writes an unset side as "None".
   virtual void on_other(std::string_view /*tag*/, std::string_view /*kind*/) {}
 };
 
