@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
+#include <map>
 #include <span>
 #include <string_view>
 
@@ -105,6 +106,46 @@ std::string format_metric(double value) {
   return fmt::format("{:.4g}", value);
 }
 
+std::vector<std::string> training_display_names(const TrainingRuns& runs) {
+  constexpr std::size_t max_parts = 6;  // then the whole path
+  std::vector<std::string> names(runs.size());
+  std::vector<bool> settled(runs.size(), false);
+  for (std::size_t parts = 1; parts <= max_parts; ++parts) {
+    std::map<std::string, int, std::less<>> seen;
+    std::vector<std::string> candidates(runs.size());
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      if (parts == 1) {
+        candidates[i] = runs[i]->name;
+      } else {
+        const std::string path = without_trailing_slash(runs[i]->path);
+        std::size_t start = path.size();
+        for (std::size_t p = 0; p < parts && start != std::string::npos && start > 0; ++p) start = path.rfind('/', start - 1);
+        candidates[i] = start == std::string::npos ? path : path.substr(start + 1);
+      }
+      ++seen[candidates[i]];
+    }
+    bool all = true;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      if (settled[i]) continue;
+      if (seen[candidates[i]] == 1) {
+        names[i] = candidates[i];
+        settled[i] = true;
+      } else {
+        all = false;
+      }
+    }
+    if (all) return names;
+  }
+  for (std::size_t i = 0; i < runs.size(); ++i)
+    if (!settled[i]) names[i] = runs[i]->path;
+  return names;
+}
+
+std::string training_percent_text(const TrainingRun& run) {
+  if (run.status != JobStatus::complete && !run.fraction) return "  ?";
+  return fmt::format("{:>3}", static_cast<int>(std::floor(training_fraction(run) * 100)));
+}
+
 std::string training_step_text(const TrainingRun& run) {
   if (!run.step) return "no step yet";
   if (!run.max_steps || *run.max_steps <= 0) return "step " + format_thousands(*run.step);
@@ -177,22 +218,22 @@ std::vector<TrainingDetail> training_details(const TrainingRun& run, double now,
 
 std::string render_training_lines(const TrainingRuns& runs, double now, const TrainingViewOptions& options) {
   const TermStyle& st = options.style;
+  const std::vector<std::string> names = training_display_names(runs);
   int name_width = 0, count_width = 0;
-  for (const auto& run : runs) {
-    name_width = std::max(name_width, display_width(terminal_safe(run->name)) + 1);
-    count_width = std::max(count_width, display_width(training_step_text(*run)));
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    name_width = std::max(name_width, display_width(terminal_safe(names[i])) + 1);
+    count_width = std::max(count_width, display_width(training_step_text(*runs[i])));
   }
   name_width = std::min(name_width, options.max_name_width);
   std::string out;
-  for (const auto& run_ptr : runs) {
-    const TrainingRun& run = *run_ptr;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const TrainingRun& run = *runs[i];
     const Color name_color = run.status == JobStatus::failed    ? Color::red
                              : run.status == JobStatus::stalled ? Color::yellow
                                                                 : Color::none;
     const double fraction = training_fraction(run);
-    std::string head = status_icon(st, run.status) + ' ' + paint(st, name_color, fit(st, run.name + ":", name_width));
-    head += fmt::format(" {:<{}} ({:>3}%) ", training_step_text(run), count_width,
-                        static_cast<int>(std::floor(fraction * 100)));
+    std::string head = status_icon(st, run.status) + ' ' + paint(st, name_color, fit(st, names[i] + ":", name_width));
+    head += fmt::format(" {:<{}} ({}%) ", training_step_text(run), count_width, training_percent_text(run));
     if (options.bar_width > 0) head += render_bar(st, options.bar_width, fraction) + ' ';
     std::vector<TrainingDetail> details = training_details(run, now, st, options.utc);
     auto joined = [&] {

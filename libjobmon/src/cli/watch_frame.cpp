@@ -122,6 +122,7 @@ struct TableRow {
   std::string path;   // the order within a state group
   std::string count;  // "10/40"
   int percent = 0;
+  std::string percent_text;  // instead of `percent` when set ("  ?": unknown)
   double fraction = 0, fraction_before = -1;
   std::int64_t fresh = 0;  // tasks or steps since the previous refresh
   std::optional<double> rate;
@@ -172,16 +173,17 @@ StatusCell training_cell(const TrainingRun& run, double now, const TermStyle& st
   return {full, state};
 }
 
-TableRow table_row(const WatchTrainingRow& row, double now, const TermStyle& st) {
+TableRow table_row(const WatchTrainingRow& row, std::string name, double now, const TermStyle& st) {
   const TrainingRun& run = *row.run;
   TableRow r;
   r.status = run.status;
-  r.name = run.name;
+  r.name = std::move(name);
   r.path = run.path;
   const std::string max = run.max_steps && *run.max_steps > 0 ? std::to_string(*run.max_steps) : "?";
   r.count = (run.step ? std::to_string(*run.step) : "0") + "/" + max;
   r.fraction = training_fraction(run);
   r.percent = static_cast<int>(std::floor(r.fraction * 100));
+  r.percent_text = training_percent_text(run);
   r.fresh = std::max<std::int64_t>(row.new_steps, 0);
   if (run.max_steps && *run.max_steps > 0 && run.step)
     r.fraction_before = std::clamp(static_cast<double>(*run.step - r.fresh) / static_cast<double>(*run.max_steps), 0.0, r.fraction);
@@ -339,7 +341,7 @@ std::string table_line(const TableRow& row, const TableLayout& l, const TermStyl
                                                               : Color::none;
   std::string line = status_glyph(st, row.status) + " " + paint(st, name_color, fit(st, screen_text(row.name), l.name));
   line += fmt::format(" {:>{}}", row.count, l.count);
-  if (l.percent > 0) line += fmt::format(" {:>3}%", row.percent);
+  if (l.percent > 0) line += row.percent_text.empty() ? fmt::format(" {:>3}%", row.percent) : " " + row.percent_text + "%";
   if (l.bar > 0) {
     line += ' ';
     line += render_bar(st, l.bar, row.fraction, row.fraction_before);
@@ -494,7 +496,12 @@ std::string render_watch_frame(const Aggregate& aggregate, const AggregateDelta&
   std::vector<TableRow> all_rows;
   all_rows.reserve(aggregate.rows.size() + options.training.size());
   for (const JobRow* row : dashboard_order(aggregate)) all_rows.push_back(table_row(*row, aggregate.now, st));
-  for (const WatchTrainingRow& row : options.training) all_rows.push_back(table_row(row, aggregate.now, st));
+  TrainingRuns runs;
+  runs.reserve(options.training.size());
+  for (const WatchTrainingRow& row : options.training) runs.push_back(row.run);
+  const std::vector<std::string> names = training_display_names(runs);
+  for (std::size_t i = 0; i < options.training.size(); ++i)
+    all_rows.push_back(table_row(options.training[i], names[i], aggregate.now, st));
   std::vector<const TableRow*> rows;
   rows.reserve(all_rows.size());
   for (const TableRow& row : all_rows) rows.push_back(&row);
@@ -588,6 +595,7 @@ std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDel
   if (t.pending > 0) parts.push_back(fmt::format("{} pending", t.pending));
   // The runs themselves, a few: their steps are what a log reader follows.
   constexpr std::size_t max_named = 3;
+  const std::vector<std::string> names = training_display_names(runs);
   std::size_t named = 0;
   for (const WatchTrainingRow& row : training) {
     const TrainingRun& run = *row.run;
@@ -595,8 +603,8 @@ std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDel
       parts.push_back(fmt::format("+{} more", training.size() - max_named));
       break;
     }
-    ++named;
-    std::string text = screen_text(run.name) + " " + to_string(run.status) + " step " +
+    const std::string& name = names[named++];
+    std::string text = screen_text(name) + " " + to_string(run.status) + " step " +
                        (run.step ? std::to_string(*run.step) : "0") +
                        (run.max_steps ? "/" + std::to_string(*run.max_steps) : std::string());
     if (row.new_steps > 0) text += fmt::format(" +{}", row.new_steps);

@@ -187,6 +187,25 @@ TEST_CASE("TrainingView: the datatrove scan's warnings about a run's own dirs ar
   CHECK(kept[2].path == "/out");
 }
 
+TEST_CASE("TrainingView: runs that share a name are told apart by their paths", "[cli]") {
+  auto run = [](std::string path) {
+    auto r = std::make_shared<TrainingRun>();
+    r->name = path.substr(path.rfind('/') + 1);
+    r->path = std::move(path);
+    return std::shared_ptr<const TrainingRun>(r);
+  };
+  const TrainingRuns runs = {run("/x/pl-a/lightning_logs/version_0"), run("/x/pl-b/lightning_logs/version_0"),
+                             run("/x/pl-a/lightning_logs/version_1"), run("/x/ft")};
+  CHECK(training_display_names(runs) ==
+        std::vector<std::string>{"pl-a/lightning_logs/version_0", "pl-b/lightning_logs/version_0", "version_1", "ft"});
+  CHECK(training_display_names({run("/a/same"), run("/a/same")}) == std::vector<std::string>{"/a/same", "/a/same"});
+  TrainingViewOptions o;
+  o.style = plain();
+  const std::string text = render_training_lines(runs, later, o);
+  CHECK(contains(text, "pl-b/lightning_logs/version_0:"));
+  CHECK(contains(text, "no step yet (  ?%)"));  // neither steps nor epochs bound it: no made-up 0%
+}
+
 TEST_CASE("WatchFrame: training runs are rows of the jobs table with a Training runs line", "[cli][watch]") {
   const auto finished = finished_run();
   const auto stopped = stopped_run();

@@ -29,10 +29,17 @@ struct TrainingViewOptions {
   bool utc = false;  // timestamps in UTC instead of local time
 };
 
+// The names to show: each run's name, or where two runs share one (three
+// Lightning "version_0" dirs) the shortest ending of its path that tells it
+// apart ("pl-a/lightning_logs/version_0"). In the runs' order, not yet sanitized.
+std::vector<std::string> training_display_names(const TrainingRuns& runs);
+
 // "step 1,500/3,000", "step 1,500" (max_steps unknown), "no step yet".
 std::string training_step_text(const TrainingRun& run);
 // The run's progress as a fraction in [0, 1]; 1 only when complete.
 double training_fraction(const TrainingRun& run);
+// The whole percent ("  ?" when neither max_steps nor the epochs bound the run), 3 wide.
+std::string training_percent_text(const TrainingRun& run);
 // The training loss series: loss (trainer_state), train/loss (TensorBoard),
 // train_loss (Lightning), else the first non-eval series with "loss" in its
 // name; null when there is none.
