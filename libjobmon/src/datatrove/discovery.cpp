@@ -15,8 +15,6 @@ namespace {
 // Whole-second mtimes mean a coarse filesystem (ext3, HFS+, some NFS; FAT
 // ticks every 2 s); sub-second ones (ext4, xfs, btrfs, tmpfs) tick every
 // jiffy, a few ms, so a short window keeps re-listing rare at short intervals.
-constexpr double coarse_mtime_settle_seconds = 2.0;
-constexpr double fine_mtime_settle_seconds = 0.05;
 
 // "a/b/completions" -> "a/b"; "completions" -> "."; "/x" -> "/".
 std::string parent_of(const std::string& path) {
@@ -316,15 +314,6 @@ class Walk {
 };
 
 }  // namespace
-
-bool listing_settled(double mtime, double listed_at) {
-  const bool whole_seconds = mtime == std::floor(mtime);
-  return listed_at - mtime > (whole_seconds ? coarse_mtime_settle_seconds : fine_mtime_settle_seconds);
-}
-
-bool listing_settled(double mtime, double listed_at, double seen_since) {
-  return listing_settled(mtime, listed_at) || listed_at - seen_since > coarse_mtime_settle_seconds;
-}
 
 std::vector<std::string> JobDiscovery::collect(const Storage& storage, const ScanOptions& options,
                                                const std::vector<std::string>& targets, double now,

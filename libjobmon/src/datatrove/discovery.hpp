@@ -18,15 +18,6 @@
 
 namespace jobmon::detail {
 
-// A listing taken within one timestamp tick of the directory's mtime may have
-// missed a change made in that same tick (the mtime would not move), so it is
-// trusted as a cache entry only once it was taken clearly after the mtime.
-bool listing_settled(double mtime, double listed_at);
-// The same, or settled by our own clock: this mtime was already seen by a
-// listing at `seen_since`, clearly before the one at `listed_at`. An mtime
-// ahead of our clock (NFS clock skew, touch -d) otherwise never settles and
-// the directory would be listed again on every refresh.
-bool listing_settled(double mtime, double listed_at, double seen_since);
 
 struct DiscoveryStats {
   std::size_t listings = 0;             // directories listed (not answered from the cache)

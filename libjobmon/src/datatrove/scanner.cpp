@@ -54,7 +54,6 @@ struct ScanTally {
   std::atomic<std::size_t> completions_listed{0}, from_cache{0}, logs_read{0};
 };
 
-using detail::listing_settled;
 
 // A whole-second mtime: a coarse filesystem, where two directories made in
 // the same second look alike (only their identity tells them apart).

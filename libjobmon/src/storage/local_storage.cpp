@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -318,6 +319,20 @@ std::string base_name(std::string_view path) {
   if (slash == std::string_view::npos) return std::string(path);
   if (path.size() == 1) return std::string(path);
   return std::string(path.substr(slash + 1));
+}
+
+namespace {
+constexpr double coarse_mtime_settle_seconds = 2.0;
+constexpr double fine_mtime_settle_seconds = 0.05;
+}  // namespace
+
+bool listing_settled(double mtime, double listed_at) {
+  const bool whole_seconds = mtime == std::floor(mtime);
+  return listed_at - mtime > (whole_seconds ? coarse_mtime_settle_seconds : fine_mtime_settle_seconds);
+}
+
+bool listing_settled(double mtime, double listed_at, double seen_since) {
+  return listing_settled(mtime, listed_at) || listed_at - seen_since > coarse_mtime_settle_seconds;
 }
 
 }  // namespace jobmon

@@ -44,61 +44,88 @@ bool holds_event_files(const Storage& storage, const std::string& dir) {
   }
 }
 
+bool may_become_run(const std::vector<DirEntry>& entries) {
+  return std::any_of(entries.begin(), entries.end(), [](const DirEntry& e) {
+    return checkpoint_step(e.name) || e.name == "last-checkpoint" || e.name == "runs" || e.name == "train" ||
+           e.name == "validation" || e.name == "metrics.csv" || e.name == "hparams.yaml";
+  });
+}
+
 struct Walk {
   const Storage& storage;
   const TrainingScanOptions& options;
   std::vector<Warning>& warnings;
+  DiscoveryCache& cache;
+  DiscoveryCache next;  // what this scan saw: the cache for the next one
+  double now = 0;
   std::vector<std::string> found;
   std::size_t directories = 0;
   bool warned_bound = false;
 
-  std::optional<std::vector<DirEntry>> list(const std::string& dir, bool warn) {
+  // The directory as seen now: from the cache while its mtime stands, else listed.
+  const DiscoveryCache::Dir* look(const std::string& dir, bool warn) {
     if (directories >= options.max_directories) {
       if (!warned_bound) {
         warnings.push_back({dir, "training discovery stopped after " + std::to_string(options.max_directories) +
                                      " directories; runs further on are not shown"});
         warned_bound = true;
       }
-      return std::nullopt;
+      return nullptr;
     }
     ++directories;
+    const FileStat st = storage.stat(dir);
+    if (st.type != EntryType::directory) return nullptr;
+    if (auto it = cache.dirs.find(dir); it != cache.dirs.end()) {
+      const DiscoveryCache::Dir& old = it->second;
+      if (!old.may_become_run && st.mtime > 0 && old.mtime == st.mtime && listing_settled(st.mtime, old.listed_at)) {
+        return &(next.dirs[dir] = old);
+      }
+    }
+    DiscoveryCache::Dir fresh;
+    fresh.mtime = st.mtime;
+    fresh.listed_at = now;
+    std::vector<DirEntry> entries;
     try {
-      return storage.list(dir, ListOptions(false, false));
+      entries = storage.list(dir, ListOptions(false, false));
     } catch (const std::exception& e) {
       if (warn) warnings.push_back({dir, std::string("cannot list: ") + e.what()});
-      return std::nullopt;
+      return nullptr;
     }
+    fresh.run = is_training_run_dir(storage, dir, entries);
+    fresh.may_become_run = !fresh.run && may_become_run(entries);
+    for (const DirEntry& e : entries) {
+      if (e.name.starts_with('.')) continue;
+      if (e.type == EntryType::directory) fresh.children.emplace_back(e.name, false);
+      if (e.type == EntryType::symlink) fresh.children.emplace_back(e.name, true);
+    }
+    std::sort(fresh.children.begin(), fresh.children.end());
+    return &(next.dirs[dir] = std::move(fresh));
   }
 
-  // depth: 0 for a target itself.
-  void visit(const std::string& dir, int depth, bool warn) {
-    const auto entries = list(dir, warn);
-    if (!entries) return;
-    if (is_training_run_dir(storage, dir, *entries)) {
+  // depth: 0 for a target itself; via_link: reached through a symlink below a target.
+  void visit(const std::string& dir, int depth, bool warn, bool via_link) {
+    const DiscoveryCache::Dir* seen = look(dir, warn);
+    if (!seen) return;
+    if (seen->run) {
       found.push_back(dir);
       return;
     }
-    if (depth >= 1 && !options.recursive) return;
-    if (depth >= options.max_depth) return;
-    std::vector<std::string> children;
-    for (const DirEntry& e : *entries) {
-      // Plain directories are walked; a symlink is followed only directly below a target.
-      const bool dir_like = e.type == EntryType::directory || (e.type == EntryType::symlink && depth == 0);
-      if (!dir_like || e.name.starts_with('.')) continue;
-      if (depth == 0 && !e.name.starts_with(options.prefix)) continue;
-      if (e.type == EntryType::symlink && storage.stat(storage.join(dir, e.name)).type != EntryType::directory) continue;
-      children.push_back(e.name);
+    if (via_link || (depth >= 1 && !options.recursive) || depth >= options.max_depth) return;
+    const auto children = seen->children;  // `next` may grow (and move) while they are visited
+    for (const auto& [name, link] : children) {
+      if (depth == 0 && !name.starts_with(options.prefix)) continue;
+      if (link && depth > 0) continue;  // a symlink is followed only directly below a target
+      visit(storage.join(dir, name), depth + 1, false, link);
     }
-    std::sort(children.begin(), children.end());
-    for (const std::string& name : children) visit(storage.join(dir, name), depth + 1, false);
   }
 };
 
 }  // namespace
 
 std::vector<std::string> find_training_dirs(const Storage& storage, const std::vector<std::string>& targets,
-                                            const TrainingScanOptions& options, std::vector<Warning>& warnings) {
-  Walk walk{storage, options, warnings, {}, 0, false};
+                                            const TrainingScanOptions& options, std::vector<Warning>& warnings,
+                                            DiscoveryCache& cache, double now) {
+  Walk walk{storage, options, warnings, cache, {}, now, {}, 0, false};
   for (const std::string& target : targets) {
     std::vector<std::string> roots;
     if (has_glob_chars(target)) {
@@ -114,9 +141,10 @@ std::vector<std::string> find_training_dirs(const Storage& storage, const std::v
     }
     for (const std::string& root : roots) {
       if (storage.stat(root).type != EntryType::directory) continue;  // the datatrove scanner reports bad targets
-      walk.visit(root, 0, true);
+      walk.visit(root, 0, true, false);
     }
   }
+  cache = std::move(walk.next);
   std::sort(walk.found.begin(), walk.found.end());
   walk.found.erase(std::unique(walk.found.begin(), walk.found.end()), walk.found.end());
   return walk.found;

@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "jobmon/clock.hpp"
 #include "jobmon/storage/storage_factory.hpp"
 #include "training/run_discovery.hpp"
 #include "training/run_reader.hpp"
@@ -18,6 +19,7 @@ struct TrainingScanner::Impl {
     std::shared_ptr<const TrainingRun> run;
   };
   std::map<std::string, Cached> runs;  // by dir
+  detail::DiscoveryCache discovery;
 };
 
 TrainingScanner::TrainingScanner(std::shared_ptr<const Storage> storage, TrainingScanOptions options)
@@ -32,7 +34,8 @@ TrainingScanResult TrainingScanner::scan(const std::vector<std::string>& targets
   Impl& s = *impl_;
   if (!s.storage) s.storage = storage_for_targets(targets);
   TrainingScanResult result;
-  const std::vector<std::string> dirs = detail::find_training_dirs(*s.storage, targets, s.options, result.warnings);
+  const std::vector<std::string> dirs = detail::find_training_dirs(*s.storage, targets, s.options, result.warnings, s.discovery,
+                                                                   wall_clock_now());
   std::map<std::string, Impl::Cached> next;
   for (const std::string& dir : dirs) {
     auto found = s.runs.find(dir);

@@ -157,4 +157,15 @@ class LocalStorage final : public Storage {
 // Last path component ("a/b/" -> "b").
 std::string base_name(std::string_view path);
 
+// A listing taken within one timestamp tick of the directory's mtime may have
+// missed a change made in that same tick (the mtime would not move), so a
+// cache may trust it only once it was taken clearly after the mtime (2 s for
+// whole-second mtimes, as on coarse filesystems; 0.05 s for sub-second ones).
+bool listing_settled(double mtime, double listed_at);
+// The same, or settled by our own clock: this mtime was already seen by a
+// listing at `seen_since`, clearly before the one at `listed_at`. An mtime
+// ahead of our clock (NFS clock skew, touch -d) otherwise never settles and
+// the directory would be listed again on every refresh.
+bool listing_settled(double mtime, double listed_at, double seen_since);
+
 }  // namespace jobmon
