@@ -40,10 +40,12 @@ const MetricSeries* train_loss_series(const TrainingRun& run, std::string* name_
 // The evaluation loss series' names (eval_loss, eval/loss, val_loss), by name.
 std::vector<std::string> eval_loss_names(const TrainingRun& run);
 // The metric cards' series, at most `limit`: the train loss, the eval losses,
-// the metrics with a direction (evaluations first, by name), the learning rate.
+// the metrics with a direction (evaluations first, by name ignoring case), the learning rate.
 std::vector<std::string> card_metric_names(const TrainingRun& run, std::size_t limit);
 // /metrics' jobmon_training_metric series, at most `limit`: the train loss,
-// then the metrics with a direction (goal lower or higher) by name.
+// then the metrics with a direction (goal lower or higher) by name ignoring case. Both
+// leave out TensorBoard's copy of a series trainer_state.json also holds
+// (train/loss beside loss, eval/loss beside eval_loss).
 std::vector<std::string> gauge_metric_names(const TrainingRun& run, std::size_t limit);
 
 // Why an entry has its state word, and when its job last moved, whatever its kind.

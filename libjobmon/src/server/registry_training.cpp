@@ -4,10 +4,12 @@
 // "training" so a script reads the one schema every tool writes.
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <cmath>
 #include <fmt/format.h>
 
 #include "jobmon/clock.hpp"
+#include "jobmon/format.hpp"
 #include "jobmon/json.hpp"
 #include "server/registry_entries.hpp"
 
@@ -19,23 +21,40 @@ const TrainingRun& run_of(const RegistryEntry& e) { return *std::get<std::shared
 
 bool is_current(JobStatus status) { return status != JobStatus::complete && status != JobStatus::failed; }
 
-// The last path part of a metric name, lower case: "eval/loss" -> "loss".
-std::string leaf_lower(std::string_view name) {
-  const auto slash = name.rfind('/');
-  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
-  std::string out(name);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string lower(std::string_view name) {
   std::string out(name);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
+// The last path part of a metric name, lower case: "eval/loss" -> "loss".
+std::string leaf_lower(std::string_view name) {
+  const auto slash = name.rfind('/');
+  return lower(slash == std::string_view::npos ? name : name.substr(slash + 1));
+}
+
 bool starts_with_any(std::string_view s, std::initializer_list<std::string_view> words) {
   return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return s.starts_with(w); });
+}
+
+// A run read from trainer_state.json and TensorBoard holds both spellings of
+// a series (loss and train/loss, eval_loss and eval/loss): the TensorBoard
+// one is a copy, left off the cards and the chart.
+bool is_tensorboard_copy(const TrainingRun& run, std::string_view name) {
+  if (name.starts_with("train/")) return run.metrics.count(std::string(name.substr(6))) != 0;
+  if (name.starts_with("eval/")) return run.metrics.count("eval_" + std::string(name.substr(5))) != 0;
+  return false;
+}
+
+// The series with a direction (goal lower or higher), TensorBoard copies
+// left out, by name ignoring case (eval_overall_f1 before eval_T005_f1).
+std::vector<std::string> directed_metric_names(const TrainingRun& run) {
+  std::vector<std::string> names;
+  for (const auto& [name, series] : run.metrics) {
+    if (!series.empty() && series.goal() != MetricGoal::none && !is_tensorboard_copy(run, name)) names.push_back(name);
+  }
+  std::stable_sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) { return lower(a) < lower(b); });
+  return names;
 }
 
 }  // namespace
@@ -71,7 +90,7 @@ const MetricSeries* train_loss_series(const TrainingRun& run, std::string* name_
 std::vector<std::string> eval_loss_names(const TrainingRun& run) {
   std::vector<std::string> names;
   for (const auto& [name, series] : run.metrics) {
-    if (series.empty() || !is_eval_metric(name)) continue;
+    if (series.empty() || !is_eval_metric(name) || is_tensorboard_copy(run, name)) continue;
     const std::string leaf = leaf_lower(name);
     if (leaf == "loss" || leaf.ends_with("_loss")) names.push_back(name);
   }
@@ -81,22 +100,30 @@ std::vector<std::string> eval_loss_names(const TrainingRun& run) {
 std::vector<std::string> card_metric_names(const TrainingRun& run, std::size_t limit) {
   std::vector<std::string> names;
   auto add = [&](const std::string& name) {
-    if (names.size() < limit && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    if (names.size() < limit && !is_tensorboard_copy(run, name) && std::find(names.begin(), names.end(), name) == names.end())
+      names.push_back(name);
   };
   std::string train;
   if (train_loss_series(run, &train) != nullptr) add(train);
   for (const auto& name : eval_loss_names(run)) add(name);
-  // Metrics with a direction (accuracy, F1, WER...), evaluations first, by name.
-  for (const bool eval : {true, false}) {
-    for (const auto& [name, series] : run.metrics) {
-      if (!series.empty() && series.goal() != MetricGoal::none && is_eval_metric(name) == eval) add(name);
+  // The learning rate keeps the last card: the one directionless series people watch.
+  std::string lr;
+  for (const auto& [name, series] : run.metrics) {
+    const std::string leaf = leaf_lower(name);
+    const bool is_lr = leaf.find("learning_rate") != std::string::npos || leaf == "lr" || leaf.starts_with("lr-");
+    if (!series.empty() && is_lr && !is_tensorboard_copy(run, name)) {
+      lr = name;
+      break;
     }
   }
-  // The learning rate, last: the one directionless series people watch.
-  for (const auto& [name, series] : run.metrics) {
-    if (!series.empty() && leaf_lower(name).find("learning_rate") != std::string::npos) add(name);
-    if (!series.empty() && (leaf_lower(name) == "lr" || leaf_lower(name).starts_with("lr-"))) add(name);
+  const std::size_t room = lr.empty() ? limit : limit - std::min<std::size_t>(limit, 1);
+  // Metrics with a direction (accuracy, F1, WER...), evaluations first.
+  for (const bool eval : {true, false}) {
+    for (const auto& name : directed_metric_names(run)) {
+      if (names.size() < room && is_eval_metric(name) == eval) add(name);
+    }
   }
+  if (!lr.empty()) add(lr);
   return names;
 }
 
@@ -104,9 +131,9 @@ std::vector<std::string> gauge_metric_names(const TrainingRun& run, std::size_t 
   std::vector<std::string> names;
   std::string train;
   if (train_loss_series(run, &train) != nullptr && limit > 0) names.push_back(train);
-  for (const auto& [name, series] : run.metrics) {
+  for (const auto& name : directed_metric_names(run)) {
     if (names.size() >= limit) break;
-    if (!series.empty() && series.goal() != MetricGoal::none && name != train) names.push_back(name);
+    if (name != train) names.push_back(name);
   }
   return names;
 }
@@ -165,7 +192,8 @@ json::array meta_of(const RegistryEntry& e, const TrainingRun& r) {
   add("Path", json::value(e.path));
   add("Writer", json::value(to_string(r.writer)));
   if (r.step)
-    add("Step", json::value(r.max_steps ? fmt::format("{} of {}", *r.step, *r.max_steps) : std::to_string(*r.step)));
+    add("Step", json::value(r.max_steps ? fmt::format("{} of {}", format_thousands(*r.step), format_thousands(*r.max_steps))
+                                        : format_thousands(*r.step)));
   if (r.epoch) {
     const bool bounded = r.num_train_epochs && !r.epochs_unbounded;
     add("Epoch", json::value(bounded ? fmt::format("{:.2f} of {:g}", *r.epoch, *r.num_train_epochs)
