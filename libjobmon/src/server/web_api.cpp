@@ -499,7 +499,7 @@ HttpResponse WebApi::metrics(const HttpRequest& request) {
   return r;
 }
 
-// Every job, one CSV line each (both kinds: done/total/failed in the job's unit).
+// Every job, one CSV line each (every kind: done/total/failed in the job's unit).
 HttpResponse WebApi::jobs_csv() {
   HttpResponse r;
   r.content_type = "text/csv; charset=utf-8";

@@ -46,7 +46,7 @@ struct RegistryEntry {
   // The state behind the entry: a datatrove row, a Data-Juicer snapshot, or a training run.
   std::variant<JobRow, std::shared_ptr<const Snapshot>, std::shared_ptr<const TrainingRun>> source;
   // What /api/jobs lists for this job. Not to_json(JobRow): one compact
-  // vocabulary for both kinds (done/total/failed instead of completed/
+  // vocabulary for every kind (done/total/failed instead of completed/
   // world_size/failed_ranks, no per-rank lists, since a page holds thousands
   // of jobs) plus the web's own keys: id, current, unit, rate_per_hour,
   // started_at, last_change_at, ended_at (and partitions for Data-Juicer).
