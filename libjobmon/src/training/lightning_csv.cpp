@@ -80,19 +80,22 @@ LightningMetrics parse_lightning_metrics(std::string_view text, std::size_t max_
   if (!records.next(out.header)) throw FormatError("metrics.csv: no complete header line");
   if (out.header.size() == 1 && out.header[0].empty()) throw FormatError("metrics.csv: empty header line");
 
-  // Per column: its series (none for "step") and whether it is the epoch.
+  // Per column: its count and series (none for "step"). A name the header
+  // repeats (never from the csv module) keeps its first column only.
+  std::vector<std::uint64_t*> column_count(out.header.size(), nullptr);
   std::vector<MetricSeries*> column_series(out.header.size(), nullptr);
   std::optional<std::size_t> step_column, epoch_column;
   for (std::size_t c = 0; c < out.header.size(); ++c) {
     const std::string& name = out.header[c];
-    out.non_empty.try_emplace(name, 0);
+    const auto [count, first] = out.non_empty.try_emplace(name, 0);
+    if (!first) continue;
+    column_count[c] = &count->second;
     if (name == "step") {
-      if (!step_column) step_column = c;
+      step_column = c;
       continue;
     }
-    if (name == "epoch" && !epoch_column) epoch_column = c;
-    auto it = out.series.try_emplace(name, metric_goal(name), max_points).first;
-    column_series[c] = &it->second;
+    if (name == "epoch") epoch_column = c;
+    column_series[c] = &out.series.try_emplace(name, metric_goal(name), max_points).first->second;
   }
 
   std::vector<std::string> fields;
@@ -126,8 +129,8 @@ LightningMetrics parse_lightning_metrics(std::string_view text, std::size_t max_
       out.max_step = out.max_step ? std::max(*out.max_step, step) : step;
     }
     for (std::size_t c = 0; c < values.size(); ++c) {
-      if (!values[c]) continue;
-      ++out.non_empty[out.header[c]];
+      if (!values[c] || column_count[c] == nullptr) continue;
+      ++*column_count[c];
       if (column_series[c] != nullptr) column_series[c]->add(step, *values[c]);
       if (c == epoch_column && !std::isnan(*values[c])) {
         out.max_epoch = out.max_epoch ? std::max(*out.max_epoch, *values[c]) : *values[c];

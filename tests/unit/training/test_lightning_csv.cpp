@@ -134,6 +134,13 @@ TEST_CASE("LightningMetrics: bad rows are counted, no header is a FormatError", 
   CHECK(m.max_step == 4);
   CHECK_FALSE(m.max_epoch);
 
+  // A name the header repeats counts its first column only.
+  const LightningMetrics twice = parse_lightning_metrics("step,loss,loss,step\n1,2.0,3.0,9\n");
+  CHECK(twice.rows == 1);
+  CHECK(twice.non_empty.at("loss") == 1);
+  CHECK(twice.series.at("loss").last().value == 2.0);
+  CHECK(twice.max_step == 1);
+
   CHECK_THROWS_AS(parse_lightning_metrics(""), FormatError);
   CHECK_THROWS_AS(parse_lightning_metrics("step,loss"), FormatError);  // header mid-write
   CHECK_THROWS_AS(parse_lightning_metrics("\r\n0,1\r\n"), FormatError);

@@ -11,6 +11,7 @@
 #include "jobmon/json.hpp"
 #include "jobmon/storage/storage.hpp"
 #include "jobmon/training/training_scanner.hpp"
+#include "exact_json.hpp"
 #include "temp_tree.hpp"
 
 using namespace jobmon;
@@ -21,11 +22,11 @@ namespace {
 const std::string kTraining = std::string(JOBMON_FIXTURES_DIR) + "/training";
 
 const json::object& manifest() {
-  static const json::value doc = json::parse(test::read_text(kTraining + "/MANIFEST.json"));
+  static const json::value doc = test::parse_exact_json(test::read_text(kTraining + "/MANIFEST.json"));
   return doc.as_object();
 }
 
-double num(const json::value& v) { return v.to_number<double>(); }
+double num(const json::value& v) { return test::exact_number(v); }
 
 // Far enough after the files were written that an unfinished run has stopped for good.
 double long_after() { return wall_clock_now() + 365 * 86400.0; }

@@ -36,7 +36,9 @@ class EventSink {
   // JSON dump of TrainingArguments (max_steps, num_train_epochs...).
   virtual void on_text(std::string_view /*tag*/, std::int64_t /*step*/, double /*wall_time*/, std::string_view /*text*/) {}
   // Any other summary value (histograms, images, hparams...): its tag and
-  // "<value kind>/<plugin>", e.g. "histo/", "tensor/hparams".
+  // "<value kind>/<plugin>", either side empty when unset, e.g. "histo/",
+  // "tensor/graph_keras_model", "/hparams" (add_hparams' entries set no
+  // value, only metadata). MANIFEST.json writes an unset side as "None".
   virtual void on_other(std::string_view /*tag*/, std::string_view /*kind*/) {}
 };
 
@@ -46,6 +48,7 @@ struct EventFileStats {
   std::uint64_t crc_failures = 0;  // records skipped for a wrong length or data CRC
   std::uint64_t oversized = 0;     // records skipped unread for a length over max_record_bytes
   std::uint64_t resyncs = 0;       // times the framing was lost and found again further on
+  std::uint64_t malformed = 0;     // records whose CRCs matched but whose Event did not decode whole
   std::uint64_t scalars = 0;
   std::uint64_t pending_bytes = 0; // a torn last record waiting for the rest of its bytes
   std::string file_version;        // "brain.Event:2"
@@ -80,6 +83,7 @@ class EventFileReader {
   std::string head_;     // the first bytes read, to notice a replaced file
   std::string carry_;    // bytes of a record not yet whole
   std::uint64_t skip_ = 0;  // bytes of an oversized record still to skip
+  bool lost_ = false;       // framing lost (a wrong length CRC): looking for the next good header
 };
 
 // The same decoding over bytes in memory (tests, fuzzing): every whole
