@@ -228,3 +228,22 @@ TEST_CASE("/metrics: training runs' step, plan, epoch and at most 16 metrics eac
   CHECK(s.count("jobmon_training_step{id=\"" + empty + "\",name=\"hf-empty-log-history\"}") == 1);
   CHECK(text.find("jobmon_training_metric{id=\"" + empty + "\"") == std::string::npos);
 }
+
+TEST_CASE("/metrics: a training metric's hostile name stays one valid label value", "[server]") {
+  test::TempTree t;
+  // A Lightning CSVLogger dir whose accuracy column is named with a quote, a backslash and a byte that is not UTF-8.
+  t.write("runs/pl/metrics.csv", "epoch,step,\"va\"\"l\\accuracy\xff\",train_loss\n0,0,,1.5\n0,1,0.5,\n");
+  t.write("runs/pl/hparams.yaml", "lr: 0.1\n");
+  JobRegistry r(std::make_shared<LocalStorage>(), {t.path("runs")});
+  r.refresh(wall_clock_now());
+  REQUIRE(r.entries_view()->size() == 1);
+  const std::string text = metrics_of(r);
+  std::istringstream in(text);
+  std::string l;
+  while (std::getline(in, l)) {
+    INFO(l);
+    CHECK(valid_line(l));
+  }
+  CHECK(text.find("metric=\"train_loss\"} 1.5") != std::string::npos);
+  CHECK(text.find("metric=\"va\\\"l\\\\accuracy\xEF\xBF\xBD\"} 0.5") != std::string::npos);
+}
