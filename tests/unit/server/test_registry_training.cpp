@@ -150,7 +150,7 @@ TEST_CASE("JobRegistry: a training run's detail holds the chart, cards, stages, 
   CHECK(stage_names == std::set<std::string>{"loading", "training", "validation", "checkpoint", "saved"});
   for (const auto& st : d.at("stages").as_array()) {
     const std::string status(st.at("status").as_string());
-    CHECK((status == "done" || status == "active" || status == "waiting" || status == "skipped"));
+    CHECK((status == "done" || status == "active" || status == "waiting" || status == "skipped" || status == "stopped"));
   }
   CHECK(d.at("meta").as_array().front().at(0) == "Path");
 }
