@@ -10,6 +10,7 @@ The same C++ engine as the jobmon-* command-line tools, one import away::
     agg = jobmon.aggregate(jobs)            # rows, totals, ETAs
     print(agg.summary_line())
     doc = jobmon.status("logs")             # the dict `jobmon-status --json` prints
+    run = jobmon.training_run("out/bert")   # a fine-tuning run: step, loss, eval metrics, checkpoints
 
 Errors raised by the engine are ``jobmon.Error`` subclasses: ``StorageError`` (a path cannot be
 read), ``FormatError`` (a file is not what its format says), ``UsageError`` (bad arguments; also a
@@ -35,6 +36,7 @@ from ._jobmon import (  # noqa: F401  (re-exported)
 )
 
 from ._jobmon import Snapshot, list_jobs, load_events, parquet_footer, parquet_num_rows  # noqa: F401
+from ._jobmon import training_run, training_runs  # noqa: F401
 from ._jobmon import snapshot as _snapshot
 
 __version__: str = _jobmon.__version__
@@ -44,7 +46,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 __all__ = [
     "Aggregate", "Error", "Eta", "FormatError", "Job", "ScanResult", "Scanner", "Snapshot", "StorageError",
     "UsageError", "aggregate", "list_jobs", "load_events", "parquet_footer", "parquet_num_rows", "scan",
-    "snapshot", "status", "__version__",
+    "snapshot", "status", "training_run", "training_runs", "__version__",
 ]
 
 

@@ -12,4 +12,5 @@ PYBIND11_MODULE(_jobmon, m) {
   jobmon::python::register_jobs(m);
   jobmon::python::register_parquet(m);
   jobmon::python::register_snapshot(m);
+  jobmon::python::register_training(m);
 }

@@ -10,5 +10,6 @@ void register_eta(pybind11::module_& m);
 void register_jobs(pybind11::module_& m);
 void register_parquet(pybind11::module_& m);
 void register_snapshot(pybind11::module_& m);
+void register_training(pybind11::module_& m);
 
 }  // namespace jobmon::python

@@ -139,7 +139,8 @@ struct JobRegistry::Impl {
         targets(std::move(targets_in)),
         options(std::move(options_in)),
         scanner(storage, options.scan),
-        scheduler_join(make_scheduler_join(options.scheduler, storage, options.scheduler_options)) {}
+        scheduler_join(make_scheduler_join(options.scheduler, storage, options.scheduler_options)),
+        training(storage, training_scan_options(options)) {}
 
   const std::shared_ptr<const Storage> storage;
   const std::vector<std::string> targets;
@@ -147,6 +148,17 @@ struct JobRegistry::Impl {
   Scanner scanner;
   std::unique_ptr<SchedulerJoin> scheduler_join;  // touched by refresh() only
   DataJuicerJobs data_juicer;  // touched by refresh() only
+  TrainingScanner training;    // touched by refresh() only
+
+  static TrainingScanOptions training_scan_options(const RegistryOptions& o) {
+    TrainingScanOptions t;
+    t.prefix = o.scan.prefix;
+    t.recursive = o.scan.recursive;
+    t.max_depth = o.scan.max_depth;
+    t.max_directories = o.scan.max_directories;
+    t.run = o.training_options;
+    return t;
+  }
 
   // Guarded by mutex: refresh() swaps these in, readers copy them out.
   mutable std::mutex mutex;
@@ -203,6 +215,22 @@ struct JobRegistry::Impl {
     }
   }
 
+  // Training run entries: a run the scanner did not touch is the same object
+  // as before, and keeps its entry (and summary text) as it was.
+  static void add_training_entries(const TrainingScanResult& scan, const Entries& previous, Entries& list, Totals& counts) {
+    std::unordered_map<const TrainingRun*, const RegistryEntry*> reusable;
+    for (const auto& e : previous) {
+      if (const auto* run = std::get_if<std::shared_ptr<const TrainingRun>>(&e.source)) reusable.emplace(run->get(), &e);
+    }
+    for (const auto& run : scan.runs) {
+      if (!run) continue;
+      const auto it = reusable.find(run.get());
+      list.push_back(it != reusable.end() ? *it->second : detail::training_entry(run));
+      ++counts.jobs_total;
+      count_status(list.back().status, counts);
+    }
+  }
+
   // Swaps the new state in (pointer swaps under the lock) and wakes waiters when something changed.
   void publish(std::shared_ptr<const Entries> fresh, std::string first_page, std::vector<Warning> fresh_warnings,
                const Totals& fresh_totals, double now, const std::vector<RegistryChange>& changes, double took) {
@@ -244,13 +272,34 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
   for (const JobRow& row : agg.rows) datatrove_paths.insert(row.job->path);
   const std::vector<std::string> work_dirs = d.data_juicer.discover(*d.storage, d.targets, datatrove_paths);
   const std::set<std::string> dj_paths(work_dirs.begin(), work_dirs.end());
+  TrainingScanResult training;
+  if (d.options.training) training = d.training.scan(d.targets, now);
+  std::vector<std::string> training_paths;  // sorted: the scanner lists runs by path
+  for (const auto& run : training.runs) {
+    if (run) training_paths.push_back(run->path);
+  }
+  std::sort(training_paths.begin(), training_paths.end());
+  // A run's dir, or a dir inside one (checkpoint-N, runs/...): not a datatrove job, and no surprise.
+  auto in_training_run = [&](const std::string& path) {
+    auto it = std::upper_bound(training_paths.begin(), training_paths.end(), path);
+    if (it == training_paths.begin()) return false;
+    const std::string& run = *--it;
+    return path == run || (path.size() > run.size() && path.starts_with(run) && path[run.size()] == '/');
+  };
   std::vector<Warning> warnings;
   for (const auto& w : scan.warnings) {
-    if (dj_paths.count(w.path) == 0) warnings.push_back(w);  // "no executor.json" is expected there
+    // "no executor.json" is expected in Data-Juicer work dirs and training runs.
+    if (dj_paths.count(w.path) == 0 && !in_training_run(w.path)) warnings.push_back(w);
   }
   for (const auto& row : agg.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
   warnings.insert(warnings.end(), agg.warnings.begin(), agg.warnings.end());
   d.add_data_juicer_entries(work_dirs, now, fresh, totals, warnings);
+  Impl::add_training_entries(training, *previous, fresh, totals);
+  warnings.insert(warnings.end(), training.warnings.begin(), training.warnings.end());
+  for (const auto& run : training.runs) {
+    if (!run) continue;
+    for (const auto& problem : run->problems) warnings.push_back({run->path, problem});
+  }
 
   std::sort(fresh.begin(), fresh.end(), attention_before);
   std::string first_page = detail::render_jobs_page(fresh, [](const RegistryEntry&) { return true; }, 0,
@@ -348,7 +397,11 @@ double JobRegistry::last_refresh() const {
 std::optional<json::value> JobRegistry::detail(const std::string& id) const {
   const auto found = find(id);
   if (!found) return std::nullopt;
-  if (found->kind() == JobKind::data_juicer) return detail::data_juicer_detail(*found, impl_->options);
+  switch (found->kind()) {
+    case JobKind::data_juicer: return detail::data_juicer_detail(*found, impl_->options);
+    case JobKind::training: return detail::training_detail(*found, impl_->options);
+    case JobKind::datatrove: break;
+  }
   return detail::datatrove_detail(*found, impl_->options);
 }
 

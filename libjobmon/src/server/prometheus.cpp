@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 #include "core/text/text.hpp"
 #include "core/text/utf8.hpp"
@@ -12,6 +13,7 @@
 #include "jobmon/server/metrics.hpp"
 #include "jobmon/server/web_api.hpp"
 #include "jobmon/version.hpp"
+#include "server/registry_entries.hpp"
 
 namespace jobmon {
 namespace {
@@ -87,12 +89,8 @@ std::string job_labels(const RegistryEntry& e) {
   return fmt::format("id=\"{}\",name=\"{}\",kind=\"{}\"", e.id, label_escape(e.name), to_string(e.kind()));
 }
 
-// When a job last moved: a datatrove job's newest evidence, a Data-Juicer job's last event.
-std::optional<double> last_progress(const RegistryEntry& e) {
-  if (const JobRow* row = std::get_if<JobRow>(&e.source)) return row->last_activity_at;
-  const auto& snapshot = std::get<std::shared_ptr<const Snapshot>>(e.source);
-  return snapshot ? snapshot->last_event_time : std::nullopt;
-}
+// When a job last moved: a datatrove job's newest evidence, a Data-Juicer job's last event, a run's newest write.
+std::optional<double> last_progress(const RegistryEntry& e) { return detail::last_progress_of(e); }
 
 // A datatrove job's ranks by state: done, failed (needs a relaunch),
 // running (a task log of this attempt, or Slurm's word), pending (the rest).
@@ -110,6 +108,48 @@ bool kept(const RegistryEntry& e, const MetricsOptions& o, double now) {
   if (e.status != JobStatus::complete || !o.drop_complete_after_seconds) return true;
   const auto finished = last_progress(e);
   return !finished || now - *finished <= *o.drop_complete_after_seconds;
+}
+
+const TrainingRun* run_of(const RegistryEntry& e) {
+  const auto* run = std::get_if<std::shared_ptr<const TrainingRun>>(&e.source);
+  return run != nullptr ? run->get() : nullptr;
+}
+
+// Training runs: step, plan and epoch, the loss and the metrics with a
+// direction (at most kMaxTrainingCards per run, chosen the same way every
+// scrape so series keep their identity), and event-file CRC failures. A
+// value not known (a run with no max_steps, a NaN loss) has no sample.
+void training_families(Writer& w, const std::vector<const RegistryEntry*>& entries) {
+  std::vector<std::pair<const RegistryEntry*, const TrainingRun*>> runs;
+  for (const auto* e : entries) {
+    if (const TrainingRun* run = run_of(*e)) runs.emplace_back(e, run);
+  }
+  auto base = [](const RegistryEntry& e) { return fmt::format("id=\"{}\",name=\"{}\"", e.id, label_escape(e.name)); };
+  w.family("jobmon_training_step", "gauge", "A training run's global step (the last one written).");
+  for (const auto& [e, run] : runs) {
+    if (run->step) w.sample("jobmon_training_step", base(*e), static_cast<double>(*run->step));
+  }
+  w.family("jobmon_training_max_steps", "gauge", "The steps a training run plans (max_steps).");
+  for (const auto& [e, run] : runs) {
+    if (run->max_steps) w.sample("jobmon_training_max_steps", base(*e), static_cast<double>(*run->max_steps));
+  }
+  w.family("jobmon_training_epoch", "gauge", "A training run's epoch (fractional while inside one).");
+  for (const auto& [e, run] : runs) {
+    if (run->epoch && std::isfinite(*run->epoch)) w.sample("jobmon_training_epoch", base(*e), *run->epoch);
+  }
+  w.family("jobmon_training_metric", "gauge",
+           "A training run's latest value of its loss and of each metric with a direction (accuracy, F1, WER...), "
+           "at most 16 per run.");
+  for (const auto& [e, run] : runs) {
+    for (const auto& name : detail::gauge_metric_names(*run, detail::kMaxTrainingCards)) {
+      const double v = run->metrics.find(name)->second.last().value;
+      if (std::isfinite(v))
+        w.sample("jobmon_training_metric", base(*e) + fmt::format(",metric=\"{}\"", label_escape(name)), v);
+    }
+  }
+  w.family("jobmon_training_crc_failures", "gauge", "Event-file records of a training run whose checksum failed.");
+  for (const auto& [e, run] : runs)
+    w.sample("jobmon_training_crc_failures", base(*e), static_cast<double>(run->crc_failures));
 }
 
 }  // namespace
@@ -156,9 +196,9 @@ std::string render_metrics(const MetricsInputs& in, const MetricsOptions& o) {
     w.sample("jobmon_refresh_duration_seconds", "", *in.refresh_duration_seconds);
   }
 
-  // Fleet counts, kinds apart (ranks and partition-operations are different units).
+  // Fleet counts, kinds apart (ranks, partition-operations and steps are different units).
   w.family("jobmon_jobs", "gauge", "Jobs by kind and state (all jobs, kept or not below).");
-  for (const JobKind kind : {JobKind::datatrove, JobKind::data_juicer}) {
+  for (const JobKind kind : {JobKind::datatrove, JobKind::data_juicer, JobKind::training}) {
     std::array<std::int64_t, states.size()> n{};
     for (const auto& e : all) {
       if (e.kind() != kind) continue;
@@ -247,6 +287,7 @@ std::string render_metrics(const MetricsInputs& in, const MetricsOptions& o) {
                it == row->scheduling->states.end() ? 0.0 : static_cast<double>(it->second));
     }
   }
+  training_families(w, entries);
   return w.finish();
 }
 

@@ -18,12 +18,13 @@ const char* to_string(JobKind kind) {
   switch (kind) {
     case JobKind::datatrove: return "datatrove";
     case JobKind::data_juicer: return "data_juicer";
+    case JobKind::training: return "training";
   }
   return "datatrove";
 }
 
 std::optional<JobKind> parse_job_kind(std::string_view word) {
-  for (JobKind k : {JobKind::datatrove, JobKind::data_juicer}) {
+  for (JobKind k : {JobKind::datatrove, JobKind::data_juicer, JobKind::training}) {
     if (word == to_string(k)) return k;
   }
   return std::nullopt;
@@ -83,18 +84,38 @@ std::string render_jobs_page(const std::vector<RegistryEntry>& entries,
   return body;
 }
 
+std::string state_reason_of(const RegistryEntry& e) {
+  if (const JobRow* row = std::get_if<JobRow>(&e.source)) return row->state_reason;
+  if (const auto* s = std::get_if<std::shared_ptr<const Snapshot>>(&e.source)) return *s ? (*s)->state_reason : std::string();
+  const auto& run = std::get<std::shared_ptr<const TrainingRun>>(e.source);
+  return run ? run->state_reason : std::string();
+}
+
+std::optional<double> last_progress_of(const RegistryEntry& e) {
+  if (const JobRow* row = std::get_if<JobRow>(&e.source)) return row->last_activity_at;
+  if (const auto* s = std::get_if<std::shared_ptr<const Snapshot>>(&e.source)) return *s ? (*s)->last_event_time : std::nullopt;
+  const auto& run = std::get<std::shared_ptr<const TrainingRun>>(e.source);
+  return run ? run->updated_at : std::nullopt;
+}
+
+namespace {
+
+const char* unit_of(JobKind kind) {
+  switch (kind) {
+    case JobKind::datatrove: return "ranks";
+    case JobKind::data_juicer: return "partition_operations";
+    case JobKind::training: return "steps";
+  }
+  return "ranks";
+}
+
+}  // namespace
+
 std::string jobs_csv(const std::vector<RegistryEntry>& entries) {
   std::string out = "id,kind,name,path,status,done,total,unit,percent,failed,eta_seconds,last_progress_at,state_reason\r\n";
   for (const RegistryEntry& e : entries) {
-    std::optional<double> last_progress;
-    std::string reason;
-    if (const JobRow* row = std::get_if<JobRow>(&e.source)) {
-      last_progress = row->last_activity_at;
-      reason = row->state_reason;
-    } else if (const auto& s = std::get<std::shared_ptr<const Snapshot>>(e.source)) {
-      last_progress = s->last_event_time;
-      reason = s->state_reason;
-    }
+    const std::optional<double> last_progress = last_progress_of(e);
+    const std::string reason = state_reason_of(e);
     const std::vector<std::string> fields = {
         e.id,
         to_string(e.kind()),
@@ -103,7 +124,7 @@ std::string jobs_csv(const std::vector<RegistryEntry>& entries) {
         to_string(e.status),
         std::to_string(e.done),
         std::to_string(e.total),
-        e.kind() == JobKind::datatrove ? "ranks" : "partition_operations",
+        unit_of(e.kind()),
         csv_number(static_cast<double>(static_cast<std::int64_t>(e.fraction * 100))),
         std::to_string(e.failed),
         e.eta_seconds ? csv_number(*e.eta_seconds) : std::string(),

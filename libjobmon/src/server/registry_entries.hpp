@@ -1,13 +1,15 @@
 // Builders of the registry's entries and job details, one set per job kind
-// (registry_datatrove.cpp, registry_datajuicer.cpp), and the pieces they share
-// (registry_entries.cpp).
+// (registry_datatrove.cpp, registry_datajuicer.cpp, registry_training.cpp),
+// and the pieces they share (registry_entries.cpp).
 #pragma once
 
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/json_values.hpp"
@@ -24,6 +26,31 @@ RegistryEntry data_juicer_entry(const std::string& path, std::shared_ptr<const S
 boost::json::value data_juicer_detail(const RegistryEntry& entry, const RegistryOptions& options);
 // True when a directory holds Data-Juicer events files.
 bool is_data_juicer_dir(const Storage& storage, const std::string& dir);
+
+RegistryEntry training_entry(std::shared_ptr<const TrainingRun> run);
+boost::json::object training_summary(const RegistryEntry& entry);
+boost::json::value training_detail(const RegistryEntry& entry, const RegistryOptions& options);
+// The most metric cards in a training run's detail, and metric gauges per run on /metrics.
+inline constexpr std::size_t kMaxTrainingCards = 16;
+// Whether a metric is an evaluation's (eval_wer, eval/loss, val_loss...).
+bool is_eval_metric(std::string_view name);
+// The run's training loss series (loss, train/loss, train_loss...), null when
+// it has none; its name into name_out.
+const MetricSeries* train_loss_series(const TrainingRun& run, std::string* name_out = nullptr);
+// The evaluation loss series' names (eval_loss, eval/loss, val_loss), by name.
+std::vector<std::string> eval_loss_names(const TrainingRun& run);
+// The metric cards' series, at most `limit`: the train loss, the eval losses,
+// the metrics with a direction (evaluations first, by name ignoring case), the learning rate.
+std::vector<std::string> card_metric_names(const TrainingRun& run, std::size_t limit);
+// /metrics' jobmon_training_metric series, at most `limit`: the train loss,
+// then the metrics with a direction (goal lower or higher) by name ignoring case. Both
+// leave out TensorBoard's copy of a series trainer_state.json also holds
+// (train/loss beside loss, eval/loss beside eval_loss).
+std::vector<std::string> gauge_metric_names(const TrainingRun& run, std::size_t limit);
+
+// Why an entry has its state word, and when its job last moved, whatever its kind.
+std::string state_reason_of(const RegistryEntry& entry);
+std::optional<double> last_progress_of(const RegistryEntry& entry);
 
 // Opaque id for a job path: 16 hex digits of SipHash-2-4 of kind and path
 // under job_id_key(), so a path's id cannot be computed without the key.

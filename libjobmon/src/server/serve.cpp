@@ -18,6 +18,7 @@
 #include "jobmon/server/job_registry.hpp"
 #include "jobmon/server/web_api.hpp"
 #include "server/ids/job_id_key.hpp"
+#include "server/registry_entries.hpp"
 
 namespace jobmon {
 namespace {
@@ -64,7 +65,7 @@ bool choose_id_key(const ServeOptions& options) {
   }
 }
 
-// Every job of the registry, both kinds, as the notifier sees it.
+// Every job of the registry, every kind, as the notifier sees it.
 std::vector<JobObservation> observations(const std::vector<RegistryEntry>& entries) {
   std::vector<JobObservation> out;
   out.reserve(entries.size());
@@ -75,8 +76,7 @@ std::vector<JobObservation> observations(const std::vector<RegistryEntry>& entri
     o.name = e.name;
     o.kind = to_string(e.kind());
     o.status = e.status;
-    if (const JobRow* row = std::get_if<JobRow>(&e.source)) o.reason = row->state_reason;
-    else if (const auto& s = std::get<std::shared_ptr<const Snapshot>>(e.source)) o.reason = s->state_reason;
+    o.reason = detail::state_reason_of(e);
     o.done = e.done;
     o.total = e.total;
     o.failed = e.failed;

@@ -362,7 +362,7 @@ HttpResponse WebApi::jobs(const HttpRequest& request, Lifecycle lifecycle) {
   const std::optional<unsigned> wanted_statuses = parse_filter<JobStatus>(statuses, parse_job_status);
   if (!wanted_statuses) return error_response(400, "unknown status: use running, failed, stalled, pending or complete");
   const std::optional<unsigned> wanted_kinds = parse_filter<JobKind>(kinds, parse_job_kind);
-  if (!wanted_kinds) return error_response(400, "unknown kind: use datatrove or data_juicer");
+  if (!wanted_kinds) return error_response(400, "unknown kind: use datatrove, data_juicer or training");
   const std::string q = detail::ascii_lower(query_value(request, "q"));
   std::int64_t limit = static_cast<std::int64_t>(options_.default_page_size);
   std::int64_t offset = 0;
@@ -499,7 +499,7 @@ HttpResponse WebApi::metrics(const HttpRequest& request) {
   return r;
 }
 
-// Every job, one CSV line each (both kinds: done/total/failed in the job's unit).
+// Every job, one CSV line each (every kind: done/total/failed in the job's unit).
 HttpResponse WebApi::jobs_csv() {
   HttpResponse r;
   r.content_type = "text/csv; charset=utf-8";

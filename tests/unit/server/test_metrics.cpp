@@ -179,3 +179,71 @@ TEST_CASE("/metrics: hostile names stay one valid line each", "[server]") {
   CHECK_FALSE(valid_line("jobmon_x{name=\"a\"} one"));
   CHECK(text.find("name=\"a\\\"b\\\\c\\nd\xEF\xBF\xBD\"") != std::string::npos);
 }
+
+TEST_CASE("/metrics: training runs' step, plan, epoch and at most 16 metrics each, loss first", "[server]") {
+  const std::string fixtures = std::string(JOBMON_FIXTURES_DIR) + "/training/hf/";
+  test::TempTree t;
+  t.make_job("logs/tok", 2, {0, 1});
+  JobRegistry r(std::make_shared<LocalStorage>(),
+                {t.path("logs"), fixtures + "hf-ner-per-entity-metrics", fixtures + "hf-whisper-small-hi-wer",
+                 fixtures + "hf-empty-log-history"});
+  r.refresh(wall_clock_now());
+  const std::string text = metrics_of(r);
+  std::istringstream in(text);
+  std::string l;
+  while (std::getline(in, l)) {
+    INFO(l);
+    CHECK(valid_line(l));
+  }
+  const auto s = samples(text);
+  const std::string ner = id_of(r, "hf-ner-per-entity-metrics"), whisper = id_of(r, "hf-whisper-small-hi-wer");
+  const std::string ner_labels = "{id=\"" + ner + "\",name=\"hf-ner-per-entity-metrics\"}";
+  CHECK(s.at("jobmon_training_step" + ner_labels) == 14550);
+  CHECK(s.at("jobmon_training_max_steps" + ner_labels) == 14550);
+  CHECK(s.at("jobmon_training_epoch" + ner_labels) == 10);
+  CHECK(s.at("jobmon_training_crc_failures" + ner_labels) == 0);
+  // Bounded: 92 eval metrics, 16 series, the loss first and the same ones every scrape.
+  std::vector<std::string> ner_metrics;
+  std::istringstream again(text);
+  while (std::getline(again, l)) {
+    if (l.rfind("jobmon_training_metric{id=\"" + ner + "\"", 0) == 0) ner_metrics.push_back(l.substr(0, l.rfind(' ')));
+  }
+  CHECK(ner_metrics.size() == 16);
+  REQUIRE(!ner_metrics.empty());
+  CHECK(ner_metrics.front().find("metric=\"loss\"") != std::string::npos);
+  r.refresh(wall_clock_now() + 1);
+  const auto later = series(metrics_of(r));
+  for (const auto& key : ner_metrics) CHECK(later.count(key) == 1);
+  // Directionless series (runtime, learning rate) are not exported; eval metrics are.
+  CHECK(s.count("jobmon_training_metric{id=\"" + whisper + "\",name=\"hf-whisper-small-hi-wer\",metric=\"eval_wer\"}") == 1);
+  CHECK(text.find("metric=\"eval_runtime\"") == std::string::npos);
+  CHECK(text.find("metric=\"learning_rate\"") == std::string::npos);
+  // The job-level series carry the kind.
+  CHECK(s.at("jobmon_jobs{kind=\"training\",state=\"complete\"}") + s.at("jobmon_jobs{kind=\"training\",state=\"running\"}") +
+            s.at("jobmon_jobs{kind=\"training\",state=\"stalled\"}") + s.at("jobmon_jobs{kind=\"training\",state=\"failed\"}") ==
+        3);
+  CHECK(s.count("jobmon_job_progress_ratio{id=\"" + ner + "\",name=\"hf-ner-per-entity-metrics\",kind=\"training\"}") == 1);
+  // A run with no logged values has a step but no metric series.
+  const std::string empty = id_of(r, "hf-empty-log-history");
+  CHECK(s.count("jobmon_training_step{id=\"" + empty + "\",name=\"hf-empty-log-history\"}") == 1);
+  CHECK(text.find("jobmon_training_metric{id=\"" + empty + "\"") == std::string::npos);
+}
+
+TEST_CASE("/metrics: a training metric's hostile name stays one valid label value", "[server]") {
+  test::TempTree t;
+  // A Lightning CSVLogger dir whose accuracy column is named with a quote, a backslash and a byte that is not UTF-8.
+  t.write("runs/pl/metrics.csv", "epoch,step,\"va\"\"l\\accuracy\xff\",train_loss\n0,0,,1.5\n0,1,0.5,\n");
+  t.write("runs/pl/hparams.yaml", "lr: 0.1\n");
+  JobRegistry r(std::make_shared<LocalStorage>(), {t.path("runs")});
+  r.refresh(wall_clock_now());
+  REQUIRE(r.entries_view()->size() == 1);
+  const std::string text = metrics_of(r);
+  std::istringstream in(text);
+  std::string l;
+  while (std::getline(in, l)) {
+    INFO(l);
+    CHECK(valid_line(l));
+  }
+  CHECK(text.find("metric=\"train_loss\"} 1.5") != std::string::npos);
+  CHECK(text.find("metric=\"va\\\"l\\\\accuracy\xEF\xBF\xBD\"} 0.5") != std::string::npos);
+}

@@ -18,34 +18,35 @@
 #include "jobmon/datatrove/scanner.hpp"
 #include "jobmon/datatrove/scheduler_join.hpp"
 #include "jobmon/storage/storage.hpp"
+#include "jobmon/training/training_scanner.hpp"
 
 namespace jobmon {
 
 struct Snapshot;
 
-enum class JobKind { datatrove, data_juicer };
-const char* to_string(JobKind kind);  // "datatrove" | "data_juicer", as the web API writes it
+enum class JobKind { datatrove, data_juicer, training };
+const char* to_string(JobKind kind);  // "datatrove" | "data_juicer" | "training", as the web API writes it
 std::optional<JobKind> parse_job_kind(std::string_view word);  // nothing for any other word
 
 // Which jobs a listing keeps: all, the ones still going, or the finished ones.
 enum class Lifecycle { any, current, past };
 
 // One job as the web API lists it, whatever its kind. Its status uses the
-// datatrove vocabulary (running, failed, stalled, pending, complete) for both kinds.
+// datatrove vocabulary (running, failed, stalled, pending, complete) for every kind.
 struct RegistryEntry {
   std::string id;  // opaque: a hash of the kind and path, never a path
   std::string path;
   std::string name;
   JobStatus status = JobStatus::pending;
   bool current = true;  // still going (or waiting); false once finished or failed for good
-  std::int64_t done = 0, total = 0, failed = 0;  // ranks, or partition-operations
+  std::int64_t done = 0, total = 0, failed = 0;  // ranks, partition-operations, or training steps
   double fraction = 0;
   std::optional<double> eta_seconds;
   std::optional<double> finished_at;  // when a complete job finished: the newest complete jobs list first
-  // The state behind the entry: a datatrove row, or a Data-Juicer snapshot.
-  std::variant<JobRow, std::shared_ptr<const Snapshot>> source;
+  // The state behind the entry: a datatrove row, a Data-Juicer snapshot, or a training run.
+  std::variant<JobRow, std::shared_ptr<const Snapshot>, std::shared_ptr<const TrainingRun>> source;
   // What /api/jobs lists for this job. Not to_json(JobRow): one compact
-  // vocabulary for both kinds (done/total/failed instead of completed/
+  // vocabulary for every kind (done/total/failed instead of completed/
   // world_size/failed_ranks, no per-rank lists, since a page holds thousands
   // of jobs) plus the web's own keys: id, current, unit, rate_per_hour,
   // started_at, last_change_at, ended_at (and partitions for Data-Juicer).
@@ -55,7 +56,7 @@ struct RegistryEntry {
   // job's detail parses its one summary back).
   std::shared_ptr<const std::string> summary_text;
 
-  JobKind kind() const { return std::holds_alternative<JobRow>(source) ? JobKind::datatrove : JobKind::data_juicer; }
+  JobKind kind() const { return static_cast<JobKind>(source.index()); }  // the variant's order is JobKind's
   bool in(Lifecycle lifecycle) const { return lifecycle == Lifecycle::any || current == (lifecycle == Lifecycle::current); }
 };
 
@@ -77,6 +78,10 @@ struct RegistryOptions {
   std::size_t max_grid_ranks = 4096;   // rank grid cells in a job's detail
   std::size_t max_chart_points = 500;  // completion-curve points in a job's detail
   std::size_t jobs_page_size = kDefaultJobsPageSize;
+  // Training runs under the same targets (TrainingScanner; its prefix and
+  // recursion come from `scan`). Off: no training runs are looked for.
+  bool training = true;
+  TrainingOptions training_options;
   // Whose word joins the files' on every refresh (one squeue + one sacct for all jobs).
   SchedulerChoice scheduler = SchedulerChoice::none;
   SchedulerOptions scheduler_options;

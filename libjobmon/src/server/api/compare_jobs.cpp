@@ -19,8 +19,15 @@ Figures figures_of(const RegistryEntry& e, double now) {
   Figures f;
   if (const JobRow* row = std::get_if<JobRow>(&e.source)) {
     f.duration_seconds = row->duration_seconds(now);
-  } else if (const auto& s = std::get<std::shared_ptr<const Snapshot>>(e.source)) {
-    f.duration_seconds = s->duration_seconds;
+  } else if (const auto* s = std::get_if<std::shared_ptr<const Snapshot>>(&e.source)) {
+    if (*s) f.duration_seconds = (*s)->duration_seconds;
+  } else if (const auto* run = std::get_if<std::shared_ptr<const TrainingRun>>(&e.source); run && *run) {
+    // From the first evidence to the last write (or now, while it runs).
+    const TrainingRun& r = **run;
+    if (r.started_at) {
+      const double end = r.ended_at ? *r.ended_at : (e.current ? now : r.updated_at.value_or(now));
+      if (end >= *r.started_at) f.duration_seconds = end - *r.started_at;
+    }
   }
   // Work done per hour over the whole run: comparable whatever the state.
   if (f.duration_seconds && *f.duration_seconds > 0) f.rate_per_hour = static_cast<double>(e.done) * 3600 / *f.duration_seconds;
