@@ -197,7 +197,8 @@ PROXY_PORT=$(free_port)
 "$PY" "$WORK/proxy.py" "$PROXY_PORT" "$S3_PORT" "$PROXY_LOG" &
 proxy_pid=$!
 on_exit "stop_pid $proxy_pid"
-wait_until 10 "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $PROXY_PORT), 0.2)" || fail "proxy did not start"
+proxy_up() { "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $PROXY_PORT), 0.2)" 2>/dev/null; }
+wait_until 10 proxy_up || fail "the logging proxy did not start"
 
 AWS_ENDPOINT_URL="http://127.0.0.1:$PROXY_PORT" start_serve "$WORK/serve-s3.log" --scheduler none "$S3URL/"
 S3_PORT_SERVE=$PORT
