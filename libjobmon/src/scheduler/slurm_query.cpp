@@ -85,7 +85,12 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
     q = detail::run_command({commands_.squeue, "-h", "-a", "-t", "all", "-o", detail::squeue_parsable_format}, limits);
   }
   if (q.ok()) {
-    queue = parsable_ ? detail::parse_squeue_parsable(q.out) : detail::parse_squeue_json(q.out);
+    if (parsable_) {
+      queue = detail::parse_squeue_parsable(q.out);
+    } else {
+      const std::size_t padding = detail::pad_for_json(q.out);  // before the text is viewed: it may move
+      queue = detail::parse_squeue_json(q.out, padding);
+    }
     if (!queue.problem.empty()) answer.problems.push_back(queue.problem);
   } else {
     answer.problems.push_back(failure(q, "squeue"));
@@ -120,7 +125,12 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
       a = detail::run_command({commands_.sacct, "-n", "-P", "-j", list, "-o", detail::sacct_parsable_fields}, limits);
     }
     if (a.ok()) {
-      accounting = parsable_ ? detail::parse_sacct_parsable(a.out) : detail::parse_sacct_json(a.out);
+      if (parsable_) {
+        accounting = detail::parse_sacct_parsable(a.out);
+      } else {
+        const std::size_t padding = detail::pad_for_json(a.out);
+        accounting = detail::parse_sacct_json(a.out, padding);
+      }
       if (!accounting.problem.empty()) answer.problems.push_back(accounting.problem);
     } else {
       answer.problems.push_back(failure(a, "sacct"));
