@@ -40,7 +40,9 @@ bool slurm_unconfigured(const detail::CommandResult& r) {
 SlurmQuery::SlurmQuery(SchedulerOptions options, SlurmCommands commands)
     : options_(options), commands_(std::move(commands)) {}
 
-SchedulerAnswer SlurmQuery::query(const SchedulerRequest& request, double now) {
+SchedulerAnswer SlurmQuery::query(const SchedulerRequest& request, double now) { return *shared_query(request, now); }
+
+std::shared_ptr<const SchedulerAnswer> SlurmQuery::shared_query(const SchedulerRequest& request, double now) {
   auto sorted_unique = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -51,12 +53,12 @@ SchedulerAnswer SlurmQuery::query(const SchedulerRequest& request, double now) {
   if (cached_ && now - cached_->taken_at < options_.refresh_seconds && now >= cached_->taken_at &&
       std::includes(cached_ids_.begin(), cached_ids_.end(), ids.begin(), ids.end()) &&
       std::includes(cached_names_.begin(), cached_names_.end(), names.begin(), names.end())) {
-    return *cached_;
+    return cached_;
   }
-  cached_ = ask(ids, names, now);
+  cached_ = std::make_shared<const SchedulerAnswer>(ask(ids, names, now));
   cached_ids_ = ids;
   cached_names_ = names;
-  return *cached_;
+  return cached_;
 }
 
 SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const std::vector<std::string>& names,
