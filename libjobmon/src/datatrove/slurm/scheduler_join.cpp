@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/text/text.hpp"
+#include "datatrove/slurm/join_inputs.hpp"
 #include "datatrove/slurm/launch_arrays.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/storage/storage.hpp"
@@ -77,9 +78,10 @@ struct SchedulerJoin::Impl {
   std::unordered_map<std::string, CachedTail> tails;
 
   // Between refreshes, by job path: the arrays a job asks about and its
-  // join, kept while the job's state (the Scanner hands out the same object
-  // while its files are unchanged) and the scheduler's answer (the query
-  // hands out the same object within its refresh interval) are the same.
+  // join, kept while the job's files say the same (same_join_inputs; the
+  // Scanner hands out the very same JobState while they are unchanged) and
+  // the scheduler's answer is the same object (the query hands it out again
+  // within its refresh interval).
   struct Asked {
     std::shared_ptr<const JobState> job;
     std::vector<std::string> ids;
@@ -100,8 +102,8 @@ struct SchedulerJoin::Impl {
     for (const auto& job : jobs) {
       if (!job || !job->slurm.launched_on_slurm || job->complete()) continue;
       const auto before = asked.find(job->path);
-      Asked a = before != asked.end() && before->second.job == job
-                    ? std::move(before->second)
+      Asked a = before != asked.end() && detail::same_join_inputs(*before->second.job, *job)
+                    ? Asked{job, std::move(before->second.ids)}
                     : Asked{job, detail::launch_arrays(*job, nullptr).current_ids()};
       ids.insert(a.ids.begin(), a.ids.end());
       if (!job->slurm.job_name.empty()) names.insert(job->slurm.job_name);
@@ -113,7 +115,10 @@ struct SchedulerJoin::Impl {
 
   std::shared_ptr<const JobScheduling> join(const std::shared_ptr<const JobState>& job) {
     const auto before = joined.find(job->path);
-    if (before != joined.end() && before->second.job == job) return before->second.scheduling;
+    if (before != joined.end() && detail::same_join_inputs(*before->second.job, *job)) {
+      before->second.job = job;  // the next look is a pointer comparison
+      return before->second.scheduling;
+    }
     auto s = std::make_shared<JobScheduling>(detail::join_job_scheduling(*job, answer, index));
     fill_tails(*s);
     joined.insert_or_assign(job->path, Joined{job, s});
