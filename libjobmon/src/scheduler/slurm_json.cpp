@@ -4,6 +4,7 @@
 #include "scheduler/slurm_json.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "scheduler/slurm_json_reader.hpp"
@@ -16,7 +17,19 @@ using Number = std::optional<double>;
 // An epoch time; Slurm writes 0 for "not yet".
 Number epoch(Number n) { return n && *n > 0 ? n : std::nullopt; }
 
-std::string id_text(Number n) { return n && *n > 0 ? std::to_string(static_cast<std::int64_t>(*n)) : std::string(); }
+// A number as an integer (truncated), when one holds it: a value past the
+// type's range (or NaN) says nothing, and converting it would be undefined.
+template <class Int>
+std::optional<Int> whole(Number n) {
+  constexpr double limit = static_cast<double>(std::numeric_limits<Int>::max());
+  if (!n || !(*n > -limit && *n < limit)) return std::nullopt;
+  return static_cast<Int>(*n);
+}
+
+std::string id_text(Number n) {
+  const auto id = whole<std::int64_t>(n);
+  return id && *id > 0 ? std::to_string(*id) : std::string();
+}
 
 void clear_if(std::string& text, std::string_view a, std::string_view b = {}) {
   if (text == a || (!b.empty() && text == b)) text.clear();
@@ -28,7 +41,7 @@ void set_array(SlurmRow& row, const std::string& base, Number index, const std::
   SchedulerTask& t = row.task;
   t.array_job_id = base.empty() ? t.job_id : base;
   if (index && !base.empty()) {
-    t.array_task_index = static_cast<std::int64_t>(*index);
+    t.array_task_index = whole<std::int64_t>(index);
   } else if (!base.empty() && !range_text.empty()) {
     row.is_range = true;
     row.range = parse_array_indices(range_text);
@@ -142,8 +155,8 @@ void read_squeue_job(SlurmJsonReader& r, od::value& job, std::vector<SlurmRow>& 
   drop_queue_forecasts(t);
   // exit_code is the wait status (22.05): 256 = exit 1, 15 = SIGTERM.
   if (t.state != TaskState::pending && t.state != TaskState::running && t.state != TaskState::never_scheduled) {
-    if (j.exit_code && *j.exit_code >= 0) {
-      const auto s = static_cast<int>(*j.exit_code);
+    if (const auto status = whole<int>(j.exit_code); status && *status >= 0) {
+      const int s = *status;
       t.exit_code = (s >> 8) & 0xff;
       if ((s & 0x7f) != 0) t.signal = s & 0x7f;
     }
@@ -179,8 +192,8 @@ struct ExitFields {
   // job's row and its batch step alike): a zero is trusted only for a
   // completed row.
   void apply(bool completed, std::optional<int>& code, std::optional<int>& signal) const {
-    if (return_code && (*return_code != 0 || completed)) code = static_cast<int>(*return_code);
-    if (signal_id && *signal_id > 0) signal = static_cast<int>(*signal_id);
+    if (return_code && (*return_code != 0 || completed)) code = whole<int>(return_code);
+    if (signal_id && *signal_id > 0) signal = whole<int>(signal_id);
   }
 };
 

@@ -138,7 +138,7 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
       answer.problems.push_back(failure(a, "sacct"));
     }
   }
-  answer.tasks = detail::join_slurm_rows(queue.rows, squeue_answered, accounting.rows, ids, now);
+  answer.tasks = detail::join_slurm_rows(std::move(queue.rows), squeue_answered, std::move(accounting.rows), ids, now);
   return answer;
 }
 

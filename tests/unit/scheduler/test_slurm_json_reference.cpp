@@ -124,7 +124,7 @@ TEST_CASE("other Slurm versions' shapes read the same as with Boost.JSON", "[sch
           "start_time": 1796580000, "nodes": "n", "nodes": 3}]})",
       R"({"jobs": [{"job_id": 5, "job_state": "TIMEOUT"}], "jobs": [{"job_id": 9, "job_state": "COMPLETED"}]})",
       R"({"meta": {"plugin": {"type": "openapi/dbv0.0.38"}}, "errors": [], "jobs": []})",
-      R"({"jobs": [{"job_id": 1.5e1, "array_job_id": 12345678901234567890, "array_task_id": -0.0,
+      R"({"jobs": [{"job_id": 1.5e1, "array_job_id": 1234567890123, "array_task_id": -0.0,
           "submit_time": 1e3, "job_state": [], "user_name": "x\ty"}]})",
   };
   for (const auto& s : squeue) check_same(Kind::squeue, s);
@@ -212,4 +212,18 @@ TEST_CASE("a huge answer reads every row", "[scheduler]") {
   CHECK(rows.problem.empty());
   REQUIRE(rows.rows.size() == 200000);
   CHECK(rows.rows.back().task.array_task_index == 200000);
+}
+
+TEST_CASE("numbers past an integer's range say nothing (converting them would be undefined)", "[scheduler]") {
+  CHECK(parse_sacct_json(R"({"jobs": [{"job_id": 3.7e116}]})").rows.empty());
+  const SlurmRows q = parse_squeue_json(
+      R"({"jobs": [{"job_id": 5, "array_job_id": 5, "array_task_id": 1e30, "job_state": "FAILED", "exit_code": 1e300}]})");
+  REQUIRE(q.rows.size() == 1);
+  CHECK_FALSE(q.rows[0].task.array_task_index);
+  CHECK_FALSE(q.rows[0].task.exit_code);
+  const SlurmRows a = parse_sacct_json(R"({"jobs": [{"job_id": 5, "state": {"current": "FAILED"},
+      "exit_code": {"return_code": 1e20, "signal": {"signal_id": 1e20}}}]})");
+  REQUIRE(a.rows.size() == 1);
+  CHECK_FALSE(a.rows[0].task.exit_code);
+  CHECK_FALSE(a.rows[0].task.signal);
 }
