@@ -14,6 +14,8 @@ namespace {
 
 using Number = std::optional<double>;
 
+constexpr std::size_t kept_parser_capacity = std::size_t{256} << 20;
+
 // An epoch time; Slurm writes 0 for "not yet".
 Number epoch(Number n) { return n && *n > 0 ? n : std::nullopt; }
 
@@ -48,7 +50,37 @@ void set_array(SlurmRow& row, const std::string& base, Number index, const std::
   }
 }
 
-// The document's "jobs" list, each object handed to read_job(reader, job, rows).
+// Walks the document's "jobs" list, each object handed to read_job(reader,
+// job, rows); whether there was one. Errors are left in the reader.
+template <class ReadJob>
+bool read_jobs(od::parser& parser, const char* data, std::size_t length, std::size_t capacity, SlurmJsonReader& r,
+               ReadJob& read_job, std::vector<SlurmRow>& rows) {
+  od::document doc;
+  od::json_type root_type{};
+  if (!r.check(parser.iterate(data, length, capacity).get(doc)) || !r.check(doc.type().get(root_type))) return false;
+  od::object root;
+  if (root_type != od::json_type::object || !r.check(doc.get_object().get(root))) return false;
+  bool has_jobs = false;
+  for (auto result : root) {
+    od::field field;
+    if (!r.check(std::move(result).get(field))) return false;
+    std::string_view key;
+    if (!r.check(field.unescaped_key().get(key))) return false;
+    if (key != "jobs") continue;
+    od::value jobs = field.value();
+    rows.clear();  // of duplicate keys the last counts
+    has_jobs = r.type(jobs) == od::json_type::array;
+    r.each_element(jobs, [&](od::value& job) {
+      if (r.type(job) == od::json_type::object) read_job(r, job, rows);
+    });
+    if (!r.ok()) return false;
+  }
+  // Anything after the root object is not one answer.
+  const char* at = nullptr;
+  if (doc.current_location().get(at) != simdjson::OUT_OF_BOUNDS) r.check(simdjson::TRAILING_CONTENT);
+  return has_jobs;
+}
+
 template <class ReadJob>
 SlurmRows parse_answer(std::string_view input, std::size_t readable_after, const char* what, ReadJob&& read_job) {
   SlurmRows out;
@@ -58,42 +90,18 @@ SlurmRows parse_answer(std::string_view input, std::size_t readable_after, const
   if (readable_after < simdjson::SIMDJSON_PADDING) {
     padded.reserve(input.size() + simdjson::SIMDJSON_PADDING);
     padded.assign(input);
-    const std::size_t length = padded.size();
     padded.append(simdjson::SIMDJSON_PADDING, ' ');
     data = padded.data();
     capacity = padded.size();
-    input = std::string_view(data, length);
   }
-  SlurmJsonReader r;
-  bool has_jobs = false;
-  // Kept between answers: its buffers (about 4 bytes per byte of the
-  // largest answer, touched as used) are not faulted in again each refresh.
+  // Kept between answers, so its buffers (about 4 bytes per byte of the
+  // answer, touched as used) are not faulted in again on each refresh; not
+  // those of an answer past the default output cap, which a long-running
+  // jobmon should not hold between refreshes.
   thread_local od::parser parser;
-  od::document doc;
-  od::json_type root_type{};
-  if (r.check(parser.iterate(data, input.size(), capacity).get(doc)) && r.check(doc.type().get(root_type)) &&
-      root_type == od::json_type::object) {
-    od::object root;
-    if (r.check(doc.get_object().get(root))) {
-      for (auto result : root) {
-        od::field field;
-        if (!r.check(std::move(result).get(field))) break;
-        std::string_view key;
-        if (!r.check(field.unescaped_key().get(key))) break;
-        if (key != "jobs") continue;
-        od::value jobs = field.value();
-        out.rows.clear();  // of duplicate keys the last counts
-        has_jobs = r.type(jobs) == od::json_type::array;
-        r.each_element(jobs, [&](od::value& job) {
-          if (r.type(job) == od::json_type::object) read_job(r, job, out.rows);
-        });
-        if (!r.ok()) break;
-      }
-      // Anything after the root object is not one answer.
-      const char* at = nullptr;
-      if (r.ok() && doc.current_location().get(at) != simdjson::OUT_OF_BOUNDS) r.check(simdjson::TRAILING_CONTENT);
-    }
-  }
+  SlurmJsonReader r;
+  const bool has_jobs = read_jobs(parser, data, input.size(), capacity, r, read_job, out.rows);
+  if (parser.capacity() > kept_parser_capacity) parser = od::parser{};
   if (!r.ok()) {
     out.rows.clear();
     out.problem = std::string(what) + ": unreadable JSON (" + simdjson::error_message(r.error) + ")";
