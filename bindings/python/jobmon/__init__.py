@@ -103,10 +103,12 @@ def aggregate(jobs: Union[ScanResult, Sequence[Job]], *, now: Optional[float] = 
 
 def status(*targets: PathLike, prefix: str = "", hide_complete: bool = False, sort: str = "name",
            recursive: bool = False, threads: int = 0, scheduler: str = "auto") -> dict:
-    """The document ``jobmon-status --json`` prints, as a dict (``scheduler`` as its --scheduler)."""
-    result = scan(*targets, recursive=recursive, threads=threads, prefix=prefix)
+    """The document ``jobmon-status --json`` prints, as a dict (``scheduler`` as its --scheduler):
+    the jobs, and under ``"training"`` the training runs found under the same targets."""
+    paths = _paths(targets)
+    result = scan(*paths, recursive=recursive, threads=threads, prefix=prefix)
     agg = aggregate(result, prefix=prefix, hide_complete=hide_complete, sort=sort, scheduler=scheduler)
-    return agg.to_dict(result)
+    return agg._status_document(result, paths, os.fsdecode(os.fspath(prefix)), recursive, hide_complete)
 
 
 def snapshot(work_dir: PathLike, *, now: Optional[float] = None) -> dict:

@@ -14,6 +14,7 @@
 #include "jobmon/datatrove/summary_line.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/storage/storage_factory.hpp"
+#include "jobmon/training/run_report.hpp"
 #include "json_to_python.hpp"
 #include "registration.hpp"
 
@@ -226,7 +227,31 @@ void register_jobs(py::module_& m) {
             for (const auto& row : a.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
             return to_python(status_document(a, warnings));
           },
-          py::arg("scan") = nullptr, "The document jobmon-status --json prints.")
+          py::arg("scan") = nullptr, "The document jobmon-status --json prints, without training runs.")
+      .def(
+          "_status_document",
+          [](const Aggregate& a, const PyScan& scan, const std::vector<std::string>& targets, const std::string& prefix,
+             bool recursive, bool hide_complete) {
+            // What jobmon-status --json prints: the jobs, and the training runs under the same targets.
+            TrainingScanOptions options;
+            options.prefix = prefix;
+            options.recursive = recursive;
+            TrainingScanResult training;
+            {
+              py::gil_scoped_release release;
+              training = TrainingScanner(storage_for_targets(targets), options).scan(targets, a.now);
+            }
+            std::vector<Warning> warnings = without_training_dirs(scan.warnings, training.runs);
+            warnings.insert(warnings.end(), a.warnings.begin(), a.warnings.end());
+            for (const auto& row : a.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
+            for (Warning& w : training_warnings(training)) warnings.push_back(std::move(w));
+            TrainingRuns runs = training.runs;
+            if (hide_complete) std::erase_if(runs, [](const auto& run) { return run->status == JobStatus::complete; });
+            boost::json::value doc = status_document(a, warnings);
+            doc.as_object()["training"] = to_json(runs);
+            return to_python(doc);
+          },
+          py::arg("scan"), py::arg("targets"), py::arg("prefix"), py::arg("recursive"), py::arg("hide_complete"))
       .def("__repr__", [](const Aggregate& a) {
         return "<jobmon.Aggregate " + render_summary_line(a.totals) + ">";
       });

@@ -37,6 +37,7 @@
 #include "jobmon/training/event_file.hpp"
 #include "jobmon/training/lightning_csv.hpp"
 #include "jobmon/training/metric_series.hpp"
+#include "jobmon/training/run_report.hpp"
 #include "jobmon/training/trainer_state.hpp"
 #include "jobmon/training/training_run.hpp"
 #include "jobmon/training/training_scanner.hpp"

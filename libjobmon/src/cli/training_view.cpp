@@ -20,48 +20,6 @@ namespace {
 
 const char* separator(const TermStyle& style) { return style.unicode ? " · " : " - "; }
 
-bool is_eval_name(std::string_view name) {
-  for (const std::string_view prefix : {"eval_", "eval/", "val_", "val/", "validation/", "validation_", "test_", "test/"})
-    if (name.starts_with(prefix)) return true;
-  return false;
-}
-
-bool has_loss(std::string_view name) { return name.find("loss") != std::string_view::npos; }
-
-// Of the series `rank` accepts (lower rank preferred, negative: not a
-// candidate), the one written last: a live run's TensorBoard series runs
-// ahead of the last checkpoint's trainer_state.json, which holds the same
-// values under other names.
-template <class Rank>
-const MetricSeries* freshest(const TrainingRun& run, Rank rank, std::string* name) {
-  const MetricSeries* best = nullptr;
-  int best_rank = 0;
-  for (const auto& [n, series] : run.metrics) {
-    const int r = series.empty() ? -1 : rank(n, series);
-    if (r < 0) continue;
-    if (best == nullptr || series.last().step > best->last().step ||
-        (series.last().step == best->last().step && r < best_rank)) {
-      best = &series;
-      best_rank = r;
-      if (name != nullptr) *name = n;
-    }
-  }
-  return best;
-}
-
-// The writers' spellings, preferred first: trainer_state.json, TensorBoard, Lightning.
-constexpr std::array<std::string_view, 4> loss_names = {"loss", "train/loss", "train_loss", "train_loss_step"};
-constexpr std::array<std::string_view, 5> eval_loss_names = {"eval_loss", "eval/loss", "val_loss", "validation/loss", "val/loss"};
-
-// The rank of `name` in `names`, -1 when absent.
-int rank_in(std::span<const std::string_view> names, std::string_view name) {
-  int i = 0;
-  for (const std::string_view n : names) {
-    if (n == name) return i;
-    ++i;
-  }
-  return -1;
-}
 
 // "1.02/2", "1.02" when the epochs are unbounded or unknown.
 std::string epoch_text(const TrainingRun& run) {
@@ -159,28 +117,6 @@ double training_fraction(const TrainingRun& run) {
   return std::clamp(f, 0.0, 0.999);  // an unfinished run never reads 100%
 }
 
-const MetricSeries* training_loss_series(const TrainingRun& run, std::string* name) {
-  if (const MetricSeries* s = freshest(run, [](const std::string& n, const MetricSeries&) { return rank_in(loss_names, n); }, name))
-    return s;
-  return freshest(run, [](const std::string& n, const MetricSeries&) { return !is_eval_name(n) && has_loss(n) ? 0 : -1; }, name);
-}
-
-const MetricSeries* eval_loss_series(const TrainingRun& run, std::string* name) {
-  if (const MetricSeries* s = freshest(run, [](const std::string& n, const MetricSeries&) { return rank_in(eval_loss_names, n); }, name))
-    return s;
-  return freshest(run, [](const std::string& n, const MetricSeries&) { return is_eval_name(n) && has_loss(n) ? 0 : -1; }, name);
-}
-
-const MetricSeries* eval_metric_series(const TrainingRun& run, std::string* name) {
-  // At the same step: trainer_state.json's spelling (eval_accuracy) before TensorBoard's (eval/accuracy).
-  return freshest(run,
-                  [](const std::string& n, const MetricSeries& s) {
-                    if (!is_eval_name(n) || has_loss(n) || s.goal() == MetricGoal::none) return -1;
-                    return n.starts_with("eval_") ? 0 : 1;
-                  },
-                  name);
-}
-
 std::string training_state_text(const TrainingRun& run, double now, const TermStyle& st, bool utc) {
   const std::string reason = terminal_safe(run.state_reason);
   switch (run.status) {
@@ -209,7 +145,7 @@ std::vector<TrainingDetail> training_details(const TrainingRun& run, double now,
   const std::string epoch = epoch_text(run);
   if (!epoch.empty()) parts.push_back({epoch, 3});
   std::string name;
-  if (const MetricSeries* loss = training_loss_series(run, &name)) parts.push_back({metric_text(name, *loss, st, true), 4});
+  if (const MetricSeries* loss = train_loss_series(run, &name)) parts.push_back({metric_text(name, *loss, st, true), 4});
   if (const MetricSeries* eval = eval_loss_series(run, &name)) parts.push_back({metric_text(name, *eval, st, false), 2});
   if (const MetricSeries* metric = eval_metric_series(run, &name)) parts.push_back({metric_text(name, *metric, st, false), 1});
   parts.push_back({training_state_text(run, now, st, utc), 5});
@@ -325,37 +261,6 @@ std::vector<JobObservation> training_observations(const TrainingRuns& runs) {
     out.push_back(std::move(o));
   }
   return out;
-}
-
-std::vector<Warning> training_warnings(const TrainingScanResult& scan) {
-  std::vector<Warning> out = scan.warnings;
-  for (const auto& run : scan.runs)
-    for (const std::string& problem : run->problems) out.push_back({run->path, problem});
-  return out;
-}
-
-std::vector<Warning> without_training_dirs(std::vector<Warning> warnings, const TrainingRuns& runs) {
-  if (runs.empty()) return warnings;
-  std::vector<std::string> dirs, containers;  // the runs' dirs; the dirs that hold one (lightning_logs/)
-  dirs.reserve(runs.size());
-  for (const auto& run : runs) {
-    dirs.push_back(without_trailing_slash(run->path));
-    const std::string& dir = dirs.back();
-    for (std::size_t end = dir.rfind('/'); end != std::string::npos && end > 0; end = dir.rfind('/', end - 1))
-      containers.push_back(dir.substr(0, end));
-  }
-  std::sort(dirs.begin(), dirs.end());
-  std::sort(containers.begin(), containers.end());
-  std::erase_if(warnings, [&](const Warning& w) {
-    const std::string path = without_trailing_slash(w.path);
-    if (w.message.starts_with("not a job") && std::binary_search(containers.begin(), containers.end(), path)) return true;
-    // The path itself or one of its parents is a run's dir.
-    for (std::size_t end = path.size(); end != std::string::npos && end > 0; end = path.rfind('/', end - 1)) {
-      if (std::binary_search(dirs.begin(), dirs.end(), path.substr(0, end))) return true;
-    }
-    return false;
-  });
-  return warnings;
 }
 
 TrainingRuns without_complete(const TrainingRuns& runs, std::size_t* hidden) {

@@ -168,7 +168,7 @@ StatusCell training_cell(const TrainingRun& run, double now, const TermStyle& st
   }
   full = state + full;
   std::string loss_name;
-  if (const MetricSeries* loss = training_loss_series(run, &loss_name))
+  if (const MetricSeries* loss = train_loss_series(run, &loss_name))
     full += sep + screen_text(loss_name) + " " + format_metric(loss->last().value);
   return {full, state};
 }
@@ -608,7 +608,7 @@ std::string render_watch_log_line(const Aggregate& aggregate, const AggregateDel
                        (run.step ? std::to_string(*run.step) : "0") +
                        (run.max_steps ? "/" + std::to_string(*run.max_steps) : std::string());
     if (row.new_steps > 0) text += fmt::format(" +{}", row.new_steps);
-    if (const MetricSeries* loss = training_loss_series(run)) text += " loss " + format_metric(loss->last().value);
+    if (const MetricSeries* loss = train_loss_series(run)) text += " loss " + format_metric(loss->last().value);
     if (run.status == JobStatus::running && run.eta.remaining_seconds)
       text += " ETA " + format_duration(*run.eta.remaining_seconds);
     parts.push_back(text);

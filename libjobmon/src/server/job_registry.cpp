@@ -1,5 +1,7 @@
 #include "jobmon/server/job_registry.hpp"
 
+#include "jobmon/training/run_report.hpp"
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
@@ -274,32 +276,16 @@ std::vector<RegistryChange> JobRegistry::refresh(double now) {
   const std::set<std::string> dj_paths(work_dirs.begin(), work_dirs.end());
   TrainingScanResult training;
   if (d.options.training) training = d.training.scan(d.targets, now);
-  std::vector<std::string> training_paths;  // sorted: the scanner lists runs by path
-  for (const auto& run : training.runs) {
-    if (run) training_paths.push_back(run->path);
-  }
-  std::sort(training_paths.begin(), training_paths.end());
-  // A run's dir, or a dir inside one (checkpoint-N, runs/...): not a datatrove job, and no surprise.
-  auto in_training_run = [&](const std::string& path) {
-    auto it = std::upper_bound(training_paths.begin(), training_paths.end(), path);
-    if (it == training_paths.begin()) return false;
-    const std::string& run = *--it;
-    return path == run || (path.size() > run.size() && path.starts_with(run) && path[run.size()] == '/');
-  };
   std::vector<Warning> warnings;
-  for (const auto& w : scan.warnings) {
-    // "no executor.json" is expected in Data-Juicer work dirs and training runs.
-    if (dj_paths.count(w.path) == 0 && !in_training_run(w.path)) warnings.push_back(w);
+  for (auto& w : without_training_dirs(scan.warnings, training.runs)) {
+    // "no executor.json" is expected in Data-Juicer work dirs too.
+    if (dj_paths.count(w.path) == 0) warnings.push_back(std::move(w));
   }
   for (const auto& row : agg.rows) warnings.insert(warnings.end(), row.job->warnings.begin(), row.job->warnings.end());
   warnings.insert(warnings.end(), agg.warnings.begin(), agg.warnings.end());
   d.add_data_juicer_entries(work_dirs, now, fresh, totals, warnings);
   Impl::add_training_entries(training, *previous, fresh, totals);
-  warnings.insert(warnings.end(), training.warnings.begin(), training.warnings.end());
-  for (const auto& run : training.runs) {
-    if (!run) continue;
-    for (const auto& problem : run->problems) warnings.push_back({run->path, problem});
-  }
+  for (auto& w : training_warnings(training)) warnings.push_back(std::move(w));
 
   std::sort(fresh.begin(), fresh.end(), attention_before);
   std::string first_page = detail::render_jobs_page(fresh, [](const RegistryEntry&) { return true; }, 0,

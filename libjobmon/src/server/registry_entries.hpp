@@ -14,6 +14,7 @@
 
 #include "core/json_values.hpp"
 #include "jobmon/server/job_registry.hpp"
+#include "jobmon/training/run_report.hpp"
 
 namespace jobmon::detail {
 
@@ -32,11 +33,7 @@ boost::json::object training_summary(const RegistryEntry& entry);
 boost::json::value training_detail(const RegistryEntry& entry, const RegistryOptions& options);
 // The most metric cards in a training run's detail, and metric gauges per run on /metrics.
 inline constexpr std::size_t kMaxTrainingCards = 16;
-// Whether a metric is an evaluation's (eval_wer, eval/loss, val_loss...).
-bool is_eval_metric(std::string_view name);
-// The run's training loss series (loss, train/loss, train_loss...), null when
-// it has none; its name into name_out.
-const MetricSeries* train_loss_series(const TrainingRun& run, std::string* name_out = nullptr);
+// (is_eval_metric, train_loss_series and is_stale_copy: jobmon/training/run_report.hpp.)
 // The evaluation loss series' names (eval_loss, eval/loss, val_loss), by name.
 std::vector<std::string> eval_loss_names(const TrainingRun& run);
 // The metric cards' series, at most `limit`: the train loss, the eval losses,

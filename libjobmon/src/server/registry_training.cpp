@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "core/text/text.hpp"
 #include "jobmon/clock.hpp"
 #include "jobmon/format.hpp"
 #include "jobmon/json.hpp"
@@ -21,29 +22,10 @@ const TrainingRun& run_of(const RegistryEntry& e) { return *std::get<std::shared
 
 bool is_current(JobStatus status) { return status != JobStatus::complete && status != JobStatus::failed; }
 
-std::string lower(std::string_view name) {
-  std::string out(name);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The last path part of a metric name, lower case: "eval/loss" -> "loss".
 std::string leaf_lower(std::string_view name) {
   const auto slash = name.rfind('/');
-  return lower(slash == std::string_view::npos ? name : name.substr(slash + 1));
-}
-
-bool starts_with_any(std::string_view s, std::initializer_list<std::string_view> words) {
-  return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return s.starts_with(w); });
-}
-
-// A run read from trainer_state.json and TensorBoard holds both spellings of
-// a series (loss and train/loss, eval_loss and eval/loss): the TensorBoard
-// one is a copy, left off the cards and the chart.
-bool is_tensorboard_copy(const TrainingRun& run, std::string_view name) {
-  if (name.starts_with("train/")) return run.metrics.count(std::string(name.substr(6))) != 0;
-  if (name.starts_with("eval/")) return run.metrics.count("eval_" + std::string(name.substr(5))) != 0;
-  return false;
+  return ascii_lower(slash == std::string_view::npos ? name : name.substr(slash + 1));
 }
 
 // The series with a direction (goal lower or higher), TensorBoard copies
@@ -51,46 +33,18 @@ bool is_tensorboard_copy(const TrainingRun& run, std::string_view name) {
 std::vector<std::string> directed_metric_names(const TrainingRun& run) {
   std::vector<std::string> names;
   for (const auto& [name, series] : run.metrics) {
-    if (!series.empty() && series.goal() != MetricGoal::none && !is_tensorboard_copy(run, name)) names.push_back(name);
+    if (!series.empty() && series.goal() != MetricGoal::none && !is_stale_copy(run, name)) names.push_back(name);
   }
-  std::stable_sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) { return lower(a) < lower(b); });
+  std::stable_sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) { return ascii_lower(a) < ascii_lower(b); });
   return names;
 }
 
 }  // namespace
 
-bool is_eval_metric(std::string_view name) {
-  const std::string n = lower(name);
-  return starts_with_any(n, {"eval_", "eval/", "val_", "val/", "valid_", "valid/", "validation_", "validation/", "test_",
-                             "test/", "epoch_val_", "validation-"});
-}
-
-const MetricSeries* train_loss_series(const TrainingRun& run, std::string* name_out) {
-  // The writers' own spellings first (HF trainer_state, HF TensorBoard,
-  // Lightning, Keras), then any series whose last part is a loss and that is
-  // not an evaluation's.
-  for (const char* name : {"loss", "train/loss", "train_loss", "train_loss_step", "train_loss_epoch", "epoch_loss"}) {
-    const auto it = run.metrics.find(name);
-    if (it != run.metrics.end() && !it->second.empty()) {
-      if (name_out != nullptr) *name_out = it->first;
-      return &it->second;
-    }
-  }
-  for (const auto& [name, series] : run.metrics) {
-    if (series.empty() || is_eval_metric(name)) continue;
-    const std::string leaf = leaf_lower(name);
-    if (leaf == "loss" || leaf.ends_with("_loss")) {
-      if (name_out != nullptr) *name_out = name;
-      return &series;
-    }
-  }
-  return nullptr;
-}
-
 std::vector<std::string> eval_loss_names(const TrainingRun& run) {
   std::vector<std::string> names;
   for (const auto& [name, series] : run.metrics) {
-    if (series.empty() || !is_eval_metric(name) || is_tensorboard_copy(run, name)) continue;
+    if (series.empty() || !is_eval_metric(name) || is_stale_copy(run, name)) continue;
     const std::string leaf = leaf_lower(name);
     if (leaf == "loss" || leaf.ends_with("_loss")) names.push_back(name);
   }
@@ -100,7 +54,7 @@ std::vector<std::string> eval_loss_names(const TrainingRun& run) {
 std::vector<std::string> card_metric_names(const TrainingRun& run, std::size_t limit) {
   std::vector<std::string> names;
   auto add = [&](const std::string& name) {
-    if (names.size() < limit && !is_tensorboard_copy(run, name) && std::find(names.begin(), names.end(), name) == names.end())
+    if (names.size() < limit && !is_stale_copy(run, name) && std::find(names.begin(), names.end(), name) == names.end())
       names.push_back(name);
   };
   std::string train;
@@ -111,7 +65,7 @@ std::vector<std::string> card_metric_names(const TrainingRun& run, std::size_t l
   for (const auto& [name, series] : run.metrics) {
     const std::string leaf = leaf_lower(name);
     const bool is_lr = leaf.find("learning_rate") != std::string::npos || leaf == "lr" || leaf.starts_with("lr-");
-    if (!series.empty() && is_lr && !is_tensorboard_copy(run, name)) {
+    if (!series.empty() && is_lr && !is_stale_copy(run, name)) {
       lr = name;
       break;
     }

@@ -13,13 +13,12 @@
 
 #include "jobmon/cli/render.hpp"
 #include "jobmon/notify/notifier.hpp"
+#include "jobmon/training/run_report.hpp"
 #include "jobmon/training/training_run.hpp"
 #include "jobmon/training/training_scanner.hpp"
 #include "jobmon/warning.hpp"
 
 namespace jobmon {
-
-using TrainingRuns = std::vector<std::shared_ptr<const TrainingRun>>;
 
 struct TrainingViewOptions {
   TermStyle style;
@@ -40,14 +39,7 @@ std::string training_step_text(const TrainingRun& run);
 double training_fraction(const TrainingRun& run);
 // The whole percent ("  ?" when neither max_steps nor the epochs bound the run), 3 wide.
 std::string training_percent_text(const TrainingRun& run);
-// The training loss series: loss (trainer_state), train/loss (TensorBoard),
-// train_loss (Lightning), else the first non-eval series with "loss" in its
-// name; null when there is none.
-const MetricSeries* training_loss_series(const TrainingRun& run, std::string* name = nullptr);
-// The evaluation loss series (eval_loss, eval/loss, val_loss...), and the
-// first other evaluation metric that has a goal (eval_accuracy, eval_wer...).
-const MetricSeries* eval_loss_series(const TrainingRun& run, std::string* name = nullptr);
-const MetricSeries* eval_metric_series(const TrainingRun& run, std::string* name = nullptr);
+// Which series are a run's losses and headline metric: jobmon/training/run_report.hpp.
 // A metric value in 4 significant digits ("0.4123", "14.75", "3.2e-05", "nan").
 std::string format_metric(double value);
 
@@ -84,14 +76,7 @@ std::string training_csv_rows(const TrainingRuns& runs, double now);
 // The runs as the notifier sees them: kind "training", done = step, total = max_steps.
 std::vector<JobObservation> training_observations(const TrainingRuns& runs);
 
-// The training scan's warnings, then each run's problems (path: the run's).
-std::vector<Warning> training_warnings(const TrainingScanResult& scan);
-
-// The datatrove scan's warnings less those about a training run's directory
-// or the directories inside it ("not a job: no executor.json" for
-// checkpoint-500/ says nothing useful when the dir is a training run), and
-// the "not a job" ones about a directory that holds a run (lightning_logs/).
-std::vector<Warning> without_training_dirs(std::vector<Warning> warnings, const TrainingRuns& runs);
+// training_warnings and without_training_dirs: jobmon/training/run_report.hpp.
 
 // The runs without the complete ones (--hide-complete), and how many those were.
 TrainingRuns without_complete(const TrainingRuns& runs, std::size_t* hidden = nullptr);
