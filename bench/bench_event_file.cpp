@@ -81,7 +81,7 @@ struct Written {
 };
 
 Written write_event_file(const std::string& path, std::uint64_t target_bytes, std::uint64_t scalars,
-                         bool histograms = true) {
+                         bool with_histograms = true) {
   std::FILE* out = std::fopen(path.c_str(), "wb");
   if (out == nullptr) throw std::runtime_error("cannot write " + path);
   Written w;
@@ -113,7 +113,7 @@ Written write_event_file(const std::string& path, std::uint64_t target_bytes, st
     emit(scalar_event(step, wall, trainer_tags[3], 3.0f * x));
     w.scalars += 4;
     scalar_bytes += w.bytes - before;
-    if (!histograms || s % 10 != 0) continue;
+    if (!with_histograms || s % 10 != 0) continue;
     const std::uint64_t histograms_left = histograms - s / 10 + 1;
     const std::uint64_t scalar_bytes_left = scalar_bytes / s * (steps - s);
     const std::uint64_t wanted = w.bytes + scalar_bytes_left;

@@ -10,13 +10,13 @@
 namespace jobmon {
 namespace {
 
-// The name's words, lowered: split on '/', '_', '-' and '.' ("train/epoch_loss"
+// The name's words, lowered: split on anything not a letter or digit ("train/epoch_loss"
 // -> train epoch loss), so that "power" is never "wer" and "epoch_loss" is a loss.
 std::vector<std::string> name_words(std::string_view name) {
   std::vector<std::string> words;
   std::string word;
   for (const char c : name) {
-    if (c == '/' || c == '_' || c == '-' || c == '.' || c == ' ') {
+    if (!std::isalnum(static_cast<unsigned char>(c))) {
       if (!word.empty()) words.push_back(std::move(word));
       word.clear();
     } else {

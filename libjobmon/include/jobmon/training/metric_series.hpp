@@ -13,7 +13,7 @@
 namespace jobmon {
 
 // Which way is better for a metric, judged from the words of its name (split
-// on / _ - ., any case; split words train/eval/val/valid/validation/test and a
+// on anything not a letter or digit, any case; split words train/eval/val/valid/validation/test and a
 // trailing _step/_epoch dropped): lower for loss, wer, cer, perplexity, ppl,
 // error, mse, mae, rmse, nll; higher for accuracy, acc, f1, precision, recall,
 // bleu*, rouge*, exact_match, auc, map, reward(s), score, iou, em; none for
