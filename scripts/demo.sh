@@ -17,8 +17,11 @@ echo
 echo '$ jobmon-status --once demo/logs        (one frame of the --watch dashboard)'
 COLUMNS=100 ./build/tools/jobmon-status/jobmon-status --once demo/logs 2>/dev/null || true
 echo
+echo '$ jobmon-status demo/runs             (fine-tuning runs)'
+./build/tools/jobmon-status/jobmon-status demo/runs || true
+echo
 echo '$ jobmon-snapshot --human-readable demo/outputs/failed_job'
 ./build/tools/jobmon-snapshot/jobmon-snapshot --human-readable demo/outputs/failed_job || true
 echo
 echo "Next: ./build/tools/jobmon-status/jobmon-status --watch -i 2 demo/logs   (q quits)"
-echo "      ./build/tools/jobmon-serve/jobmon-serve demo/logs demo/outputs      (then open http://127.0.0.1:8787/)"
+echo "      ./build/tools/jobmon-serve/jobmon-serve demo/logs demo/outputs demo/runs   (then open http://127.0.0.1:8787/)"

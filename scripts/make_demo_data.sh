@@ -60,4 +60,17 @@ mkdir -p "$OUTPUTS"
 cp -r "$SRC/failed" "$OUTPUTS/failed_job"
 cp -r "$SRC/resumed" "$OUTPUTS/resumed_job"
 cp -r "$SRC/dag_plan" "$OUTPUTS/planned_job"
-echo "demo data in $DIR and $OUTPUTS"
+# Fine-tuning runs beside them: two real Trainer output dirs from the fixtures (one finished, one
+# that stopped mid-run three hours ago) and one written now, half-way, as a live run would be.
+RUNS="$(dirname "$DIR")/runs"
+FIX="$(cd "$(dirname "$0")/.." && pwd)/tests/fixtures/training/hf"
+rm -rf "$RUNS"
+mkdir -p "$RUNS"
+cp -r "$FIX/hf-gemma3-checkpoint-series" "$RUNS/gemma3-lora"
+cp -r "$FIX/hf-mt5-rouge-stopped-early" "$RUNS/mt5-news"
+find "$RUNS/mt5-news" -exec touch -d "@$((now - 3 * 3600))" {} +
+if command -v python3 > /dev/null; then
+  python3 "$(dirname "$0")/../tests/e2e/training_writer.py" "$RUNS/whisper-live" --max-steps 600 --stop-at 300 \
+    --backdate 1 --step-seconds 0.8 --quiet
+fi
+echo "demo data in $DIR, $OUTPUTS and $RUNS"

@@ -10,11 +10,13 @@
 
 int main(int argc, char** argv) {
   using namespace jobmon;
-  CLI::App app{"Live web dashboard and JSON API for datatrove jobs.\n"
-               "ROOT may be a job dir, a dir of job dirs, or a glob.",
+  CLI::App app{"Live web dashboard and JSON API for datatrove jobs, Data-Juicer work dirs and training runs\n"
+               "(Hugging Face Trainer output dirs, TensorBoard event files, Lightning CSV logs).\n"
+               "ROOT may be a job or run dir, a dir of them, or a glob.",
                "jobmon-serve"};
   ServeOptions options;
-  app.add_option("roots", options.targets, "Job dirs, parents of job dirs, or globs")->required();
+  app.add_option("roots", options.targets, "Job or run dirs, their parents, or globs")->required();
+  app.add_flag("-r,--recursive", options.recursive, "Look for jobs and runs below other subdirectories too");
   app.add_option("--bind", options.http.bind, "Address to listen on (default 127.0.0.1)");
   app.add_option("--port", options.http.port, "Port (default 8787; 0 = any free port)")->check(CLI::Range(0, 65535));
   std::string token_file;

@@ -2,8 +2,8 @@
 #include "scheduler/slurm_join.hpp"
 
 #include <algorithm>
-#include <map>
 #include <set>
+#include <utility>
 
 namespace jobmon::detail {
 namespace {
@@ -24,13 +24,34 @@ struct Entry {
   bool from_range = false;
 };
 
-// Rows as one task per key: real rows first, then range rows for the indices no real row names.
-std::map<TaskKey, Entry> by_task(const std::vector<SlurmRow>& rows) {
-  std::map<TaskKey, Entry> out;
-  for (const auto& row : rows) {
+struct Keyed {
+  TaskKey key;
+  Entry entry;
+};
+
+bool key_less(const Keyed& a, const Keyed& b) { return a.key < b.key; }
+bool same_key(const Keyed& a, const Keyed& b) { return !(a.key < b.key) && !(b.key < a.key); }
+
+// Rows as one task per key, sorted by key: the last real row of a key, else
+// the first range row naming its index (a range row stands for the indices
+// no real row names). The rows are consumed.
+std::vector<Keyed> by_task(std::vector<SlurmRow>&& rows) {
+  std::vector<Keyed> real, ranged;
+  real.reserve(rows.size());
+  for (auto& row : rows) {
     if (row.is_range) continue;
-    out[{row.task.array_job_id, row.task.array_task_index.value_or(-1)}] = {row.task, false};
+    TaskKey key{row.task.array_job_id, row.task.array_task_index.value_or(-1)};
+    real.push_back({std::move(key), {std::move(row.task), false}});
   }
+  std::stable_sort(real.begin(), real.end(), key_less);
+  // Of rows with one key the last counts: keep each run's last element.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < real.size(); ++i) {
+    if (i + 1 < real.size() && same_key(real[i], real[i + 1])) continue;
+    if (kept != i) real[kept] = std::move(real[i]);
+    ++kept;
+  }
+  real.resize(kept);
   for (const auto& row : rows) {
     if (!row.is_range) continue;
     for (const std::int64_t i : row.range) {
@@ -38,9 +59,21 @@ std::map<TaskKey, Entry> by_task(const std::vector<SlurmRow>& rows) {
       e.task.array_task_index = i;
       e.task.job_id.clear();  // a range row's id is the array's record, not this task's
       if (!row.output_pattern.empty()) e.task.stdout_path = expand_output_pattern(row.output_pattern, e.task, row.user, row.workdir);
-      out.emplace(TaskKey{row.task.array_job_id, i}, std::move(e));
+      ranged.push_back({TaskKey{row.task.array_job_id, i}, std::move(e)});
     }
   }
+  if (ranged.empty()) return real;
+  std::stable_sort(ranged.begin(), ranged.end(), key_less);
+  ranged.erase(std::unique(ranged.begin(), ranged.end(), same_key), ranged.end());  // the first counts
+  std::vector<Keyed> out;
+  out.reserve(real.size() + ranged.size());
+  auto r = real.begin();
+  for (auto& g : ranged) {
+    while (r != real.end() && r->key < g.key) out.push_back(std::move(*r++));
+    if (r != real.end() && !(g.key < r->key)) continue;  // a real row names it
+    out.push_back(std::move(g));
+  }
+  while (r != real.end()) out.push_back(std::move(*r++));
   return out;
 }
 
@@ -90,44 +123,57 @@ std::vector<std::string> dependent_job_ids(const std::vector<SlurmRow>& squeue, 
   return {found.begin(), found.end()};
 }
 
-std::vector<SchedulerTask> join_slurm_rows(const std::vector<SlurmRow>& squeue, bool squeue_answered,
-                                           const std::vector<SlurmRow>& sacct, const std::vector<std::string>& ids,
-                                           double now) {
+std::vector<SchedulerTask> join_slurm_rows(std::vector<SlurmRow> squeue, bool squeue_answered, std::vector<SlurmRow> sacct,
+                                           const std::vector<std::string>& ids, double now) {
   std::set<std::string, std::less<>> wanted(ids.begin(), ids.end());
   for (const auto& id : dependent_job_ids(squeue, ids)) wanted.insert(id);
-  const auto queue = by_task(squeue);
-  const auto accounting = by_task(sacct);
+  std::vector<Keyed> queue = by_task(std::move(squeue));
+  std::vector<Keyed> accounting = by_task(std::move(sacct));
 
-  std::map<TaskKey, SchedulerTask> joined;
-  for (const auto& [key, q] : queue) {
-    if (names_any(q.task, wanted)) joined[key] = q.task;
-  }
-  for (const auto& [key, a] : accounting) {
-    if (!names_any(a.task, wanted) && !joined.count(key)) continue;
-    auto it = joined.find(key);
-    if (it == joined.end()) {
-      SchedulerTask t = a.task;
+  // Both sorted by key: merged in one walk.
+  std::vector<std::pair<TaskKey, SchedulerTask>> joined;
+  joined.reserve(std::max(queue.size(), accounting.size()));
+  auto q = queue.begin();
+  auto add_queued_before = [&](const TaskKey* key) {  // squeue's tasks up to `key` (all when null)
+    for (; q != queue.end() && (key == nullptr || q->key < *key); ++q) {
+      if (names_any(q->entry.task, wanted)) joined.emplace_back(std::move(q->key), std::move(q->entry.task));
+    }
+  };
+  for (auto& [key, a] : accounting) {
+    add_queued_before(&key);
+    SchedulerTask* queued = nullptr;
+    if (q != queue.end() && !(key < q->key)) {  // squeue has this task too
+      if (names_any(q->entry.task, wanted)) {
+        joined.emplace_back(std::move(q->key), std::move(q->entry.task));
+        queued = &joined.back().second;
+      }
+      ++q;
+    }
+    if (queued == nullptr) {
+      if (!names_any(a.task, wanted)) continue;
+      SchedulerTask t = std::move(a.task);
       if (squeue_answered && is_live(t.state)) {
         // squeue lists every live job: sacct's word is stale. A pending range
         // index squeue dropped was cancelled before it ever ran.
         t.reason = "sacct says " + t.slurm_state + "; squeue no longer lists it";
         t.state = a.from_range && t.state == TaskState::pending ? TaskState::never_scheduled : TaskState::unknown;
       }
-      joined[key] = std::move(t);
+      joined.emplace_back(std::move(key), std::move(t));
       continue;
     }
-    SchedulerTask& q = it->second;
-    if (!is_live(q.state) && !is_live(a.task.state) && !a.from_range) {
+    SchedulerTask& qt = *queued;
+    if (!is_live(qt.state) && !is_live(a.task.state) && !a.from_range) {
       // Both say it ended: sacct knows the steps (OUT_OF_MEMORY on .0).
-      SchedulerTask t = a.task;
-      fill_missing(t, q);
+      SchedulerTask t = std::move(a.task);
+      fill_missing(t, qt);
       t.source = "squeue+sacct";
-      q = std::move(t);
+      qt = std::move(t);
     } else {
-      fill_missing(q, a.task);
-      q.source = "squeue+sacct";
+      fill_missing(qt, a.task);
+      qt.source = "squeue+sacct";
     }
   }
+  add_queued_before(nullptr);
 
   std::vector<SchedulerTask> out;
   out.reserve(joined.size());

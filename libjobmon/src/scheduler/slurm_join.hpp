@@ -14,9 +14,9 @@ namespace jobmon::detail {
 // longer lists a task that sacct calls live, sacct's word is stale (a pending
 // range index becomes never_scheduled, anything else unknown). Kept: tasks of
 // the ids asked about and of jobs whose dependency names one of them.
-std::vector<SchedulerTask> join_slurm_rows(const std::vector<SlurmRow>& squeue, bool squeue_answered,
-                                           const std::vector<SlurmRow>& sacct, const std::vector<std::string>& ids,
-                                           double now);
+// Sorted by (array id as a number, index). The rows are taken (move them in).
+std::vector<SchedulerTask> join_slurm_rows(std::vector<SlurmRow> squeue, bool squeue_answered, std::vector<SlurmRow> sacct,
+                                           const std::vector<std::string>& ids, double now);
 
 // The array ids of squeue's jobs named one of `names` (sorted).
 std::vector<std::string> job_ids_named(const std::vector<SlurmRow>& squeue, const std::vector<std::string>& names);

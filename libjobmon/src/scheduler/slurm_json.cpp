@@ -1,234 +1,341 @@
-// squeue --json / sacct --json rows. Fields are read leniently: a missing or
-// differently typed field leaves the value unknown, never a wrong one.
+// squeue --json / sacct --json rows, read in one pass over each job object
+// (keys in any order), then turned into a row by the same rules for both
+// answers.
 #include "scheduler/slurm_json.hpp"
 
-#include <boost/json.hpp>
+#include <cstdint>
+#include <limits>
+#include <vector>
 
-#include "core/text/text.hpp"
+#include "scheduler/slurm_json_reader.hpp"
 
 namespace jobmon::detail {
 namespace {
 
-namespace json = boost::json;
+using Number = std::optional<double>;
 
-const json::value* field(const json::object& o, std::string_view key) { return o.if_contains(key); }
-
-// A number as 22.05 writes it (42), or as later versions do ({"set": true, "number": 42}).
-std::optional<double> number(const json::value* v) {
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64()) return static_cast<double>(v->as_int64());
-  if (v->is_uint64()) return static_cast<double>(v->as_uint64());
-  if (v->is_double()) return v->as_double();
-  if (const auto* o = v->if_object()) {
-    const auto* set = o->if_contains("set");
-    if (set != nullptr && set->is_bool() && !set->as_bool()) return std::nullopt;
-    const auto* inf = o->if_contains("infinite");
-    if (inf != nullptr && inf->is_bool() && inf->as_bool()) return std::nullopt;
-    return number(o->if_contains("number"));
-  }
-  return std::nullopt;
-}
+constexpr std::size_t kept_parser_capacity = std::size_t{256} << 20;
 
 // An epoch time; Slurm writes 0 for "not yet".
-std::optional<double> epoch(const json::value* v) {
-  const auto n = number(v);
-  if (!n || *n <= 0) return std::nullopt;
-  return n;
+Number epoch(Number n) { return n && *n > 0 ? n : std::nullopt; }
+
+// A number as an integer (truncated), when one holds it: a value past the
+// type's range (or NaN) says nothing, and converting it would be undefined.
+template <class Int>
+std::optional<Int> whole(Number n) {
+  constexpr double limit = static_cast<double>(std::numeric_limits<Int>::max());
+  if (!n || !(*n > -limit && *n < limit)) return std::nullopt;
+  return static_cast<Int>(*n);
 }
 
-std::string text(const json::value* v) {
-  if (v != nullptr && v->is_string()) return std::string(v->as_string());
-  return {};
+std::string id_text(Number n) {
+  const auto id = whole<std::int64_t>(n);
+  return id && *id > 0 ? std::to_string(*id) : std::string();
 }
 
-// "RUNNING", or a list of flags whose first is the state (23.02+).
-std::string state_word(const json::value* v) {
-  if (v == nullptr) return {};
-  if (v->is_string()) return std::string(v->as_string());
-  if (const auto* a = v->if_array(); a != nullptr && !a->empty()) return text(&a->front());
-  return {};
+void clear_if(std::string& text, std::string_view a, std::string_view b = {}) {
+  if (text == a || (!b.empty() && text == b)) text.clear();
 }
 
-std::string nodes_of(const json::value* v) {
-  std::string n = text(v);
-  return n == "None assigned" || n == "(null)" ? std::string() : n;
-}
-
-std::string id_text(const json::value* v) {
-  const auto n = number(v);
-  if (!n || *n <= 0) return {};
-  return std::to_string(static_cast<std::int64_t>(*n));
-}
-
-// "None" is how Slurm says there is no reason.
-std::string reason_of(const json::value* v) {
-  std::string r = text(v);
-  return r == "None" ? std::string() : r;
-}
-
-std::optional<json::value> parse_document(std::string_view text, std::string& problem, const char* what) {
-  boost::system::error_code ec;
-  json::parse_options opts;
-  opts.max_depth = 64;
-  json::value doc = json::parse(text, ec, {}, opts);
-  if (ec) {
-    problem = std::string(what) + ": unreadable JSON (" + ec.message() + ")";
-    return std::nullopt;
-  }
-  const auto* o = doc.if_object();
-  const auto* jobs = o != nullptr ? o->if_contains("jobs") : nullptr;
-  if (jobs == nullptr || !jobs->is_array()) {
-    problem = std::string(what) + ": JSON without a \"jobs\" list";
-    return std::nullopt;
-  }
-  return doc;
-}
 
 // The array fields shared by both answers: base id, index, or the range.
-void set_array(SlurmRow& row, const std::string& base, const json::value* index, const std::string& range_text) {
+void set_array(SlurmRow& row, const std::string& base, Number index, const std::string& range_text) {
   SchedulerTask& t = row.task;
   t.array_job_id = base.empty() ? t.job_id : base;
-  if (const auto i = number(index); i && !base.empty()) {
-    t.array_task_index = static_cast<std::int64_t>(*i);
+  if (index && !base.empty()) {
+    t.array_task_index = whole<std::int64_t>(index);
   } else if (!base.empty() && !range_text.empty()) {
     row.is_range = true;
     row.range = parse_array_indices(range_text);
   }
 }
 
-}  // namespace
+// Walks the document's "jobs" list, each object handed to read_job(reader,
+// job, rows); whether there was one. Errors are left in the reader.
+template <class ReadJob>
+bool read_jobs(od::parser& parser, const char* data, std::size_t length, std::size_t capacity, SlurmJsonReader& r,
+               ReadJob& read_job, std::vector<SlurmRow>& rows) {
+  od::document doc;
+  od::json_type root_type{};
+  if (!r.check(parser.iterate(data, length, capacity).get(doc)) || !r.check(doc.type().get(root_type))) return false;
+  od::object root;
+  if (root_type != od::json_type::object || !r.check(doc.get_object().get(root))) return false;
+  bool has_jobs = false;
+  for (auto result : root) {
+    od::field field;
+    if (!r.check(std::move(result).get(field))) return false;
+    std::string_view key;
+    if (!r.check(field.unescaped_key().get(key))) return false;
+    if (key != "jobs") continue;
+    od::value jobs = field.value();
+    rows.clear();  // of duplicate keys the last counts
+    has_jobs = r.type(jobs) == od::json_type::array;
+    r.each_element(jobs, [&](od::value& job) {
+      if (r.type(job) == od::json_type::object) read_job(r, job, rows);
+    });
+    if (!r.ok()) return false;
+  }
+  // Anything after the root object is not one answer.
+  const char* at = nullptr;
+  if (doc.current_location().get(at) != simdjson::OUT_OF_BOUNDS) r.check(simdjson::TRAILING_CONTENT);
+  return has_jobs;
+}
 
-SlurmRows parse_squeue_json(std::string_view input) {
+template <class ReadJob>
+SlurmRows parse_answer(std::string_view input, std::size_t readable_after, const char* what, ReadJob&& read_job) {
   SlurmRows out;
-  const auto doc = parse_document(input, out.problem, "squeue --json");
-  if (!doc) return out;
-  for (const auto& j : doc->as_object().at("jobs").as_array()) {
-    const auto* o = j.if_object();
-    if (o == nullptr) continue;
-    SlurmRow row;
-    SchedulerTask& t = row.task;
-    t.source = "squeue";
-    t.job_id = id_text(field(*o, "job_id"));
-    if (t.job_id.empty()) continue;
-    set_array(row, id_text(field(*o, "array_job_id")), field(*o, "array_task_id"), text(field(*o, "array_task_string")));
-    t.slurm_state = state_word(field(*o, "job_state"));
-    t.reason = reason_of(field(*o, "state_reason"));
-    t.node = nodes_of(field(*o, "nodes"));
-    t.submit_time = epoch(field(*o, "submit_time"));
-    t.start_time = epoch(field(*o, "start_time"));
-    t.end_time = epoch(field(*o, "end_time"));
-    if (const auto limit = number(field(*o, "time_limit")); limit && *limit > 0) t.time_limit_seconds = *limit * 60;
-    t.name = text(field(*o, "name"));
-    t.dependency = text(field(*o, "dependency"));
-    row.workdir = text(field(*o, "current_working_directory"));
-    t.state = slurm_task_state(t.slurm_state, !t.node.empty() && t.start_time.has_value());
-    drop_queue_forecasts(t);
-    // exit_code is the wait status (22.05): 256 = exit 1, 15 = SIGTERM.
-    if (t.state != TaskState::pending && t.state != TaskState::running && t.state != TaskState::never_scheduled) {
-      if (const auto status = number(field(*o, "exit_code")); status && *status >= 0) {
-        const auto s = static_cast<int>(*status);
-        t.exit_code = (s >> 8) & 0xff;
-        if ((s & 0x7f) != 0) t.signal = s & 0x7f;
-      }
-    }
-    const std::string pattern = text(field(*o, "standard_output"));
-    if (!row.is_range) {
-      t.stdout_path = expand_output_pattern(pattern, t, text(field(*o, "user_name")), row.workdir);
-    } else {
-      row.output_pattern = pattern;
-      row.user = text(field(*o, "user_name"));
-    }
-    out.rows.push_back(std::move(row));
+  std::string padded;
+  const char* data = input.data();
+  std::size_t capacity = input.size() + readable_after;
+  if (readable_after < simdjson::SIMDJSON_PADDING) {
+    padded.reserve(input.size() + simdjson::SIMDJSON_PADDING);
+    padded.assign(input);
+    padded.append(simdjson::SIMDJSON_PADDING, ' ');
+    data = padded.data();
+    capacity = padded.size();
+  }
+  // Kept between answers, so its buffers (about 4 bytes per byte of the
+  // answer, touched as used) are not faulted in again on each refresh; not
+  // those of an answer past the default output cap, which a long-running
+  // jobmon should not hold between refreshes.
+  thread_local od::parser parser;
+  SlurmJsonReader r;
+  const bool has_jobs = read_jobs(parser, data, input.size(), capacity, r, read_job, out.rows);
+  if (parser.capacity() > kept_parser_capacity) parser = od::parser{};
+  if (!r.ok()) {
+    out.rows.clear();
+    out.problem = std::string(what) + ": unreadable JSON (" + simdjson::error_message(r.error) + ")";
+  } else if (!has_jobs) {
+    out.rows.clear();
+    out.problem = std::string(what) + ": JSON without a \"jobs\" list";
   }
   return out;
 }
 
-namespace {
+struct SqueueJob {
+  Number job_id, array_job_id, array_task_id, submit_time, start_time, end_time, time_limit, exit_code;
+  std::string array_task_string, job_state, state_reason, nodes, name, dependency, workdir, standard_output, user_name;
+
+  void read(SlurmJsonReader& r, std::string_view key, od::value& v) {
+    if (key == "job_id") job_id = r.number(v);
+    else if (key == "array_job_id") array_job_id = r.number(v);
+    else if (key == "array_task_id") array_task_id = r.number(v);
+    else if (key == "array_task_string") array_task_string = r.text(v);
+    else if (key == "job_state") job_state = r.state_word(v);
+    else if (key == "state_reason") state_reason = r.text(v);
+    else if (key == "nodes") nodes = r.text(v);
+    else if (key == "submit_time") submit_time = r.number(v);
+    else if (key == "start_time") start_time = r.number(v);
+    else if (key == "end_time") end_time = r.number(v);
+    else if (key == "time_limit") time_limit = r.number(v);
+    else if (key == "name") name = r.text(v);
+    else if (key == "dependency") dependency = r.text(v);
+    else if (key == "current_working_directory") workdir = r.text(v);
+    else if (key == "exit_code") exit_code = r.number(v);
+    else if (key == "standard_output") standard_output = r.text(v);
+    else if (key == "user_name") user_name = r.text(v);
+  }
+};
+
+void read_squeue_job(SlurmJsonReader& r, od::value& job, std::vector<SlurmRow>& rows) {
+  SqueueJob j;
+  r.each_field(job, [&](std::string_view key, od::value& v) { j.read(r, key, v); });
+  if (!r.ok()) return;
+  SlurmRow row;
+  SchedulerTask& t = row.task;
+  t.source = "squeue";
+  t.job_id = id_text(j.job_id);
+  if (t.job_id.empty()) return;
+  set_array(row, id_text(j.array_job_id), j.array_task_id, j.array_task_string);
+  t.slurm_state = std::move(j.job_state);
+  t.reason = std::move(j.state_reason);
+  clear_if(t.reason, "None");  // how Slurm says there is no reason
+  t.node = std::move(j.nodes);
+  clear_if(t.node, "None assigned", "(null)");
+  t.submit_time = epoch(j.submit_time);
+  t.start_time = epoch(j.start_time);
+  t.end_time = epoch(j.end_time);
+  if (j.time_limit && *j.time_limit > 0) t.time_limit_seconds = *j.time_limit * 60;
+  t.name = std::move(j.name);
+  t.dependency = std::move(j.dependency);
+  row.workdir = std::move(j.workdir);
+  t.state = slurm_task_state(t.slurm_state, !t.node.empty() && t.start_time.has_value());
+  drop_queue_forecasts(t);
+  // exit_code is the wait status (22.05): 256 = exit 1, 15 = SIGTERM.
+  if (t.state != TaskState::pending && t.state != TaskState::running && t.state != TaskState::never_scheduled) {
+    if (const auto status = whole<int>(j.exit_code); status && *status >= 0) {
+      const int s = *status;
+      t.exit_code = (s >> 8) & 0xff;
+      if ((s & 0x7f) != 0) t.signal = s & 0x7f;
+    }
+  }
+  if (!row.is_range) {
+    t.stdout_path = expand_output_pattern(j.standard_output, t, j.user_name, row.workdir);
+  } else {
+    row.output_pattern = std::move(j.standard_output);
+    row.user = std::move(j.user_name);
+  }
+  rows.push_back(std::move(row));
+}
 
 // {"status": "FAILED"|"SIGNALED"|"SUCCESS", "return_code": 1, "signal": {"signal_id": 9}}.
-// 22.05's sacct writes SUCCESS/0 for rows whose exit was not 0 (a FAILED
-// job's row and its batch step alike): a zero is trusted only for a
-// completed row.
-void read_exit(const json::value* v, bool completed, std::optional<int>& code, std::optional<int>& signal) {
-  const auto* o = v != nullptr ? v->if_object() : nullptr;
-  if (o == nullptr) return;
-  if (const auto rc = number(o->if_contains("return_code")); rc && (*rc != 0 || completed)) code = static_cast<int>(*rc);
-  if (const auto* s = o->if_contains("signal"); s != nullptr && s->is_object()) {
-    if (const auto id = number(s->as_object().if_contains("signal_id")); id && *id > 0) signal = static_cast<int>(*id);
+struct ExitFields {
+  Number return_code, signal_id;
+
+  void read(SlurmJsonReader& r, od::value& v) {
+    *this = {};
+    r.each_field(v, [&](std::string_view key, od::value& f) {
+      if (key == "return_code") {
+        return_code = r.number(f);
+      } else if (key == "signal") {
+        signal_id.reset();
+        r.each_field(f, [&](std::string_view k, od::value& s) {
+          if (k == "signal_id") signal_id = r.number(s);
+        });
+      }
+    });
   }
+
+  // 22.05's sacct writes SUCCESS/0 for rows whose exit was not 0 (a FAILED
+  // job's row and its batch step alike): a zero is trusted only for a
+  // completed row.
+  void apply(bool completed, std::optional<int>& code, std::optional<int>& signal) const {
+    if (return_code && (*return_code != 0 || completed)) code = whole<int>(return_code);
+    if (signal_id && *signal_id > 0) signal = whole<int>(signal_id);
+  }
+};
+
+struct SacctStep {
+  std::string state, id;
+  ExitFields exit;
+};
+
+struct SacctJob {
+  Number job_id, array_job_id, array_task_id, submission, start, end, elapsed, limit;
+  std::string array_task, state, reason, nodes, name, workdir;
+  ExitFields exit;
+  std::vector<SacctStep> steps;
+
+  void read(SlurmJsonReader& r, std::string_view key, od::value& v) {
+    if (key == "job_id") {
+      job_id = r.number(v);
+    } else if (key == "array") {
+      array_job_id = array_task_id = std::nullopt;
+      array_task.clear();
+      r.each_field(v, [&](std::string_view k, od::value& f) {
+        if (k == "job_id") array_job_id = r.number(f);
+        else if (k == "task_id") array_task_id = r.number(f);
+        else if (k == "task") array_task = r.text(f);
+      });
+    } else if (key == "state") {
+      state.clear();
+      reason.clear();
+      r.each_field(v, [&](std::string_view k, od::value& f) {
+        if (k == "current") state = r.state_word(f);
+        else if (k == "reason") reason = r.text(f);
+      });
+    } else if (key == "time") {
+      submission = start = end = elapsed = limit = std::nullopt;
+      r.each_field(v, [&](std::string_view k, od::value& f) {
+        if (k == "submission") submission = r.number(f);
+        else if (k == "start") start = r.number(f);
+        else if (k == "end") end = r.number(f);
+        else if (k == "elapsed") elapsed = r.number(f);
+        else if (k == "limit") limit = r.number(f);
+      });
+    } else if (key == "nodes") {
+      nodes = r.text(v);
+    } else if (key == "name") {
+      name = r.text(v);
+    } else if (key == "working_directory") {
+      workdir = r.text(v);
+    } else if (key == "exit_code") {
+      exit.read(r, v);
+    } else if (key == "steps") {
+      steps.clear();
+      r.each_element(v, [&](od::value& s) {
+        if (r.type(s) != od::json_type::object) return;
+        SacctStep& step = steps.emplace_back();
+        r.each_field(s, [&](std::string_view k, od::value& f) {
+          if (k == "state") {
+            step.state = r.state_word(f);
+          } else if (k == "exit_code") {
+            step.exit.read(r, f);
+          } else if (k == "step") {
+            step.id.clear();
+            r.each_field(f, [&](std::string_view sk, od::value& sf) {
+              if (sk == "id") step.id = r.text(sf);
+            });
+          }
+        });
+      });
+    }
+  }
+};
+
+void read_sacct_job(SlurmJsonReader& r, od::value& job, std::vector<SlurmRow>& rows) {
+  SacctJob j;
+  r.each_field(job, [&](std::string_view key, od::value& v) { j.read(r, key, v); });
+  if (!r.ok()) return;
+  SlurmRow row;
+  SchedulerTask& t = row.task;
+  t.source = "sacct";
+  t.job_id = id_text(j.job_id);
+  if (t.job_id.empty()) return;
+  set_array(row, id_text(j.array_job_id), j.array_task_id, j.array_task);
+  t.slurm_state = std::move(j.state);
+  t.reason = std::move(j.reason);
+  clear_if(t.reason, "None");
+  t.submit_time = epoch(j.submission);
+  t.start_time = epoch(j.start);
+  t.end_time = epoch(j.end);
+  if (j.elapsed && t.start_time) t.elapsed_seconds = *j.elapsed;
+  if (j.limit && *j.limit > 0) t.time_limit_seconds = *j.limit * 60;
+  t.node = std::move(j.nodes);
+  clear_if(t.node, "None assigned", "(null)");
+  t.name = std::move(j.name);
+  row.workdir = std::move(j.workdir);
+  t.state = slurm_task_state(t.slurm_state, !t.node.empty() && t.start_time.has_value());
+  const bool completed = t.state == TaskState::completed;
+  if (t.state != TaskState::pending && t.state != TaskState::running && t.state != TaskState::never_scheduled) {
+    j.exit.apply(completed, t.exit_code, t.signal);
+  }
+  // Steps: OUT_OF_MEMORY shows on srun's step (.0) only, under a FAILED
+  // job row; the batch step's signal tells how a timed-out or cancelled
+  // task was ended (TIMEOUT 0:0, steps CANCELLED 0:15).
+  for (const SacctStep& s : j.steps) {
+    if (slurm_task_state(s.state, true) == TaskState::out_of_memory) {
+      t.state = TaskState::out_of_memory;
+      std::optional<int> code, signal;
+      s.exit.apply(false, code, signal);
+      if (!t.exit_code && code) t.exit_code = code;
+      if (!t.signal && signal) t.signal = signal;
+    }
+    if (s.id == "batch" && !t.signal && !completed) {
+      std::optional<int> code, signal;
+      s.exit.apply(false, code, signal);
+      if (signal) t.signal = signal;
+      if (!t.exit_code && code) t.exit_code = code;
+    }
+  }
+  rows.push_back(std::move(row));
 }
 
 }  // namespace
 
-SlurmRows parse_sacct_json(std::string_view input) {
-  SlurmRows out;
-  const auto doc = parse_document(input, out.problem, "sacct --json");
-  if (!doc) return out;
-  for (const auto& j : doc->as_object().at("jobs").as_array()) {
-    const auto* o = j.if_object();
-    if (o == nullptr) continue;
-    SlurmRow row;
-    SchedulerTask& t = row.task;
-    t.source = "sacct";
-    t.job_id = id_text(field(*o, "job_id"));
-    if (t.job_id.empty()) continue;
-    std::string base;
-    const json::value* index = nullptr;
-    std::string range;
-    if (const auto* a = field(*o, "array"); a != nullptr && a->is_object()) {
-      base = id_text(a->as_object().if_contains("job_id"));
-      index = a->as_object().if_contains("task_id");
-      range = text(a->as_object().if_contains("task"));
-    }
-    set_array(row, base, index, range);
-    if (const auto* s = field(*o, "state"); s != nullptr && s->is_object()) {
-      t.slurm_state = state_word(s->as_object().if_contains("current"));
-      t.reason = reason_of(s->as_object().if_contains("reason"));
-    }
-    if (const auto* tm = field(*o, "time"); tm != nullptr && tm->is_object()) {
-      const auto& times = tm->as_object();
-      t.submit_time = epoch(times.if_contains("submission"));
-      t.start_time = epoch(times.if_contains("start"));
-      t.end_time = epoch(times.if_contains("end"));
-      if (const auto e = number(times.if_contains("elapsed")); e && t.start_time) t.elapsed_seconds = *e;
-      if (const auto limit = number(times.if_contains("limit")); limit && *limit > 0) t.time_limit_seconds = *limit * 60;
-    }
-    t.node = nodes_of(field(*o, "nodes"));
-    t.name = text(field(*o, "name"));
-    row.workdir = text(field(*o, "working_directory"));
-    t.state = slurm_task_state(t.slurm_state, !t.node.empty() && t.start_time.has_value());
-    const bool completed = t.state == TaskState::completed;
-    if (t.state != TaskState::pending && t.state != TaskState::running && t.state != TaskState::never_scheduled) {
-      read_exit(field(*o, "exit_code"), completed, t.exit_code, t.signal);
-    }
-    // Steps: OUT_OF_MEMORY shows on srun's step (.0) only, under a FAILED
-    // job row; the batch step's signal tells how a timed-out or cancelled
-    // task was ended (TIMEOUT 0:0, steps CANCELLED 0:15).
-    if (const auto* steps = field(*o, "steps"); steps != nullptr && steps->is_array()) {
-      for (const auto& sv : steps->as_array()) {
-        const auto* s = sv.if_object();
-        if (s == nullptr) continue;
-        const std::string word = state_word(s->if_contains("state"));
-        if (slurm_task_state(word, true) == TaskState::out_of_memory) {
-          t.state = TaskState::out_of_memory;
-          std::optional<int> code, signal;
-          read_exit(s->if_contains("exit_code"), false, code, signal);
-          if (!t.exit_code && code) t.exit_code = code;
-          if (!t.signal && signal) t.signal = signal;
-        }
-        std::string step_id;
-        if (const auto* st = s->if_contains("step"); st != nullptr && st->is_object()) step_id = text(st->as_object().if_contains("id"));
-        if (step_id == "batch" && !t.signal && !completed) {
-          std::optional<int> code, signal;
-          read_exit(s->if_contains("exit_code"), false, code, signal);
-          if (signal) t.signal = signal;
-          if (!t.exit_code && code) t.exit_code = code;
-        }
-      }
-    }
-    out.rows.push_back(std::move(row));
-  }
-  return out;
+SlurmRows parse_squeue_json(std::string_view input, std::size_t readable_after) {
+  return parse_answer(input, readable_after, "squeue --json", read_squeue_job);
+}
+
+SlurmRows parse_sacct_json(std::string_view input, std::size_t readable_after) {
+  return parse_answer(input, readable_after, "sacct --json", read_sacct_job);
+}
+
+std::size_t pad_for_json(std::string& text) {
+  const std::size_t length = text.size();
+  text.append(simdjson::SIMDJSON_PADDING, ' ');
+  text.resize(length);
+  return text.capacity() - length;
 }
 
 }  // namespace jobmon::detail

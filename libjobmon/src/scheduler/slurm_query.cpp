@@ -40,7 +40,9 @@ bool slurm_unconfigured(const detail::CommandResult& r) {
 SlurmQuery::SlurmQuery(SchedulerOptions options, SlurmCommands commands)
     : options_(options), commands_(std::move(commands)) {}
 
-SchedulerAnswer SlurmQuery::query(const SchedulerRequest& request, double now) {
+SchedulerAnswer SlurmQuery::query(const SchedulerRequest& request, double now) { return *shared_query(request, now); }
+
+std::shared_ptr<const SchedulerAnswer> SlurmQuery::shared_query(const SchedulerRequest& request, double now) {
   auto sorted_unique = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -51,12 +53,12 @@ SchedulerAnswer SlurmQuery::query(const SchedulerRequest& request, double now) {
   if (cached_ && now - cached_->taken_at < options_.refresh_seconds && now >= cached_->taken_at &&
       std::includes(cached_ids_.begin(), cached_ids_.end(), ids.begin(), ids.end()) &&
       std::includes(cached_names_.begin(), cached_names_.end(), names.begin(), names.end())) {
-    return *cached_;
+    return cached_;
   }
-  cached_ = ask(ids, names, now);
+  cached_ = std::make_shared<const SchedulerAnswer>(ask(ids, names, now));
   cached_ids_ = ids;
   cached_names_ = names;
-  return *cached_;
+  return cached_;
 }
 
 SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const std::vector<std::string>& names,
@@ -85,7 +87,12 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
     q = detail::run_command({commands_.squeue, "-h", "-a", "-t", "all", "-o", detail::squeue_parsable_format}, limits);
   }
   if (q.ok()) {
-    queue = parsable_ ? detail::parse_squeue_parsable(q.out) : detail::parse_squeue_json(q.out);
+    if (parsable_) {
+      queue = detail::parse_squeue_parsable(q.out);
+    } else {
+      const std::size_t padding = detail::pad_for_json(q.out);  // before the text is viewed: it may move
+      queue = detail::parse_squeue_json(q.out, padding);
+    }
     if (!queue.problem.empty()) answer.problems.push_back(queue.problem);
   } else {
     answer.problems.push_back(failure(q, "squeue"));
@@ -120,13 +127,18 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
       a = detail::run_command({commands_.sacct, "-n", "-P", "-j", list, "-o", detail::sacct_parsable_fields}, limits);
     }
     if (a.ok()) {
-      accounting = parsable_ ? detail::parse_sacct_parsable(a.out) : detail::parse_sacct_json(a.out);
+      if (parsable_) {
+        accounting = detail::parse_sacct_parsable(a.out);
+      } else {
+        const std::size_t padding = detail::pad_for_json(a.out);
+        accounting = detail::parse_sacct_json(a.out, padding);
+      }
       if (!accounting.problem.empty()) answer.problems.push_back(accounting.problem);
     } else {
       answer.problems.push_back(failure(a, "sacct"));
     }
   }
-  answer.tasks = detail::join_slurm_rows(queue.rows, squeue_answered, accounting.rows, ids, now);
+  answer.tasks = detail::join_slurm_rows(std::move(queue.rows), squeue_answered, std::move(accounting.rows), ids, now);
   return answer;
 }
 

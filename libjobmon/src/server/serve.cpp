@@ -33,6 +33,7 @@ extern "C" void on_stop_signal(int) {
 RegistryOptions registry_options_for(const ServeOptions& options) {
   RegistryOptions registry_options;
   registry_options.scan.threads = options.threads;
+  registry_options.scan.recursive = options.recursive;
   registry_options.scheduler = options.scheduler;
   registry_options.scan.marker_times = MarkerTimes::all;  // complete jobs get their completion curve too
   return registry_options;

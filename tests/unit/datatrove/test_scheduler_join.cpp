@@ -581,3 +581,79 @@ TEST_CASE("A relaunch seconds after the last attempt: Slurm's submit time tells 
   CHECK(rank_of(s, 1).state == "running");
   CHECK(rank_of(s, 3).state == "pending");
 }
+
+namespace {
+
+// A query that hands out the same answer object until told otherwise, as
+// SlurmQuery does within its refresh interval.
+class SharedAnswer final : public SchedulerQuery {
+ public:
+  explicit SharedAnswer(SchedulerAnswer a) : answer(std::make_shared<const SchedulerAnswer>(std::move(a))) {}
+  std::string_view kind() const override { return "slurm"; }
+  using SchedulerQuery::query;
+  SchedulerAnswer query(const SchedulerRequest& request, double now) override { return *shared_query(request, now); }
+  std::shared_ptr<const SchedulerAnswer> shared_query(const SchedulerRequest&, double) override { return answer; }
+  std::shared_ptr<const SchedulerAnswer> answer;
+};
+
+}  // namespace
+
+TEST_CASE("A job's join is kept while its files and the answer are the same, and redone when either changes",
+          "[datatrove]") {
+  test::TempTree dir;
+  const std::string job = dir.root() + "/tok";
+  dir.mkdir("tok/completions");
+  dir.mkdir("tok/logs");
+  dir.mkdir("tok/slurm_logs");
+  write(job + "/executor.json", R"({"job_name": "tok_x", "tasks_per_job": 1, "job_id": null, "world_size": 3})");
+  write(job + "/launch_script.slurm", "#!/bin/bash\n#SBATCH --job-name=tok_x\n#SBATCH --output=" + job +
+                                          "/slurm_logs/%A_%a.out\nsrun python -c 'x'\n");
+  write(job + "/ranks_to_run.json", "[0, 1, 2]");
+  write(job + "/completions/00000", "");
+  write(job + "/slurm_logs/12_0.out", "done\n");
+  write(job + "/slurm_logs/12_1.out", "slurmstepd: error: *** JOB 14 ON vm CANCELLED AT 2026-12-06T10:01:00 DUE TO TIME LIMIT ***\n");
+  auto storage = std::make_shared<LocalStorage>();
+  Scanner scanner(storage);
+  const ScanResult scan = scanner.scan({job});
+  REQUIRE(scan.jobs.size() == 1);
+
+  SchedulerAnswer a;
+  a.available = true;
+  a.kind = "slurm";
+  a.taken_at = 100;
+  a.tasks = {task("12", 0, TaskState::completed, "12"), task("12", 1, TaskState::timeout, "14"),
+             task("12", 2, TaskState::running, "15")};
+  auto query = std::make_unique<SharedAnswer>(a);
+  SharedAnswer* shared = query.get();
+  SchedulerJoin join(std::move(query), storage);
+  const auto first = join.refresh(scan.jobs, 100).find(*scan.jobs[0]);
+  REQUIRE(first);
+  CHECK(rank_of(*first, 1).state == "timeout");
+  CHECK(rank_of(*first, 1).slurm_log_tail.find("TIME LIMIT") != std::string::npos);
+
+  // The same JobState, or a new read of the same files: the same join.
+  CHECK(join.refresh(scan.jobs, 101).find(*scan.jobs[0]) == first);
+  auto reread = std::make_shared<JobState>(*scan.jobs[0]);
+  CHECK(join.refresh({reread}, 102).find(*reread) == first);
+
+  // A marker arrived: joined again.
+  auto marked = std::make_shared<JobState>(*reread);
+  marked->done_ranks = {0, 2};
+  marked->completed = 2;
+  const auto after_marker = join.refresh({marked}, 103).find(*marked);
+  REQUIRE(after_marker);
+  CHECK(after_marker != first);
+  CHECK(after_marker->find(2) == nullptr);  // done: no word needed
+  // A slurm log grew: joined again (its tail is read again).
+  auto grown = std::make_shared<JobState>(*marked);
+  grown->slurm.logs[1].size += 10;
+  CHECK(join.refresh({grown}, 104).find(*grown) != after_marker);
+
+  // A new answer: every job joined again, with its word.
+  a.tasks[1].state = TaskState::out_of_memory;
+  shared->answer = std::make_shared<const SchedulerAnswer>(a);
+  const auto new_answer = join.refresh({grown}, 105).find(*grown);
+  REQUIRE(new_answer);
+  CHECK(rank_of(*new_answer, 1).state == "out_of_memory");
+  CHECK(join.refresh({grown}, 106).find(*grown) == new_answer);
+}

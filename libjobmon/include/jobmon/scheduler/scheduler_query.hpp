@@ -66,6 +66,11 @@ class SchedulerQuery {
   // within it, ids and names already asked about get the cached answer; a
   // new one asks again.
   virtual SchedulerAnswer query(const SchedulerRequest& request, double now) = 0;
+  // The same answer, shared: a query that caches hands out the same object
+  // while its answer stands (no copy; callers may key caches on it).
+  virtual std::shared_ptr<const SchedulerAnswer> shared_query(const SchedulerRequest& request, double now) {
+    return std::make_shared<const SchedulerAnswer>(query(request, now));
+  }
   SchedulerAnswer query(const std::vector<std::string>& job_ids, double now) {
     return query(SchedulerRequest{job_ids, {}}, now);
   }

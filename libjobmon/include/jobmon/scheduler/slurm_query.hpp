@@ -5,6 +5,7 @@
 // `squeue -o` / `sacct -P` are used instead, decided once per query.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@ class SlurmQuery final : public SchedulerQuery {
   std::string_view kind() const override { return "slurm"; }
   using SchedulerQuery::query;
   SchedulerAnswer query(const SchedulerRequest& request, double now) override;
+  std::shared_ptr<const SchedulerAnswer> shared_query(const SchedulerRequest& request, double now) override;
 
   // How many times each command ran (tests check one call per refresh).
   int squeue_calls() const { return squeue_calls_; }
@@ -39,7 +41,7 @@ class SlurmQuery final : public SchedulerQuery {
   SlurmCommands commands_;
   bool parsable_ = false;
   int squeue_calls_ = 0, sacct_calls_ = 0;
-  std::optional<SchedulerAnswer> cached_;
+  std::shared_ptr<const SchedulerAnswer> cached_;
   std::vector<std::string> cached_ids_, cached_names_;  // sorted
 };
 

@@ -14,7 +14,8 @@
 namespace jobmon {
 
 struct ServeOptions {
-  std::vector<std::string> targets;  // job dirs, parents of job dirs, or globs
+  std::vector<std::string> targets;  // job dirs, run dirs, their parents, or globs
+  bool recursive = false;            // -r: look for jobs and runs below the targets' subdirectories too
   std::string token;                 // bearer token required by every request, when set
   double interval_seconds = 3;       // between refreshes
   unsigned threads = 0;              // jobs read in parallel (0: automatic)

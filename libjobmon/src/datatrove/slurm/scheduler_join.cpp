@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/text/text.hpp"
+#include "datatrove/slurm/join_inputs.hpp"
 #include "datatrove/slurm/launch_arrays.hpp"
 #include "jobmon/error.hpp"
 #include "jobmon/storage/storage.hpp"
@@ -76,6 +77,54 @@ struct SchedulerJoin::Impl {
   std::shared_ptr<const Storage> storage;
   std::unordered_map<std::string, CachedTail> tails;
 
+  // Between refreshes, by job path: the arrays a job asks about and its
+  // join, kept while the job's files say the same (same_join_inputs; the
+  // Scanner hands out the very same JobState while they are unchanged) and
+  // the scheduler's answer is the same object (the query hands it out again
+  // within its refresh interval).
+  struct Asked {
+    std::shared_ptr<const JobState> job;
+    std::vector<std::string> ids;
+  };
+  struct Joined {
+    std::shared_ptr<const JobState> job;
+    std::shared_ptr<const JobScheduling> scheduling;
+  };
+  std::unordered_map<std::string, Asked> asked;
+  std::unordered_map<std::string, Joined> joined;
+  std::shared_ptr<const SchedulerAnswer> answer;  // the one `joined` and `index` are of
+  detail::AnswerIndex index;
+
+  // scheduler_request(jobs), each job's arrays worked out once per state.
+  SchedulerRequest request_for(const std::vector<std::shared_ptr<const JobState>>& jobs) {
+    std::set<std::string> ids, names;
+    std::unordered_map<std::string, Asked> next;
+    for (const auto& job : jobs) {
+      if (!job || !job->slurm.launched_on_slurm || job->complete()) continue;
+      const auto before = asked.find(job->path);
+      Asked a = before != asked.end() && detail::same_join_inputs(*before->second.job, *job)
+                    ? Asked{job, std::move(before->second.ids)}
+                    : Asked{job, detail::launch_arrays(*job, nullptr).current_ids()};
+      ids.insert(a.ids.begin(), a.ids.end());
+      if (!job->slurm.job_name.empty()) names.insert(job->slurm.job_name);
+      next.insert_or_assign(job->path, std::move(a));
+    }
+    asked = std::move(next);
+    return SchedulerRequest{{ids.begin(), ids.end()}, {names.begin(), names.end()}};
+  }
+
+  std::shared_ptr<const JobScheduling> join(const std::shared_ptr<const JobState>& job) {
+    const auto before = joined.find(job->path);
+    if (before != joined.end() && detail::same_join_inputs(*before->second.job, *job)) {
+      before->second.job = job;  // the next look is a pointer comparison
+      return before->second.scheduling;
+    }
+    auto s = std::make_shared<JobScheduling>(detail::join_job_scheduling(*job, answer, index));
+    fill_tails(*s);
+    joined.insert_or_assign(job->path, Joined{job, s});
+    return s;
+  }
+
   std::string tail_of(const std::string& path) {
     const FileStat st = storage->stat(path);
     if (st.type != EntryType::file) return {};
@@ -116,26 +165,30 @@ SchedulerView SchedulerJoin::refresh(const std::vector<std::shared_ptr<const Job
   SchedulerView view;
   if (!impl_->query || impl_->query->kind() == "none") return view;
   view.asked = std::string(impl_->query->kind());
-  const SchedulerRequest request = scheduler_request(jobs);
+  const SchedulerRequest request = impl_->request_for(jobs);
   // No unfinished job launched on Slurm: nothing to ask (a big cluster's
   // queue is not read for a tree of local jobs).
   if (request.job_ids.empty() && request.job_names.empty()) return view;
-  auto answer = std::make_shared<const SchedulerAnswer>(impl_->query->query(request, now));
+  auto answer = impl_->query->shared_query(request, now);
   view.problems = answer->problems;
   if (!answer->available) return view;
   view.kind = answer->kind;
   view.answer = answer;
-  const detail::AnswerIndex index = detail::index_answer(*answer);
+  if (answer != impl_->answer) {  // a new answer: every job is joined again
+    impl_->index = detail::index_answer(*answer);
+    impl_->answer = answer;
+    impl_->joined.clear();
+  }
   std::set<std::string> alive;  // tails of files no job names any more are dropped
   for (const auto& job : jobs) {
     if (!job || !job->slurm.launched_on_slurm) continue;
-    auto s = std::make_shared<JobScheduling>(detail::join_job_scheduling(*job, answer, index));
-    impl_->fill_tails(*s);
+    auto s = impl_->join(job);
     for (const auto& r : s->ranks) {
       if (!r.slurm_log_tail.empty()) alive.insert(r.slurm_log);
     }
     view.by_path.emplace(job->path, std::move(s));
   }
+  std::erase_if(impl_->joined, [&](const auto& entry) { return !view.by_path.count(entry.first); });
   std::erase_if(impl_->tails, [&](const auto& entry) { return !alive.count(entry.first); });
   return view;
 }
