@@ -232,11 +232,17 @@ void RunReader::list_files(const Storage& storage) {
       if (it != checkpoints_.end() && !checkpoint_step(e.name)) c.step = it->second.step;  // last-checkpoint: from its state
       if (!c.has_state) {
         // A checkpoint is written once: stat it until its state file is there.
+        // Its time is its state file's (written at the end of the save); an S3
+        // prefix has no mtime of its own (its stat gives the listing's time).
         const std::string path = storage.join(dir_, e.name);
-        const FileStat dir_stat = storage.stat(path);
-        if (dir_stat.type == EntryType::directory) c.saved_at = dir_stat.mtime;
-        c.has_state = storage.stat(storage.join(path, "trainer_state.json")).type == EntryType::file;
-        if (c.has_state) changed_ = true;
+        const FileStat state_stat = storage.stat(storage.join(path, "trainer_state.json"));
+        c.has_state = state_stat.type == EntryType::file;
+        if (c.has_state) {
+          c.saved_at = state_stat.mtime;
+          changed_ = true;
+        } else if (const FileStat dir_stat = storage.stat(path); dir_stat.type == EntryType::directory) {
+          c.saved_at = dir_stat.mtime;
+        }
       }
       checkpoints.emplace(e.name, std::move(c));
     } else if (e.name == "runs") {

@@ -27,7 +27,7 @@ const char* to_string(TrainingWriter writer);  // "hf_trainer" | "tensorboard" |
 struct TrainingCheckpoint {
   std::string name;                 // "checkpoint-500", "last-checkpoint"
   std::optional<std::int64_t> step; // from the name, or (last-checkpoint) its trainer_state.json's global_step once read
-  std::optional<double> saved_at;   // the dir's mtime
+  std::optional<double> saved_at;   // its trainer_state.json's mtime (the dir's while it has none)
   bool has_state = false;           // holds a trainer_state.json
 };
 
