@@ -105,14 +105,15 @@ void MetricSeries::add(std::int64_t step, double value, std::optional<double> wa
     if (better) best_ = point;
   }
   // Keep every stride_-th value; when full, halve the kept points and double the stride.
-  if (count_ % stride_ == 0) {
+  // stride_ is a power of two: a mask, not a division, per value.
+  if ((count_ & (stride_ - 1)) == 0) {
     if (kept_.size() >= max_points_ - 1) {
       std::size_t out = 0;
       for (std::size_t i = 0; i < kept_.size(); i += 2) kept_[out++] = kept_[i];
       kept_.resize(out);
       stride_ *= 2;
     }
-    if (count_ % stride_ == 0) kept_.push_back(point);
+    if ((count_ & (stride_ - 1)) == 0) kept_.push_back(point);
   }
   ++count_;
 }

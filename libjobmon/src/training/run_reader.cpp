@@ -1,6 +1,7 @@
 #include "training/run_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cmath>
 #include <boost/json.hpp>
@@ -73,11 +74,12 @@ class RunReader::Sink final : public EventSink {
   Sink(RunReader& reader, EventSource& source) : r_(reader), src_(source) {}
 
   void on_scalar(const EventScalar& s) override {
-    const bool eval = is_eval(s.tag);
+    TagInfo& tag = info(s.tag);
+    const bool eval = tag.eval;
     // A segment starts at its first training step: a file of evaluations only
     // (evaluate() after train() writes eval/* and train/epoch at the last step)
     // redoes no step.
-    if (!eval && !epoch_counter_) {
+    if (!eval && !tag.epoch_counter) {
       if (!src_.first_step) src_.first_step = s.step;
       src_.trains = true;
     }
@@ -85,7 +87,11 @@ class RunReader::Sink final : public EventSink {
     if (s.step >= src_.cutoff) return;  // orphaned: a later segment (a resume) did these steps again
     // A NaN or infinite time is no time (it would pin "last write" forever).
     const std::optional<double> wall = std::isfinite(s.wall_time) ? std::optional<double>(s.wall_time) : std::nullopt;
-    if (MetricSeries* series = find(s.tag)) series->add(s.step, s.value, wall);
+    if (!tag.looked_up) {  // only now: a tag seen only in orphaned steps gets no (empty) series
+      tag.series = find(s.tag);
+      tag.looked_up = true;
+    }
+    if (tag.series) tag.series->add(s.step, s.value, wall);
     if (wall && !r_.first_event_time_) r_.first_event_time_ = wall;
     if (eval) {
       if (s.step != r_.last_eval_event_step_) ++r_.eval_events_;
@@ -110,39 +116,39 @@ class RunReader::Sink final : public EventSink {
   }
 
  private:
-  bool is_eval(std::string_view tag) {
-    if (!eval_known_ || tag != eval_tag_) {
-      eval_known_ = true;
-      eval_tag_.assign(tag);
-      eval_ = is_eval_metric_name(tag) || is_eval_metric_name(src_.prefix);
-      const auto slash = tag.rfind('/');
-      epoch_counter_ = (slash == std::string_view::npos ? tag : tag.substr(slash + 1)) == "epoch";
+  // What the sink knows of a tag: its series (null when over max_series),
+  // whether it is an evaluation, whether it is an epoch counter.
+  struct TagInfo {
+    std::string tag;
+    MetricSeries* series = nullptr;
+    bool looked_up = false, eval = false, epoch_counter = false;
+  };
+  // The Trainer logs a few tags in turn (loss, learning_rate, grad_norm,
+  // epoch): the last few are remembered, so most scalars need no map lookup.
+  TagInfo& info(std::string_view tag) {
+    for (std::size_t i = 0; i < used_; ++i) {
+      if (recent_[i].tag == tag) return recent_[i];
     }
-    return eval_;
+    TagInfo& slot = recent_[next_];
+    next_ = (next_ + 1) % recent_.size();
+    used_ = std::min(used_ + 1, recent_.size());
+    slot.tag.assign(tag);
+    slot.series = nullptr;
+    slot.looked_up = false;
+    slot.eval = is_eval_metric_name(tag) || is_eval_metric_name(src_.prefix);
+    const auto slash = tag.rfind('/');
+    slot.epoch_counter = (slash == std::string_view::npos ? tag : tag.substr(slash + 1)) == "epoch";
+    return slot;
   }
-  // Consecutive scalars mostly share a tag: the last one's series is remembered.
   MetricSeries* find(std::string_view tag) {
-    if (cached_ && tag == cached_tag_) return cached_series_;
     auto& metrics = r_.event_metrics_;
-    MetricSeries* found = nullptr;
     if (src_.prefix.empty()) {
-      if (auto it = metrics.find(tag); it != metrics.end()) {
-        found = &it->second;
-      } else {
-        found = insert(std::string(tag));
-      }
-    } else {
-      name_.assign(src_.prefix).append(tag);
-      if (auto it = metrics.find(name_); it != metrics.end()) {
-        found = &it->second;
-      } else {
-        found = insert(name_);
-      }
+      if (auto it = metrics.find(tag); it != metrics.end()) return &it->second;
+      return insert(std::string(tag));
     }
-    cached_ = true;
-    cached_tag_.assign(tag);
-    cached_series_ = found;
-    return found;
+    name_.assign(src_.prefix).append(tag);
+    if (auto it = metrics.find(name_); it != metrics.end()) return &it->second;
+    return insert(name_);
   }
   MetricSeries* insert(const std::string& name) {
     if (r_.event_metrics_.size() >= r_.options_.max_series) {
@@ -155,11 +161,8 @@ class RunReader::Sink final : public EventSink {
   RunReader& r_;
   EventSource& src_;
   std::string name_;
-  bool cached_ = false;
-  std::string cached_tag_;
-  MetricSeries* cached_series_ = nullptr;
-  std::string eval_tag_;
-  bool eval_known_ = false, eval_ = false, epoch_counter_ = false;  // of eval_tag_
+  std::array<TagInfo, 8> recent_;
+  std::size_t used_ = 0, next_ = 0;
 };
 
 RunReader::RunReader(std::string dir, TrainingOptions options)
