@@ -9,6 +9,9 @@
 // and peak RSS: this process's, and a child's that only reads (so the
 // writer's memory does not count). The refresh of many runs where one grew
 // is bench_training_refresh.
+// Then the run reader's path on a scalar-only file (no histogram padding):
+// the same scalars in runs/<dir>/ of an HF output dir, read by
+// read_training_run (series, progress, segments), medians of --runs.
 // Usage: bench_event_file [DIR] [--bytes N] [--scalars N] [--runs N] [--keep]
 //   DIR defaults to $TMPDIR (or /tmp); defaults: 1 GB, 10M scalars, 5 runs.
 #include <fmt/format.h>
@@ -24,6 +27,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -31,6 +35,7 @@
 
 #include "jobmon/storage/storage.hpp"
 #include "jobmon/training/event_file.hpp"
+#include "jobmon/training/training_scanner.hpp"
 #include "training/events/crc32c.hpp"
 #include "training/events/protobuf_wire.hpp"
 #include "event_records.hpp"
@@ -75,7 +80,8 @@ struct Written {
   std::uint64_t bytes = 0, records = 0, scalars = 0;
 };
 
-Written write_event_file(const std::string& path, std::uint64_t target_bytes, std::uint64_t scalars) {
+Written write_event_file(const std::string& path, std::uint64_t target_bytes, std::uint64_t scalars,
+                         bool with_histograms = true) {
   std::FILE* out = std::fopen(path.c_str(), "wb");
   if (out == nullptr) throw std::runtime_error("cannot write " + path);
   Written w;
@@ -107,7 +113,7 @@ Written write_event_file(const std::string& path, std::uint64_t target_bytes, st
     emit(scalar_event(step, wall, trainer_tags[3], 3.0f * x));
     w.scalars += 4;
     scalar_bytes += w.bytes - before;
-    if (s % 10 != 0) continue;
+    if (!with_histograms || s % 10 != 0) continue;
     const std::uint64_t histograms_left = histograms - s / 10 + 1;
     const std::uint64_t scalar_bytes_left = scalar_bytes / s * (steps - s);
     const std::uint64_t wanted = w.bytes + scalar_bytes_left;
@@ -254,5 +260,32 @@ int main(int argc, char** argv) {
   fmt::print("peak RSS: this process {:.1f} MB (writer included); a child that only reads {:.1f} MB\n",
              static_cast<double>(self_peak_rss_kb()) / 1024, static_cast<double>(reader_child_peak_rss_kb(path)) / 1024);
   if (!keep) std::remove(path.c_str());
-  return exact ? 0 : 1;
+
+  // The run reader on a scalar-only file: what TrainingScanner does per run.
+  const std::string run_dir = dir + "/bench_training_run";
+  const std::string runs_dir = run_dir + "/runs/Mar24_22-23-40_host";
+  std::filesystem::create_directories(runs_dir);
+  const std::string scalar_path = runs_dir + "/events.out.tfevents.1742826235.host.1.0";
+  start = std::chrono::steady_clock::now();
+  const Written scalar_only = write_event_file(scalar_path, 0, scalars, false);
+  fmt::print("wrote {}: {} bytes, {} scalars (scalar-only) in {:.1f} s\n", scalar_path, scalar_only.bytes,
+             scalar_only.scalars, seconds_since(start));
+  std::vector<double> run_times;
+  bool run_exact = true;
+  for (int r = 0; r < runs; ++r) {
+    LocalStorage storage;
+    start = std::chrono::steady_clock::now();
+    const TrainingRun run = read_training_run(storage, run_dir, 1742826235.0 + 1e7);
+    run_times.push_back(seconds_since(start));
+    const auto loss = run.metrics.find("train/loss");
+    run_exact = run_exact && loss != run.metrics.end() && loss->second.count() == scalar_only.scalars / 4;
+  }
+  const double run_read = median(run_times);
+  const double run_mb = static_cast<double>(scalar_only.bytes) / 1e6;
+  fmt::print("RunReader (read_training_run), scalar-only: {:.3f} s per read (median of {}), {:.0f} MB/s, "
+             "{:.1f} M scalars/s{}\n",
+             run_read, runs, run_mb / run_read, static_cast<double>(scalar_only.scalars) / run_read / 1e6,
+             run_exact ? "" : "  <-- MISMATCH with what was written");
+  if (!keep) std::filesystem::remove_all(run_dir);
+  return exact && run_exact ? 0 : 1;
 }

@@ -17,6 +17,7 @@ struct TrainingScanner::Impl {
   struct Cached {
     std::unique_ptr<detail::RunReader> reader;
     std::shared_ptr<const TrainingRun> run;
+    std::string identity;  // the dir's (Storage::directory_identity) when the reader was made
   };
   std::map<std::string, Cached> runs;  // by dir
   detail::DiscoveryCache discovery;
@@ -39,8 +40,12 @@ TrainingScanResult TrainingScanner::scan(const std::vector<std::string>& targets
   std::map<std::string, Impl::Cached> next;
   for (const std::string& dir : dirs) {
     auto found = s.runs.find(dir);
-    Impl::Cached cached = found != s.runs.end() ? std::move(found->second)
-                                                : Impl::Cached{std::make_unique<detail::RunReader>(dir, s.options.run), nullptr};
+    // A dir removed and made again (rm -rf out; a new run) is a new run: nothing read from the old one holds.
+    std::string identity = s.storage->directory_identity(dir);
+    if (found != s.runs.end() && found->second.identity != identity) found = s.runs.end();
+    Impl::Cached cached = found != s.runs.end()
+                              ? std::move(found->second)
+                              : Impl::Cached{std::make_unique<detail::RunReader>(dir, s.options.run), nullptr, std::move(identity)};
     const bool changed = cached.reader->refresh(*s.storage);
     result.stats.bytes_read += cached.reader->bytes_read();
     result.stats.files_read += cached.reader->files_read();

@@ -372,6 +372,35 @@ TEST_CASE("EventFileReader: a torn last record waits and completes when the rest
   CHECK_FALSE(reader.replaced(storage));
 }
 
+TEST_CASE("EventFileReader: a big torn record is not held while it waits; read whole once complete", "[training]") {
+  test::TempTree tree;
+  const std::string path = tree.path("events.out.tfevents.1.host");
+  const std::string head = small_file(10);
+  const std::string big = scalar_record(11, std::string(4u << 20, 'x'), 7.0f);  // a 4 MiB record
+  const std::string tail = scalar_record(12, "loss", 3.0f);
+  const std::size_t cut = 2u << 20;
+  write_file(path, head + big.substr(0, cut));
+  LocalStorage storage;
+  EventFileReader reader(path);
+  Collect got;
+  CHECK(reader.read(storage, got) == head.size() + cut);
+  CHECK(reader.stats().records == 11);
+  CHECK(reader.stats().offset == head.size());
+  CHECK(reader.stats().pending_bytes == cut);
+  // More of it, still torn: nothing is read (its bytes are not held, only where it starts).
+  write_file(path, big.substr(cut, 1u << 20), true);
+  CHECK(reader.read(storage, got) == 0);
+  CHECK(reader.stats().pending_bytes == cut + (1u << 20));
+  // Whole: read from its start, with what follows.
+  write_file(path, big.substr(cut + (1u << 20)) + tail, true);
+  CHECK(reader.read(storage, got) == big.size() + tail.size());
+  CHECK(reader.stats().records == 13);
+  CHECK(reader.stats().pending_bytes == 0);
+  CHECK(reader.stats().offset == head.size() + big.size() + tail.size());
+  CHECK(got.scalars[std::string(4u << 20, 'x')].last_value == 7.0);
+  CHECK(got.scalars["loss"].last_value == 3.0);
+}
+
 TEST_CASE("EventFileReader: a bad data CRC skips that record only", "[training]") {
   std::string bytes = small_file(5);
   const std::size_t third = version_record(1000).size() + 2 * scalar_record(1, "loss", 0).size();

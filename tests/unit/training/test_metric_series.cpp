@@ -24,6 +24,21 @@ TEST_CASE("MetricSeries: goal from the metric's name", "[training]") {
   CHECK(metric_goal("eval_samples_per_second") == MetricGoal::none);
   CHECK(metric_goal("epoch") == MetricGoal::none);
   CHECK(metric_goal("eval_gen_len") == MetricGoal::none);
+  // Whole words, not substrings; split words and Lightning's _step/_epoch suffixes dropped.
+  CHECK(metric_goal("train/epoch_loss") == MetricGoal::lower);         // Keras
+  CHECK(metric_goal("validation/epoch_accuracy") == MetricGoal::higher);
+  CHECK(metric_goal("train_loss_epoch") == MetricGoal::lower);         // Lightning
+  CHECK(metric_goal("val_loss_epoch") == MetricGoal::lower);
+  CHECK(metric_goal("val_acc_epoch") == MetricGoal::higher);
+  CHECK(metric_goal("train_loss_step") == MetricGoal::lower);
+  CHECK(metric_goal("valid/acc") == MetricGoal::higher);
+  CHECK(metric_goal("eval_answer_length") == MetricGoal::none);        // not "wer"... nor anything
+  CHECK(metric_goal("train/power") == MetricGoal::none);               // "wer" inside a word
+  CHECK(metric_goal("train/epoch") == MetricGoal::none);
+  CHECK(metric_goal("epoch_step") == MetricGoal::none);
+  CHECK(metric_goal("eval_exact_match") == MetricGoal::higher);
+  CHECK(metric_goal("eval_steps_per_second") == MetricGoal::none);
+  CHECK(metric_goal("total_flos") == MetricGoal::none);
 }
 
 TEST_CASE("MetricSeries: exact last, best and count; bounded points", "[training]") {

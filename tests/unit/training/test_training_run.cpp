@@ -174,7 +174,21 @@ TEST_CASE("TrainingRun: Lightning CSVLogger versions", "[training]") {
     CHECK_FALSE(run.arguments.empty());  // hparams.yaml
     // No planned length in a CSVLogger dir: quiet for a year is stalled, never called failed or complete.
     CHECK(run.status == JobStatus::stalled);
+    // Lightning's generic version_0 is named by the dir above lightning_logs.
+    CHECK(run.name == std::string(id) + "/version_0");
   }
+  // Evaluations counted from any eval-like series (val_loss here), not only eval_loss.
+  const TrainingRun sorted =
+      read_training_run(storage, kTraining + "/lightning/pl-csv-slm-sorted-columns/lightning_logs/version_0", long_after());
+  REQUIRE(sorted.metrics.count("val_loss") == 1);
+  bool found = false;
+  for (const TrainingStage& stage : sorted.stages) {
+    if (stage.name != "validation") continue;
+    found = true;
+    CHECK(stage.state == "done");
+    CHECK(stage.detail == std::to_string(sorted.metrics.at("val_loss").count()) + " evaluations");
+  }
+  CHECK(found);
 }
 
 TEST_CASE("TrainingScanner: a refresh of unchanged runs reads nothing and keeps finished runs' objects", "[training]") {

@@ -83,6 +83,7 @@ class EventFileReader {
   std::string head_;     // the first bytes read, to notice a replaced file
   std::string carry_;    // bytes of a record not yet whole
   std::uint64_t skip_ = 0;  // bytes of an oversized record still to skip
+  std::uint64_t held_record_ = 0;  // a torn record too long to hold: its length, re-read from offset once whole
   bool lost_ = false;       // framing lost (a wrong length CRC): looking for the next good header
 };
 

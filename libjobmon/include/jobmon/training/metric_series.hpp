@@ -12,12 +12,14 @@
 
 namespace jobmon {
 
-// Which way is better for a metric, judged from the words in its name
-// (any case, path parts included): lower for loss,
-// wer, cer, perplexity, error, mse, mae, rmse; higher for accuracy, f1,
-// precision, recall, bleu, rouge, exact_match, auc, map, reward, score, iou;
-// none for everything else (learning_rate, grad_norm, epoch, runtime,
-// throughput), which then has no best.
+// Which way is better for a metric, judged from the words of its name (split
+// on anything not a letter or digit, any case; split words train/eval/val/valid/validation/test and a
+// trailing _step/_epoch dropped): lower for loss, wer, cer, perplexity, ppl,
+// error, mse, mae, rmse, nll; higher for accuracy, acc, f1, precision, recall,
+// bleu*, rouge*, exact_match, auc, map, reward(s), score, iou, em; none for
+// everything else (learning_rate, grad_norm, runtime, *_per_second, flos, a
+// name that is only "epoch"), which then has no best. Whole words only:
+// "train/power" is not a wer.
 enum class MetricGoal { none, lower, higher };
 MetricGoal metric_goal(std::string_view name);
 const char* to_string(MetricGoal goal);  // "none" | "lower" | "higher"

@@ -26,8 +26,8 @@ const char* to_string(TrainingWriter writer);  // "hf_trainer" | "tensorboard" |
 
 struct TrainingCheckpoint {
   std::string name;                 // "checkpoint-500", "last-checkpoint"
-  std::optional<std::int64_t> step; // from the name, or its trainer_state.json's global_step
-  std::optional<double> saved_at;   // the dir's mtime
+  std::optional<std::int64_t> step; // from the name, or (last-checkpoint) its trainer_state.json's global_step once read
+  std::optional<double> saved_at;   // its trainer_state.json's mtime (the dir's while it has none)
   bool has_state = false;           // holds a trainer_state.json
 };
 
@@ -35,7 +35,7 @@ struct TrainingCheckpoint {
 // evidence), training, validation, checkpoint, saved (final results).
 struct TrainingStage {
   std::string name;
-  std::string state;  // "done" | "active" | "waiting" | "skipped"
+  std::string state;  // "done" | "active" | "waiting" | "skipped" | "stopped" (training, in a failed run)
   std::optional<double> started_at, ended_at;
   std::string detail;  // "3 evaluations", "checkpoint-1500", "train_results.json"
 };
@@ -52,7 +52,7 @@ struct TrainingSource {
 
 struct TrainingRun {
   std::string path;  // the run's dir, as found
-  std::string name;  // its last component
+  std::string name;  // its last component; "<dir above lightning_logs>/version_N" for Lightning's generic names
   TrainingWriter writer = TrainingWriter::hf_trainer;
 
   JobStatus status = JobStatus::pending;
@@ -62,7 +62,7 @@ struct TrainingRun {
   std::optional<double> epoch, num_train_epochs;
   bool epochs_unbounded = false;      // num_train_epochs was sys.maxsize: max_steps bounds the run
   std::optional<double> fraction;     // step / max_steps, else epoch / num_train_epochs; 1 when complete
-  bool finished = false;              // train() returned: a final entry or results file
+  bool finished = false;              // train() returned: a final entry or results file as new as the progress
   bool stopped_early = false;         // finished before max_steps (early stopping)
 
   std::optional<double> started_at;   // first evidence of the run (first event, dir mtime)

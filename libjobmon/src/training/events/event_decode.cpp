@@ -1,5 +1,7 @@
 #include "training/events/event_decode.hpp"
 
+#include <cmath>
+
 #include <cstdint>
 #include <string>
 
@@ -226,7 +228,7 @@ bool decode_event(std::string_view event, EventSink& sink, EventFileStats& stats
       if (summaries++ == 0) summary = field.bytes;
     }
   }
-  if (has_wall_time) {
+  if (has_wall_time && std::isfinite(header.wall_time)) {  // a NaN time would pin "last write" forever
     if (!stats.first_wall_time) stats.first_wall_time = header.wall_time;
     stats.last_wall_time = header.wall_time;
   }

@@ -90,6 +90,9 @@ std::size_t bytes_wanted(const std::string& held, bool lost) {
   return static_cast<std::size_t>(record - held.size());
 }
 
+// A torn record longer than this is not held in memory while it waits.
+constexpr std::size_t kMaxHeldBytes = 1u << 20;
+
 }  // namespace
 
 std::uint32_t masked_crc32c(std::string_view data) { return detail::mask_crc32c(detail::crc32c(data)); }
@@ -133,6 +136,14 @@ std::uint64_t EventFileReader::read(const Storage& storage, EventSink& sink, std
   if (st.size < fetched) {
     stats_.error = "the file shrank below what was read (replaced?)";
     return 0;
+  }
+  if (held_record_ > 0) {
+    // A torn record too big to hold: read again from its start once whole.
+    if (st.size - stats_.offset < held_record_) {
+      stats_.pending_bytes = st.size - stats_.offset;
+      return 0;
+    }
+    held_record_ = 0;
   }
   const std::uint64_t chunk = std::clamp<std::uint64_t>(chunk_bytes, 1, Storage::default_max_read);
   const Framing framing{lost_, skip_, max_record_bytes_};
@@ -186,6 +197,14 @@ std::uint64_t EventFileReader::read(const Storage& storage, EventSink& sink, std
     stats_.offset = fetched - carry_.size();
   }
   stats_.pending_bytes = carry_.size();
+  if (carry_.size() > kMaxHeldBytes && !lost_) {
+    // Keep only where the record starts and how long it is (its header is
+    // valid: consume_records checked it), not its bytes: files whose big
+    // last record never completes would otherwise hold it all, each.
+    held_record_ = carry_.size() + bytes_wanted(carry_, false);
+    carry_.clear();
+    carry_.shrink_to_fit();
+  }
   return read_bytes;
 }
 
