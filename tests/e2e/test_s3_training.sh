@@ -102,7 +102,7 @@ d = json.load(sys.stdin)
 runs = [r for r in (d["training"] if isinstance(d, dict) else d) if r["name"] not in skip]
 print(json.dumps(strip(sorted(runs, key=lambda r: r["path"])), indent=1, sort_keys=True))
 PYEOF
-norm() { NORM_SKIP=ft-crashed-ckpt "$PY" "$NORM" "$1" "$R" "$S3URL"; }
+norm() { NORM_SKIP= "$PY" "$NORM" "$1" "$R" "$S3URL"; }
 
 # ---- jobmon-status --json -r: the bucket and the local copy
 run_status() { set +e; OUT=$("$STATUS" "$@" 2>"$WORK/stderr"); RC=$?; ERR=$(cat "$WORK/stderr"); set -e; }
@@ -122,16 +122,12 @@ for want in ft-done:complete hf-bert-crlf-checkpoints-no-top:complete hf-gemma3-
 done
 gpt2=$("$PY" -c 'import json,sys; r=[r for r in json.load(sys.stdin)["training"] if r["name"]=="hf-gpt2-100ep-runs-hparams"][0]; print(sum(s["kind"]=="event_file" for s in r["sources"]), "eval/loss" in r["metrics"], r["crc_failures"])' <<<"$S3_JSON")
 expect_eq "$gpt2" "3 True 0" "S3: the TensorBoard files below runs/<date>_<host>/ (and its hparams sub-run) are read"
-# ---- KNOWN LIBRARY BUG (expected failure, reported): on S3 a checkpoint's saved_at is when jobmon
-# listed the checkpoint dir, not when it was written: RunReader (run_reader.cpp) takes
-# storage.stat(checkpoint dir).mtime, and S3Storage gives a prefix the listing's fetch time (S3 has
-# no directory mtime). That time joins the run's evidence (last write, step times), so a run that
-# stopped 2 h ago with checkpoints reads as running on S3 while its local copy (same file times)
-# reads as failed. Fix: take a checkpoint's time from its files' LastModified (trainer_state.json),
-# never from an S3 prefix. When it is fixed this section says XPASS: make it a plain check then.
+# ---- checkpoint times on S3: a prefix has no mtime, so a checkpoint's time is its
+# trainer_state.json's LastModified; a run stopped 2 h ago after two checkpoints is failed
+# on S3 as it is locally (it once read as running: the listing's time stood in).
 echo "$S3_JSON" > "$WORK/s3.json"
 echo "$LOCAL_JSON" > "$WORK/local.json"
-xfail=$("$PY" - "$WORK/s3.json" "$WORK/local.json" <<'PYEOF'
+times=$("$PY" - "$WORK/s3.json" "$WORK/local.json" <<'PYEOF'
 import json, sys, datetime
 t = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
 s3, local = ({r["name"]: r for r in json.load(open(p))["training"]} for p in sys.argv[1:3])
@@ -144,13 +140,11 @@ a, b = s3["ft-crashed-ckpt"], local["ft-crashed-ckpt"]
 print(int(worst), a["status"], b["status"], json.dumps(a["reason"]))
 PYEOF
 )
-read -r skew s3_state local_state _ <<<"$xfail"
+read -r skew s3_state local_state _ <<<"$times"
 expect_eq "$local_state" failed "local: a run stopped 2 h ago after two checkpoints is failed"
-if ((skew <= 2)) && [[ $s3_state == "$local_state" ]]; then
-  echo "XPASS: the checkpoint-time bug on S3 is fixed: turn this section into plain checks"
-else
-  echo "XFAIL (known library bug): on S3 checkpoint saved_at is up to ${skew}s off its trainer_state.json LastModified; ft-crashed-ckpt is '$s3_state' on S3 (${xfail#* * * }), '$local_state' locally"
-fi
+expect_eq "$s3_state" failed "S3: the same run is failed too"
+if ((skew <= 2)); then pass "S3: checkpoint saved_at is its trainer_state.json's LastModified"
+else fail "S3: checkpoint saved_at is ${skew}s off its trainer_state.json's LastModified"; fi
 
 # ---- the Python module: training_runs over the bucket equals the local copy
 if [[ "${JOBMON_SANITIZE:-OFF}" != "ON" ]]; then
@@ -162,10 +156,10 @@ if [[ "${JOBMON_SANITIZE:-OFF}" != "ON" ]]; then
 fi
 
 # ---- jobmon-serve over the bucket lists the same runs, with the same states, as over the local copy
-api_runs() {  # (name, kind, status, step, max_steps) of every job but ft-crashed-ckpt (the known bug above)
+api_runs() {  # (name, kind, status, step, max_steps) of every job
   curl -s "http://127.0.0.1:$PORT/api/jobs?limit=1000" | "$PY" -c '
 import json, sys
-print(sorted((j["name"], j["kind"], j["status"], j.get("step"), j.get("max_steps")) for j in json.load(sys.stdin)["jobs"] if j["name"] != "ft-crashed-ckpt"))'
+print(sorted((j["name"], j["kind"], j["status"], j.get("step"), j.get("max_steps")) for j in json.load(sys.stdin)["jobs"]))'
 }
 # A logging proxy between jobmon-serve and s3rver: each request's method, path, Range header and answer size.
 PROXY_LOG="$WORK/proxy.log"
