@@ -38,14 +38,12 @@
 #include "jobmon/training/training_scanner.hpp"
 #include "training/events/crc32c.hpp"
 #include "training/events/protobuf_wire.hpp"
-#include "event_records.hpp"
+#include "training/events/event_records.hpp"
 
 namespace {
 
 using namespace jobmon;
 using namespace jobmon::detail;
-using jobmon::bench::scalar_event;
-using jobmon::bench::version_event;
 
 constexpr std::string_view trainer_tags[] = {"train/loss", "train/learning_rate", "train/grad_norm", "train/epoch"};
 
@@ -96,7 +94,7 @@ Written write_event_file(const std::string& path, std::uint64_t target_bytes, st
     }
   };
   const double t0 = 1742826235.9131446;
-  emit(version_event(t0));
+  emit(version_event_record(t0));
   const std::uint64_t steps = scalars / 4;
   // A histogram every 10 steps fills what the scalars leave of the target:
   // each sized from the bytes still wanted, so the file ends near it.
@@ -107,10 +105,10 @@ Written write_event_file(const std::string& path, std::uint64_t target_bytes, st
     const double wall = t0 + static_cast<double>(s) * 0.37;
     const float x = static_cast<float>(s) / static_cast<float>(steps);
     const std::uint64_t before = w.bytes;
-    emit(scalar_event(step, wall, trainer_tags[0], 2.5f - 1.5f * x));
-    emit(scalar_event(step, wall, trainer_tags[1], 5e-5f * (1 - x)));
-    emit(scalar_event(step, wall, trainer_tags[2], 1.0f + x));
-    emit(scalar_event(step, wall, trainer_tags[3], 3.0f * x));
+    emit(scalar_event_record(step, wall, trainer_tags[0], 2.5f - 1.5f * x));
+    emit(scalar_event_record(step, wall, trainer_tags[1], 5e-5f * (1 - x)));
+    emit(scalar_event_record(step, wall, trainer_tags[2], 1.0f + x));
+    emit(scalar_event_record(step, wall, trainer_tags[3], 3.0f * x));
     w.scalars += 4;
     scalar_bytes += w.bytes - before;
     if (!with_histograms || s % 10 != 0) continue;

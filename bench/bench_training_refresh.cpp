@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "event_records.hpp"
+#include "training/events/event_records.hpp"
 #include "jobmon/storage/storage.hpp"
 #include "jobmon/training/training_scanner.hpp"
 
@@ -37,7 +37,7 @@ void append(const fs::path& path, const std::string& bytes) {
 std::string logged_steps(int first, int last, double t0) {
   std::string bytes;
   for (int s = first; s <= last; ++s) {
-    for (std::string_view tag : tags) bytes += bench::scalar_event(s, t0 + s, tag, 1.0f / static_cast<float>(s));
+    for (std::string_view tag : tags) bytes += detail::scalar_event_record(s, t0 + s, tag, 1.0f / static_cast<float>(s));
   }
   return bytes;
 }
@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     fs::create_directories(run / "runs" / "Dec07_00-00-00_host");
     fs::create_directories(run / "checkpoint-500");
     append(run / "runs" / "Dec07_00-00-00_host" / "events.out.tfevents.1700000000.host.1.0",
-           bench::version_event(t0) + logged_steps(1, steps, t0));
+           detail::version_event_record(t0) + logged_steps(1, steps, t0));
     append(run / "checkpoint-500" / "trainer_state.json", trainer_state(500, steps * 2));
   }
   const double now = t0 + steps + 1;  // every run is live: judged again each refresh

@@ -17,7 +17,7 @@
 #include "jobmon/training/event_file.hpp"
 #include "jobmon/training/training_scanner.hpp"
 #include "temp_tree.hpp"
-#include "training/events/protobuf_wire.hpp"
+#include "training/events/event_records.hpp"
 #include "training/run_reader.hpp"
 
 using namespace jobmon;
@@ -27,41 +27,15 @@ namespace {
 constexpr double kT0 = 1.7e9;  // the runs' clock: epoch seconds
 
 std::string scalar(std::int64_t step, double wall_time, std::string_view tag, float value) {
-  using namespace jobmon::detail;
-  std::string v, summary, event;
-  put_bytes_field(v, 1, tag);
-  put_float_field(v, 2, value);
-  put_bytes_field(summary, 1, v);
-  put_double_field(event, 1, wall_time);
-  put_varint_field(event, 2, static_cast<std::uint64_t>(step));
-  put_bytes_field(event, 5, summary);
-  return frame_tfrecord(event);
+  return detail::scalar_event_record(step, wall_time, tag, value);
 }
 
 // The Trainer's args/text_summary: a text-plugin string tensor.
 std::string text(double wall_time, std::string_view tag, std::string_view body) {
-  using namespace jobmon::detail;
-  std::string plugin_data, metadata, tensor, v, summary, event;
-  put_bytes_field(plugin_data, 1, "text");
-  put_bytes_field(metadata, 1, plugin_data);
-  put_varint_field(tensor, 1, 7);  // DT_STRING
-  put_bytes_field(tensor, 8, body);
-  put_bytes_field(v, 1, tag);
-  put_bytes_field(v, 9, metadata);
-  put_bytes_field(v, 8, tensor);
-  put_bytes_field(summary, 1, v);
-  put_double_field(event, 1, wall_time);
-  put_bytes_field(event, 5, summary);
-  return frame_tfrecord(event);
+  return detail::text_event_record(wall_time, tag, body);
 }
 
-std::string version(double wall_time) {
-  using namespace jobmon::detail;
-  std::string event;
-  put_double_field(event, 1, wall_time);
-  put_bytes_field(event, 3, "brain.Event:2");
-  return frame_tfrecord(event);
-}
+std::string version(double wall_time) { return detail::version_event_record(wall_time); }
 
 // train/loss every `every` steps from first to last at `seconds_per_step`,
 // starting at wall time `start`; loss = value(step).
