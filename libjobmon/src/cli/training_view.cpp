@@ -51,11 +51,6 @@ std::string key_of(const std::string& path) {
 std::string time_or_empty(const std::optional<double>& t) { return t ? format_iso8601(*t) : std::string(); }
 std::string number_or_empty(const std::optional<double>& v) { return v ? detail::csv_number(*v) : std::string(); }
 
-std::string without_trailing_slash(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
-
 }  // namespace
 
 std::string format_metric(double value) {
@@ -75,7 +70,7 @@ std::vector<std::string> training_display_names(const TrainingRuns& runs) {
       if (parts == 1) {
         candidates[i] = runs[i]->name;
       } else {
-        const std::string path = without_trailing_slash(runs[i]->path);
+        const std::string path = detail::without_trailing_slash(runs[i]->path);
         std::size_t start = path.size();
         for (std::size_t p = 0; p < parts && start != std::string::npos && start > 0; ++p) start = path.rfind('/', start - 1);
         candidates[i] = start == std::string::npos ? path : path.substr(start + 1);

@@ -1,7 +1,5 @@
 #include "jobmon/server/job_registry.hpp"
 
-#include "jobmon/training/run_report.hpp"
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
@@ -17,6 +15,7 @@
 #include "jobmon/json.hpp"
 #include "jobmon/storage/glob.hpp"
 #include "jobmon/storage/storage_factory.hpp"
+#include "jobmon/training/run_report.hpp"
 #include "server/registry_entries.hpp"
 
 namespace jobmon {

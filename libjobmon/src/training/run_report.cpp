@@ -2,17 +2,12 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <optional>
+
+#include "core/text/text.hpp"
 
 namespace jobmon {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // "eval/loss" -> "loss".
 std::string_view leaf(std::string_view name) {
@@ -21,7 +16,7 @@ std::string_view leaf(std::string_view name) {
 }
 
 bool is_loss_name(std::string_view name) {
-  const std::string l = lower(leaf(name));
+  const std::string l = detail::ascii_lower(leaf(name));
   return l == "loss" || l.ends_with("_loss") || l.starts_with("loss_") || l.find("_loss_") != std::string::npos;
 }
 
@@ -69,7 +64,7 @@ constexpr std::array<std::string_view, 6> eval_loss_names = {"eval_loss", "eval/
 }  // namespace
 
 bool is_eval_metric(std::string_view name) {
-  const std::string n = lower(name);
+  const std::string n = detail::ascii_lower(name);
   for (std::string_view prefix : {"eval_", "eval/", "val_", "val/", "valid_", "valid/", "validation_", "validation/",
                                   "validation-", "test_", "test/", "epoch_val_"}) {
     if (n.starts_with(prefix)) return true;
@@ -125,19 +120,12 @@ std::vector<Warning> training_warnings(const TrainingScanResult& scan) {
   return out;
 }
 
-namespace {
-std::string without_trailing_slash(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
-}  // namespace
-
 std::vector<Warning> without_training_dirs(std::vector<Warning> warnings, const TrainingRuns& runs) {
   if (runs.empty()) return warnings;
   std::vector<std::string> dirs, containers;  // the runs' dirs; the dirs above them (lightning_logs/)
   dirs.reserve(runs.size());
   for (const auto& run : runs) {
-    dirs.push_back(without_trailing_slash(run->path));
+    dirs.push_back(detail::without_trailing_slash(run->path));
     const std::string& dir = dirs.back();
     for (std::size_t end = dir.rfind('/'); end != std::string::npos && end > 0; end = dir.rfind('/', end - 1)) {
       containers.push_back(dir.substr(0, end));
@@ -146,7 +134,7 @@ std::vector<Warning> without_training_dirs(std::vector<Warning> warnings, const 
   std::sort(dirs.begin(), dirs.end());
   std::sort(containers.begin(), containers.end());
   std::erase_if(warnings, [&](const Warning& w) {
-    const std::string path = without_trailing_slash(w.path);
+    const std::string path = detail::without_trailing_slash(w.path);
     if (w.message.starts_with("not a job") && std::binary_search(containers.begin(), containers.end(), path)) return true;
     // The path itself or one of its parents is a run's dir.
     for (std::size_t end = path.size(); end != std::string::npos && end > 0; end = path.rfind('/', end - 1)) {

@@ -19,6 +19,11 @@ std::string_view trim(std::string_view s, std::string_view chars) { return trim_
 
 std::string_view trim_line(std::string_view s) { return trim_right(trim_left(s, " \t"), " \t\r"); }
 
+std::string without_trailing_slash(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {

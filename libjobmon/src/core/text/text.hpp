@@ -23,6 +23,8 @@ std::string_view trim(std::string_view s, std::string_view chars = ascii_space);
 std::string_view trim_line(std::string_view s);
 
 std::string ascii_lower(std::string_view s);
+// A path without its trailing slashes ("a/b//" -> "a/b"; "/" stays "/").
+std::string without_trailing_slash(std::string path);
 std::string ascii_upper(std::string_view s);
 
 // The first max bytes of s (a byte cut), plus marker when anything was cut.

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "core/text/text.hpp"
+
 namespace jobmon::detail {
 namespace {
 
@@ -18,11 +20,6 @@ constexpr double submit_skew_seconds = 30;
 std::string dir_of(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
-
-std::string without_trailing_slash(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
 }
 
 }  // namespace
