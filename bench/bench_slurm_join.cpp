@@ -10,12 +10,14 @@
 // reused between refreshes (what a refresh within the query's refresh
 // interval costs: no command runs, the per-job join and slurm-log tails do).
 //
-// usage: bench_slurm_join [jobs=500] [ranks=500] [refreshes=5] [active=jobs] [dir]
+// usage: bench_slurm_join [jobs=500] [ranks=500] [refreshes=5] [active=jobs] [dir] [joins=all]
 //   active: how many of the jobs are mid-run (spread evenly); the others
 //   completed long ago (past MinJobAge: squeue has none of them, and jobmon
 //   asks sacct about none of them), their merge jobs ran.
 //   dir: where the tree and the answers go (kept, and reused when it holds
 //   them already); default a fresh /tmp/jobmon-bench-slurm-XXXXXX, removed.
+//   joins: all, or `reused` (files only and the reused answer: to profile
+//   the join alone) or `afresh` (files only and the two afresh series).
 //
 // Each job ran its ranks as one array (ranks_to_run = every rank, one rank
 // per task): RUNNING ranks run, FAILED raised (an exception in the task
@@ -503,16 +505,28 @@ int main(int argc, char** argv) {
   auto join_default = std::make_unique<jobmon::SchedulerJoin>(std::make_unique<jobmon::SlurmQuery>(fresh), nullptr);
   auto join_uncapped = std::make_unique<jobmon::SchedulerJoin>(std::make_unique<jobmon::SlurmQuery>(uncapped), nullptr);
   auto join_reused = std::make_unique<jobmon::SchedulerJoin>(std::make_unique<jobmon::SlurmQuery>(reused), nullptr);
-  const auto series =
-      measure(dir / "tree", {nullptr, join_default.get(), join_uncapped.get(), join_reused.get()}, refreshes);
+  const std::string which = argc > 6 ? argv[6] : "all";
+  if (which != "all" && which != "reused" && which != "afresh") {
+    std::fprintf(stderr, "joins: all, reused or afresh, not '%s'\n", which.c_str());
+    return 2;
+  }
+  std::vector<jobmon::SchedulerJoin*> joins{nullptr};
+  std::vector<const char*> labels{""};
+  if (which != "reused") {
+    joins.insert(joins.end(), {join_default.get(), join_uncapped.get()});
+    labels.insert(labels.end(), {"join, asked afresh, library defaults:", "join, asked afresh, answer cap lifted:"});
+  }
+  if (which != "afresh") {
+    joins.push_back(join_reused.get());
+    labels.push_back("join, the answer reused (no commands run):");
+  }
+  const auto series = measure(dir / "tree", joins, refreshes);
 
   const double base = median(series[0].ms), base_cpu = median(series[0].cpu_ms);
   std::printf("\nmedian of %d refreshes (after a first one that fills the caches), %d jobs x %d ranks:\n", refreshes,
               jobs, ranks);
   std::printf("  files only (--scheduler none):                 %9.1f ms, CPU %.1f ms  (%zu jobs)\n", base, base_cpu,
               series[0].last.rows);
-  const char* labels[] = {"", "join, asked afresh, library defaults:", "join, asked afresh, answer cap lifted:",
-                          "join, the answer reused (no commands run):"};
   for (std::size_t i = 1; i < series.size(); ++i) {
     const double med = median(series[i].ms);
     const double cpu = median(series[i].cpu_ms);
