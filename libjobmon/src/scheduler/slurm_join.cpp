@@ -2,6 +2,7 @@
 #include "scheduler/slurm_join.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <set>
 #include <utility>
 
@@ -32,6 +33,20 @@ struct Keyed {
 bool key_less(const Keyed& a, const Keyed& b) { return a.key < b.key; }
 bool same_key(const Keyed& a, const Keyed& b) { return !(a.key < b.key) && !(b.key < a.key); }
 
+// Stably sorted by key. Slurm mostly answers in order already; otherwise the
+// order is worked out on indices and each row moved once (a row is a whole
+// SchedulerTask: a merge sort would move each many times).
+void sort_by_key(std::vector<Keyed>& rows) {
+  if (std::is_sorted(rows.begin(), rows.end(), key_less)) return;
+  std::vector<std::size_t> order(rows.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return rows[a].key < rows[b].key; });
+  std::vector<Keyed> sorted;
+  sorted.reserve(rows.size());
+  for (const std::size_t i : order) sorted.push_back(std::move(rows[i]));
+  rows = std::move(sorted);
+}
+
 // Rows as one task per key, sorted by key: the last real row of a key, else
 // the first range row naming its index (a range row stands for the indices
 // no real row names). The rows are consumed.
@@ -43,7 +58,7 @@ std::vector<Keyed> by_task(std::vector<SlurmRow>&& rows) {
     TaskKey key{row.task.array_job_id, row.task.array_task_index.value_or(-1)};
     real.push_back({std::move(key), {std::move(row.task), false}});
   }
-  std::stable_sort(real.begin(), real.end(), key_less);
+  sort_by_key(real);
   // Of rows with one key the last counts: keep each run's last element.
   std::size_t kept = 0;
   for (std::size_t i = 0; i < real.size(); ++i) {
@@ -63,7 +78,7 @@ std::vector<Keyed> by_task(std::vector<SlurmRow>&& rows) {
     }
   }
   if (ranged.empty()) return real;
-  std::stable_sort(ranged.begin(), ranged.end(), key_less);
+  sort_by_key(ranged);
   ranged.erase(std::unique(ranged.begin(), ranged.end(), same_key), ranged.end());  // the first counts
   std::vector<Keyed> out;
   out.reserve(real.size() + ranged.size());

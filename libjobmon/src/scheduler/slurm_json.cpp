@@ -5,16 +5,16 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
+#include "scheduler/json_list_splitter.hpp"
 #include "scheduler/slurm_json_reader.hpp"
 
 namespace jobmon::detail {
 namespace {
 
 using Number = std::optional<double>;
-
-constexpr std::size_t kept_parser_capacity = std::size_t{256} << 20;
 
 // An epoch time; Slurm writes 0 for "not yet".
 Number epoch(Number n) { return n && *n > 0 ? n : std::nullopt; }
@@ -48,68 +48,6 @@ void set_array(SlurmRow& row, const std::string& base, Number index, const std::
     row.is_range = true;
     row.range = parse_array_indices(range_text);
   }
-}
-
-// Walks the document's "jobs" list, each object handed to read_job(reader,
-// job, rows); whether there was one. Errors are left in the reader.
-template <class ReadJob>
-bool read_jobs(od::parser& parser, const char* data, std::size_t length, std::size_t capacity, SlurmJsonReader& r,
-               ReadJob& read_job, std::vector<SlurmRow>& rows) {
-  od::document doc;
-  od::json_type root_type{};
-  if (!r.check(parser.iterate(data, length, capacity).get(doc)) || !r.check(doc.type().get(root_type))) return false;
-  od::object root;
-  if (root_type != od::json_type::object || !r.check(doc.get_object().get(root))) return false;
-  bool has_jobs = false;
-  for (auto result : root) {
-    od::field field;
-    if (!r.check(std::move(result).get(field))) return false;
-    std::string_view key;
-    if (!r.check(field.unescaped_key().get(key))) return false;
-    if (key != "jobs") continue;
-    od::value jobs = field.value();
-    rows.clear();  // of duplicate keys the last counts
-    has_jobs = r.type(jobs) == od::json_type::array;
-    r.each_element(jobs, [&](od::value& job) {
-      if (r.type(job) == od::json_type::object) read_job(r, job, rows);
-    });
-    if (!r.ok()) return false;
-  }
-  // Anything after the root object is not one answer.
-  const char* at = nullptr;
-  if (doc.current_location().get(at) != simdjson::OUT_OF_BOUNDS) r.check(simdjson::TRAILING_CONTENT);
-  return has_jobs;
-}
-
-template <class ReadJob>
-SlurmRows parse_answer(std::string_view input, std::size_t readable_after, const char* what, ReadJob&& read_job) {
-  SlurmRows out;
-  std::string padded;
-  const char* data = input.data();
-  std::size_t capacity = input.size() + readable_after;
-  if (readable_after < simdjson::SIMDJSON_PADDING) {
-    padded.reserve(input.size() + simdjson::SIMDJSON_PADDING);
-    padded.assign(input);
-    padded.append(simdjson::SIMDJSON_PADDING, ' ');
-    data = padded.data();
-    capacity = padded.size();
-  }
-  // Kept between answers, so its buffers (about 4 bytes per byte of the
-  // answer, touched as used) are not faulted in again on each refresh; not
-  // those of an answer past the default output cap, which a long-running
-  // jobmon should not hold between refreshes.
-  thread_local od::parser parser;
-  SlurmJsonReader r;
-  const bool has_jobs = read_jobs(parser, data, input.size(), capacity, r, read_job, out.rows);
-  if (parser.capacity() > kept_parser_capacity) parser = od::parser{};
-  if (!r.ok()) {
-    out.rows.clear();
-    out.problem = std::string(what) + ": unreadable JSON (" + simdjson::error_message(r.error) + ")";
-  } else if (!has_jobs) {
-    out.rows.clear();
-    out.problem = std::string(what) + ": JSON without a \"jobs\" list";
-  }
-  return out;
 }
 
 struct SqueueJob {
@@ -321,21 +259,81 @@ void read_sacct_job(SlurmJsonReader& r, od::value& job, std::vector<SlurmRow>& r
   rows.push_back(std::move(row));
 }
 
+using ReadJob = void (*)(SlurmJsonReader&, od::value&, std::vector<SlurmRow>&);
+
 }  // namespace
 
-SlurmRows parse_squeue_json(std::string_view input, std::size_t readable_after) {
-  return parse_answer(input, readable_after, "squeue --json", read_squeue_job);
+struct SlurmJsonStream::Impl {
+  const char* what;
+  ReadJob read_job;
+  od::parser parser;  // its buffers sized for one job object, reused for the next
+  SlurmJsonReader reader;
+  SlurmRows out;
+  JsonListSplitter splitter;
+
+  Impl(const char* what_, ReadJob read_job_)
+      : what(what_),
+        read_job(read_job_),
+        splitter("jobs", simdjson::SIMDJSON_PADDING,
+                 [this](std::string_view job, std::size_t readable) { return read_element(job, readable); },
+                 [this] { out.rows.clear(); }) {}
+
+  // One element of "jobs": a job object is read into a row; anything else
+  // is no job and skipped.
+  bool read_element(std::string_view text, std::size_t readable) {
+    SlurmJsonReader& r = reader;
+    od::document doc;
+    od::json_type type{};
+    if (!r.check(parser.iterate(text.data(), text.size(), readable).get(doc)) || !r.check(doc.type().get(type))) {
+      return false;
+    }
+    if (type != od::json_type::object) return true;
+    od::value job;
+    if (!r.check(doc.get_value().get(job))) return false;
+    read_job(r, job, out.rows);
+    return r.ok();
+  }
+};
+
+SlurmJsonStream::SlurmJsonStream(Command command)
+    : impl_(command == Command::squeue ? std::make_unique<Impl>("squeue --json", read_squeue_job)
+                                       : std::make_unique<Impl>("sacct --json", read_sacct_job)) {}
+
+SlurmJsonStream::~SlurmJsonStream() = default;
+
+bool SlurmJsonStream::feed(std::string_view piece) { return impl_->splitter.feed(piece); }
+
+SlurmRows SlurmJsonStream::finish() {
+  Impl& i = *impl_;
+  const bool whole = i.splitter.finish();
+  SlurmRows out = std::move(i.out);
+  if (!i.reader.ok() || !whole) {
+    const std::string why = !i.reader.ok() ? simdjson::error_message(i.reader.error) : i.splitter.error();
+    out.rows.clear();
+    out.problem = std::string(i.what) + ": unreadable JSON (" + why + ")";
+  } else if (!i.splitter.has_list()) {
+    out.rows.clear();
+    out.problem = std::string(i.what) + ": JSON without a \"jobs\" list";
+  }
+  return out;
 }
 
-SlurmRows parse_sacct_json(std::string_view input, std::size_t readable_after) {
-  return parse_answer(input, readable_after, "sacct --json", read_sacct_job);
+namespace {
+
+SlurmRows parse_whole(SlurmJsonStream::Command command, std::string_view text) {
+  SlurmJsonStream stream(command);
+  // In pieces, so that a big text is not copied whole once more.
+  constexpr std::size_t piece = std::size_t{1} << 20;
+  for (std::size_t at = 0; at < text.size(); at += piece) {
+    if (!stream.feed(text.substr(at, piece))) break;
+  }
+  return stream.finish();
 }
 
-std::size_t pad_for_json(std::string& text) {
-  const std::size_t length = text.size();
-  text.append(simdjson::SIMDJSON_PADDING, ' ');
-  text.resize(length);
-  return text.capacity() - length;
-}
+}  // namespace
+
+SlurmRows parse_squeue_json(std::string_view text) { return parse_whole(SlurmJsonStream::Command::squeue, text); }
+
+SlurmRows parse_sacct_json(std::string_view text) { return parse_whole(SlurmJsonStream::Command::sacct, text); }
 
 }  // namespace jobmon::detail

@@ -14,7 +14,7 @@ namespace {
 
 // --json refused: an older Slurm (or one built without its JSON plugin).
 bool json_refused(const detail::CommandResult& r) {
-  if (!r.started || r.timed_out || r.output_too_large || r.exit_code == 0) return false;
+  if (!r.started || r.timed_out || r.output_too_large || r.stopped || r.exit_code == 0) return false;
   const std::string err = detail::ascii_lower(r.err);
   return err.find("unrecognized option") != std::string::npos || err.find("invalid option") != std::string::npos ||
          err.find("json") != std::string::npos;
@@ -33,6 +33,41 @@ bool slurm_unconfigured(const detail::CommandResult& r) {
   if (!r.started || r.timed_out) return false;
   return r.err.find("_establish_config_source") != std::string::npos ||
          r.err.find("Could not establish a configuration source") != std::string::npos;
+}
+
+// One command's rows: the --json answer read as it arrives, or the
+// parsable text read whole (older Slurm, whose answers are far smaller).
+struct Asked {
+  detail::CommandResult result;
+  detail::SlurmRows rows;
+};
+
+Asked ask_json(const std::vector<std::string>& argv, detail::SlurmJsonStream::Command command,
+               const detail::CommandLimits& limits) {
+  Asked a;
+  detail::SlurmJsonStream stream(command);
+  a.result = detail::run_command(argv, limits, {}, [&](std::string_view piece) { return stream.feed(piece); });
+  a.rows = stream.finish();
+  return a;
+}
+
+Asked ask_parsable(const std::vector<std::string>& argv, detail::SlurmRows (*parse)(std::string_view),
+                   const detail::CommandLimits& limits) {
+  Asked a;
+  a.result = detail::run_command(argv, limits);
+  if (a.result.ok()) a.rows = parse(a.result.out);
+  return a;
+}
+
+// The rows of an answer, or (when the command failed) why there are none.
+detail::SlurmRows rows_or_failure(Asked& a, const std::string& what, std::vector<std::string>& problems) {
+  // Stopped by its reader: the reader says why.
+  if (a.result.ok() || (a.result.stopped && !a.rows.problem.empty())) {
+    if (!a.rows.problem.empty()) problems.push_back(a.rows.problem);
+    return std::move(a.rows);
+  }
+  problems.push_back(failure(a.result, what));
+  return {};
 }
 
 }  // namespace
@@ -77,28 +112,19 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
 
   // The whole queue: squeue --json ignores -j, and -j fails for an id past MinJobAge.
   ++squeue_calls_;
-  detail::SlurmRows queue;
-  detail::CommandResult q;
+  Asked q;
   if (!parsable_) {
-    q = detail::run_command({commands_.squeue, "--json"}, limits);
-    if (json_refused(q)) parsable_ = true;
+    q = ask_json({commands_.squeue, "--json"}, detail::SlurmJsonStream::Command::squeue, limits);
+    if (json_refused(q.result)) parsable_ = true;
   }
   if (parsable_) {
-    q = detail::run_command({commands_.squeue, "-h", "-a", "-t", "all", "-o", detail::squeue_parsable_format}, limits);
+    q = ask_parsable({commands_.squeue, "-h", "-a", "-t", "all", "-o", detail::squeue_parsable_format},
+                     detail::parse_squeue_parsable, limits);
   }
-  if (q.ok()) {
-    if (parsable_) {
-      queue = detail::parse_squeue_parsable(q.out);
-    } else {
-      const std::size_t padding = detail::pad_for_json(q.out);  // before the text is viewed: it may move
-      queue = detail::parse_squeue_json(q.out, padding);
-    }
-    if (!queue.problem.empty()) answer.problems.push_back(queue.problem);
-  } else {
-    answer.problems.push_back(failure(q, "squeue"));
-  }
-  const bool squeue_answered = q.ok() && queue.problem.empty();
-  if (!q.ok() && options_.unconfigured_is_absent && slurm_unconfigured(q)) {
+  const std::size_t problems_before = answer.problems.size();
+  detail::SlurmRows queue = rows_or_failure(q, "squeue", answer.problems);
+  const bool squeue_answered = answer.problems.size() == problems_before;
+  if (!q.result.ok() && options_.unconfigured_is_absent && slurm_unconfigured(q.result)) {
     answer.available = false;  // commands installed, no cluster: files only
     answer.problems.clear();
     return answer;
@@ -118,25 +144,16 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
   } else if (!accounting_ids.empty()) {
     ++sacct_calls_;
     const std::string list = detail::join(accounting_ids, ",");
-    detail::CommandResult a;
+    Asked a;
     if (!parsable_) {
-      a = detail::run_command({commands_.sacct, "--json", "-j", list}, limits);
-      if (json_refused(a)) parsable_ = true;
+      a = ask_json({commands_.sacct, "--json", "-j", list}, detail::SlurmJsonStream::Command::sacct, limits);
+      if (json_refused(a.result)) parsable_ = true;
     }
     if (parsable_) {
-      a = detail::run_command({commands_.sacct, "-n", "-P", "-j", list, "-o", detail::sacct_parsable_fields}, limits);
+      a = ask_parsable({commands_.sacct, "-n", "-P", "-j", list, "-o", detail::sacct_parsable_fields},
+                       detail::parse_sacct_parsable, limits);
     }
-    if (a.ok()) {
-      if (parsable_) {
-        accounting = detail::parse_sacct_parsable(a.out);
-      } else {
-        const std::size_t padding = detail::pad_for_json(a.out);
-        accounting = detail::parse_sacct_json(a.out, padding);
-      }
-      if (!accounting.problem.empty()) answer.problems.push_back(accounting.problem);
-    } else {
-      answer.problems.push_back(failure(a, "sacct"));
-    }
+    accounting = rows_or_failure(a, "sacct", answer.problems);
   }
   answer.tasks = detail::join_slurm_rows(std::move(queue.rows), squeue_answered, std::move(accounting.rows), ids, now);
   return answer;

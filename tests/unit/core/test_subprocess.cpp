@@ -66,3 +66,42 @@ TEST_CASE("run_command: output past the cap kills the command", "[core]") {
   CHECK(e.ok());
   CHECK(e.err == "0123456789");
 }
+
+TEST_CASE("run_command: a reader takes the output as it comes, and can stop it", "[core]") {
+  std::string got;
+  std::size_t pieces = 0;
+  const auto r = run_command({"sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x; printf end"}, {}, {},
+                             [&](std::string_view piece) {
+                               got += piece;
+                               ++pieces;
+                               return true;
+                             });
+  CHECK(r.ok());
+  CHECK(r.out.empty());  // handed over, not kept
+  CHECK(r.out_bytes == 3000003);
+  CHECK(got.size() == 3000003);
+  CHECK(got.substr(got.size() - 4) == "xend");
+  CHECK(pieces >= 3);  // never more than 1 MiB at a time
+  // A reader that wants no more stops an endless command at once.
+  std::size_t seen = 0;
+  const auto stopped = run_command({"yes"}, {}, {}, [&](std::string_view piece) {
+    seen += piece.size();
+    return false;
+  });
+  CHECK(stopped.stopped);
+  CHECK_FALSE(stopped.ok());
+  CHECK(stopped.signal == 9);
+  CHECK(seen == stopped.out_bytes);
+  CHECK(stopped.problem == "yes: its output's reader stopped it");
+  // The cap counts what the reader was handed.
+  CommandLimits limits;
+  limits.max_output_bytes = 5000;
+  std::size_t capped = 0;
+  const auto over = run_command({"yes"}, limits, {}, [&](std::string_view piece) {
+    capped += piece.size();
+    return true;
+  });
+  CHECK(over.output_too_large);
+  CHECK(capped == 5000);
+  CHECK(over.out_bytes == 5000);
+}

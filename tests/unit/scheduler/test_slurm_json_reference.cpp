@@ -193,11 +193,30 @@ TEST_CASE("cut or broken answers give a problem, never rows or a crash", "[sched
   const SlurmRows deep = parse_squeue_json(nested);
   CHECK(deep.rows.empty());
   CHECK(!deep.problem.empty());
-  // The same document read in place (padding readable) and copied.
-  std::string padded = read_capture("squeue_running.json");
-  const std::size_t readable = pad_for_json(padded);
-  CHECK(readable >= 64);
-  CHECK(describe(parse_squeue_json(padded, readable)) == describe(parse_squeue_json(std::string_view(padded))));
+}
+
+// Fed in pieces of every size (as a pipe hands them over): the same rows and
+// problems as the whole text, for good, cut and broken answers alike.
+TEST_CASE("an answer fed in pieces reads the same as whole", "[scheduler]") {
+  const std::string good = read_capture("sacct_ended.json");
+  const std::vector<std::string> texts = {good, good.substr(0, good.size() / 2), good + " {}",
+                                          R"({"jobs": [{"job_id": 5, "name": "a\"b\\"}, 3, "x]", [{}]], "meta": {"a": "}"}})",
+                                          R"({"jobs": [{"job_id": 5}], "jobs": [{"job_id": 9}]})",
+                                          R"({"jobs": [{"job_id": 5, "name": "\x"}]})", R"({"jobs": [{]})",
+                                          R"({"jobs": [{"job_id": 6, "name": ")" + std::string(100, '}') + "]{[" +
+                                              R"(", "state": {"current": "FAILED"}, "steps": [{"step": {"id": "]"}}]}]})"};
+  for (const auto& text : texts) {
+    check_same(Kind::sacct, text);
+    const auto whole = describe(parse_sacct_json(text));
+    for (std::size_t size : {1, 2, 3, 7, 64, 1000}) {
+      INFO(text.substr(0, 200) << " in pieces of " << size);
+      SlurmJsonStream stream(SlurmJsonStream::Command::sacct);
+      for (std::size_t at = 0; at < text.size(); at += size) {
+        if (!stream.feed(std::string_view(text).substr(at, size))) break;
+      }
+      CHECK(describe(stream.finish()) == whole);
+    }
+  }
 }
 
 TEST_CASE("a huge answer reads every row", "[scheduler]") {

@@ -176,13 +176,21 @@ TEST_CASE("SlurmQuery: failing, lying and absent commands", "[scheduler]") {
     CHECK(slurm.calls() == "squeue --json\n");
   }
   SECTION("an endless squeue is cut off by the output cap") {
-    FakeSlurm slurm("exec yes", serve_json_sacct);
+    // A list of jobs that never ends: read as it comes, stopped at the cap.
+    FakeSlurm slurm("printf '{\"jobs\": ['; yes '{\"job_id\": 1},'", serve_json_sacct);
     SchedulerOptions options;
     options.max_output_bytes = 1 << 20;
     SlurmQuery query(options, slurm.commands);
     const auto a = query.query({"1"}, 10);
     REQUIRE_FALSE(a.problems.empty());
     CHECK(a.problems[0] == slurm.commands.squeue + ": output over 1048576 bytes (killed)");
+  }
+  SECTION("an answer that is no JSON stops the command at once") {
+    FakeSlurm slurm("exec yes", serve_json_sacct);
+    SlurmQuery query({}, slurm.commands);
+    const auto a = query.query({"1"}, 10);
+    REQUIRE_FALSE(a.problems.empty());
+    CHECK(a.problems[0] == "squeue --json: unreadable JSON (not a JSON object)");
   }
 }
 

@@ -42,7 +42,10 @@ struct SchedulerAnswer {
 struct SchedulerOptions {
   double refresh_seconds = 10;   // a question within this of the last one gets the last answer
   double timeout_seconds = 10;   // each command's limit
-  std::size_t max_output_bytes = 256u << 20;
+  // What one command may write. A --json answer is read as it arrives (one
+  // job object held at a time), so this bounds the time spent, not memory;
+  // the parsable text of older Slurm (~30x smaller) is held whole.
+  std::size_t max_output_bytes = std::size_t{4} << 30;
   // `auto`: commands installed on a machine that is not part of a cluster
   // (no slurm.conf, no configless controller) mean "no scheduler here",
   // not a problem to report on every refresh.

@@ -64,6 +64,29 @@ bool drain(int fd, std::string& into, std::size_t cap, bool& over) {
   return true;
 }
 
+// Reads stdout: kept in result.out, or handed to `reader` as it comes in
+// `buffer`; false at EOF or error.
+bool drain_output(int fd, std::vector<char>& buffer, const CommandLimits& limits, const OutputReader& reader,
+                  CommandResult& result) {
+  if (!reader) {
+    const std::size_t before = result.out.size();
+    const bool more = drain(fd, result.out, limits.max_output_bytes, result.output_too_large);
+    result.out_bytes += result.out.size() - before;
+    return more;
+  }
+  const ssize_t n = read(fd, buffer.data(), buffer.size());
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return false;
+  auto got = static_cast<std::size_t>(n);
+  if (result.out_bytes + got > limits.max_output_bytes) {
+    got = limits.max_output_bytes - result.out_bytes;
+    result.output_too_large = true;
+  }
+  result.out_bytes += got;
+  if (!reader(std::string_view(buffer.data(), got))) result.stopped = true;
+  return true;
+}
+
 }  // namespace
 
 bool program_on_path(const std::string& name) {
@@ -85,7 +108,7 @@ bool program_on_path(const std::string& name) {
 }
 
 CommandResult run_command(const std::vector<std::string>& argv, const CommandLimits& limits,
-                          const std::vector<std::string>& extra_env) {
+                          const std::vector<std::string>& extra_env, const OutputReader& read_output) {
   CommandResult result;
   if (argv.empty()) {
     result.problem = "no command";
@@ -134,6 +157,14 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandLim
     return result;
   }
   result.started = true;
+  // A reader takes big answers: read them in big pieces, through a bigger
+  // pipe than the 64 KiB default (fewer wake-ups; refused past the system's
+  // limit, which is harmless).
+  std::vector<char> buffer;
+  if (read_output) {
+    buffer.resize(std::size_t{1} << 20);
+    fcntl(out.read_end, F_SETPIPE_SZ, 1 << 20);
+  }
 
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(limits.timeout_seconds));
@@ -153,14 +184,14 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandLim
     for (nfds_t i = 0; i < count && ready > 0; ++i) {
       if (fds[i].revents == 0) continue;
       if (fds[i].fd == out.read_end) {
-        if (!drain(out.read_end, result.out, limits.max_output_bytes, result.output_too_large)) out.close_read();
+        if (!drain_output(out.read_end, buffer, limits, read_output, result)) out.close_read();
       } else if (!drain(err.read_end, result.err, limits.max_error_bytes, err_over)) {
         err.close_read();
       }
     }
-    if (result.output_too_large) break;
+    if (result.output_too_large || result.stopped) break;
   }
-  if (result.timed_out || result.output_too_large) kill(-pid, SIGKILL);
+  if (result.timed_out || result.output_too_large || result.stopped) kill(-pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -170,7 +201,9 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandLim
     result.problem = fmt::format("{}: no answer within {:g} s (killed)", argv[0], limits.timeout_seconds);
   } else if (result.output_too_large) {
     result.problem = argv[0] + ": output over " + std::to_string(limits.max_output_bytes) + " bytes (killed)";
-  } else if (result.exit_code == 127 && result.out.empty()) {
+  } else if (result.stopped) {
+    result.problem = argv[0] + ": its output's reader stopped it";
+  } else if (result.exit_code == 127 && result.out_bytes == 0) {
     result.problem = argv[0] + ": could not be run";
   }
   return result;
