@@ -37,12 +37,19 @@ struct Refresh {
   double seconds = 0;
 };
 
+// The dashboard never waits on Slurm once it has its first answer.
+SchedulerOptions in_background() {
+  SchedulerOptions o;
+  o.ask_in_background = true;
+  return o;
+}
+
 class Refresher {
  public:
   Refresher(const StatusCommandOptions& options, std::shared_ptr<const Storage> storage)
       : scanner_(storage, options.scan_options()),
         training_scanner_(storage, options.training_scan_options()),
-        scheduler_(make_scheduler_join(options.scheduler, storage)),
+        scheduler_(make_scheduler_join(options.scheduler, storage, in_background())),
         targets_(options.targets_or_cwd()) {
     if (!options.notify.webhook_url.empty() || !options.notify.command.empty())
       notifier_ = std::make_unique<Notifier>(options.notify);

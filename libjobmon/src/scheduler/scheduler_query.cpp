@@ -6,6 +6,7 @@
 
 #include "core/system/subprocess.hpp"
 #include "jobmon/scheduler/slurm_query.hpp"
+#include "scheduler/background_query.hpp"
 #include "scheduler/slurm_rows.hpp"
 
 namespace jobmon {
@@ -73,7 +74,9 @@ std::unique_ptr<SchedulerQuery> make_scheduler_query(SchedulerChoice choice, con
   if (!slurm) return std::make_unique<NoScheduler>();
   SchedulerOptions slurm_options = options;
   if (choice == SchedulerChoice::automatic) slurm_options.unconfigured_is_absent = true;
-  return std::make_unique<SlurmQuery>(slurm_options);
+  auto query = std::make_unique<SlurmQuery>(slurm_options);
+  if (!options.ask_in_background) return query;
+  return detail::ask_in_background(std::move(query), options.refresh_seconds);
 }
 
 }  // namespace jobmon

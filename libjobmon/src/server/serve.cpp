@@ -35,6 +35,8 @@ RegistryOptions registry_options_for(const ServeOptions& options) {
   registry_options.scan.threads = options.threads;
   registry_options.scan.recursive = options.recursive;
   registry_options.scheduler = options.scheduler;
+  // Pages and /metrics never wait on Slurm once the first answer is in.
+  registry_options.scheduler_options.ask_in_background = true;
   registry_options.scan.marker_times = MarkerTimes::all;  // complete jobs get their completion curve too
   return registry_options;
 }

@@ -9,8 +9,10 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "jobmon/scheduler/slurm_query.hpp"
+#include "scheduler/background_query.hpp"
 #include "temp_tree.hpp"
 
 using namespace jobmon;
@@ -207,4 +209,39 @@ TEST_CASE("make_scheduler_query: auto is Slurm only where squeue is on PATH", "[
   fs::permissions(empty.path("squeue"), fs::perms::owner_all);
   CHECK(make_scheduler_query(SchedulerChoice::automatic)->kind() == "slurm");
   setenv("PATH", saved.c_str(), 1);
+}
+
+TEST_CASE("asked in the background: the answer at hand at once, the fresh one on the next refresh", "[scheduler]") {
+  // squeue takes a second from its second call on: a refresh must not wait for it.
+  FakeSlurm slurm(R"sh([ "$(grep -c squeue "$(dirname "$0")/calls")" -ge 2 ] && sleep 1; )sh" + serve_json_squeue,
+                  serve_json_sacct);
+  SchedulerOptions options;
+  options.refresh_seconds = 10;
+  options.ask_in_background = true;
+  auto query = detail::ask_in_background(std::make_unique<SlurmQuery>(options, slurm.commands), options.refresh_seconds);
+  CHECK(query->kind() == "slurm");
+  // The first question is answered before the refresh goes on.
+  const auto first = query->shared_query({{"1"}, {}}, 1000);
+  REQUIRE(first->available);
+  REQUIRE(first->find("1", 2) != nullptr);
+  CHECK(first->taken_at == 1000);
+  // Within the interval: the same answer, nothing asked.
+  CHECK(query->shared_query({{"1"}, {}}, 1005) == first);
+  // Past it: still the answer at hand, at once, while a fresh one is asked.
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(query->shared_query({{"1"}, {}}, 1011) == first);
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < 0.5);
+  std::shared_ptr<const SchedulerAnswer> fresh = first;
+  for (int i = 0; i < 100 && fresh == first; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    fresh = query->shared_query({{"1"}, {}}, 1012);
+  }
+  REQUIRE(fresh != first);
+  CHECK(fresh->taken_at == 1011);
+  CHECK(fresh->find("1", 2) != nullptr);
+  // An id the answer at hand has not been asked about: answered before the refresh goes on.
+  const auto wider = query->shared_query({{"1", "2"}, {}}, 1013);
+  CHECK(wider->taken_at == 1013);
+  CHECK(slurm.calls() == "squeue --json\nsacct --json -j 1,3\nsqueue --json\nsacct --json -j 1,3\n"
+                         "squeue --json\nsacct --json -j 1,2,3\n");
 }

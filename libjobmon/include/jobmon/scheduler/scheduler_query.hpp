@@ -50,6 +50,10 @@ struct SchedulerOptions {
   // (no slurm.conf, no configless controller) mean "no scheduler here",
   // not a problem to report on every refresh.
   bool unconfigured_is_absent = false;
+  // A dashboard's choice: a refresh gets the answer at hand while a fresh
+  // one is asked on a thread of its own (the first question, and one about
+  // ids not asked before, are still answered before the refresh goes on).
+  bool ask_in_background = false;
 };
 
 // What to ask about: job ids, and job names whose queued tasks are wanted
