@@ -8,6 +8,7 @@
 #include "scheduler/slurm_join.hpp"
 #include "scheduler/slurm_json.hpp"
 #include "scheduler/slurm_parsable.hpp"
+#include "scheduler/settled_accounting.hpp"
 
 namespace jobmon {
 namespace {
@@ -73,7 +74,9 @@ detail::SlurmRows rows_or_failure(Asked& a, const std::string& what, std::vector
 }  // namespace
 
 SlurmQuery::SlurmQuery(SchedulerOptions options, SlurmCommands commands)
-    : options_(options), commands_(std::move(commands)) {}
+    : options_(options), commands_(std::move(commands)), settled_(std::make_unique<detail::SettledAccounting>()) {}
+
+SlurmQuery::~SlurmQuery() = default;
 
 SchedulerAnswer SlurmQuery::query(const SchedulerRequest& request, double now) { return *shared_query(request, now); }
 
@@ -139,11 +142,14 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
   std::vector<std::string> accounting_ids = ids;
   for (auto& id : detail::dependent_job_ids(queue.rows, ids)) accounting_ids.push_back(std::move(id));
   detail::SlurmRows accounting;
-  if (!accounting_ids.empty() && !detail::program_on_path(commands_.sacct)) {
+  std::vector<detail::SlurmRow> settled_rows;
+  const std::vector<std::string> sacct_ids =
+      squeue_answered ? settled_->to_ask(accounting_ids, queue.rows, settled_rows) : accounting_ids;
+  if (!sacct_ids.empty() && !detail::program_on_path(commands_.sacct)) {
     answer.problems.push_back(commands_.sacct + " not found on PATH: no accounting for ended tasks");
-  } else if (!accounting_ids.empty()) {
+  } else if (!sacct_ids.empty()) {
     ++sacct_calls_;
-    const std::string list = detail::join(accounting_ids, ",");
+    const std::string list = detail::join(sacct_ids, ",");
     Asked a;
     if (!parsable_) {
       a = ask_json({commands_.sacct, "--json", "-j", list}, detail::SlurmJsonStream::Command::sacct, limits);
@@ -153,8 +159,12 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
       a = ask_parsable({commands_.sacct, "-n", "-P", "-j", list, "-o", detail::sacct_parsable_fields},
                        detail::parse_sacct_parsable, limits);
     }
+    const std::size_t before = answer.problems.size();
     accounting = rows_or_failure(a, "sacct", answer.problems);
+    if (squeue_answered && answer.problems.size() == before) settled_->learn(sacct_ids, accounting.rows, queue.rows);
   }
+  settled_->keep_only(accounting_ids);
+  for (auto& row : settled_rows) accounting.rows.push_back(std::move(row));
   answer.tasks = detail::join_slurm_rows(std::move(queue.rows), squeue_answered, std::move(accounting.rows), ids, now);
   return answer;
 }

@@ -245,3 +245,50 @@ TEST_CASE("asked in the background: the answer at hand at once, the fresh one on
   CHECK(slurm.calls() == "squeue --json\nsacct --json -j 1,3\nsqueue --json\nsacct --json -j 1,3\n"
                          "squeue --json\nsacct --json -j 1,2,3\n");
 }
+
+TEST_CASE("SlurmQuery: a job whose tasks all ended, out of the queue, is not asked of sacct again", "[scheduler]") {
+  // The queue has forgotten arrays 1 and 2 (past MinJobAge) until `requeued` exists.
+  FakeSlurm slurm(R"sh(if [ -f "$(dirname "$0")/requeued" ]; then cat "$DATA/squeue_running.json"; else echo '{"jobs": []}'; fi)sh",
+                  serve_json_sacct);
+  SchedulerOptions options;
+  options.refresh_seconds = 10;
+  SlurmQuery query(options, slurm.commands);
+  const auto first = query.query({"1", "2"}, 1000);
+  REQUIRE(first.find("1", 2) != nullptr);
+  CHECK(first.find("1", 2)->state == TaskState::timeout);
+  CHECK(first.find("1", 1)->state == TaskState::failed);
+  // Every task of 1 and 2 ended: the next questions ask squeue only, and
+  // the answer says the same.
+  const auto second = query.query({"1", "2"}, 1020);
+  CHECK(slurm.calls() == "squeue --json\nsacct --json -j 1,2\nsqueue --json\n");
+  CHECK(second.problems.empty());
+  REQUIRE(second.tasks.size() == first.tasks.size());
+  for (std::size_t i = 0; i < first.tasks.size(); ++i) {
+    CHECK(second.tasks[i].job_id == first.tasks[i].job_id);
+    CHECK(second.tasks[i].state == first.tasks[i].state);
+    CHECK(second.tasks[i].exit_code == first.tasks[i].exit_code);
+  }
+  // A new id is asked, the settled ones are not.
+  query.query({"1", "2", "77"}, 1040);
+  CHECK(query.sacct_calls() == 2);
+  CHECK(slurm.calls().substr(slurm.calls().rfind("sacct")) == "sacct --json -j 77\n");
+  // Back in the queue (a requeue): asked again, with the job that waits on it.
+  slurm.tree.write("requeued", "");
+  query.query({"1", "2"}, 1060);
+  CHECK(query.sacct_calls() == 3);
+  CHECK(slurm.calls().substr(slurm.calls().rfind("sacct")) == "sacct --json -j 1,2,3\n");
+}
+
+TEST_CASE("SlurmQuery: a job sacct still calls running is asked again, out of the queue or not", "[scheduler]") {
+  FakeSlurm slurm(R"(echo '{"jobs": []}')", R"(cat "$DATA/sacct_running.json")");
+  SchedulerOptions options;
+  options.refresh_seconds = 10;
+  SlurmQuery query(options, slurm.commands);
+  const auto first = query.query({"1"}, 1000);
+  // squeue no longer lists it, sacct has not caught up: not trusted, asked again.
+  REQUIRE(first.find("1", 2) != nullptr);
+  CHECK(first.find("1", 2)->state == TaskState::unknown);
+  query.query({"1"}, 1020);
+  query.query({"1"}, 1040);
+  CHECK(query.sacct_calls() == 3);
+}

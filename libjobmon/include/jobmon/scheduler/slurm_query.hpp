@@ -2,7 +2,10 @@
 // ignores -j in 22.05, and -j fails for ids past MinJobAge) and one
 // `sacct --json -j <every id>` (steps included), joined per array task.
 // Where --json is refused (Slurm before 21.08) the parsable forms
-// `squeue -o` / `sacct -P` are used instead, decided once per query.
+// `squeue -o` / `sacct -P` are used instead, decided once per query. A job
+// whose tasks all ended by sacct's word and that squeue no longer lists is
+// not asked of sacct again (its accounting cannot change; a requeue would
+// list it in squeue again).
 #pragma once
 
 #include <memory>
@@ -15,6 +18,10 @@
 
 namespace jobmon {
 
+namespace detail {
+class SettledAccounting;
+}
+
 struct SlurmCommands {
   std::string squeue = "squeue";
   std::string sacct = "sacct";
@@ -23,6 +30,7 @@ struct SlurmCommands {
 class SlurmQuery final : public SchedulerQuery {
  public:
   explicit SlurmQuery(SchedulerOptions options = {}, SlurmCommands commands = {});
+  ~SlurmQuery() override;
   std::string_view kind() const override { return "slurm"; }
   using SchedulerQuery::query;
   SchedulerAnswer query(const SchedulerRequest& request, double now) override;
@@ -41,6 +49,8 @@ class SlurmQuery final : public SchedulerQuery {
   SlurmCommands commands_;
   bool parsable_ = false;
   int squeue_calls_ = 0, sacct_calls_ = 0;
+  // Jobs whose accounting can no longer change: not asked of sacct again.
+  std::unique_ptr<detail::SettledAccounting> settled_;
   std::shared_ptr<const SchedulerAnswer> cached_;
   std::vector<std::string> cached_ids_, cached_names_;  // sorted
 };

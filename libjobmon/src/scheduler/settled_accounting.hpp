@@ -1,0 +1,34 @@
+// Accounting that can no longer change, kept instead of asked again: a job
+// or array all of whose rows sacct calls ended, and that squeue no longer
+// lists. Its tasks ended for good (a requeue would put one back in squeue,
+// which makes it asked again), so a job left with failed ranks is read from
+// sacct once, not on every refresh until someone relaunches it.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scheduler/slurm_rows.hpp"
+
+namespace jobmon::detail {
+
+class SettledAccounting {
+ public:
+  // The ids of `ids` to ask sacct about; the settled ones' rows go to `served`.
+  // `queue`: squeue's rows of this question (it answered).
+  std::vector<std::string> to_ask(const std::vector<std::string>& ids, const std::vector<SlurmRow>& queue,
+                                  std::vector<SlurmRow>& served) const;
+  // What sacct answered, without a problem, about `asked`: the ids whose rows
+  // all ended and that `queue` does not list are settled from now on.
+  void learn(const std::vector<std::string>& asked, const std::vector<SlurmRow>& accounting,
+             const std::vector<SlurmRow>& queue);
+  // Forgets the ids no longer asked about.
+  void keep_only(const std::vector<std::string>& ids);
+  std::size_t size() const { return settled_.size(); }
+
+ private:
+  std::map<std::string, std::vector<SlurmRow>, std::less<>> settled_;
+};
+
+}  // namespace jobmon::detail
