@@ -41,18 +41,25 @@ std::vector<std::string> SettledAccounting::to_ask(const std::vector<std::string
 void SettledAccounting::learn(const std::vector<std::string>& asked, const std::vector<SlurmRow>& accounting,
                               const std::vector<SlurmRow>& queue) {
   const std::set<std::string_view> queued = ids_listed(queue);
+  // Only ids out of the queue can settle (mid-run arrays never do: skip the rows then).
+  std::set<std::string_view> out_of_queue;
+  for (const auto& id : asked) {
+    if (!queued.count(id)) out_of_queue.insert(id);
+  }
+  if (out_of_queue.empty()) return;
   std::map<std::string_view, std::vector<const SlurmRow*>> rows_of;
   for (const auto& row : accounting) {
-    rows_of[row.task.array_job_id].push_back(&row);
-    if (row.task.job_id != row.task.array_job_id) rows_of[row.task.job_id].push_back(&row);
+    if (out_of_queue.count(row.task.array_job_id)) rows_of[row.task.array_job_id].push_back(&row);
+    if (row.task.job_id != row.task.array_job_id && out_of_queue.count(row.task.job_id))
+      rows_of[row.task.job_id].push_back(&row);
   }
-  for (const auto& id : asked) {
+  for (const auto& id : out_of_queue) {
     const auto it = rows_of.find(id);
-    if (queued.count(id) || it == rows_of.end()) continue;  // live, or no word on it yet
+    if (it == rows_of.end()) continue;  // no word on it yet
     bool all_ended = true;
     for (const SlurmRow* row : it->second) all_ended = all_ended && ended(*row);
     if (!all_ended) continue;
-    std::vector<SlurmRow>& kept = settled_[id];
+    std::vector<SlurmRow>& kept = settled_[std::string(id)];
     kept.clear();
     for (const SlurmRow* row : it->second) kept.push_back(*row);
   }
