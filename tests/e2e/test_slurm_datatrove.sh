@@ -21,6 +21,7 @@
 # Without the Slurm, munge or MariaDB binaries: SKIP (77), never a pass.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/slurm_lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
 
 BIN="$JOBMON_BIN/jobmon-status/jobmon-status"
 [[ -x $BIN ]] || skip "jobmon-status not built"
@@ -252,6 +253,33 @@ expect_contains "$T" "rank 2: pending (${QUEUE}_2, JobArrayTaskLimit)" "--failed
 expect_contains "$T" "rank 5: FAILED on $NODE (${TPJ}_1, exit 1), never started" "--failed: dt_tpj's rank that never started"
 expect_contains "$T" "slurm: array $RL2 · merge job $RL2_MERGE pending (never runs: DependencyNeverSatisfied)" "--failed: dt_relaunch's current launch"
 expect_contains "$T" "rank 3 failed: ValueError: corrupt shard 00003 (rank=3) (${RL2}_1," "--failed: dt_relaunch rank 3 in the relaunch"
+
+# jobmon-serve on the same tree asks Slurm in the background (every 0.5 s
+# here): its first answer is there before the first page, the later ones
+# come on a thread. squeue and sacct are counted on their way.
+[[ -x $SERVE_BIN ]] || { fail "jobmon-serve not built"; finish; }
+mkdir -p "$WORK/counting"
+for c in squeue sacct; do
+  printf '#!/bin/sh\necho %s >> "%s"\nexec "%s" "$@"\n' "$c" "$WORK/asked" "$(command -v $c)" > "$WORK/counting/$c"
+  chmod +x "$WORK/counting/$c"
+done
+PATH="$WORK/counting:$PATH" start_serve "$WORK/serve.log" --scheduler slurm --scheduler-interval 0.5 "$L" ||
+  { fail "jobmon-serve did not start"; finish; }
+# ranks_metric JOB STATE: the job's jobmon_job_scheduler_ranks sample for STATE.
+ranks_metric() {
+  curl -sf "http://127.0.0.1:$PORT/metrics" | grep -F 'jobmon_job_scheduler_ranks{' | grep -F "name=\"$1\"" |
+    grep -F "state=\"$2\"" | awk '{print $2}'
+}
+expect_eq "$(ranks_metric dt_mix timeout)/$(ranks_metric dt_mix cancelled)/$(ranks_metric dt_mix failed)" "1/1/1" \
+  "jobmon-serve /metrics: dt_mix's ranks by Slurm's word"
+expect_eq "$(ranks_metric dt_queue never_scheduled)/$(ranks_metric dt_queue pending)/$(ranks_metric dt_queue running)" "1/1/1" \
+  "jobmon-serve /metrics: dt_queue's ranks"
+asked_squeue() { (($(grep -c squeue "$WORK/asked" 2>/dev/null || echo 0) >= 4)); }
+wait_until 30 asked_squeue && pass || fail "jobmon-serve: no questions asked in the background ($(grep -c squeue "$WORK/asked" || true))"
+expect_eq "$(ranks_metric dt_mix timeout)/$(ranks_metric dt_tpj failed)/$(ranks_metric dt_queue never_scheduled)" "1/2/1" \
+  "jobmon-serve /metrics after answers asked in the background"
+stop_serves
+SERVE_PIDS=()
 
 # --scheduler none: the files only (the ranks Slurm ended look running).
 status --json --scheduler none

@@ -47,6 +47,9 @@ int main(int argc, char** argv) {
   app.add_option("--scheduler", scheduler,
                  "Whose word joins the files': slurm, auto (Slurm where squeue runs; default) or none")
       ->check(CLI::IsMember({"slurm", "auto", "none"}));
+  app.add_option("--scheduler-interval", options.scheduler_interval,
+                 "Seconds between the scheduler's answers, asked in the background (default 10)")
+      ->check(CLI::Range(0.5, 86400.0));
   app.add_option("--handler-threads", options.http.handler_threads,
                  "Threads answering API requests (default 2; 0 = on the I/O thread)")
       ->check(CLI::Range(0u, 64u));

@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
   app.add_option("--scheduler", scheduler,
                  "Whose word joins the files': slurm, auto (Slurm where squeue runs; default) or none")
       ->check(CLI::IsMember({"slurm", "auto", "none"}));
+  app.add_option("--scheduler-interval", options.scheduler_interval,
+                 "With --watch: seconds between the scheduler's answers, asked in the background (default 10)")
+      ->check(CLI::Range(0.5, 86400.0));
   app.set_version_flag("-V,--version", std::string("jobmon-status ") + version_string);
   app.footer("Exit codes: 0 ok (also when the dashboard is quit with q or Ctrl-C), 1 runtime error,\n"
              "2 usage error, 3 incomplete jobs (with --check).");

@@ -38,9 +38,10 @@ struct Refresh {
 };
 
 // The dashboard never waits on Slurm once it has its first answer.
-SchedulerOptions in_background() {
+SchedulerOptions in_background(double interval) {
   SchedulerOptions o;
   o.ask_in_background = true;
+  o.refresh_seconds = interval;
   return o;
 }
 
@@ -49,7 +50,7 @@ class Refresher {
   Refresher(const StatusCommandOptions& options, std::shared_ptr<const Storage> storage)
       : scanner_(storage, options.scan_options()),
         training_scanner_(storage, options.training_scan_options()),
-        scheduler_(make_scheduler_join(options.scheduler, storage, in_background())),
+        scheduler_(make_scheduler_join(options.scheduler, storage, in_background(options.scheduler_interval))),
         targets_(options.targets_or_cwd()) {
     if (!options.notify.webhook_url.empty() || !options.notify.command.empty())
       notifier_ = std::make_unique<Notifier>(options.notify);

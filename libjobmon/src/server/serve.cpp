@@ -37,6 +37,7 @@ RegistryOptions registry_options_for(const ServeOptions& options) {
   registry_options.scheduler = options.scheduler;
   // Pages and /metrics never wait on Slurm once the first answer is in.
   registry_options.scheduler_options.ask_in_background = true;
+  registry_options.scheduler_options.refresh_seconds = options.scheduler_interval;
   registry_options.scan.marker_times = MarkerTimes::all;  // complete jobs get their completion curve too
   return registry_options;
 }

@@ -36,6 +36,9 @@ struct StatusCommandOptions {
   ScanOptions scan;
   // --scheduler: whose word joins the files' (auto: Slurm where it runs).
   SchedulerChoice scheduler = SchedulerChoice::automatic;
+  // --scheduler-interval: with --watch, seconds between the scheduler's
+  // answers (asked in the background; the screen never waits on them).
+  double scheduler_interval = 10;
   // Notifications on each job state transition (--notify-webhook,
   // --notify-command; with --watch): none when both are empty.
   NotifyOptions notify;

@@ -27,6 +27,7 @@ struct ServeOptions {
   // be used stops the server instead.
   std::string id_key_file;
   SchedulerChoice scheduler = SchedulerChoice::automatic;  // --scheduler: whose word joins the files'
+  double scheduler_interval = 10;  // --scheduler-interval: seconds between questions, asked in the background
   NotifyOptions notify;     // --notify-*: an event per job state transition (none when no target)
   MetricsOptions metrics;   // --metrics-drop-complete-after, --deadline
   HttpServerOptions http;
