@@ -1,7 +1,6 @@
 // One worker thread at a time, started when the answer at hand is stale.
 #include "scheduler/background_query.hpp"
 
-#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -9,19 +8,6 @@
 
 namespace jobmon::detail {
 namespace {
-
-std::vector<std::string> sorted_unique(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return v;
-}
-
-// Every id and name of `wanted` is in `asked` (both sorted).
-bool covers(const SchedulerRequest& asked, const SchedulerRequest& wanted) {
-  return std::includes(asked.job_ids.begin(), asked.job_ids.end(), wanted.job_ids.begin(), wanted.job_ids.end()) &&
-         std::includes(asked.job_names.begin(), asked.job_names.end(), wanted.job_names.begin(),
-                       wanted.job_names.end());
-}
 
 class BackgroundQuery final : public SchedulerQuery {
  public:
@@ -38,7 +24,7 @@ class BackgroundQuery final : public SchedulerQuery {
   SchedulerAnswer query(const SchedulerRequest& request, double now) override { return *shared_query(request, now); }
 
   std::shared_ptr<const SchedulerAnswer> shared_query(const SchedulerRequest& request, double now) override {
-    SchedulerRequest wanted{sorted_unique(request.job_ids), sorted_unique(request.job_names)};
+    SchedulerRequest wanted = normalized(request);
     std::unique_lock lock(mutex_);
     take_finished();
     if (!answer_ || !covers(asked_, wanted)) {

@@ -42,6 +42,20 @@ std::optional<SchedulerChoice> parse_scheduler_choice(std::string_view word) {
   return std::nullopt;
 }
 
+SchedulerRequest normalized(SchedulerRequest request) {
+  for (auto* list : {&request.job_ids, &request.job_names}) {
+    std::sort(list->begin(), list->end());
+    list->erase(std::unique(list->begin(), list->end()), list->end());
+  }
+  return request;
+}
+
+bool covers(const SchedulerRequest& asked, const SchedulerRequest& wanted) {
+  return std::includes(asked.job_ids.begin(), asked.job_ids.end(), wanted.job_ids.begin(), wanted.job_ids.end()) &&
+         std::includes(asked.job_names.begin(), asked.job_names.end(), wanted.job_names.begin(),
+                       wanted.job_names.end());
+}
+
 const SchedulerTask* SchedulerAnswer::find(std::string_view array_job_id, std::optional<std::int64_t> index) const {
   // tasks are sorted by (id length, id, index or -1): numeric order of the ids.
   const auto key = [](std::string_view id, std::int64_t i) { return std::make_tuple(id.size(), id, i); };

@@ -81,21 +81,13 @@ SlurmQuery::~SlurmQuery() = default;
 SchedulerAnswer SlurmQuery::query(const SchedulerRequest& request, double now) { return *shared_query(request, now); }
 
 std::shared_ptr<const SchedulerAnswer> SlurmQuery::shared_query(const SchedulerRequest& request, double now) {
-  auto sorted_unique = [](std::vector<std::string> v) {
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-    return v;
-  };
-  const std::vector<std::string> ids = sorted_unique(request.job_ids);
-  const std::vector<std::string> names = sorted_unique(request.job_names);
+  SchedulerRequest wanted = normalized(request);
   if (cached_ && now - cached_->taken_at < options_.refresh_seconds && now >= cached_->taken_at &&
-      std::includes(cached_ids_.begin(), cached_ids_.end(), ids.begin(), ids.end()) &&
-      std::includes(cached_names_.begin(), cached_names_.end(), names.begin(), names.end())) {
+      covers(cached_request_, wanted)) {
     return cached_;
   }
-  cached_ = std::make_shared<const SchedulerAnswer>(ask(ids, names, now));
-  cached_ids_ = ids;
-  cached_names_ = names;
+  cached_ = std::make_shared<const SchedulerAnswer>(ask(wanted.job_ids, wanted.job_names, now));
+  cached_request_ = std::move(wanted);
   return cached_;
 }
 

@@ -63,6 +63,12 @@ struct SchedulerRequest {
   std::vector<std::string> job_names;
 };
 
+// The request with its ids and names sorted, each once.
+SchedulerRequest normalized(SchedulerRequest request);
+// Every id and name of `wanted` is in `asked` (both normalized): an answer
+// to `asked` speaks of everything `wanted` names.
+bool covers(const SchedulerRequest& asked, const SchedulerRequest& wanted);
+
 class SchedulerQuery {
  public:
   virtual ~SchedulerQuery() = default;

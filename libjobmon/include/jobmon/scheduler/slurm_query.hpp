@@ -52,7 +52,7 @@ class SlurmQuery final : public SchedulerQuery {
   // Jobs whose accounting can no longer change: not asked of sacct again.
   std::unique_ptr<detail::SettledAccounting> settled_;
   std::shared_ptr<const SchedulerAnswer> cached_;
-  std::vector<std::string> cached_ids_, cached_names_;  // sorted
+  SchedulerRequest cached_request_;  // what cached_ answers (normalized)
 };
 
 }  // namespace jobmon
