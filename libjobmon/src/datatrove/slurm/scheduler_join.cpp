@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_set>
 
 #include "core/text/text.hpp"
 #include "datatrove/slurm/join_inputs.hpp"
@@ -95,6 +96,28 @@ struct SchedulerJoin::Impl {
   std::shared_ptr<const SchedulerAnswer> answer;  // the one `joined` and `index` are of
   detail::AnswerIndex index;
 
+  // The last refresh's jobs and its request; and the last full join's
+  // view, of `last_jobs` and `view_answer` (null: none). Holding the jobs keeps
+  // their addresses from being reused, so the same pointers in the same
+  // order are the same facts (JobStates are not changed once handed out):
+  // the request, every job's join and the tails kept are all as before.
+  std::vector<std::shared_ptr<const JobState>> last_jobs;
+  SchedulerRequest request;
+  std::shared_ptr<const SchedulerAnswer> view_answer;
+  std::unordered_map<std::string, std::shared_ptr<const JobScheduling>> by_path;
+
+  // Whether `next` are the last refresh's jobs; if not, they become them.
+  bool same_jobs(const std::vector<std::shared_ptr<const JobState>>& next) {
+    if (std::equal(next.begin(), next.end(), last_jobs.begin(), last_jobs.end(),
+                   [](const auto& a, const auto& b) { return a.get() == b.get(); }))
+      return true;
+    last_jobs = next;
+    request = request_for(last_jobs);
+    view_answer = nullptr;
+    by_path.clear();
+    return false;
+  }
+
   // scheduler_request(jobs), each job's arrays worked out once per state.
   SchedulerRequest request_for(const std::vector<std::shared_ptr<const JobState>>& jobs) {
     std::set<std::string> ids, names;
@@ -113,12 +136,14 @@ struct SchedulerJoin::Impl {
     return SchedulerRequest{{ids.begin(), ids.end()}, {names.begin(), names.end()}};
   }
 
-  std::shared_ptr<const JobScheduling> join(const std::shared_ptr<const JobState>& job) {
+  // The job's join; `fresh` is set when it is worked out anew.
+  std::shared_ptr<const JobScheduling> join(const std::shared_ptr<const JobState>& job, bool& fresh) {
     const auto before = joined.find(job->path);
     if (before != joined.end() && detail::same_join_inputs(*before->second.job, *job)) {
       before->second.job = job;  // the next look is a pointer comparison
       return before->second.scheduling;
     }
+    fresh = true;
     auto s = std::make_shared<JobScheduling>(detail::join_job_scheduling(*job, answer, index));
     fill_tails(*s);
     joined.insert_or_assign(job->path, Joined{job, s});
@@ -165,7 +190,8 @@ SchedulerView SchedulerJoin::refresh(const std::vector<std::shared_ptr<const Job
   SchedulerView view;
   if (!impl_->query || impl_->query->kind() == "none") return view;
   view.asked = std::string(impl_->query->kind());
-  const SchedulerRequest request = impl_->request_for(jobs);
+  const bool same_jobs = impl_->same_jobs(jobs);
+  const SchedulerRequest& request = impl_->request;
   // No unfinished job launched on Slurm: nothing to ask (a big cluster's
   // queue is not read for a tree of local jobs).
   if (request.job_ids.empty() && request.job_names.empty()) return view;
@@ -174,22 +200,40 @@ SchedulerView SchedulerJoin::refresh(const std::vector<std::shared_ptr<const Job
   if (!answer->available) return view;
   view.kind = answer->kind;
   view.answer = answer;
+  if (same_jobs && answer == impl_->view_answer) {  // the common refresh: nothing to join
+    view.by_path = impl_->by_path;
+    return view;
+  }
   if (answer != impl_->answer) {  // a new answer: every job is joined again
     impl_->index = detail::index_answer(*answer);
     impl_->answer = answer;
     impl_->joined.clear();
   }
-  std::set<std::string> alive;  // tails of files no job names any more are dropped
+  view.by_path.reserve(jobs.size());
+  bool fresh = false;
   for (const auto& job : jobs) {
     if (!job || !job->slurm.launched_on_slurm) continue;
-    auto s = impl_->join(job);
-    for (const auto& r : s->ranks) {
-      if (!r.slurm_log_tail.empty()) alive.insert(r.slurm_log);
-    }
-    view.by_path.emplace(job->path, std::move(s));
+    view.by_path.emplace(job->path, impl_->join(job, fresh));
   }
-  std::erase_if(impl_->joined, [&](const auto& entry) { return !view.by_path.count(entry.first); });
-  std::erase_if(impl_->tails, [&](const auto& entry) { return !alive.count(entry.first); });
+  // `joined` holds every path of the view: a bigger one holds paths gone.
+  if (impl_->joined.size() != view.by_path.size()) {
+    std::erase_if(impl_->joined, [&](const auto& entry) { return !view.by_path.count(entry.first); });
+    fresh = true;
+  }
+  // Tails of files no job names any more are dropped. Tails are read only
+  // by fresh joins, so without one (and no job gone) the kept tails are
+  // those of the joins that dropped the others last time.
+  if (fresh) {
+    std::unordered_set<std::string_view> alive;  // views into the joins, which view.by_path holds
+    for (const auto& [path, s] : view.by_path) {
+      for (const auto& r : s->ranks) {
+        if (!r.slurm_log_tail.empty()) alive.insert(r.slurm_log);
+      }
+    }
+    std::erase_if(impl_->tails, [&](const auto& entry) { return !alive.count(entry.first); });
+  }
+  impl_->view_answer = answer;
+  impl_->by_path = view.by_path;
   return view;
 }
 
