@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iterator>
 #include <fmt/format.h>
 
 #include "jobmon/format.hpp"
@@ -87,24 +86,31 @@ std::string usual_text(const JobJudgement& j, const JobState& job) {
   return "no two marker times to compare with";
 }
 
-// "; Slurm: 3 running, 1 timeout, 10 pending" (states of the incomplete ranks,
-// most first, ties by word). Runs for every joined job on every refresh: no
-// copies of the words.
-std::string scheduler_part(const JobScheduling& s) {
-  if (s.states.empty()) return {};
+// Appends "; Slurm: 3 running, 1 timeout, 10 pending" (states of the
+// incomplete ranks, most first, ties by word). Runs for every joined job on
+// every refresh: no copies of the words, one growth of the text.
+void add_scheduler_part(std::string& out, const JobScheduling& s) {
+  if (s.states.empty()) return;
   using State = std::map<std::string, std::int64_t>::value_type;
   std::vector<const State*> states;
   states.reserve(s.states.size());
-  for (const State& state : s.states) states.push_back(&state);
+  std::size_t size = out.size() + 9;
+  for (const State& state : s.states) {
+    states.push_back(&state);
+    size += state.first.size() + 24;  // ", ", a count and a space
+  }
   std::sort(states.begin(), states.end(), [](const State* a, const State* b) {
     return a->second != b->second ? a->second > b->second : a->first < b->first;
   });
-  std::string out = "; Slurm: ";
+  out.reserve(size);
+  out += "; Slurm: ";
   for (std::size_t i = 0; i < states.size(); ++i) {
     if (i > 0) out += ", ";
-    fmt::format_to(std::back_inserter(out), "{} {}", states[i]->second, states[i]->first);
+    const fmt::format_int count(states[i]->second);
+    out.append(count.data(), count.size());
+    out += ' ';
+    out += states[i]->first;
   }
-  return out;
 }
 
 // "12 ranks wait in Slurm's queue (Priority: 10, Resources: 2) for 3h 10m; 4 done before".
@@ -181,7 +187,7 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
     j.reason = job.completed > 0
         ? fmt::format("{} failed and every other rank is done: relaunch to finish", ranks_word(j.failed_ranks))
         : fmt::format("{} failed and no rank is left to run: relaunch to finish", ranks_word(j.failed_ranks));
-    if (sched) j.reason += scheduler_part(*sched);
+    if (sched) add_scheduler_part(j.reason, *sched);
     return j;
   }
   const bool scheduler_saw_it_start = sched && (sched->running > 0 || sched->ended_beyond_logs > 0);
@@ -220,7 +226,7 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
     j.status = JobStatus::running;
     j.reason = fmt::format("{} {} ago; {}", evidence.what, format_duration(silence), usual_text(j, job));
     if (!failed_part.empty()) j.reason += "; " + failed_part;
-    if (sched) j.reason += scheduler_part(*sched);
+    if (sched) add_scheduler_part(j.reason, *sched);
     return j;
   }
   if (sched && sched->queued > 0 && sched->running == 0) {
@@ -242,7 +248,7 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
     if (c.finished_unmarked > 0)
       j.reason += fmt::format("; {} finished without writing a completion marker", ranks_word(c.finished_unmarked));
   }
-  if (sched) j.reason += scheduler_part(*sched);
+  if (sched) add_scheduler_part(j.reason, *sched);
   return j;
 }
 

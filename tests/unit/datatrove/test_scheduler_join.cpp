@@ -762,3 +762,17 @@ TEST_CASE("A refresh with the same jobs and answer gives the last joins; a new j
   CHECK(rank_of(*b3, 1).state == "pending");
   CHECK(rank_of(*back.find(*a), 1).state == "out_of_memory");
 }
+
+TEST_CASE("The judgement's Slurm part: states by count, most first, ties by word", "[datatrove]") {
+  auto job = slurm_job(9, {0}, {0, 1, 2, 3, 4, 5, 6, 7, 8});
+  add_issue(*job, 1, RankState::running);
+  recount_ranks(*job);
+  JobScheduling s;
+  s.kind = "slurm";
+  s.states = {{"running", 2}, {"pending", 2}, {"failed", 3}, {"timeout", 1}, {"cancelled", 1}};
+  const JobJudgement j = judge_job(*job, t0 + 70, {}, &s);
+  CHECK(j.status == JobStatus::running);
+  CHECK_THAT(j.reason, Catch::EndsWith("; Slurm: 3 failed, 2 pending, 2 running, 1 cancelled, 1 timeout"));
+  s.states.clear();
+  CHECK(judge_job(*job, t0 + 70, {}, &s).reason.find("Slurm") == std::string::npos);
+}
