@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <fstream>
+#include <map>
 
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/json.hpp"
@@ -775,4 +776,81 @@ TEST_CASE("The judgement's Slurm part: states by count, most first, ties by word
   CHECK_THAT(j.reason, Catch::EndsWith("; Slurm: 3 failed, 2 pending, 2 running, 1 cancelled, 1 timeout"));
   s.states.clear();
   CHECK(judge_job(*job, t0 + 70, {}, &s).reason.find("Slurm") == std::string::npos);
+}
+
+namespace {
+
+// Local files, counting the slurm log tails read.
+class CountingReads final : public Storage {
+ public:
+  std::vector<DirEntry> list(const std::string& d, const ListOptions& o) const override { return local_.list(d, o); }
+  FileStat stat(const std::string& p) const override { return local_.stat(p); }
+  std::string read(const std::string& p, std::uint64_t m) const override { return local_.read(p, m); }
+  std::string read_range(const std::string& p, std::uint64_t offset, std::uint64_t length) const override {
+    ++reads[p];
+    return local_.read_range(p, offset, length);
+  }
+  Counters counters() const override { return local_.counters(); }
+  mutable std::map<std::string, int> reads;
+
+ private:
+  LocalStorage local_;
+};
+
+}  // namespace
+
+TEST_CASE("Slurm log tails are kept while a kept join shows them, and dropped with the last", "[datatrove]") {
+  test::TempTree dir;
+  auto make = [&](const std::string& name, const std::string& array) {
+    dir.mkdir(name + "/slurm_logs");
+    auto job = slurm_job(3, {0}, {0, 1, 2});
+    job->path = dir.root() + "/" + name;
+    job->name = name;
+    job->slurm.job_name = "jm-" + name;
+    job->slurm.logs_dir = job->path + "/slurm_logs";
+    for (const std::int64_t index : {0, 1, 2}) add_log(*job, array, index, t0 + 10);
+    write(job->slurm.logs[1].path, "slurmstepd: error: *** JOB 1 ON vm CANCELLED AT 2026-12-06T10:01:00 DUE TO TIME LIMIT ***\n");
+    add_issue(*job, 2, RankState::running);
+    recount_ranks(*job);
+    return job;
+  };
+  std::shared_ptr<const JobState> a = make("tok_a", "12"), b = make("tok_b", "20");
+  const std::string a_log = a->slurm.logs[1].path, b_log = b->slurm.logs[1].path;
+  SchedulerAnswer answer;
+  answer.available = true;
+  answer.kind = "slurm";
+  answer.taken_at = t0 + 60;
+  answer.tasks = {task("12", 1, TaskState::timeout, "14"), task("12", 2, TaskState::running, "15"),
+                  task("20", 1, TaskState::timeout, "22"), task("20", 2, TaskState::running, "23")};
+  auto query = std::make_unique<SharedAnswer>(answer);
+  SharedAnswer* shared = query.get();
+  auto storage = std::make_shared<CountingReads>();
+  SchedulerJoin join(std::move(query), storage);
+  auto tail_of = [](const SchedulerView& view, const JobState& job) {
+    const auto s = view.find(job);
+    REQUIRE(s);
+    return rank_of(*s, 1).slurm_log_tail;
+  };
+
+  const SchedulerView first = join.refresh({a, b}, t0 + 60);
+  CHECK(tail_of(first, *a).find("TIME LIMIT") != std::string::npos);
+  CHECK(tail_of(first, *b).find("TIME LIMIT") != std::string::npos);
+  CHECK(storage->reads == std::map<std::string, int>{{a_log, 1}, {b_log, 1}});
+
+  // tok_b read again with a marker more: joined again, its tail from the cache; tok_a's kept.
+  auto marked = std::make_shared<JobState>(*b);
+  marked->done_ranks = {0, 2};
+  marked->completed = 2;
+  marked->rank_issues.clear();
+  recount_ranks(*marked);
+  CHECK(tail_of(join.refresh({a, marked}, t0 + 61), *marked).find("TIME LIMIT") != std::string::npos);
+  // A new answer: both joined again, the tails still from the cache.
+  shared->answer = std::make_shared<const SchedulerAnswer>(answer);
+  CHECK(tail_of(join.refresh({a, marked}, t0 + 62), *a).find("TIME LIMIT") != std::string::npos);
+  CHECK(storage->reads == std::map<std::string, int>{{a_log, 1}, {b_log, 1}});
+
+  // tok_a gone: its tail is dropped, and read again when it is back.
+  join.refresh({marked}, t0 + 63);
+  CHECK(tail_of(join.refresh({a, marked}, t0 + 64), *a).find("TIME LIMIT") != std::string::npos);
+  CHECK(storage->reads == std::map<std::string, int>{{a_log, 2}, {b_log, 1}});
 }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <set>
-#include <unordered_set>
 
 #include "core/text/text.hpp"
 #include "datatrove/slurm/join_inputs.hpp"
@@ -46,6 +45,7 @@ struct CachedTail {
   double mtime = -1;
   std::uint64_t size = 0;
   std::string tail;
+  std::size_t users = 0;  // ranks of the kept joins that show this tail
 };
 
 }  // namespace
@@ -86,12 +86,14 @@ struct SchedulerJoin::Impl {
   struct Asked {
     std::shared_ptr<const JobState> job;
     std::vector<std::string> ids;
+    std::uint64_t round = 0;  // the last update_request that asked about it
   };
   struct Joined {
     std::shared_ptr<const JobState> job;
     std::shared_ptr<const JobScheduling> scheduling;
   };
   std::unordered_map<std::string, Asked> asked;
+  std::uint64_t round = 0;  // update_request calls, to tell the jobs gone
   std::unordered_map<std::string, Joined> joined;
   std::shared_ptr<const SchedulerAnswer> answer;  // the one `joined` and `index` are of
   detail::AnswerIndex index;
@@ -112,28 +114,38 @@ struct SchedulerJoin::Impl {
                    [](const auto& a, const auto& b) { return a.get() == b.get(); }))
       return true;
     last_jobs = next;
-    request = request_for(last_jobs);
+    update_request(last_jobs);
     view_answer = nullptr;
     by_path.clear();
     return false;
   }
 
-  // scheduler_request(jobs), each job's arrays worked out once per state.
-  SchedulerRequest request_for(const std::vector<std::shared_ptr<const JobState>>& jobs) {
-    std::set<std::string> ids, names;
-    std::unordered_map<std::string, Asked> next;
+  // Brings `request` to scheduler_request(jobs), each job's arrays worked
+  // out once per state; the request is left as it is when it says the same.
+  void update_request(const std::vector<std::shared_ptr<const JobState>>& jobs) {
+    ++round;
+    std::size_t kept = 0;
+    std::vector<std::string> ids;         // Slurm ids are short: no allocation each
+    std::vector<std::string_view> names;  // views into the jobs
     for (const auto& job : jobs) {
       if (!job || !job->slurm.launched_on_slurm || job->complete()) continue;
-      const auto before = asked.find(job->path);
-      Asked a = before != asked.end() && detail::same_join_inputs(*before->second.job, *job)
-                    ? Asked{job, std::move(before->second.ids)}
-                    : Asked{job, detail::launch_arrays(*job, nullptr).current_ids()};
-      ids.insert(a.ids.begin(), a.ids.end());
-      if (!job->slurm.job_name.empty()) names.insert(job->slurm.job_name);
-      next.insert_or_assign(job->path, std::move(a));
+      Asked& a = asked.try_emplace(job->path).first->second;
+      if (!a.job || !detail::same_join_inputs(*a.job, *job)) a.ids = detail::launch_arrays(*job, nullptr).current_ids();
+      a.job = job;
+      if (a.round != round) ++kept;
+      a.round = round;
+      ids.insert(ids.end(), a.ids.begin(), a.ids.end());
+      if (!job->slurm.job_name.empty()) names.push_back(job->slurm.job_name);
     }
-    asked = std::move(next);
-    return SchedulerRequest{{ids.begin(), ids.end()}, {names.begin(), names.end()}};
+    if (asked.size() != kept) std::erase_if(asked, [&](const auto& entry) { return entry.second.round != round; });
+    const auto sort_unique = [](auto& v) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    };
+    sort_unique(ids);
+    sort_unique(names);
+    if (ids != request.job_ids) request.job_ids = std::move(ids);
+    if (!std::ranges::equal(names, request.job_names)) request.job_names.assign(names.begin(), names.end());
   }
 
   // The job's join; `fresh` is set when it is worked out anew.
@@ -146,8 +158,31 @@ struct SchedulerJoin::Impl {
     fresh = true;
     auto s = std::make_shared<JobScheduling>(detail::join_job_scheduling(*job, answer, index));
     fill_tails(*s);
-    joined.insert_or_assign(job->path, Joined{job, s});
+    count_tails(*s, true);
+    if (before != joined.end()) {
+      count_tails(*before->second.scheduling, false);
+      before->second = Joined{job, s};
+    } else {
+      joined.emplace(job->path, Joined{job, s});
+    }
     return s;
+  }
+
+  // Counts the tails a kept join shows in or out: the tails no kept join
+  // shows are dropped, without a walk over every join's ranks.
+  void count_tails(const JobScheduling& s, bool shown) {
+    for (const auto& r : s.ranks) {
+      if (r.slurm_log_tail.empty()) continue;
+      const auto it = tails.find(r.slurm_log);
+      if (it == tails.end()) continue;
+      if (shown) ++it->second.users;
+      else if (it->second.users > 0) --it->second.users;
+    }
+  }
+
+  void forget_joins() {
+    joined.clear();
+    for (auto& [path, tail] : tails) tail.users = 0;
   }
 
   std::string tail_of(const std::string& path) {
@@ -207,7 +242,7 @@ SchedulerView SchedulerJoin::refresh(const std::vector<std::shared_ptr<const Job
   if (answer != impl_->answer) {  // a new answer: every job is joined again
     impl_->index = detail::index_answer(*answer);
     impl_->answer = answer;
-    impl_->joined.clear();
+    impl_->forget_joins();
   }
   view.by_path.reserve(jobs.size());
   bool fresh = false;
@@ -217,21 +252,16 @@ SchedulerView SchedulerJoin::refresh(const std::vector<std::shared_ptr<const Job
   }
   // `joined` holds every path of the view: a bigger one holds paths gone.
   if (impl_->joined.size() != view.by_path.size()) {
-    std::erase_if(impl_->joined, [&](const auto& entry) { return !view.by_path.count(entry.first); });
+    std::erase_if(impl_->joined, [&](const auto& entry) {
+      if (view.by_path.count(entry.first)) return false;
+      impl_->count_tails(*entry.second.scheduling, false);
+      return true;
+    });
     fresh = true;
   }
-  // Tails of files no job names any more are dropped. Tails are read only
-  // by fresh joins, so without one (and no job gone) the kept tails are
-  // those of the joins that dropped the others last time.
-  if (fresh) {
-    std::unordered_set<std::string_view> alive;  // views into the joins, which view.by_path holds
-    for (const auto& [path, s] : view.by_path) {
-      for (const auto& r : s->ranks) {
-        if (!r.slurm_log_tail.empty()) alive.insert(r.slurm_log);
-      }
-    }
-    std::erase_if(impl_->tails, [&](const auto& entry) { return !alive.count(entry.first); });
-  }
+  // Tails of files no kept join shows any more are dropped. Tails are read
+  // only by fresh joins, so without one (and no job gone) there are none.
+  if (fresh) std::erase_if(impl_->tails, [](const auto& entry) { return entry.second.users == 0; });
   impl_->view_answer = answer;
   impl_->by_path = view.by_path;
   return view;
