@@ -86,17 +86,31 @@ std::string usual_text(const JobJudgement& j, const JobState& job) {
   return "no two marker times to compare with";
 }
 
-// "; Slurm: 3 running, 1 timeout, 10 pending" (states of the incomplete ranks).
-std::string scheduler_part(const JobScheduling& s) {
-  if (s.states.empty()) return {};
-  std::vector<std::pair<std::string, std::int64_t>> states(s.states.begin(), s.states.end());
-  std::stable_sort(states.begin(), states.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-  std::string out = "; Slurm: ";
+// Appends "; Slurm: 3 running, 1 timeout, 10 pending" (states of the
+// incomplete ranks, most first, ties by word). Runs for every joined job on
+// every refresh: no copies of the words, one growth of the text.
+void add_scheduler_part(std::string& out, const JobScheduling& s) {
+  if (s.states.empty()) return;
+  using State = std::map<std::string, std::int64_t>::value_type;
+  std::vector<const State*> states;
+  states.reserve(s.states.size());
+  std::size_t size = out.size() + 9;
+  for (const State& state : s.states) {
+    states.push_back(&state);
+    size += state.first.size() + 24;  // ", ", a count and a space
+  }
+  std::sort(states.begin(), states.end(), [](const State* a, const State* b) {
+    return a->second != b->second ? a->second > b->second : a->first < b->first;
+  });
+  out.reserve(size);
+  out += "; Slurm: ";
   for (std::size_t i = 0; i < states.size(); ++i) {
     if (i > 0) out += ", ";
-    out += fmt::format("{} {}", states[i].second, states[i].first);
+    const fmt::format_int count(states[i]->second);
+    out.append(count.data(), count.size());
+    out += ' ';
+    out += states[i]->first;
   }
-  return out;
 }
 
 // "12 ranks wait in Slurm's queue (Priority: 10, Resources: 2) for 3h 10m; 4 done before".
@@ -173,7 +187,7 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
     j.reason = job.completed > 0
         ? fmt::format("{} failed and every other rank is done: relaunch to finish", ranks_word(j.failed_ranks))
         : fmt::format("{} failed and no rank is left to run: relaunch to finish", ranks_word(j.failed_ranks));
-    if (sched) j.reason += scheduler_part(*sched);
+    if (sched) add_scheduler_part(j.reason, *sched);
     return j;
   }
   const bool scheduler_saw_it_start = sched && (sched->running > 0 || sched->ended_beyond_logs > 0);
@@ -212,7 +226,7 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
     j.status = JobStatus::running;
     j.reason = fmt::format("{} {} ago; {}", evidence.what, format_duration(silence), usual_text(j, job));
     if (!failed_part.empty()) j.reason += "; " + failed_part;
-    if (sched) j.reason += scheduler_part(*sched);
+    if (sched) add_scheduler_part(j.reason, *sched);
     return j;
   }
   if (sched && sched->queued > 0 && sched->running == 0) {
@@ -234,7 +248,7 @@ JobJudgement judge_job(const JobState& job, double now, const StateOptions& opti
     if (c.finished_unmarked > 0)
       j.reason += fmt::format("; {} finished without writing a completion marker", ranks_word(c.finished_unmarked));
   }
-  if (sched) j.reason += scheduler_part(*sched);
+  if (sched) add_scheduler_part(j.reason, *sched);
   return j;
 }
 

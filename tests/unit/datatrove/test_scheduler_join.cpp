@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <fstream>
+#include <map>
 
 #include "jobmon/datatrove/aggregator.hpp"
 #include "jobmon/datatrove/json.hpp"
@@ -592,8 +593,12 @@ class SharedAnswer final : public SchedulerQuery {
   std::string_view kind() const override { return "slurm"; }
   using SchedulerQuery::query;
   SchedulerAnswer query(const SchedulerRequest& request, double now) override { return *shared_query(request, now); }
-  std::shared_ptr<const SchedulerAnswer> shared_query(const SchedulerRequest&, double) override { return answer; }
+  std::shared_ptr<const SchedulerAnswer> shared_query(const SchedulerRequest& request, double) override {
+    requests.push_back(request);
+    return answer;
+  }
   std::shared_ptr<const SchedulerAnswer> answer;
+  std::vector<SchedulerRequest> requests;
 };
 
 }  // namespace
@@ -656,4 +661,196 @@ TEST_CASE("A job's join is kept while its files and the answer are the same, and
   REQUIRE(new_answer);
   CHECK(rank_of(*new_answer, 1).state == "out_of_memory");
   CHECK(join.refresh({grown}, 106).find(*grown) == new_answer);
+}
+
+TEST_CASE("A refresh with the same jobs and answer gives the last joins; a new job state, order or answer is joined again",
+          "[datatrove]") {
+  // Two Slurm jobs mid-run: rank 1 of tok_a timed out, rank 1 of tok_b waits.
+  auto make = [](const std::string& name, const std::string& array) {
+    auto job = slurm_job(3, {0}, {0, 1, 2});
+    job->path = "/logs/" + name;
+    job->name = name;
+    job->slurm.job_name = "jm-" + name;
+    job->slurm.logs_dir = job->path + "/slurm_logs";
+    add_log(*job, array, 0, t0 + 10);
+    add_log(*job, array, 1, t0 + 10);
+    add_log(*job, array, 2, t0 + 10);
+    add_issue(*job, 1, RankState::running);
+    add_issue(*job, 2, RankState::running);
+    recount_ranks(*job);
+    return job;
+  };
+  std::shared_ptr<const JobState> a = make("tok_a", "12"), b = make("tok_b", "20");
+  SchedulerAnswer answer;
+  answer.available = true;
+  answer.kind = "slurm";
+  answer.taken_at = t0 + 60;
+  answer.tasks = {task("12", 1, TaskState::timeout, "14"), task("12", 2, TaskState::running, "15"),
+                  task("20", 1, TaskState::pending, ""), task("20", 2, TaskState::running, "23")};
+  auto query = std::make_unique<SharedAnswer>(answer);
+  SharedAnswer* shared = query.get();
+  SchedulerJoin join(std::move(query), nullptr);
+  // What a join that has seen nothing before makes of these jobs and answer.
+  auto states_afresh = [&](const std::vector<std::shared_ptr<const JobState>>& jobs, const JobState& job) {
+    SchedulerJoin afresh(std::make_unique<SharedAnswer>(*shared->answer), nullptr);
+    const auto s = afresh.refresh(jobs, t0 + 60).find(job);
+    REQUIRE(s);
+    return s->states;
+  };
+
+  const std::vector<std::shared_ptr<const JobState>> jobs{a, b};
+  const SchedulerView first = join.refresh(jobs, t0 + 60);
+  const auto a1 = first.find(*a), b1 = first.find(*b);
+  REQUIRE(a1);
+  REQUIRE(b1);
+  CHECK(rank_of(*a1, 1).state == "timeout");
+  CHECK(rank_of(*b1, 1).state == "pending");
+  CHECK(shared->requests.back().job_ids == std::vector<std::string>{"12", "20"});
+  CHECK(shared->requests.back().job_names == std::vector<std::string>{"jm-tok_a", "jm-tok_b"});
+
+  // The same jobs (a copy of the list) and the same answer: the same joins and request.
+  const SchedulerView again = join.refresh({a, b}, t0 + 61);
+  CHECK(again.by_path.size() == 2);
+  CHECK(again.find(*a) == a1);
+  CHECK(again.find(*b) == b1);
+  CHECK(again.answer == first.answer);
+  CHECK(shared->requests.back().job_names == shared->requests.front().job_names);
+  CHECK(shared->requests.back().job_ids == shared->requests.front().job_ids);
+
+  // The same jobs in another order: still each job's own join.
+  const SchedulerView reordered = join.refresh({b, a}, t0 + 62);
+  CHECK(reordered.find(*a) == a1);
+  CHECK(reordered.find(*b) == b1);
+
+  // tok_b read again with every rank done: joined again, and asked about no more.
+  auto done = std::make_shared<JobState>(*b);
+  done->done_ranks = {0, 1, 2};
+  done->completed = 3;
+  done->rank_issues.clear();
+  recount_ranks(*done);
+  const std::vector<std::shared_ptr<const JobState>> finished{a, done};
+  for (const double now : {t0 + 63, t0 + 64}) {  // the refresh that sees it, and the one after
+    const SchedulerView view = join.refresh(finished, now);
+    CHECK(view.find(*a) == a1);
+    const auto b2 = view.find(*done);
+    REQUIRE(b2);
+    CHECK(b2 != b1);
+    CHECK(b2->ranks.empty());
+    CHECK(b2->states == states_afresh(finished, *done));
+    CHECK(shared->requests.back().job_ids == std::vector<std::string>{"12"});
+    CHECK(shared->requests.back().job_names == std::vector<std::string>{"jm-tok_a"});
+  }
+
+  // A new answer for the same jobs: joined again with its word.
+  answer.tasks[0].state = TaskState::out_of_memory;
+  shared->answer = std::make_shared<const SchedulerAnswer>(answer);
+  for (const double now : {t0 + 65, t0 + 66}) {
+    const SchedulerView view = join.refresh(finished, now);
+    CHECK(view.answer == shared->answer);
+    const auto a2 = view.find(*a);
+    REQUIRE(a2);
+    CHECK(a2 != a1);
+    CHECK(rank_of(*a2, 1).state == "out_of_memory");
+    CHECK(a2->states == states_afresh(finished, *a));
+  }
+
+  // Back to the first jobs: tok_b, mid-run again, is asked about and joined with the new answer.
+  const SchedulerView back = join.refresh(jobs, t0 + 67);
+  CHECK(shared->requests.back().job_names == std::vector<std::string>{"jm-tok_a", "jm-tok_b"});
+  const auto b3 = back.find(*b);
+  REQUIRE(b3);
+  CHECK(b3 != b1);
+  CHECK(rank_of(*b3, 1).state == "pending");
+  CHECK(rank_of(*back.find(*a), 1).state == "out_of_memory");
+}
+
+TEST_CASE("The judgement's Slurm part: states by count, most first, ties by word", "[datatrove]") {
+  auto job = slurm_job(9, {0}, {0, 1, 2, 3, 4, 5, 6, 7, 8});
+  add_issue(*job, 1, RankState::running);
+  recount_ranks(*job);
+  JobScheduling s;
+  s.kind = "slurm";
+  s.states = {{"running", 2}, {"pending", 2}, {"failed", 3}, {"timeout", 1}, {"cancelled", 1}};
+  const JobJudgement j = judge_job(*job, t0 + 70, {}, &s);
+  CHECK(j.status == JobStatus::running);
+  CHECK_THAT(j.reason, Catch::EndsWith("; Slurm: 3 failed, 2 pending, 2 running, 1 cancelled, 1 timeout"));
+  s.states.clear();
+  CHECK(judge_job(*job, t0 + 70, {}, &s).reason.find("Slurm") == std::string::npos);
+}
+
+namespace {
+
+// Local files, counting the slurm log tails read.
+class CountingReads final : public Storage {
+ public:
+  std::vector<DirEntry> list(const std::string& d, const ListOptions& o) const override { return local_.list(d, o); }
+  FileStat stat(const std::string& p) const override { return local_.stat(p); }
+  std::string read(const std::string& p, std::uint64_t m) const override { return local_.read(p, m); }
+  std::string read_range(const std::string& p, std::uint64_t offset, std::uint64_t length) const override {
+    ++reads[p];
+    return local_.read_range(p, offset, length);
+  }
+  Counters counters() const override { return local_.counters(); }
+  mutable std::map<std::string, int> reads;
+
+ private:
+  LocalStorage local_;
+};
+
+}  // namespace
+
+TEST_CASE("Slurm log tails are kept while a kept join shows them, and dropped with the last", "[datatrove]") {
+  test::TempTree dir;
+  auto make = [&](const std::string& name, const std::string& array) {
+    dir.mkdir(name + "/slurm_logs");
+    auto job = slurm_job(3, {0}, {0, 1, 2});
+    job->path = dir.root() + "/" + name;
+    job->name = name;
+    job->slurm.job_name = "jm-" + name;
+    job->slurm.logs_dir = job->path + "/slurm_logs";
+    for (const std::int64_t index : {0, 1, 2}) add_log(*job, array, index, t0 + 10);
+    write(job->slurm.logs[1].path, "slurmstepd: error: *** JOB 1 ON vm CANCELLED AT 2026-12-06T10:01:00 DUE TO TIME LIMIT ***\n");
+    add_issue(*job, 2, RankState::running);
+    recount_ranks(*job);
+    return job;
+  };
+  std::shared_ptr<const JobState> a = make("tok_a", "12"), b = make("tok_b", "20");
+  const std::string a_log = a->slurm.logs[1].path, b_log = b->slurm.logs[1].path;
+  SchedulerAnswer answer;
+  answer.available = true;
+  answer.kind = "slurm";
+  answer.taken_at = t0 + 60;
+  answer.tasks = {task("12", 1, TaskState::timeout, "14"), task("12", 2, TaskState::running, "15"),
+                  task("20", 1, TaskState::timeout, "22"), task("20", 2, TaskState::running, "23")};
+  auto query = std::make_unique<SharedAnswer>(answer);
+  SharedAnswer* shared = query.get();
+  auto storage = std::make_shared<CountingReads>();
+  SchedulerJoin join(std::move(query), storage);
+  auto tail_of = [](const SchedulerView& view, const JobState& job) {
+    const auto s = view.find(job);
+    REQUIRE(s);
+    return rank_of(*s, 1).slurm_log_tail;
+  };
+
+  const SchedulerView first = join.refresh({a, b}, t0 + 60);
+  CHECK(tail_of(first, *a).find("TIME LIMIT") != std::string::npos);
+  CHECK(tail_of(first, *b).find("TIME LIMIT") != std::string::npos);
+  CHECK(storage->reads == std::map<std::string, int>{{a_log, 1}, {b_log, 1}});
+
+  // tok_b read again with a marker more: joined again, its tail from the cache; tok_a's kept.
+  auto marked = std::make_shared<JobState>(*b);
+  marked->done_ranks = {0, 2};
+  marked->completed = 2;
+  marked->rank_issues.clear();
+  recount_ranks(*marked);
+  CHECK(tail_of(join.refresh({a, marked}, t0 + 61), *marked).find("TIME LIMIT") != std::string::npos);
+  // A new answer: both joined again, the tails still from the cache.
+  shared->answer = std::make_shared<const SchedulerAnswer>(answer);
+  CHECK(tail_of(join.refresh({a, marked}, t0 + 62), *a).find("TIME LIMIT") != std::string::npos);
+  CHECK(storage->reads == std::map<std::string, int>{{a_log, 1}, {b_log, 1}});
+
+  // tok_a gone: its tail is dropped, and read again when it is back.
+  join.refresh({marked}, t0 + 63);
+  CHECK(tail_of(join.refresh({a, marked}, t0 + 64), *a).find("TIME LIMIT") != std::string::npos);
+  CHECK(storage->reads == std::map<std::string, int>{{a_log, 2}, {b_log, 1}});
 }

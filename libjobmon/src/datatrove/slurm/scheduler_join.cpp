@@ -45,6 +45,7 @@ struct CachedTail {
   double mtime = -1;
   std::uint64_t size = 0;
   std::string tail;
+  std::size_t users = 0;  // ranks of the kept joins that show this tail
 };
 
 }  // namespace
@@ -85,44 +86,103 @@ struct SchedulerJoin::Impl {
   struct Asked {
     std::shared_ptr<const JobState> job;
     std::vector<std::string> ids;
+    std::uint64_t round = 0;  // the last update_request that asked about it
   };
   struct Joined {
     std::shared_ptr<const JobState> job;
     std::shared_ptr<const JobScheduling> scheduling;
   };
   std::unordered_map<std::string, Asked> asked;
+  std::uint64_t round = 0;  // update_request calls, to tell the jobs gone
   std::unordered_map<std::string, Joined> joined;
   std::shared_ptr<const SchedulerAnswer> answer;  // the one `joined` and `index` are of
   detail::AnswerIndex index;
 
-  // scheduler_request(jobs), each job's arrays worked out once per state.
-  SchedulerRequest request_for(const std::vector<std::shared_ptr<const JobState>>& jobs) {
-    std::set<std::string> ids, names;
-    std::unordered_map<std::string, Asked> next;
-    for (const auto& job : jobs) {
-      if (!job || !job->slurm.launched_on_slurm || job->complete()) continue;
-      const auto before = asked.find(job->path);
-      Asked a = before != asked.end() && detail::same_join_inputs(*before->second.job, *job)
-                    ? Asked{job, std::move(before->second.ids)}
-                    : Asked{job, detail::launch_arrays(*job, nullptr).current_ids()};
-      ids.insert(a.ids.begin(), a.ids.end());
-      if (!job->slurm.job_name.empty()) names.insert(job->slurm.job_name);
-      next.insert_or_assign(job->path, std::move(a));
-    }
-    asked = std::move(next);
-    return SchedulerRequest{{ids.begin(), ids.end()}, {names.begin(), names.end()}};
+  // The last refresh's jobs and its request; and the last full join's
+  // view, of `last_jobs` and `view_answer` (null: none). Holding the jobs keeps
+  // their addresses from being reused, so the same pointers in the same
+  // order are the same facts (JobStates are not changed once handed out):
+  // the request, every job's join and the tails kept are all as before.
+  std::vector<std::shared_ptr<const JobState>> last_jobs;
+  SchedulerRequest request;
+  std::shared_ptr<const SchedulerAnswer> view_answer;
+  std::unordered_map<std::string, std::shared_ptr<const JobScheduling>> by_path;
+
+  // Whether `next` are the last refresh's jobs; if not, they become them.
+  bool same_jobs(const std::vector<std::shared_ptr<const JobState>>& next) {
+    if (std::equal(next.begin(), next.end(), last_jobs.begin(), last_jobs.end(),
+                   [](const auto& a, const auto& b) { return a.get() == b.get(); }))
+      return true;
+    last_jobs = next;
+    update_request(last_jobs);
+    view_answer = nullptr;
+    by_path.clear();
+    return false;
   }
 
-  std::shared_ptr<const JobScheduling> join(const std::shared_ptr<const JobState>& job) {
+  // Brings `request` to scheduler_request(jobs), each job's arrays worked
+  // out once per state; the request is left as it is when it says the same.
+  void update_request(const std::vector<std::shared_ptr<const JobState>>& jobs) {
+    ++round;
+    std::size_t kept = 0;
+    std::vector<std::string> ids;         // Slurm ids are short: no allocation each
+    std::vector<std::string_view> names;  // views into the jobs
+    for (const auto& job : jobs) {
+      if (!job || !job->slurm.launched_on_slurm || job->complete()) continue;
+      Asked& a = asked.try_emplace(job->path).first->second;
+      if (!a.job || !detail::same_join_inputs(*a.job, *job)) a.ids = detail::launch_arrays(*job, nullptr).current_ids();
+      a.job = job;
+      if (a.round != round) ++kept;
+      a.round = round;
+      ids.insert(ids.end(), a.ids.begin(), a.ids.end());
+      if (!job->slurm.job_name.empty()) names.push_back(job->slurm.job_name);
+    }
+    if (asked.size() != kept) std::erase_if(asked, [&](const auto& entry) { return entry.second.round != round; });
+    const auto sort_unique = [](auto& v) {
+      std::sort(v.begin(), v.end());
+      v.erase(std::unique(v.begin(), v.end()), v.end());
+    };
+    sort_unique(ids);
+    sort_unique(names);
+    if (ids != request.job_ids) request.job_ids = std::move(ids);
+    if (!std::ranges::equal(names, request.job_names)) request.job_names.assign(names.begin(), names.end());
+  }
+
+  // The job's join; `fresh` is set when it is worked out anew.
+  std::shared_ptr<const JobScheduling> join(const std::shared_ptr<const JobState>& job, bool& fresh) {
     const auto before = joined.find(job->path);
     if (before != joined.end() && detail::same_join_inputs(*before->second.job, *job)) {
       before->second.job = job;  // the next look is a pointer comparison
       return before->second.scheduling;
     }
+    fresh = true;
     auto s = std::make_shared<JobScheduling>(detail::join_job_scheduling(*job, answer, index));
     fill_tails(*s);
-    joined.insert_or_assign(job->path, Joined{job, s});
+    count_tails(*s, true);
+    if (before != joined.end()) {
+      count_tails(*before->second.scheduling, false);
+      before->second = Joined{job, s};
+    } else {
+      joined.emplace(job->path, Joined{job, s});
+    }
     return s;
+  }
+
+  // Counts the tails a kept join shows in or out: the tails no kept join
+  // shows are dropped, without a walk over every join's ranks.
+  void count_tails(const JobScheduling& s, bool shown) {
+    for (const auto& r : s.ranks) {
+      if (r.slurm_log_tail.empty()) continue;
+      const auto it = tails.find(r.slurm_log);
+      if (it == tails.end()) continue;
+      if (shown) ++it->second.users;
+      else if (it->second.users > 0) --it->second.users;
+    }
+  }
+
+  void forget_joins() {
+    joined.clear();
+    for (auto& [path, tail] : tails) tail.users = 0;
   }
 
   std::string tail_of(const std::string& path) {
@@ -165,7 +225,8 @@ SchedulerView SchedulerJoin::refresh(const std::vector<std::shared_ptr<const Job
   SchedulerView view;
   if (!impl_->query || impl_->query->kind() == "none") return view;
   view.asked = std::string(impl_->query->kind());
-  const SchedulerRequest request = impl_->request_for(jobs);
+  const bool same_jobs = impl_->same_jobs(jobs);
+  const SchedulerRequest& request = impl_->request;
   // No unfinished job launched on Slurm: nothing to ask (a big cluster's
   // queue is not read for a tree of local jobs).
   if (request.job_ids.empty() && request.job_names.empty()) return view;
@@ -174,22 +235,35 @@ SchedulerView SchedulerJoin::refresh(const std::vector<std::shared_ptr<const Job
   if (!answer->available) return view;
   view.kind = answer->kind;
   view.answer = answer;
+  if (same_jobs && answer == impl_->view_answer) {  // the common refresh: nothing to join
+    view.by_path = impl_->by_path;
+    return view;
+  }
   if (answer != impl_->answer) {  // a new answer: every job is joined again
     impl_->index = detail::index_answer(*answer);
     impl_->answer = answer;
-    impl_->joined.clear();
+    impl_->forget_joins();
   }
-  std::set<std::string> alive;  // tails of files no job names any more are dropped
+  view.by_path.reserve(jobs.size());
+  bool fresh = false;
   for (const auto& job : jobs) {
     if (!job || !job->slurm.launched_on_slurm) continue;
-    auto s = impl_->join(job);
-    for (const auto& r : s->ranks) {
-      if (!r.slurm_log_tail.empty()) alive.insert(r.slurm_log);
-    }
-    view.by_path.emplace(job->path, std::move(s));
+    view.by_path.emplace(job->path, impl_->join(job, fresh));
   }
-  std::erase_if(impl_->joined, [&](const auto& entry) { return !view.by_path.count(entry.first); });
-  std::erase_if(impl_->tails, [&](const auto& entry) { return !alive.count(entry.first); });
+  // `joined` holds every path of the view: a bigger one holds paths gone.
+  if (impl_->joined.size() != view.by_path.size()) {
+    std::erase_if(impl_->joined, [&](const auto& entry) {
+      if (view.by_path.count(entry.first)) return false;
+      impl_->count_tails(*entry.second.scheduling, false);
+      return true;
+    });
+    fresh = true;
+  }
+  // Tails of files no kept join shows any more are dropped. Tails are read
+  // only by fresh joins, so without one (and no job gone) there are none.
+  if (fresh) std::erase_if(impl_->tails, [](const auto& entry) { return entry.second.users == 0; });
+  impl_->view_answer = answer;
+  impl_->by_path = view.by_path;
   return view;
 }
 
