@@ -27,6 +27,7 @@
 // every failure), the pending range and the merge job; sacct has a row with
 // its batch and srun steps for every task that started, the pending range
 // row and the merge job.
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -38,6 +39,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -87,6 +89,14 @@ void write_file(const fs::path& p, const std::string& text) {
   out << text;
   if (!out) {
     std::fprintf(stderr, "cannot write %s\n", p.c_str());
+    std::exit(1);
+  }
+}
+
+void set_mtime(const fs::path& p, long epoch) {
+  const timespec times[2] = {{epoch, 0}, {epoch, 0}};
+  if (::utimensat(AT_FDCWD, p.c_str(), times, 0) != 0) {
+    std::perror(p.c_str());
     std::exit(1);
   }
 }
@@ -349,6 +359,11 @@ void generate(const fs::path& dir, int jobs, int ranks, int active, long now) {
     std::string ranks_to_run = "[";
     for (int r = 0; r < ranks; ++r) ranks_to_run += fmt::format("{}{}", r ? ", " : "", r);
     write_file(job / "ranks_to_run.json", ranks_to_run + "]");
+    // datatrove writes its launch files just before sbatch: before the
+    // answers' submit time, or jobmon takes the arrays for earlier launches.
+    for (const char* launch_file : {"executor.json", "launch_script.slurm", "ranks_to_run.json"}) {
+      set_mtime(job / launch_file, now - 7260);
+    }
     const JobIds ids = ids_of(j, ranks);
     if (!is_active(j, jobs, active)) {
       for (int r = 0; r < ranks; ++r) {
@@ -399,12 +414,13 @@ void generate(const fs::path& dir, int jobs, int ranks, int active, long now) {
     fs::permissions(p, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
                            fs::perms::others_read | fs::perms::others_exec);
   }
-  write_file(dir / "generated", fmt::format("{} {} {} {}\n", jobs, ranks, active, now));
+  write_file(dir / "generated", fmt::format("v2 {} {} {} {}\n", jobs, ranks, active, now));
 }
 
 struct Refresh {
   double ms = 0, cpu_ms = 0, join_ms = 0;
   std::size_t rows = 0, joined_jobs = 0;
+  std::map<std::string, std::int64_t> states;  // incomplete ranks by joined state, over every job
   std::vector<std::string> problems;
 };
 
@@ -427,6 +443,9 @@ Refresh refresh(jobmon::Scanner& scanner, jobmon::SchedulerJoin* join, const fs:
   r.cpu_ms = cpu_ms() - cpu0;
   r.rows = agg.rows.size();
   r.joined_jobs = view.by_path.size();
+  for (const auto& [path, scheduling] : view.by_path) {
+    for (const auto& [state, n] : scheduling->states) r.states[state] += n;
+  }
   r.problems = view.problems;
   return r;
 }
@@ -476,7 +495,7 @@ int main(int argc, char** argv) {
     remove_after = true;
   }
   const long now = static_cast<long>(::time(nullptr));
-  if (read_file(dir / "generated").rfind(fmt::format("{} {} {} ", jobs, ranks, active), 0) != 0) {
+  if (read_file(dir / "generated").rfind(fmt::format("v2 {} {} {} ", jobs, ranks, active), 0) != 0) {
     const auto t0 = steady::now();
     fs::remove_all(dir / "tree");
     fs::create_directories(dir);
@@ -530,6 +549,10 @@ int main(int argc, char** argv) {
     std::printf("  %-46s %9.1f ms, CPU %.1f ms  (join %.1f ms; %zu jobs joined) = %.2fx files only (CPU %.2fx)\n",
                 labels[i], med, cpu, median(series[i].join_ms), series[i].last.joined_jobs, med / base, cpu / base_cpu);
     for (const auto& p : series[i].last.problems) std::printf("      problem: %s\n", p.c_str());
+    // What the join found, so a tree the join cannot read (no states) shows.
+    std::string found;
+    for (const auto& [state, n] : series[i].last.states) found += fmt::format("{}{} {}", found.empty() ? "" : ", ", n, state);
+    std::printf("      ranks by joined state: %s\n", found.empty() ? "none" : found.c_str());
   }
   if (remove_after) fs::remove_all(dir);
   return 0;

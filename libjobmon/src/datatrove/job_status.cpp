@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "datatrove/slurm/states_text.hpp"
 #include "jobmon/format.hpp"
 
 namespace jobmon {
@@ -86,31 +87,12 @@ std::string usual_text(const JobJudgement& j, const JobState& job) {
   return "no two marker times to compare with";
 }
 
-// Appends "; Slurm: 3 running, 1 timeout, 10 pending" (states of the
-// incomplete ranks, most first, ties by word). Runs for every joined job on
-// every refresh: no copies of the words, one growth of the text.
+// Appends "; Slurm: 3 running, 1 timeout, 10 pending" (the join words it
+// once; a JobScheduling made by hand may leave that to here).
 void add_scheduler_part(std::string& out, const JobScheduling& s) {
   if (s.states.empty()) return;
-  using State = std::map<std::string, std::int64_t>::value_type;
-  std::vector<const State*> states;
-  states.reserve(s.states.size());
-  std::size_t size = out.size() + 9;
-  for (const State& state : s.states) {
-    states.push_back(&state);
-    size += state.first.size() + 24;  // ", ", a count and a space
-  }
-  std::sort(states.begin(), states.end(), [](const State* a, const State* b) {
-    return a->second != b->second ? a->second > b->second : a->first < b->first;
-  });
-  out.reserve(size);
   out += "; Slurm: ";
-  for (std::size_t i = 0; i < states.size(); ++i) {
-    if (i > 0) out += ", ";
-    const fmt::format_int count(states[i]->second);
-    out.append(count.data(), count.size());
-    out += ' ';
-    out += states[i]->first;
-  }
+  out += s.states_text.empty() ? detail::states_text(s.states) : s.states_text;
 }
 
 // "12 ranks wait in Slurm's queue (Priority: 10, Resources: 2) for 3h 10m; 4 done before".

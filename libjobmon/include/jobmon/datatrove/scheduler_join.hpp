@@ -60,6 +60,7 @@ struct JobScheduling {
   std::optional<MergeJob> merge_job;
   std::vector<RankScheduling> ranks;         // incomplete ranks with a word, ascending
   std::map<std::string, std::int64_t> states;  // ranks by state word
+  std::string states_text;  // the same in words, most first: "3 running, 1 timeout"
   // Ranks that the task logs call running or pending but the scheduler says
   // ended (or never ran): they need a relaunch like a failed rank.
   std::int64_t ended_beyond_logs = 0;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "datatrove/slurm/launch_arrays.hpp"
+#include "datatrove/slurm/states_text.hpp"
 #include "jobmon/datatrove/scheduler_join.hpp"
 #include "jobmon/format.hpp"
 
@@ -212,6 +213,7 @@ JobScheduling join_job_scheduling(const JobState& job, const std::shared_ptr<con
     }
   }
   std::sort(s.ranks.begin(), s.ranks.end(), [](const RankScheduling& a, const RankScheduling& b) { return a.rank < b.rank; });
+  s.states_text = states_text(s.states);
   return s;
 }
 
