@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <tuple>
+#include <type_traits>
+#include <utility>
 
 #include "core/system/subprocess.hpp"
 #include "jobmon/scheduler/slurm_query.hpp"
@@ -71,6 +73,19 @@ const SchedulerTask* SchedulerAnswer::find(std::string_view array_job_id, std::o
     }
   }
   return nullptr;
+}
+
+std::span<const SchedulerTask> SchedulerAnswer::tasks_of(std::string_view array_job_id) const {
+  // Sorted by (id length, id, index): one array's tasks lie together.
+  const auto id_key = [](std::string_view id) { return std::make_pair(id.size(), id); };
+  const auto range = std::equal_range(tasks.begin(), tasks.end(), id_key(array_job_id), [&](const auto& a, const auto& b) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(a)>, SchedulerTask>) {
+      return id_key(a.array_job_id) < b;
+    } else {
+      return a < id_key(b.array_job_id);
+    }
+  });
+  return {range.first, range.second};
 }
 
 std::vector<const SchedulerTask*> SchedulerAnswer::dependents_of(std::string_view job_id) const {

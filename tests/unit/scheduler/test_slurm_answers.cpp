@@ -85,6 +85,18 @@ TEST_CASE("Slurm answers while tasks run: every task, field by field", "[schedul
 
     CHECK(a.find("1", 4) == nullptr);
     CHECK(a.find("99", std::nullopt) == nullptr);
+
+    // tasks_of: one array's tasks, by index, the very ones find gives.
+    const auto of_1 = a.tasks_of("1");
+    REQUIRE(of_1.size() == 4);
+    for (std::size_t i = 0; i < of_1.size(); ++i) {
+      CHECK(of_1[i].array_task_index == static_cast<std::int64_t>(i));
+      CHECK(&of_1[i] == a.find("1", static_cast<std::int64_t>(i)));
+    }
+    REQUIRE(a.tasks_of("3").size() == 1);
+    CHECK(&a.tasks_of("3")[0] == a.find("3", std::nullopt));
+    CHECK(a.tasks_of("99").empty());
+    CHECK(a.tasks_of("").empty());
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,9 @@ struct SchedulerAnswer {
   // scheduler has no word on it (for Slurm: never submitted, or a pending
   // array task cancelled, which leaves no trace).
   const SchedulerTask* find(std::string_view array_job_id, std::optional<std::int64_t> index) const;
+  // Every task of one array (or the job), by index: for walking an array's
+  // indices in order without a search per index.
+  std::span<const SchedulerTask> tasks_of(std::string_view array_job_id) const;
   // The jobs whose dependency names this job id (datatrove's merge_stats job).
   std::vector<const SchedulerTask*> dependents_of(std::string_view job_id) const;
 };

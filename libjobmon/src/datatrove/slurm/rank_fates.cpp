@@ -182,9 +182,14 @@ JobScheduling join_job_scheduling(const JobState& job, const std::shared_ptr<con
   // it never ran (a pending array task cancelled leaves no trace).
   const bool answered_fully = answer->problems.empty();
   for (const auto& array : arrays.current) {
+    // The array's tasks in index order, walked beside the indices.
+    const std::span<const SchedulerTask> tasks = answer->tasks_of(array.id);
+    auto next_task = tasks.begin();
     for (std::int64_t index = 0; index < array.tasks; ++index) {
       const std::vector<std::int64_t> ranks = arrays.ranks_of(job, array, index);
-      const SchedulerTask* t = answer->find(array.id, index);
+      while (next_task != tasks.end() && next_task->array_task_index.value_or(-1) < index) ++next_task;
+      const SchedulerTask* t =
+          next_task != tasks.end() && next_task->array_task_index == index ? &*next_task : nullptr;
       const std::string* log = array.log_of(index);
       const bool never_ran = answered_fully && t == nullptr && log == nullptr && array.known_to_scheduler;
       // The first rank of the task still without a marker: the one it runs now.
