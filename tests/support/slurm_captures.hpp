@@ -12,9 +12,9 @@
 #include "job_state_builder.hpp"
 #include "jobmon/datatrove/job.hpp"
 #include "jobmon/scheduler/scheduler_query.hpp"
-#include "scheduler/slurm_join.hpp"
-#include "scheduler/slurm_json.hpp"
-#include "scheduler/slurm_parsable.hpp"
+#include "scheduler/slurm/slurm_join.hpp"
+#include "scheduler/slurm/slurm_json.hpp"
+#include "scheduler/slurm/slurm_parsable.hpp"
 #include "temp_tree.hpp"
 
 namespace jobmon::test {

@@ -9,7 +9,7 @@
 #include "core/system/subprocess.hpp"
 #include "jobmon/scheduler/slurm_query.hpp"
 #include "scheduler/background_query.hpp"
-#include "scheduler/slurm_rows.hpp"
+#include "scheduler/slurm/slurm_rows.hpp"
 
 namespace jobmon {
 namespace {

@@ -4,7 +4,7 @@
 #include <array>
 #include <utility>
 
-#include "scheduler/slurm_rows.hpp"
+#include "scheduler/slurm/slurm_rows.hpp"
 
 namespace jobmon {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz_input.hpp"
-#include "scheduler/slurm_json.hpp"
+#include "scheduler/slurm/slurm_json.hpp"
 
 namespace {
 

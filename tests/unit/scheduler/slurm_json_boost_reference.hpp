@@ -5,7 +5,7 @@
 
 #include <boost/json.hpp>
 
-#include "scheduler/slurm_json.hpp"
+#include "scheduler/slurm/slurm_json.hpp"
 
 namespace jobmon::reference {
 namespace {

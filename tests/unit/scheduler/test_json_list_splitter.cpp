@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "scheduler/json_list_splitter.hpp"
+#include "scheduler/slurm/json_list_splitter.hpp"
 
 using jobmon::detail::JsonListSplitter;
 

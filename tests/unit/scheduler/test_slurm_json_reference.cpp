@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "scheduler/slurm_json.hpp"
+#include "scheduler/slurm/slurm_json.hpp"
 #include "slurm_json_boost_reference.hpp"
 
 using namespace jobmon;

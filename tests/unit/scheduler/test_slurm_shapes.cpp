@@ -8,9 +8,9 @@
 #include <string>
 
 #include "jobmon/scheduler/scheduler_query.hpp"
-#include "scheduler/slurm_join.hpp"
-#include "scheduler/slurm_json.hpp"
-#include "scheduler/slurm_parsable.hpp"
+#include "scheduler/slurm/slurm_join.hpp"
+#include "scheduler/slurm/slurm_json.hpp"
+#include "scheduler/slurm/slurm_parsable.hpp"
 
 using namespace jobmon;
 using namespace jobmon::detail;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "jobmon/scheduler/scheduler_query.hpp"
-#include "scheduler/slurm_rows.hpp"
+#include "scheduler/slurm/slurm_rows.hpp"
 
 using namespace jobmon;
 using namespace jobmon::detail;

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "scheduler/slurm_rows.hpp"
+#include "scheduler/slurm/slurm_rows.hpp"
 
 namespace jobmon::detail {
 

@@ -1,5 +1,5 @@
 // One task per (array, index) from squeue's and sacct's rows.
-#include "scheduler/slurm_join.hpp"
+#include "scheduler/slurm/slurm_join.hpp"
 
 #include <algorithm>
 #include <numeric>

@@ -1,6 +1,6 @@
 // Slurm's words and notations: states, index lists, dependencies, output
 // patterns, durations and times.
-#include "scheduler/slurm_rows.hpp"
+#include "scheduler/slurm/slurm_rows.hpp"
 
 #include <charconv>
 #include <ctime>

@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "scheduler/slurm_rows.hpp"
+#include "scheduler/slurm/slurm_rows.hpp"
 
 namespace jobmon::detail {
 

@@ -1,15 +1,15 @@
 // squeue --json / sacct --json rows, read in one pass over each job object
 // (keys in any order), then turned into a row by the same rules for both
 // answers.
-#include "scheduler/slurm_json.hpp"
+#include "scheduler/slurm/slurm_json.hpp"
 
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <vector>
 
-#include "scheduler/json_list_splitter.hpp"
-#include "scheduler/slurm_json_reader.hpp"
+#include "scheduler/slurm/json_list_splitter.hpp"
+#include "scheduler/slurm/slurm_json_reader.hpp"
 
 namespace jobmon::detail {
 namespace {

@@ -1,5 +1,5 @@
 // An id names a row as its array's id or as the row's own job id.
-#include "scheduler/settled_accounting.hpp"
+#include "scheduler/slurm/settled_accounting.hpp"
 
 #include <set>
 #include <string_view>

@@ -1,6 +1,6 @@
 // A resumable scan of the root object's structure: members are skipped by
 // bracket depth (strings respected), the list's elements handed out whole.
-#include "scheduler/json_list_splitter.hpp"
+#include "scheduler/slurm/json_list_splitter.hpp"
 
 #include <simdjson.h>
 

@@ -5,10 +5,10 @@
 
 #include "core/system/subprocess.hpp"
 #include "core/text/text.hpp"
-#include "scheduler/slurm_join.hpp"
-#include "scheduler/slurm_json.hpp"
-#include "scheduler/slurm_parsable.hpp"
-#include "scheduler/settled_accounting.hpp"
+#include "scheduler/slurm/slurm_join.hpp"
+#include "scheduler/slurm/slurm_json.hpp"
+#include "scheduler/slurm/slurm_parsable.hpp"
+#include "scheduler/slurm/settled_accounting.hpp"
 
 namespace jobmon {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "scheduler/slurm_rows.hpp"
+#include "scheduler/slurm/slurm_rows.hpp"
 
 namespace jobmon::detail {
 

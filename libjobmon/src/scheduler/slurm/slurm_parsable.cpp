@@ -1,5 +1,5 @@
 // squeue -o / sacct -P text: one row a line, '|' between fields, the job name last.
-#include "scheduler/slurm_parsable.hpp"
+#include "scheduler/slurm/slurm_parsable.hpp"
 
 #include <map>
 
