@@ -3,6 +3,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -15,10 +16,12 @@ class BackgroundQuery final : public SchedulerQuery {
       : inner_(std::move(inner)), refresh_seconds_(refresh_seconds) {}
 
   ~BackgroundQuery() override {
-    if (worker_.joinable()) worker_.join();  // bounded by the commands' timeout
+    inner_->stop();  // a question in flight ends now (its commands killed): quitting never waits on Slurm
+    if (worker_.joinable()) worker_.join();
   }
 
   std::string_view kind() const override { return inner_->kind(); }
+  void stop() override { inner_->stop(); }
 
   using SchedulerQuery::query;
   SchedulerAnswer query(const SchedulerRequest& request, double now) override { return *shared_query(request, now); }
@@ -32,31 +35,13 @@ class BackgroundQuery final : public SchedulerQuery {
       // then ask here (the inner query is one thread's at a time).
       done_.wait(lock, [&] { return !busy_; });
       take_finished();
-      if (!answer_ || !covers(asked_, wanted)) {
-        busy_ = true;
-        lock.unlock();
-        if (worker_.joinable()) worker_.join();
-        auto answer = inner_->shared_query(wanted, now);
-        lock.lock();
-        answer_ = std::move(answer);
-        asked_ = std::move(wanted);
-        busy_ = false;
-        done_.notify_all();
-      }
+      if (!answer_ || !covers(asked_, wanted)) ask_here(lock, std::move(wanted), now);
       return answer_;
     }
-    if (!busy_ && now - answer_->taken_at >= refresh_seconds_) {
-      busy_ = true;
-      if (worker_.joinable()) worker_.join();  // it has finished: busy_ was false
-      worker_ = std::thread([this, wanted = std::move(wanted), now]() mutable {
-        auto answer = inner_->shared_query(wanted, now);
-        std::lock_guard guard(mutex_);
-        finished_ = std::move(answer);
-        finished_asked_ = std::move(wanted);
-        busy_ = false;
-        done_.notify_all();
-      });
-    }
+    // Stale, or the clock went back past the answer (a stepped clock must
+    // not hold an old answer for as long as it stepped).
+    const bool stale = now < answer_->taken_at || now - answer_->taken_at >= refresh_seconds_;
+    if (!busy_ && stale) start_worker(std::move(wanted), now);
     return answer_;
   }
 
@@ -69,13 +54,61 @@ class BackgroundQuery final : public SchedulerQuery {
     finished_.reset();
   }
 
+  // Asks on this thread, the lock released meanwhile; busy_ is set while it
+  // asks and cleared whatever happens (an exception passes on to the caller).
+  void ask_here(std::unique_lock<std::mutex>& lock, SchedulerRequest wanted, double now) {
+    busy_ = true;
+    lock.unlock();
+    std::shared_ptr<const SchedulerAnswer> answer;
+    try {
+      if (worker_.joinable()) worker_.join();  // it has finished: busy_ was false
+      answer = inner_->shared_query(wanted, now);
+    } catch (...) {
+      lock.lock();
+      busy_ = false;
+      done_.notify_all();
+      throw;
+    }
+    lock.lock();
+    answer_ = std::move(answer);
+    asked_ = std::move(wanted);
+    busy_ = false;
+    done_.notify_all();
+  }
+
+  // Asks on a thread of its own; the lock is held. A worker whose question
+  // fails leaves the answer at hand (the next refresh asks again); no thread
+  // to be had, the same.
+  void start_worker(SchedulerRequest wanted, double now) {
+    if (worker_.joinable()) worker_.join();  // it has finished: busy_ was false
+    try {
+      worker_ = std::thread([this, wanted = std::move(wanted), now]() mutable {
+        std::shared_ptr<const SchedulerAnswer> answer;
+        try {
+          answer = inner_->shared_query(wanted, now);
+        } catch (...) {
+          answer.reset();
+        }
+        std::lock_guard guard(mutex_);
+        if (answer) {
+          finished_ = std::move(answer);
+          finished_asked_ = std::move(wanted);
+        }
+        busy_ = false;
+        done_.notify_all();
+      });
+      busy_ = true;  // the worker cannot clear it before the lock is released
+    } catch (const std::system_error&) {
+    }
+  }
+
   std::unique_ptr<SchedulerQuery> inner_;
   double refresh_seconds_;
   std::mutex mutex_;
   std::condition_variable done_;
-  bool busy_ = false;                                // a worker is asking
+  bool busy_ = false;                                // a question is being asked
   std::shared_ptr<const SchedulerAnswer> answer_;    // the answer at hand
-  SchedulerRequest asked_;                           // what it was asked (sorted)
+  SchedulerRequest asked_;                           // what it was asked (normalized)
   std::shared_ptr<const SchedulerAnswer> finished_;  // a worker's, not yet taken
   SchedulerRequest finished_asked_;
   std::thread worker_;

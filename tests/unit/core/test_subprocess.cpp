@@ -2,7 +2,9 @@
 // whole process group is killed), the output cap, and arguments passed verbatim.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 #include "core/system/subprocess.hpp"
 
@@ -104,4 +106,28 @@ TEST_CASE("run_command: a reader takes the output as it comes, and can stop it",
   CHECK(over.output_too_large);
   CHECK(capped == 5000);
   CHECK(over.out_bytes == 5000);
+}
+
+TEST_CASE("run_command: a cancel from another thread kills a hung command at once", "[core]") {
+  std::atomic<bool> cancel{false};
+  CommandLimits limits;
+  limits.timeout_seconds = 30;
+  limits.cancel = &cancel;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancel = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_command({"sh", "-c", "sleep 30 & sleep 30; wait"}, limits);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  canceller.join();
+  CHECK(took < 3);
+  CHECK(r.cancelled);
+  CHECK(r.stopped);
+  CHECK_FALSE(r.timed_out);
+  CHECK_FALSE(r.ok());
+  CHECK(r.problem == "sh: cancelled");
+  // Set before the start: nothing runs to the end.
+  const auto again = run_command({"sleep", "30"}, limits);
+  CHECK(again.cancelled);
 }

@@ -277,6 +277,12 @@ TEST_CASE("SlurmQuery: a job whose tasks all ended, out of the queue, is not ask
   query.query({"1", "2"}, 1060);
   CHECK(query.sacct_calls() == 3);
   CHECK(slurm.calls().substr(slurm.calls().rfind("sacct")) == "sacct --json -j 1,2,3\n");
+  // Out of the queue once more: its rows from before the requeue are not
+  // served again; sacct is asked what the new run did.
+  fs::remove(slurm.tree.path("requeued"));
+  query.query({"1", "2"}, 1080);
+  CHECK(query.sacct_calls() == 4);
+  CHECK(slurm.calls().substr(slurm.calls().rfind("sacct")) == "sacct --json -j 1,2\n");
 }
 
 TEST_CASE("SlurmQuery: a job sacct still calls running is asked again, out of the queue or not", "[scheduler]") {
@@ -291,4 +297,36 @@ TEST_CASE("SlurmQuery: a job sacct still calls running is asked again, out of th
   query.query({"1"}, 1020);
   query.query({"1"}, 1040);
   CHECK(query.sacct_calls() == 3);
+}
+
+TEST_CASE("asked in the background: a stepped clock asks again; quitting never waits on Slurm", "[scheduler]") {
+  // From its second call on, squeue hangs (a controller that stopped answering).
+  FakeSlurm slurm(R"sh([ "$(grep -c squeue "$(dirname "$0")/calls")" -ge 2 ] && exec sleep 60; )sh" + serve_json_squeue,
+                  serve_json_sacct);
+  SchedulerOptions options;
+  options.refresh_seconds = 10;
+  options.timeout_seconds = 60;
+  auto query = detail::ask_in_background(std::make_unique<SlurmQuery>(options, slurm.commands), options.refresh_seconds);
+  const auto first = query->shared_query({{"1"}, {}}, 1000);
+  REQUIRE(first->available);
+  // The clock stepped back past the answer: a fresh question starts (and hangs).
+  CHECK(query->shared_query({{"1"}, {}}, 900) == first);
+  for (int i = 0; i < 100 && slurm.calls().find("squeue --json\nsacct --json -j 1,3\nsqueue") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(slurm.calls() == "squeue --json\nsacct --json -j 1,3\nsqueue --json\n");
+  // Dropping the query stops the hung squeue instead of waiting out its 60 s.
+  const auto start = std::chrono::steady_clock::now();
+  query.reset();
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() < 3);
+}
+
+TEST_CASE("SlurmQuery: stopped, it asks nothing more", "[scheduler]") {
+  FakeSlurm slurm(serve_json_squeue, serve_json_sacct);
+  SlurmQuery query({}, slurm.commands);
+  query.stop();
+  const auto a = query.query({"1"}, 1000);
+  CHECK_FALSE(a.available);
+  CHECK(a.problems == std::vector<std::string>{"slurm: not asked (stopped)"});
+  CHECK(slurm.calls().empty());
 }

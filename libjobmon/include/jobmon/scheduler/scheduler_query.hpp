@@ -91,6 +91,9 @@ class SchedulerQuery {
   SchedulerAnswer query(const std::vector<std::string>& job_ids, double now) {
     return query(SchedulerRequest{job_ids, {}}, now);
   }
+  // For shutting down, from any thread: a question in flight ends now (its
+  // commands killed) and later ones answer at once with a problem.
+  virtual void stop() {}
 };
 
 // The query for a choice: Slurm, or one that always answers "not available".

@@ -8,6 +8,7 @@
 // list it in squeue again).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,7 @@ class SlurmQuery final : public SchedulerQuery {
   using SchedulerQuery::query;
   SchedulerAnswer query(const SchedulerRequest& request, double now) override;
   std::shared_ptr<const SchedulerAnswer> shared_query(const SchedulerRequest& request, double now) override;
+  void stop() override { stopped_ = true; }
 
   // How many times each command ran (tests check one call per refresh).
   int squeue_calls() const { return squeue_calls_; }
@@ -48,6 +50,7 @@ class SlurmQuery final : public SchedulerQuery {
   SchedulerOptions options_;
   SlurmCommands commands_;
   bool parsable_ = false;
+  std::atomic<bool> stopped_{false};
   int squeue_calls_ = 0, sacct_calls_ = 0;
   // Jobs whose accounting can no longer change: not asked of sacct again.
   std::unique_ptr<detail::SettledAccounting> settled_;

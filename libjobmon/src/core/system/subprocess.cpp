@@ -175,11 +175,15 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandLim
       result.timed_out = true;
       break;
     }
+    if (limits.cancel != nullptr && limits.cancel->load()) {
+      result.cancelled = result.stopped = true;
+      break;
+    }
     pollfd fds[2];
     nfds_t count = 0;
     if (out.read_end >= 0) fds[count++] = {out.read_end, POLLIN, 0};
     if (err.read_end >= 0) fds[count++] = {err.read_end, POLLIN, 0};
-    const int ready = poll(fds, count, static_cast<int>(std::min<long long>(left, 1000)));
+    const int ready = poll(fds, count, static_cast<int>(std::min<long long>(left, limits.cancel ? 100 : 1000)));
     if (ready < 0 && errno != EINTR) break;
     for (nfds_t i = 0; i < count && ready > 0; ++i) {
       if (fds[i].revents == 0) continue;
@@ -201,6 +205,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandLim
     result.problem = fmt::format("{}: no answer within {:g} s (killed)", argv[0], limits.timeout_seconds);
   } else if (result.output_too_large) {
     result.problem = argv[0] + ": output over " + std::to_string(limits.max_output_bytes) + " bytes (killed)";
+  } else if (result.cancelled) {
+    result.problem = argv[0] + ": cancelled";
   } else if (result.stopped) {
     result.problem = argv[0] + ": its output's reader stopped it";
   } else if (result.exit_code == 127 && result.out_bytes == 0) {

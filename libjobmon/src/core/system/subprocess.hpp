@@ -4,6 +4,7 @@
 // jobmon), and a missing program is an answer, not an exception.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -17,13 +18,17 @@ struct CommandLimits {
   double timeout_seconds = 10;                  // from the start to the exit
   std::size_t max_output_bytes = 256u << 20;    // stdout; the command is killed past it (read or kept)
   std::size_t max_error_bytes = 64u << 10;      // stderr; the rest is dropped
+  // Set (from another thread) to kill the command at once, e.g. on shutdown;
+  // seen within 100 ms. Null: never.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct CommandResult {
   bool started = false;           // false: not found or not executable (`problem` says which)
   bool timed_out = false;         // killed at the deadline
   bool output_too_large = false;  // killed past max_output_bytes
-  bool stopped = false;           // killed because the output's reader wanted no more
+  bool stopped = false;           // killed because the output's reader wanted no more, or cancelled
+  bool cancelled = false;         // killed because limits.cancel was set
   std::size_t out_bytes = 0;      // stdout bytes read (kept in `out`, or handed to the reader)
   std::optional<int> exit_code;   // when it exited
   std::optional<int> signal;      // when a signal ended it

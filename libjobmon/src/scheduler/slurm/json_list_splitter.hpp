@@ -3,10 +3,12 @@
 // holds one element at a time instead of the whole text: a 500-job sacct
 // answer is ~800 MB, one of its job objects ~3 KB.
 //
-// The splitter checks the text's structure (one root object, its members,
-// strings, matching brackets, nothing after it) and the UTF-8 of the root's
-// other members; each element's own content is for the element's reader to
-// check (it parses it). Scalars outside the list are skipped, not checked.
+// The splitter checks the structure around the list (one root object, its
+// members named and separated, the list's elements separated, nothing after
+// the root) and, inside the values it skips, only that strings close and
+// brackets match (as simdjson On-Demand skips a value it does not read), and
+// the UTF-8 of the root's other members; each element's own content is for
+// the element's reader to check (it parses it).
 #pragma once
 
 #include <cstddef>

@@ -23,13 +23,14 @@ bool ended(const SlurmRow& row) { return !is_live(row.task.state) && row.task.st
 
 std::vector<std::string> SettledAccounting::to_ask(const std::vector<std::string>& ids,
                                                    const std::vector<SlurmRow>& queue,
-                                                   std::vector<SlurmRow>& served) const {
+                                                   std::vector<SlurmRow>& served) {
   if (settled_.empty()) return ids;
   const std::set<std::string_view> queued = ids_listed(queue);
+  std::erase_if(settled_, [&](const auto& entry) { return queued.count(entry.first) > 0; });
   std::vector<std::string> ask;
   for (const auto& id : ids) {
     const auto it = settled_.find(id);
-    if (it == settled_.end() || queued.count(id)) {
+    if (it == settled_.end()) {
       ask.push_back(id);
       continue;
     }

@@ -1,8 +1,9 @@
 // Accounting that can no longer change, kept instead of asked again: a job
 // or array all of whose rows sacct calls ended, and that squeue no longer
-// lists. Its tasks ended for good (a requeue would put one back in squeue,
-// which makes it asked again), so a job left with failed ranks is read from
-// sacct once, not on every refresh until someone relaunches it.
+// lists. Its tasks ended for good (a requeue puts one back in squeue: its
+// rows are then forgotten and it is asked again), so a job left with failed
+// ranks is read from sacct once, not on every refresh until someone
+// relaunches it.
 #pragma once
 
 #include <map>
@@ -16,9 +17,10 @@ namespace jobmon::detail {
 class SettledAccounting {
  public:
   // The ids of `ids` to ask sacct about; the settled ones' rows go to `served`.
-  // `queue`: squeue's rows of this question (it answered).
+  // `queue`: squeue's rows of this question (it answered). An id squeue
+  // lists again (a requeue) is settled no more: its rows are forgotten.
   std::vector<std::string> to_ask(const std::vector<std::string>& ids, const std::vector<SlurmRow>& queue,
-                                  std::vector<SlurmRow>& served) const;
+                                  std::vector<SlurmRow>& served);
   // What sacct answered, without a problem, about `asked`: the ids whose rows
   // all ended and that `queue` does not list are settled from now on.
   void learn(const std::vector<std::string>& asked, const std::vector<SlurmRow>& accounting,

@@ -13,9 +13,12 @@
 namespace jobmon {
 namespace {
 
+constexpr std::size_t max_held_bytes = std::size_t{256} << 20;
+
 // --json refused: an older Slurm (or one built without its JSON plugin).
+// A refusal printed on stdout stops the JSON reader at once: stderr decides.
 bool json_refused(const detail::CommandResult& r) {
-  if (!r.started || r.timed_out || r.output_too_large || r.stopped || r.exit_code == 0) return false;
+  if (!r.started || r.timed_out || r.output_too_large || (r.exit_code == 0 && !r.stopped)) return false;
   const std::string err = detail::ascii_lower(r.err);
   return err.find("unrecognized option") != std::string::npos || err.find("invalid option") != std::string::npos ||
          err.find("json") != std::string::npos;
@@ -53,7 +56,9 @@ Asked ask_json(const std::vector<std::string>& argv, detail::SlurmJsonStream::Co
 }
 
 Asked ask_parsable(const std::vector<std::string>& argv, detail::SlurmRows (*parse)(std::string_view),
-                   const detail::CommandLimits& limits) {
+                   detail::CommandLimits limits) {
+  // Held whole (it is ~30x smaller than --json): capped like a held answer.
+  limits.max_output_bytes = std::min(limits.max_output_bytes, max_held_bytes);
   Asked a;
   a.result = detail::run_command(argv, limits);
   if (a.result.ok()) a.rows = parse(a.result.out);
@@ -63,7 +68,7 @@ Asked ask_parsable(const std::vector<std::string>& argv, detail::SlurmRows (*par
 // The rows of an answer, or (when the command failed) why there are none.
 detail::SlurmRows rows_or_failure(Asked& a, const std::string& what, std::vector<std::string>& problems) {
   // Stopped by its reader: the reader says why.
-  if (a.result.ok() || (a.result.stopped && !a.rows.problem.empty())) {
+  if (a.result.ok() || (a.result.stopped && !a.result.cancelled && !a.rows.problem.empty())) {
     if (!a.rows.problem.empty()) problems.push_back(a.rows.problem);
     return std::move(a.rows);
   }
@@ -100,10 +105,15 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
     if (!options_.unconfigured_is_absent) answer.problems.push_back(commands_.squeue + " not found on PATH: showing what the files say");
     return answer;
   }
+  if (stopped_) {
+    answer.problems.push_back("slurm: not asked (stopped)");
+    return answer;
+  }
   answer.available = true;
   detail::CommandLimits limits;
   limits.timeout_seconds = options_.timeout_seconds;
   limits.max_output_bytes = options_.max_output_bytes;
+  limits.cancel = &stopped_;
 
   // The whole queue: squeue --json ignores -j, and -j fails for an id past MinJobAge.
   ++squeue_calls_;
