@@ -396,12 +396,8 @@ TEST_CASE("A job dir's Slurm files are read by the Scanner and joined by Schedul
   CHECK(request.job_ids == std::vector<std::string>{"12"});
   CHECK(request.job_names == std::vector<std::string>{"tok_x"});
 
-  SchedulerAnswer a;
-  a.available = true;
-  a.kind = "slurm";
-  a.taken_at = 100;
-  a.tasks = {task("12", 0, TaskState::completed, "12"), task("12", 1, TaskState::timeout, "14"),
-             task("12", 2, TaskState::cancelled, "15")};
+  SchedulerAnswer a = *answer_of({task("12", 0, TaskState::completed, "12"), task("12", 1, TaskState::timeout, "14"),
+                                  task("12", 2, TaskState::cancelled, "15")}, 100);
   a.tasks[2].node.clear();  // cancelled while pending would be never_scheduled; this one ran
   auto query = std::make_unique<FixedAnswer>(a);
   FixedAnswer* asked = query.get();
@@ -622,12 +618,8 @@ TEST_CASE("A job's join is kept while its files and the answer are the same, and
   const ScanResult scan = scanner.scan({job});
   REQUIRE(scan.jobs.size() == 1);
 
-  SchedulerAnswer a;
-  a.available = true;
-  a.kind = "slurm";
-  a.taken_at = 100;
-  a.tasks = {task("12", 0, TaskState::completed, "12"), task("12", 1, TaskState::timeout, "14"),
-             task("12", 2, TaskState::running, "15")};
+  SchedulerAnswer a = *answer_of({task("12", 0, TaskState::completed, "12"), task("12", 1, TaskState::timeout, "14"),
+                                  task("12", 2, TaskState::running, "15")}, 100);
   auto query = std::make_unique<SharedAnswer>(a);
   SharedAnswer* shared = query.get();
   SchedulerJoin join(std::move(query), storage);
@@ -681,12 +673,8 @@ TEST_CASE("A refresh with the same jobs and answer gives the last joins; a new j
     return job;
   };
   std::shared_ptr<const JobState> a = make("tok_a", "12"), b = make("tok_b", "20");
-  SchedulerAnswer answer;
-  answer.available = true;
-  answer.kind = "slurm";
-  answer.taken_at = t0 + 60;
-  answer.tasks = {task("12", 1, TaskState::timeout, "14"), task("12", 2, TaskState::running, "15"),
-                  task("20", 1, TaskState::pending, ""), task("20", 2, TaskState::running, "23")};
+  SchedulerAnswer answer = *answer_of({task("12", 1, TaskState::timeout, "14"), task("12", 2, TaskState::running, "15"),
+                                       task("20", 1, TaskState::pending, ""), task("20", 2, TaskState::running, "23")}, t0 + 60);
   auto query = std::make_unique<SharedAnswer>(answer);
   SharedAnswer* shared = query.get();
   SchedulerJoin join(std::move(query), nullptr);
@@ -816,12 +804,8 @@ TEST_CASE("Slurm log tails are kept while a kept join shows them, and dropped wi
   };
   std::shared_ptr<const JobState> a = make("tok_a", "12"), b = make("tok_b", "20");
   const std::string a_log = a->slurm.logs[1].path, b_log = b->slurm.logs[1].path;
-  SchedulerAnswer answer;
-  answer.available = true;
-  answer.kind = "slurm";
-  answer.taken_at = t0 + 60;
-  answer.tasks = {task("12", 1, TaskState::timeout, "14"), task("12", 2, TaskState::running, "15"),
-                  task("20", 1, TaskState::timeout, "22"), task("20", 2, TaskState::running, "23")};
+  SchedulerAnswer answer = *answer_of({task("12", 1, TaskState::timeout, "14"), task("12", 2, TaskState::running, "15"),
+                                       task("20", 1, TaskState::timeout, "22"), task("20", 2, TaskState::running, "23")}, t0 + 60);
   auto query = std::make_unique<SharedAnswer>(answer);
   SharedAnswer* shared = query.get();
   auto storage = std::make_shared<CountingReads>();
