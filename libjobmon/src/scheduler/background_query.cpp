@@ -38,10 +38,7 @@ class BackgroundQuery final : public SchedulerQuery {
       if (!answer_ || !covers(asked_, wanted)) ask_here(lock, std::move(wanted), now);
       return answer_;
     }
-    // Stale, or the clock went back past the answer (a stepped clock must
-    // not hold an old answer for as long as it stepped).
-    const bool stale = now < answer_->taken_at || now - answer_->taken_at >= refresh_seconds_;
-    if (!busy_ && stale) start_worker(std::move(wanted), now);
+    if (!busy_ && !answer_->fresh_at(now, refresh_seconds_)) start_worker(std::move(wanted), now);
     return answer_;
   }
 

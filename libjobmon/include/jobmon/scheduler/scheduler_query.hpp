@@ -39,6 +39,12 @@ struct SchedulerAnswer {
   // Every task of one array (or the job), by index: for walking an array's
   // indices in order without a search per index.
   std::span<const SchedulerTask> tasks_of(std::string_view array_job_id) const;
+  // Asked less than `refresh_seconds` before `now`; a clock gone back past
+  // the question makes it stale too (it must not stand for as long as the
+  // clock stepped).
+  bool fresh_at(double now, double refresh_seconds) const {
+    return now >= taken_at && now - taken_at < refresh_seconds;
+  }
   // The jobs whose dependency names this job id (datatrove's merge_stats job).
   std::vector<const SchedulerTask*> dependents_of(std::string_view job_id) const;
 };

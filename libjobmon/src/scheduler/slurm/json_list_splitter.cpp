@@ -23,27 +23,11 @@ bool is_scalar(char c) {
 }
 
 // The first of p[from, n) that may change the scan's state: inside a string
-// '"' or '\\'; outside one also a bracket. n when none. Sixteen bytes at a
-// time where SSE2 is there (always on x86-64): this scan sees every byte of
-// a Slurm answer, most of them inside the elements it only delimits.
+// '"' or '\\'; outside one also a bracket ('[' and ']' differ from '{' and
+// '}' by bit 0x20 alone). n when none. The careful way's scan: stretches of
+// at most 64 bytes (block_masks takes the rest).
 std::size_t next_special(const char* p, std::size_t from, std::size_t n, bool in_string) {
-  std::size_t i = from;
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-  const __m128i open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}'), to_curly = _mm_set1_epi8(0x20);
-  for (; i + 16 <= n; i += 16) {
-    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash));
-    if (!in_string) {
-      // '[' and ']' differ from '{' and '}' by bit 0x20 alone.
-      const __m128i curly = _mm_or_si128(block, to_curly);
-      hits = _mm_or_si128(hits, _mm_or_si128(_mm_cmpeq_epi8(curly, open), _mm_cmpeq_epi8(curly, close)));
-    }
-    const int mask = _mm_movemask_epi8(hits);
-    if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
-  }
-#endif
-  for (; i < n; ++i) {
+  for (std::size_t i = from; i < n; ++i) {
     const char c = p[i];
     if (c == '"' || c == '\\' || (!in_string && ((c | 0x20) == '{' || (c | 0x20) == '}'))) return i;
   }

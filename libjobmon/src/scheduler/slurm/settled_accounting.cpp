@@ -7,25 +7,23 @@
 namespace jobmon::detail {
 namespace {
 
-std::set<std::string_view> ids_listed(const std::vector<SlurmRow>& rows) {
-  std::set<std::string_view> ids;
-  for (const auto& row : rows) {
+// Ended for good in sacct's word: not live, and a state jobmon knows.
+bool ended(const SlurmRow& row) { return !is_live(row.task.state) && row.task.state != TaskState::unknown; }
+
+}  // namespace
+
+QueuedIds ids_listed(const std::vector<SlurmRow>& queue) {
+  QueuedIds ids;
+  for (const auto& row : queue) {
     ids.insert(row.task.array_job_id);
     ids.insert(row.task.job_id);
   }
   return ids;
 }
 
-// Ended for good in sacct's word: not live, and a state jobmon knows.
-bool ended(const SlurmRow& row) { return !is_live(row.task.state) && row.task.state != TaskState::unknown; }
-
-}  // namespace
-
 std::vector<std::string> SettledAccounting::to_ask(const std::vector<std::string>& ids,
-                                                   const std::vector<SlurmRow>& queue,
-                                                   std::vector<SlurmRow>& served) {
+                                                   const QueuedIds& queued, std::vector<SlurmRow>& served) {
   if (settled_.empty()) return ids;
-  const std::set<std::string_view> queued = ids_listed(queue);
   std::erase_if(settled_, [&](const auto& entry) { return queued.count(entry.first) > 0; });
   std::vector<std::string> ask;
   for (const auto& id : ids) {
@@ -40,8 +38,7 @@ std::vector<std::string> SettledAccounting::to_ask(const std::vector<std::string
 }
 
 void SettledAccounting::learn(const std::vector<std::string>& asked, const std::vector<SlurmRow>& accounting,
-                              const std::vector<SlurmRow>& queue) {
-  const std::set<std::string_view> queued = ids_listed(queue);
+                              const QueuedIds& queued) {
   // Only ids out of the queue can settle (mid-run arrays never do: skip the rows then).
   std::set<std::string_view> out_of_queue;
   for (const auto& id : asked) {

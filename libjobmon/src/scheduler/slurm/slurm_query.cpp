@@ -87,8 +87,7 @@ SchedulerAnswer SlurmQuery::query(const SchedulerRequest& request, double now) {
 
 std::shared_ptr<const SchedulerAnswer> SlurmQuery::shared_query(const SchedulerRequest& request, double now) {
   SchedulerRequest wanted = normalized(request);
-  if (cached_ && now - cached_->taken_at < options_.refresh_seconds && now >= cached_->taken_at &&
-      covers(cached_request_, wanted)) {
+  if (cached_ && cached_->fresh_at(now, options_.refresh_seconds) && covers(cached_request_, wanted)) {
     return cached_;
   }
   cached_ = std::make_shared<const SchedulerAnswer>(ask(wanted.job_ids, wanted.job_names, now));
@@ -145,8 +144,9 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
   for (auto& id : detail::dependent_job_ids(queue.rows, ids)) accounting_ids.push_back(std::move(id));
   detail::SlurmRows accounting;
   std::vector<detail::SlurmRow> settled_rows;
+  const detail::QueuedIds queued = squeue_answered ? detail::ids_listed(queue.rows) : detail::QueuedIds{};
   const std::vector<std::string> sacct_ids =
-      squeue_answered ? settled_->to_ask(accounting_ids, queue.rows, settled_rows) : accounting_ids;
+      squeue_answered ? settled_->to_ask(accounting_ids, queued, settled_rows) : accounting_ids;
   if (!sacct_ids.empty() && !detail::program_on_path(commands_.sacct)) {
     answer.problems.push_back(commands_.sacct + " not found on PATH: no accounting for ended tasks");
   } else if (!sacct_ids.empty()) {
@@ -163,7 +163,7 @@ SchedulerAnswer SlurmQuery::ask(const std::vector<std::string>& asked_ids, const
     }
     const std::size_t before = answer.problems.size();
     accounting = rows_or_failure(a, "sacct", answer.problems);
-    if (squeue_answered && answer.problems.size() == before) settled_->learn(sacct_ids, accounting.rows, queue.rows);
+    if (squeue_answered && answer.problems.size() == before) settled_->learn(sacct_ids, accounting.rows, queued);
   }
   settled_->keep_only(accounting_ids);
   for (auto& row : settled_rows) accounting.rows.push_back(std::move(row));
